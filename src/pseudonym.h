@@ -1,0 +1,42 @@
+/*
+ * pseudonym.h — keyed-HMAC pseudonyms for sample and national identifiers.
+ *
+ * Identifiers never reach disk in clear: every sample ID is replaced at ingest by
+ * HMAC-SHA256(key, "sample\0" || id), truncated to 96 bits and written as "gn" + 24 hex
+ * digits. The 32-byte key lives in its own file (mode 0600), which an operator may keep
+ * on separate storage. Without the key a pseudonym cannot be reversed or recomputed;
+ * with it, a steward can recompute one from a known ID (never the other way).
+ *
+ * Per-project pseudonyms come from a key derived for the project, so two projects'
+ * exports cannot be linked.
+ *
+ * Thread safety: a struct pseudonym is immutable after pseudonym_load(); share freely.
+ */
+#ifndef GN_PSEUDONYM_H
+#define GN_PSEUDONYM_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define PSEUDONYM_KEY_BYTES 32
+#define PSEUDONYM_LEN 26 /* "gn" + 24 hex digits, without the NUL */
+
+struct pseudonym {
+    unsigned char key[PSEUDONYM_KEY_BYTES];
+};
+
+/* Creates a new random key file at path with mode 0600; GN_EEXIST if present. */
+GN_MUST_CHECK int pseudonym_keygen(const char *path, struct gn_err *err);
+/* Loads the key; refuses a key file readable by group or others (GN_EDENIED). */
+GN_MUST_CHECK int pseudonym_load(struct pseudonym *ps, const char *path, struct gn_err *err);
+/* Writes the pseudonym of the n bytes at id, in domain dom ("sample", "person"), into out
+ * (PSEUDONYM_LEN + 1 bytes). */
+void pseudonym_of(const struct pseudonym *ps, const char *dom, const char *id, size_t n,
+                  char out[PSEUDONYM_LEN + 1]);
+/* Derives the key of a project's pseudonym space into out. */
+void pseudonym_derive(const struct pseudonym *ps, const char *project, struct pseudonym *out);
+/* Wipes the key from memory. */
+void pseudonym_wipe(struct pseudonym *ps);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * strparse.c — bounded parsers for numbers, regions and variant keys.
+ *
+ * Design: each parser works on [p, end) only. Overflow is detected before it happens
+ * (v > (max - d) / 10). Region and variant grammars are deliberately small; anything
+ * outside them is GN_EPARSE, never a guess.
+ */
+#include "strparse.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static int parse_digits(const char **p, const char *end, uint64_t max, uint64_t *out, int commas)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    int nd = 0;
+
+    while (s < end && ((*s >= '0' && *s <= '9') || (commas && *s == ',' && nd))) {
+        if (*s != ',') {
+            unsigned d = (unsigned)(*s - '0');
+            if (v > (max - d) / 10) return GN_EPARSE;
+            v = v * 10 + d;
+            nd++;
+        }
+        s++;
+    }
+    if (!nd) return GN_EPARSE;
+    *p = s;
+    *out = v;
+    return GN_OK;
+}
+
+int strparse_u64(const char **p, const char *end, uint64_t *out)
+{
+    return parse_digits(p, end, UINT64_MAX, out, 0);
+}
+
+int strparse_i64(const char **p, const char *end, int64_t *out)
+{
+    const char *s = *p;
+    int neg = 0;
+    uint64_t v;
+
+    if (s < end && *s == '-') {
+        neg = 1;
+        s++;
+    }
+    if (parse_digits(&s, end, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v, 0) < 0) return GN_EPARSE;
+    *out = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    *p = s;
+    return GN_OK;
+}
+
+int strparse_i64_all(const char *s, size_t n, int64_t *out)
+{
+    const char *p = s, *end = s + n;
+    if (strparse_i64(&p, end, out) < 0 || p != end) return GN_EPARSE;
+    return GN_OK;
+}
+
+/* Positions: 1-based, at most 2^40 (far beyond any contig), commas allowed. */
+static int parse_pos(const char **p, const char *end, int64_t *out)
+{
+    uint64_t v;
+    if (parse_digits(p, end, (uint64_t)1 << 40, &v, 1) < 0 || v < 1) return GN_EPARSE;
+    *out = (int64_t)v;
+    return GN_OK;
+}
+
+static int chrom_char_ok(char c)
+{
+    return c > ' ' && c < 127 && c != ':' && c != ',' && c != '"' && c != '\'' && c != '\\';
+}
+
+int strparse_region(const char *s, size_t n, struct strparse_region *r)
+{
+    const char *p = s, *end = s + n, *colon;
+
+    colon = memchr(s, ':', n);
+    r->chrom.p = s;
+    r->chrom.n = colon ? (size_t)(colon - s) : n;
+    if (r->chrom.n == 0 || r->chrom.n > 255) return GN_EPARSE;
+    for (size_t i = 0; i < r->chrom.n; i++)
+        if (!chrom_char_ok(s[i])) return GN_EPARSE;
+    r->start = 1;
+    r->end = INT64_MAX;
+    if (!colon) return GN_OK;
+    p = colon + 1;
+    if (parse_pos(&p, end, &r->start) < 0) return GN_EPARSE;
+    if (p == end) {
+        r->end = r->start;
+        return GN_OK;
+    }
+    if (*p++ != '-') return GN_EPARSE;
+    if (p == end) return GN_OK; /* "chr:100-" means to the end */
+    if (parse_pos(&p, end, &r->end) < 0 || p != end || r->end < r->start) return GN_EPARSE;
+    return GN_OK;
+}
+
+static int allele_ok(const char *a, size_t n)
+{
+    if (n == 0 || n > 65535) return 0;
+    if (n == 1 && a[0] == '*') return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("ACGTNacgtn", a[i]) || a[i] == '\0') return 0;
+    return 1;
+}
+
+int strparse_variant(const char *s, size_t n, struct strparse_variant *v)
+{
+    const char *end = s + n, *p, *sep;
+
+    sep = memchr(s, ':', n);
+    if (!sep || sep == s || sep - s > 255) return GN_EPARSE;
+    v->chrom.p = s;
+    v->chrom.n = (size_t)(sep - s);
+    for (size_t i = 0; i < v->chrom.n; i++)
+        if (!chrom_char_ok(s[i])) return GN_EPARSE;
+    p = sep + 1;
+    if (parse_pos(&p, end, &v->pos) < 0) return GN_EPARSE;
+    if (p == end || (*p != ':' && *p != '-')) return GN_EPARSE;
+    p++;
+    v->ref.p = p;
+    while (p < end && *p != ':' && *p != '-') p++;
+    v->ref.n = (size_t)(p - v->ref.p);
+    if (p == end) return GN_EPARSE;
+    p++;
+    v->alt.p = p;
+    v->alt.n = (size_t)(end - p);
+    if (!allele_ok(v->ref.p, v->ref.n) || !allele_ok(v->alt.p, v->alt.n)) return GN_EPARSE;
+    return GN_OK;
+}

@@ -1,0 +1,51 @@
+/*
+ * strparse.h — bounded, typed parsers for untrusted text.
+ *
+ * Every parser takes a cursor and an end pointer, never relies on a NUL terminator,
+ * and advances the cursor only on success. Spans returned point into the caller's
+ * bytes (borrowed). This replaces atoi/strtol/sscanf everywhere in src/.
+ *
+ * Thread safety: pure functions.
+ */
+#ifndef GN_STRPARSE_H
+#define GN_STRPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct strparse_span {
+    const char *p;
+    size_t n;
+};
+
+/* Decimal integers; optional leading '-' for i64, commas not allowed. GN_EPARSE on no
+ * digits or overflow. */
+GN_MUST_CHECK int strparse_i64(const char **p, const char *end, int64_t *out);
+GN_MUST_CHECK int strparse_u64(const char **p, const char *end, uint64_t *out);
+/* Whole-string variants: the entire [s, s+n) must be the number. */
+GN_MUST_CHECK int strparse_i64_all(const char *s, size_t n, int64_t *out);
+
+/* Genomic region "CHROM", "CHROM:POS" or "CHROM:START-END" (1-based, inclusive;
+ * thousands separators ',' accepted in positions as in samtools). Missing START is 1,
+ * missing END is INT64_MAX. GN_EPARSE when malformed or START > END or START < 1. */
+struct strparse_region {
+    struct strparse_span chrom;
+    int64_t start;
+    int64_t end;
+};
+GN_MUST_CHECK int strparse_region(const char *s, size_t n, struct strparse_region *r);
+
+/* Variant "CHROM:POS:REF:ALT" (also '-' as separator between POS, REF, ALT, as gnomAD
+ * writes it). REF and ALT must be non-empty and made of ACGTN (any case) or be the
+ * symbolic '*'. */
+struct strparse_variant {
+    struct strparse_span chrom;
+    int64_t pos;
+    struct strparse_span ref;
+    struct strparse_span alt;
+};
+GN_MUST_CHECK int strparse_variant(const char *s, size_t n, struct strparse_variant *v);
+
+#endif
