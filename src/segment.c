@@ -77,13 +77,8 @@ static size_t varint_len(uint64_t v)
 /* Writer                                                                                */
 /* ------------------------------------------------------------------------------------ */
 
-struct interval {
-    uint32_t contig;
-    int64_t start, end;
-};
-
 struct callable {
-    struct interval *iv;
+    struct segment_interval *iv;
     uint32_t n, cap;
 };
 
@@ -359,8 +354,11 @@ int segment_writer_add(struct segment_writer *w, const struct gtrec *r, struct g
                        w->n_samples);
     if (r->pos < 1) return gn_errf(err, GN_EINVAL, "position %lld < 1", (long long)r->pos);
     if ((rc = check_order(w, r, err)) < 0) return rc;
-    if (w->blk_open && (w->blk_contig != r->contig || w->blk_records >= BLOCK_MAX_RECORDS ||
-                        w->payload.len >= BLOCK_PAYLOAD_TARGET)) {
+    /* A block never splits the records of one position, so that readers find every
+     * record of a position in one block. */
+    if (w->blk_open && (w->blk_contig != r->contig ||
+                        (r->pos != w->blk_last && (w->blk_records >= BLOCK_MAX_RECORDS ||
+                                                   w->payload.len >= BLOCK_PAYLOAD_TARGET)))) {
         if ((rc = flush_block(w, err)) < 0) return rc;
     }
     if (!w->blk_open) {
@@ -406,7 +404,7 @@ int segment_writer_add_callable(struct segment_writer *w, uint32_t sample, uint3
         return gn_errf(err, GN_EINVAL, "bad callable interval");
     c = &w->call[sample];
     if (c->n) {
-        struct interval *last = &c->iv[c->n - 1];
+        struct segment_interval *last = &c->iv[c->n - 1];
         if (last->contig == contig && start <= last->end + 1) {
             if (end > last->end) last->end = end;
             return GN_OK;
@@ -414,12 +412,12 @@ int segment_writer_add_callable(struct segment_writer *w, uint32_t sample, uint3
     }
     if (c->n == c->cap) {
         uint32_t cap = c->cap ? c->cap * 2 : 16;
-        struct interval *iv = gn_reallocarray(c->iv, cap, sizeof *iv);
+        struct segment_interval *iv = gn_reallocarray(c->iv, cap, sizeof *iv);
         if (!iv) return gn_errf(err, GN_ENOMEM, "out of memory");
         c->iv = iv;
         c->cap = cap;
     }
-    c->iv[c->n++] = (struct interval){contig, start, end};
+    c->iv[c->n++] = (struct segment_interval){contig, start, end};
     return GN_OK;
 }
 
@@ -564,7 +562,7 @@ struct segment {
     struct blkent *blk;
     /* callability: intervals of sample i are iv[call_off[i] .. call_off[i+1]) */
     uint64_t *call_off;
-    struct interval *iv;
+    struct segment_interval *iv;
 };
 
 #define CORRUPT(err, s, ...) gn_errf((err), GN_ECORRUPT, __VA_ARGS__)
@@ -609,7 +607,7 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
         if (rd.bad || n > rlen) break;
         if (n_iv + n > cap) {
             cap = (n_iv + n) * 2;
-            struct interval *iv = gn_reallocarray(s->iv, (size_t)cap, sizeof *iv);
+            struct segment_interval *iv = gn_reallocarray(s->iv, (size_t)cap, sizeof *iv);
             if (!iv) {
                 rc = gn_errf(err, GN_ENOMEM, "out of memory");
                 goto out;
@@ -617,7 +615,7 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
             s->iv = iv;
         }
         for (uint64_t j = 0; j < n; j++) {
-            struct interval *v = &s->iv[n_iv + j];
+            struct segment_interval *v = &s->iv[n_iv + j];
             v->contig = (uint32_t)gn_rd_varint(&rd);
             v->start = (int64_t)gn_rd_varint(&rd);
             v->end = v->start + (int64_t)gn_rd_varint(&rd);
@@ -1224,7 +1222,7 @@ int segment_sample_callable(const struct segment *s, uint32_t i, uint32_t contig
     uint64_t lo = s->call_off[i], hi = s->call_off[i + 1];
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        const struct interval *v = &s->iv[mid];
+        const struct segment_interval *v = &s->iv[mid];
         if (v->contig < contig || (v->contig == contig && v->end < pos)) lo = mid + 1;
         else hi = mid;
     }
@@ -1239,4 +1237,15 @@ uint32_t segment_callable_count(const struct segment *s, uint32_t contig, int64_
     for (uint32_t i = 0; i < s->n_samples; i++)
         if ((!mask || bit_get(mask, i)) && segment_sample_callable(s, i, contig, pos)) n++;
     return n;
+}
+
+uint64_t segment_callable_intervals(const struct segment *s, uint32_t sample,
+                                    const struct segment_interval **iv)
+{
+    if (!s->call_off || sample >= s->n_samples) {
+        *iv = NULL;
+        return 0;
+    }
+    *iv = s->iv + s->call_off[sample];
+    return s->call_off[sample + 1] - s->call_off[sample];
 }

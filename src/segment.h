@@ -160,6 +160,13 @@ GN_MUST_CHECK int segment_record_decode(const struct segment *s, struct segment_
  * Samples without callability information count as not called. */
 uint32_t segment_callable_count(const struct segment *s, uint32_t contig, int64_t pos,
                                 const uint64_t *mask);
+struct segment_interval {
+    uint32_t contig;
+    int64_t start, end; /* 1-based, inclusive */
+};
+/* The callable intervals of a local sample (borrowed; sorted); returns how many. */
+uint64_t segment_callable_intervals(const struct segment *s, uint32_t sample,
+                                    const struct segment_interval **iv);
 /* 1 when local sample is callable at contig:pos. */
 int segment_sample_callable(const struct segment *s, uint32_t sample, uint32_t contig,
                             int64_t pos);
