@@ -340,7 +340,7 @@ static bcf_hdr_t *make_out_header(const bcf_hdr_t *ih, const opts_t *o, int argc
         goto fail;
     }
     ks.l = 0;
-    ksprintf(&ks, "##gen_mosaicModel=<Model=\"Li and Stephens (2003) mosaic copying\","
+    ksprintf(&ks, "##gen_mosaicModel=<ID=LiStephens2003,Description=\"mosaic copying of panel haplotypes\","
                   "Samples=%" PRIu32 ",Seed=%" PRIu64 ",SwitchRate=%g,SwitchUnit=%s,MutRate=%g>",
              o->n_samples, o->seed, o->switch_rate, o->cm_tag ? "cM" : "Mb", o->mut_rate);
     if (bcf_hdr_append(oh, ks.s) < 0) {

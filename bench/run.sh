@@ -73,7 +73,12 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 # q ARGS... -> shell-quoted words, for building command strings that are
 # later run with eval (builtin timer) or by hyperfine's shell.
-q() { printf '%q ' "$@"; }
+# Words are separated by single spaces, with no trailing space.
+q() {
+    local out='' a
+    for a in "$@"; do out+="${out:+ }$(printf '%q' "$a")"; done
+    printf '%s' "$out"
+}
 
 # Wall clock into the global _T, without forking (bash >= 5 has EPOCHREALTIME).
 if [[ -n ${EPOCHREALTIME:-} ]]; then
@@ -102,6 +107,7 @@ fmt_t() {
                           else printf "%.2f s\n", t }'
 }
 fmt_x() { isnum "${1:-}" && awk -v x="$1" 'BEGIN{printf (x>=100 ? "%.0fx\n" : "%.2fx\n"), x}' || echo n/a; }
+fmt_us() { isnum "${1:-}" && awk -v x="$1" 'BEGIN{printf "%.4g us\n", x}' || echo n/a; }
 fmt_n() { isnum "${1:-}" && awk -v x="$1" -v p="${2:-4}" 'BEGIN{printf "%.*g\n", p, x}' || echo n/a; }
 
 # JSON number for key: json_num KEY < json
@@ -139,7 +145,8 @@ time_cmd() {
     R_T=n/a
     printf '=== %s\n+ prep: %s\n+ cmd: %s\n' "$label" "$prep" "$cmd" >>"$LOG"
     if [[ $TIMER == hyperfine ]]; then
-        local json=$LOGDIR/hf.json args=(--shell=bash --runs "$BENCH_REPEATS" --style none --export-json "$json")
+        local json=$LOGDIR/hf.json
+        local args=(--shell=bash --runs "$BENCH_REPEATS" --style none --export-json "$json")
         [[ -n $prep ]] && args+=(--prepare "$prep >>$(q "$LOG") 2>&1")
         rm -f "$json"
         if hyperfine "${args[@]}" "$cmd >/dev/null 2>>$(q "$LOG")" >>"$LOG" 2>&1; then
@@ -215,9 +222,12 @@ print_env() {
     say "genomenode benchmark - $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname)"
     say "machine   : $(nproc) CPUs, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
     say "git       : $(git rev-parse --short HEAD 2>/dev/null || echo 'no commit')$(git diff --quiet HEAD 2>/dev/null || echo ' (dirty)')"
-    local gv=n/a
-    ((have_gn)) && gv=$(timeout 10 "$GN" --version 2>/dev/null | head -n 1)
-    say "genomenode: $GN ${gv:-(no --version)}"
+    local gv='(not built)'
+    if ((have_gn)); then
+        gv=$(timeout 10 "$GN" --version 2>/dev/null | head -n 1)
+        gv=${gv:-(no --version output)}
+    fi
+    say "genomenode: $GN $gv"
     say "bcftools  : $(bcftools --version | head -n 2 | tr '\n' ' ')"
     if ((have_plink)); then say "plink2    : $(plink2 --version 2>/dev/null | head -n 1)"; else say "plink2    : not installed (n/a)"; fi
     say "timer     : $TIMER, median of $BENCH_REPEATS runs (CLI lookups: one call per site, median of $BENCH_LOOKUPS sites)"
@@ -241,7 +251,8 @@ prepare_real() {
     mkdir -p "$DS_DIR"
     DS_FILE=$DS_DIR/input.bcf
     DS_INFO_BCF=$DS_DIR/input_with_info.bcf
-    local stamp="real $(filesize "$REAL_PANEL")"
+    local stamp
+    stamp="real $(filesize "$REAL_PANEL")"
     if [[ -s $DS_FILE && -s $DS_FILE.csi && $(cat "$DS_DIR/.stamp" 2>/dev/null) == "$stamp" ]]; then
         note "reusing $DS_FILE"
     else
@@ -267,7 +278,8 @@ prepare_synth() {
     DS_PANEL=$SYNTH_PANEL
     mkdir -p "$DS_DIR"
     DS_FILE=$DS_DIR/cohort.bcf
-    local stamp="n=$n seed=$BENCH_SEED rate=$BENCH_SWITCH_RATE sites=${BENCH_SITES:-all} panel=$(filesize "$SYNTH_PANEL")"
+    local stamp
+    stamp="n=$n seed=$BENCH_SEED rate=$BENCH_SWITCH_RATE sites=${BENCH_SITES:-all} panel=$(filesize "$SYNTH_PANEL")"
     if [[ -s $DS_FILE && -s $DS_FILE.csi && $DS_FILE -nt $GEN && $(cat "$DS_DIR/.stamp" 2>/dev/null) == "$stamp" ]]; then
         note "reusing $DS_FILE"
     else
@@ -321,15 +333,12 @@ bench_dataset() {
         shuf -n "$BENCH_LOOKUPS" --random-source=<(seeded "look$BENCH_SEED") >"$D/lookups.tsv"
     note "sub-cohort: $k samples (30%); one sample: $one; $(wc -l <"$D/lookups.tsv") lookup sites"
 
-    # add batches: same sites, new samples, one file per repetition
-    local r
+    # add batches: same sites, new samples (prefix ADD<r>_), one file per repetition
+    local r kopt=()
+    [[ $DS_NAME == synth && -n $BENCH_SITES ]] && kopt=(-k "$BENCH_SITES")
     for ((r = 1; r <= BENCH_REPEATS; r++)); do
-        local ab=$D/add_$r.bcf
-        if [[ ! -s $ab || $ab -ot $F || $ab -ot $GEN ]]; then
-            "$GEN" -q -n "$BENCH_ADD_SAMPLES" -s $((BENCH_SEED + 1000 + r)) -p "ADD${r}_" \
-                ${BENCH_SITES:+$([[ $DS_NAME == synth ]] && echo "-k $BENCH_SITES")} \
-                -o "$ab" "$DS_PANEL" 2>>"$LOG" || { note "gen_mosaic (add batch) failed"; rm -f "$ab"; }
-        fi
+        "$GEN" -q -n "$BENCH_ADD_SAMPLES" -s $((BENCH_SEED + 1000 + r)) -p "ADD${r}_" "${kopt[@]}" \
+            -o "$D/add_$r.bcf" "$DS_PANEL" 2>>"$LOG" || { note "gen_mosaic (add batch) failed"; rm -f "$D/add_$r.bcf"; }
     done
 
     local gn pl
@@ -347,7 +356,7 @@ bench_dataset() {
     time_cmd "bcftools view -Ou" "" "$TOQ bcftools view -Ou $(q "$F")"
     RES[ingest_bcf]=$R_T
     if ((have_plink)); then
-        time_cmd "plink2 --make-pgen" "rm -f $(q "$P").*" \
+        time_cmd "plink2 --make-pgen" "rm -f $(q "$P.pgen" "$P.pvar" "$P.psam" "$P.log")" \
             "$TOQ $pl $plink_in $(q "$F") --vcf-half-call missing --allow-extra-chr --make-pgen --out $(q "$P")"
         RES[ingest_pl]=$R_T
     fi
@@ -478,21 +487,25 @@ bench_dataset() {
     # (last, because it adds samples to the large store)
     say "  add a $BENCH_ADD_SAMPLES-sample batch ..."
     if ((have_gn)) && [[ -s $D/add_1.bcf ]]; then
-        local E=$D/gn_empty ts_e=() ts_l=() ok=1
+        local E=$D/gn_empty ts_e=() ts_l=() why=''
+        echo "=== add batch (empty store $E, large store $W)" >>"$LOG"
         for ((r = 1; r <= BENCH_REPEATS; r++)); do
             rm -rf "$E"
-            if ! "${TO[@]}" "$GN" init "$E" --build "$B" >>"$LOG" 2>&1; then ok=0; break; fi
-            time_once "$TOQ $gn ingest $(q "$E") --batch add$r $(q "$D/add_$r.bcf")" || { ok=0; break; }
+            "${TO[@]}" "$GN" init "$E" --build "$B" >>"$LOG" 2>&1 || { why="init of the empty store failed"; break; }
+            time_once "$TOQ $gn ingest $(q "$E") --batch add$r $(q "$D/add_$r.bcf")" ||
+                { why="ingest into the empty store failed"; break; }
             ts_e+=("$R_T")
-            time_once "$TOQ $gn ingest $(q "$W") --batch add$r $(q "$D/add_$r.bcf")" || { ok=0; break; }
+            time_once "$TOQ $gn ingest $(q "$W") --batch add$r $(q "$D/add_$r.bcf")" ||
+                { why="ingest into the large store failed"; break; }
             ts_l+=("$R_T")
         done
         rm -rf "$E"
-        if ((ok)); then
+        if [[ -z $why ]]; then
             RES[add_empty]=$(median "${ts_e[@]}")
             RES[add_large]=$(median "${ts_l[@]}")
+            echo "+ empty: ${ts_e[*]}; large: ${ts_l[*]}" >>"$LOG"
         else
-            note "genomenode add-batch: n/a (see $LOG)"
+            note "genomenode add-batch: n/a, $why (see $LOG)"
         fi
     fi
 
@@ -502,6 +515,10 @@ bench_dataset() {
 # ---------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------
+
+tline() { # verdict text target [note]
+    printf '%-5s %-44s %s%s' "$1" "$2" "$3" "${4:-}"
+}
 
 row() { # name gn bcftools plink2 ratio_bcf ratio_pl
     printf '  %-36s %12s %12s %12s %12s %12s\n' "$@"
@@ -526,8 +543,8 @@ report_dataset() {
             "$(fmt_x "$(calc 'a/b' "${RES[${k}_bcf]:-}" "${RES[${k}_gn]:-}")")" \
             "$(fmt_x "$(calc 'a/b' "${RES[${k}_pl]:-}" "${RES[${k}_gn]:-}")")"
     done
-    row "lookup in-process p50 / p99" "$(fmt_n "${RES[lb_p50]:-}") us" "-" "-" "" ""
-    row "" "$(fmt_n "${RES[lb_p99]:-}") us" "" "" "" ""
+    row "lookup in-process p50 / p99" "$(fmt_us "${RES[lb_p50]:-}")" "-" "-" "" ""
+    row "" "$(fmt_us "${RES[lb_p99]:-}")" "" "" "" ""
     local addr
     addr=$(calc 'a/b' "${RES[add_large]:-}" "${RES[add_empty]:-}")
     say "  add $BENCH_ADD_SAMPLES samples: into an empty store $(fmt_t "${RES[add_empty]:-}"), into the large store $(fmt_t "${RES[add_large]:-}"), ratio large/empty $(fmt_n "$addr" 3)"
@@ -539,15 +556,17 @@ report_dataset() {
     freq_x=$(calc 'a/b' "${RES[freq_pl]:-}" "${RES[freq_gn]:-}")
     ingest_x=$(calc 'a/b' "${RES[ingest_bcf]:-}" "${RES[ingest_gn]:-}")
     p50=${RES[lb_p50]:-n/a}
-    local at="" 
-    ((ns < 100000)) && at=" (measured at $ns samples; the target is set at 100k)"
+    local at=""
+    ((ns < 100000)) && at="  (at $ns samples; the target is for 100k)"
+    local ingest_pct
+    ingest_pct=$(calc 'a*100' "$ingest_x")
     local lines=(
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$size_bcf" '<=' 0.5)" "store size GN/BCF = $(fmt_n "$size_bcf" 3)" "target <= 0.5" "")"
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$size_pl" '<=' 1)" "store size GN/pgen = $(fmt_n "$size_pl" 3)" "target <= 1" "")"
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$freq_x" '>=' 5)" "sub-cohort AF: $(fmt_n "$freq_x" 3)x faster than plink2" "target >= 5x" "")"
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$p50" '<=' 50)" "in-process lookup p50 = $(fmt_n "$p50" 3) us" "target <= 50 us" "$at")"
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$ingest_x" '>=' 0.5)" "ingest = $(fmt_n "$(calc 'a*100' "$ingest_x")" 3)% of bcftools view -Ou throughput" "target >= 50%" "")"
-        "$(printf '%-8s %-44s %-26s %s' "$(verdict "$addr" '<=' "$BENCH_ADD_TOL")" "add-batch time large/empty = $(fmt_n "$addr" 3)" "target ~1 (<= $BENCH_ADD_TOL)" "")"
+        "$(tline "$(verdict "$size_bcf" '<=' 0.5)" "store size GN/BCF = $(fmt_n "$size_bcf" 3)" "target <= 0.5")"
+        "$(tline "$(verdict "$size_pl" '<=' 1)" "store size GN/pgen = $(fmt_n "$size_pl" 3)" "target <= 1")"
+        "$(tline "$(verdict "$freq_x" '>=' 5)" "sub-cohort AF vs plink2 = $(fmt_x "$freq_x") faster" "target >= 5x")"
+        "$(tline "$(verdict "$p50" '<=' 50)" "in-process lookup p50 = $(fmt_us "$p50")" "target <= 50 us" "$at")"
+        "$(tline "$(verdict "$ingest_x" '>=' 0.5)" "ingest = $(fmt_n "$ingest_pct" 3)% of bcftools view -Ou" "target >= 50%")"
+        "$(tline "$(verdict "$addr" '<=' "$BENCH_ADD_TOL")" "add-batch time large/empty = $(fmt_n "$addr" 3)" "target ~1 (<= $BENCH_ADD_TOL)")"
     )
     say ""
     say "   targets ($DS_NAME):"

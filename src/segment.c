@@ -161,6 +161,7 @@ fail:
 }
 
 uint64_t segment_writer_n_records(const struct segment_writer *w) { return w->n_records; }
+uint64_t segment_file_bytes_of(const struct segment_writer *w) { return w ? w->off : 0; }
 
 static int flush_block(struct segment_writer *w, struct gn_err *err)
 {

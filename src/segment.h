@@ -64,6 +64,8 @@ GN_MUST_CHECK int segment_writer_add_callable(struct segment_writer *w, uint32_t
 GN_MUST_CHECK int segment_writer_finish(struct segment_writer *w, struct gn_err *err);
 /* Frees the writer; removes the file unless finish succeeded. NULL is a no-op. */
 void segment_writer_free(struct segment_writer *w);
+/* Bytes of the file once finished. */
+uint64_t segment_file_bytes_of(const struct segment_writer *w);
 /* Records and sites written so far. */
 uint64_t segment_writer_n_records(const struct segment_writer *w);
 

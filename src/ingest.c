@@ -1,0 +1,482 @@
+/*
+ * ingest.c — VCF/BCF/gVCF → segments, pseudonymised, committed as one batch.
+ *
+ * Flow: take the writer lock; purge catalog rows of uncommitted ingests; for each file
+ * read the header (samples → pseudonyms, contigs → store ids, build check), then stream
+ * records through htslib into a new segment; finally write catalog rows and commit the
+ * manifest. Every failure before the commit unlinks the new segments and rolls the
+ * catalog back, so the store is unchanged.
+ *
+ * Record normalisation: symbolic <NON_REF>/<*> alleles (gVCF) are dropped and calls of
+ * them become missing; a record whose only ALT is such an allele (or ".") is a
+ * reference block and only adds callability. Ploidy above 2 is refused.
+ */
+#include "ingest.h"
+
+#include <htslib/bgzf.h>
+#include <htslib/hts.h>
+#include <htslib/vcf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "catalog.h"
+#include "contig.h"
+#include "gtrec.h"
+#include "gtstore.h"
+#include "log.h"
+#include "node.h"
+#include "pseudonym.h"
+#include "segment.h"
+#include "strparse.h"
+
+#define INGEST_MAX_SAMPLES (1u << 24)
+
+struct infile {
+    const char *path;
+    uint32_t n_samples;
+    uint32_t first_id;
+    uint32_t seg_id;
+    char (*pseud)[PSEUDONYM_LEN + 1];
+    struct segment_writer *w;
+};
+
+struct ingest {
+    const struct ingest_opts *o;
+    struct gtstore *st;
+    struct gtstore_manifest *man;
+    struct catalog *cat;
+    struct pseudonym key;
+    struct infile *f;
+    uint32_t n_files;
+    struct gtsnap *snap;              /* the store before this batch, for REF checks */
+    struct segment_block *refblk;     /* per snapshot segment, cached record tables */
+    struct ingest_result *res;
+    /* per-file header maps */
+    uint32_t *rid_map;                /* htslib rid -> store contig id */
+    int n_rid;
+    /* progress */
+    time_t last_draw;
+    uint64_t file_bytes;
+    const char *cur_path;
+};
+
+/* ---- headers ---- */
+
+static int map_contigs(struct ingest *in, const char *path, bcf_hdr_t *h, struct gn_err *err)
+{
+    int n = 0, rc;
+    const char **names = bcf_hdr_seqnames(h, &n);
+    char norm[CONTIG_NAME_MAX + 1];
+
+    gn_free(in->rid_map);
+    in->rid_map = gn_calloc((size_t)n + 1, sizeof *in->rid_map);
+    if (!in->rid_map) {
+        free(names);
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
+    in->n_rid = n;
+    for (int i = 0; i < n; i++) {
+        int prim = contig_normalise(in->man->build, names[i], strlen(names[i]), norm);
+        int64_t len = 0;
+        bcf_hrec_t *hr = bcf_hdr_get_hrec(h, BCF_HL_CTG, "ID", names[i], NULL);
+        if (hr) {
+            int k = bcf_hrec_find_key(hr, "length");
+            if (k >= 0 && strparse_i64_all(hr->vals[k], strlen(hr->vals[k]), &len) < 0) len = 0;
+        }
+        if (prim == GN_EINVAL) {
+            rc = gn_errf(err, GN_EPARSE, "%s: contig name '%s' is not usable", path, names[i]);
+            free(names); /* htslib-allocated */
+            return rc;
+        }
+        if (prim >= 0 && len > 0 && len != contig_primary_length(in->man->build, prim)) {
+            rc = gn_errf(err, GN_ECONFLICT,
+                         "%s: contig %s has length %lld but the store is %s (length %lld): "
+                         "the file is from another build",
+                         path, names[i], (long long)len, contig_build_name(in->man->build),
+                         (long long)contig_primary_length(in->man->build, prim));
+            free(names);
+            return rc;
+        }
+        uint32_t id;
+        if ((rc = gtstore_contig_intern(in->st, norm, len, &id, err)) < 0) {
+            free(names);
+            return rc;
+        }
+        in->rid_map[i] = id;
+    }
+    free(names);
+    return GN_OK;
+}
+
+static int check_samples(struct ingest *in, uint32_t fi, bcf_hdr_t *h, struct gn_err *err)
+{
+    struct infile *f = &in->f[fi];
+    uint32_t n = (uint32_t)bcf_hdr_nsamples(h);
+
+    if (n == 0) return gn_errf(err, GN_EINVAL, "%s: has no samples (a sites-only VCF)", f->path);
+    if (n > INGEST_MAX_SAMPLES)
+        return gn_errf(err, GN_ELIMIT, "%s: %u samples exceeds the limit", f->path, n);
+    f->n_samples = n;
+    f->pseud = gn_reallocarray(NULL, n, sizeof *f->pseud);
+    if (!f->pseud) return gn_errf(err, GN_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        const char *id = h->samples[i];
+        uint32_t gid;
+        int wd = 0, rc;
+        pseudonym_of(&in->key, "sample", id, strlen(id), f->pseud[i]);
+        rc = catalog_sample_lookup(in->cat, f->pseud[i], &gid, &wd, NULL);
+        if (rc == GN_OK)
+            return gn_errf(err, GN_EEXIST, "%s: sample '%s' is already in the store%s", f->path, id,
+                           wd ? " (withdrawn)" : "");
+        if (rc != GN_ENOTFOUND) return gn_errf(err, rc, "%s: catalog lookup failed", f->path);
+        /* Within the batch: earlier files and earlier columns. */
+        for (uint32_t g = 0; g <= fi; g++) {
+            uint32_t lim = g == fi ? i : in->f[g].n_samples;
+            for (uint32_t j = 0; j < lim; j++)
+                if (!strcmp(in->f[g].pseud[j], f->pseud[i]))
+                    return gn_errf(err, GN_EEXIST, "%s: sample '%s' appears twice in the batch",
+                                   f->path, id);
+        }
+    }
+    return GN_OK;
+}
+
+/* ---- records ---- */
+
+static int is_symbolic_ref(const char *a)
+{
+    return !strcmp(a, "<NON_REF>") || !strcmp(a, "<*>") || !strcmp(a, "<X>") || !strcmp(a, ".");
+}
+
+/* REF must agree with what the store holds at the same position: one is a prefix of the
+ * other (different-length REFs legitimately start at one position: SNV vs deletion). */
+static int check_ref(struct ingest *in, const struct gtrec *r, const char *path, long line,
+                     struct gn_err *err)
+{
+    for (uint32_t s = 0; in->snap && s < in->snap->n_seg; s++) {
+        const struct segment *seg = in->snap->seg[s];
+        uint32_t bi = segment_find_block(seg, r->contig, r->pos);
+        const struct segment_block_info *info = segment_block_info(seg, bi);
+        struct segment_block *b = &in->refblk[s];
+        int rc;
+        if (!info || info->contig != r->contig || info->first_pos > r->pos) continue;
+        if ((rc = segment_block_load(seg, bi, b, 0, err)) < 0) return rc;
+        for (uint32_t k = 0; k < b->n_records; k++) {
+            const struct segment_record *x = &b->rec[k];
+            if (x->pos != r->pos) continue;
+            size_t n = strlen(r->ref);
+            size_t m = n < x->ref_len ? n : x->ref_len;
+            if (strncasecmp(x->ref, r->ref, m) != 0)
+                return gn_errf(err, GN_ECONFLICT,
+                               "%s:%ld: REF %s at %s:%lld disagrees with the store's REF %.*s",
+                               path, line, r->ref, in->man->contig[r->contig].name,
+                               (long long)r->pos, (int)x->ref_len, x->ref);
+        }
+    }
+    return GN_OK;
+}
+
+static int decode_gt(const int32_t *gt, int mp, const int *remap, int n_allele, struct gtrec *r,
+                     uint32_t i)
+{
+    const int32_t *g = gt + (size_t)i * mp;
+    int16_t a[2] = {GTREC_MISSING, GTREC_NONE};
+
+    r->phased[i] = 0;
+    for (int j = 0; j < mp && j < 2; j++) {
+        if (g[j] == bcf_int32_vector_end) break;
+        if (bcf_gt_is_missing(g[j])) {
+            a[j] = GTREC_MISSING;
+        } else {
+            int al = bcf_gt_allele(g[j]);
+            if (al < 0 || al >= n_allele) return -1;
+            a[j] = (int16_t)remap[al];
+        }
+        if (j == 1) {
+            r->phased[i] = bcf_gt_is_phased(g[j]) ? 1 : 0;
+            if (a[1] == GTREC_NONE) a[1] = GTREC_MISSING;
+        }
+    }
+    if (mp > 2 && g[2] != bcf_int32_vector_end) return -2;
+    r->al[2 * i] = a[0];
+    r->al[2 * i + 1] = a[1];
+    return 0;
+}
+
+struct rdstate {
+    bcf1_t *b;
+    int32_t *gt;
+    int gt_cap;
+    int remap[GTREC_MAX_ALT + 2];
+    struct gtrec rec;
+};
+
+static void draw_progress(struct ingest *in, htsFile *fp, uint64_t n, time_t t0, int done)
+{
+    time_t now = time(NULL);
+    struct ingest_progress p;
+    if (!in->o->progress || (!done && now == in->last_draw)) return;
+    in->last_draw = now;
+    p.elapsed = difftime(now, t0);
+    BGZF *bg = fp->format.compression == bgzf ? fp->fp.bgzf : NULL;
+    p.fraction = bg && in->file_bytes ? (double)(bgzf_tell(bg) >> 16) / (double)in->file_bytes : -1;
+    p.records = n;
+    p.done = done;
+    p.file = in->cur_path;
+    in->o->progress(in->o->progress_ctx, &p);
+}
+
+/* Converts the current htslib record into in's gtrec and hands it to the writer (or,
+ * for a reference block, records callability only). */
+static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rdstate *rs,
+                   const char *where, long line, struct gn_err *err)
+{
+    bcf1_t *b = rs->b;
+    struct gtrec *r = &rs->rec;
+    const char *alts[GTREC_MAX_ALT];
+    size_t alt_len[GTREC_MAX_ALT];
+    uint32_t n_keep = 0;
+    int rc, ngt, mp;
+
+    (void)line;
+    if (bcf_unpack(b, BCF_UN_STR | BCF_UN_FMT) < 0)
+        return gn_errf(err, GN_EPARSE, "%s: %s: cannot unpack record", f->path, where);
+    if (b->rid < 0 || b->rid >= in->n_rid)
+        return gn_errf(err, GN_EPARSE, "%s: %s: unknown contig", f->path, where);
+    if (b->n_allele < 1 || b->n_allele > GTREC_MAX_ALT + 1)
+        return gn_errf(err, GN_ELIMIT, "%s: %s: %d alleles (limit %d)", f->path, where,
+                       b->n_allele, GTREC_MAX_ALT + 1);
+    rs->remap[0] = 0;
+    for (int a = 1; a < b->n_allele; a++) {
+        if (is_symbolic_ref(b->d.allele[a])) {
+            rs->remap[a] = GTREC_MISSING;
+            continue;
+        }
+        rs->remap[a] = (int)++n_keep;
+        alts[n_keep - 1] = b->d.allele[a];
+        alt_len[n_keep - 1] = strlen(b->d.allele[a]);
+    }
+    r->contig = in->rid_map[b->rid];
+    r->pos = (int64_t)b->pos + 1;
+    if ((rc = gtrec_set_alleles(r, b->d.allele[0], strlen(b->d.allele[0]), alts, alt_len,
+                                n_keep)) < 0)
+        return gn_errf(err, rc, "%s: %s: alleles: %s", f->path, where, gn_strerror(rc));
+    ngt = bcf_get_genotypes(h, b, &rs->gt, &rs->gt_cap);
+    mp = ngt > 0 ? ngt / (int)f->n_samples : 0;
+    if (ngt > 0 && mp > 2)
+        return gn_errf(err, GN_EUNSUPPORTED, "%s: %s: ploidy %d (at most 2 supported)", f->path,
+                       where, mp);
+    for (uint32_t i = 0; i < f->n_samples; i++) {
+        if (ngt <= 0) {
+            r->al[2 * i] = r->al[2 * i + 1] = GTREC_MISSING;
+            r->phased[i] = 0;
+            continue;
+        }
+        int d = decode_gt(rs->gt, mp, rs->remap, b->n_allele, r, i);
+        if (d == -1)
+            return gn_errf(err, GN_EPARSE, "%s: %s: sample %s: GT allele index out of range",
+                           f->path, where, h->samples[i]);
+    }
+    if (n_keep == 0) {
+        /* Reference block (gVCF) or monomorphic site: callability for called samples. */
+        int64_t end = (int64_t)b->pos + b->rlen;
+        in->res->n_ref_blocks++;
+        for (uint32_t i = 0; i < f->n_samples; i++) {
+            if (r->al[2 * i] < 0) continue;
+            if ((rc = segment_writer_add_callable(f->w, i, r->contig, r->pos, end, err)) < 0)
+                return gn_err_prefix(err, rc, "%s: %s", f->path, where);
+        }
+        return GN_OK;
+    }
+    if ((rc = check_ref(in, r, f->path, 0, err)) < 0) return gn_err_prefix(err, rc, "%s", where);
+    if ((rc = segment_writer_add(f->w, r, err)) < 0)
+        return gn_err_prefix(err, rc, "%s: %s", f->path, where);
+    in->res->n_records++;
+    return GN_OK;
+}
+
+static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
+{
+    struct infile *f = &in->f[fi];
+    htsFile *fp = NULL;
+    bcf_hdr_t *h = NULL;
+    struct rdstate rs = {0};
+    struct stat sb;
+    long line0 = 0, nrec = 0;
+    time_t t0 = time(NULL);
+    int rc, is_bcf;
+
+    gtrec_init(&rs.rec);
+    if (!(fp = hts_open(f->path, "r"))) {
+        rc = gn_errf(err, GN_ENOTFOUND, "%s: cannot open as VCF/BCF", f->path);
+        goto out;
+    }
+    if (fp->format.category != variant_data) {
+        rc = gn_errf(err, GN_EPARSE, "%s: not a VCF or BCF file", f->path);
+        goto out;
+    }
+    is_bcf = fp->format.format == bcf;
+    if (in->o->threads > 0) hts_set_threads(fp, in->o->threads);
+    in->cur_path = f->path;
+    in->file_bytes = stat(f->path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    if (!(h = bcf_hdr_read(fp))) {
+        rc = gn_errf(err, GN_EPARSE, "%s: malformed header", f->path);
+        goto out;
+    }
+    line0 = h->nhrec + 1;
+    if ((rc = map_contigs(in, f->path, h, err)) < 0) goto out;
+    if ((rc = check_samples(in, fi, h, err)) < 0) goto out;
+    {
+        uint32_t *ids = gn_reallocarray(NULL, f->n_samples, sizeof *ids);
+        char path[4096];
+        if (!ids) {
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto out;
+        }
+        f->first_id = in->man->next_sample;
+        for (uint32_t i = 0; i < f->n_samples; i++) ids[i] = f->first_id + i;
+        in->man->next_sample += f->n_samples;
+        f->seg_id = in->man->next_segment++;
+        struct segment_writer_opts wo = {f->n_samples, ids, 0, SEGMENT_FLAG_CALLABILITY};
+        rc = gtstore_segment_path(path, sizeof path, gtstore_dir(in->st), f->seg_id);
+        if (rc == GN_OK) rc = segment_writer_open(&f->w, path, &wo, err);
+        gn_free(ids);
+        if (rc < 0) goto out;
+    }
+    if (!(rs.b = bcf_init()) || (rc = gtrec_reserve(&rs.rec, f->n_samples)) < 0) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        int r = bcf_read(fp, h, rs.b);
+        char where[64];
+        nrec++;
+        if (is_bcf) snprintf(where, sizeof where, "record %ld", nrec);
+        else snprintf(where, sizeof where, "line %ld", line0 + nrec);
+        if (r == -1) break;
+        if (r < -1 || rs.b->errcode) {
+            rc = gn_errf(err, GN_EPARSE, "%s: %s: malformed record (htslib error %d%s)", f->path,
+                         where, rs.b->errcode,
+                         rs.b->errcode & BCF_ERR_CTG_UNDEF ? ": contig not in header"
+                         : rs.b->errcode & BCF_ERR_TAG_UNDEF ? ": tag not in header"
+                         : rs.b->errcode & BCF_ERR_NCOLS ? ": wrong number of columns"
+                         : "");
+            goto out;
+        }
+        if ((rc = rec_one(in, f, h, &rs, where, line0 + nrec, err)) < 0) goto out;
+        if ((nrec & 4095) == 0) draw_progress(in, fp, (uint64_t)nrec, t0, 0);
+    }
+    draw_progress(in, fp, (uint64_t)nrec - 1, t0, 1);
+    rc = GN_OK;
+out:
+    gtrec_free(&rs.rec);
+    gn_free(rs.gt);
+    if (rs.b) bcf_destroy(rs.b);
+    if (h) bcf_hdr_destroy(h);
+    if (fp) hts_close(fp);
+    return rc;
+}
+
+static void ingest_cleanup(struct ingest *in)
+{
+    for (uint32_t i = 0; i < in->n_files; i++) {
+        segment_writer_free(in->f[i].w); /* unlinks unfinished segments */
+        gn_free(in->f[i].pseud);
+    }
+    if (in->snap && in->refblk)
+        for (uint32_t s = 0; s < in->snap->n_seg; s++) segment_block_free(&in->refblk[s]);
+    gn_free(in->refblk);
+    gtsnap_free(in->snap);
+    gn_free(in->f);
+    gn_free(in->rid_map);
+    pseudonym_wipe(&in->key);
+    catalog_close(in->cat);
+    gtstore_close(in->st);
+}
+
+static int open_parts(struct ingest *in, const char *dir, struct gn_err *err)
+{
+    char path[4096];
+    int rc;
+
+    if ((rc = gtstore_open_writer(&in->st, dir, err)) < 0) return rc;
+    in->man = gtstore_manifest(in->st);
+    if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path too long");
+    if ((rc = pseudonym_load(&in->key, path, err)) < 0) return rc;
+    if (node_catalog_path(path, sizeof path, dir) < 0)
+        return gn_errf(err, GN_ELIMIT, "path too long");
+    if ((rc = catalog_open(&in->cat, path, err)) < 0) return rc;
+    if ((rc = catalog_purge_uncommitted(in->cat, in->man->next_sample, err)) < 0) return rc;
+    if ((rc = gtsnap_open(&in->snap, dir, err)) < 0) return rc;
+    in->refblk = gn_calloc(in->snap->n_seg + 1, sizeof *in->refblk);
+    if (!in->refblk) return gn_errf(err, GN_ENOMEM, "out of memory");
+    for (uint32_t s = 0; s < in->snap->n_seg; s++) segment_block_init(&in->refblk[s]);
+    return GN_OK;
+}
+
+/* Catalog rows first, then the manifest: the manifest rename is the commit point. */
+static int commit_batch(struct ingest *in, struct gn_err *err)
+{
+    uint32_t first = in->n_files ? in->f[0].first_id : 0, total = 0;
+    int rc;
+
+    for (uint32_t i = 0; i < in->n_files; i++) {
+        if ((rc = segment_writer_finish(in->f[i].w, err)) < 0) return rc;
+        total += in->f[i].n_samples;
+        rc = gtstore_add_segment(in->st, in->f[i].seg_id, in->f[i].n_samples,
+                                 segment_writer_n_records(in->f[i].w), err);
+        if (rc < 0) return rc;
+    }
+    if ((rc = catalog_begin(in->cat, err)) < 0) return rc;
+    if ((rc = catalog_batch_add(in->cat, in->o->batch, first, total, err)) < 0) goto fail;
+    for (uint32_t i = 0; i < in->n_files; i++)
+        for (uint32_t j = 0; j < in->f[i].n_samples; j++)
+            if ((rc = catalog_sample_add(in->cat, in->f[i].first_id + j, in->f[i].pseud[j],
+                                         in->o->batch, err)) < 0)
+                goto fail;
+    if ((rc = catalog_commit(in->cat, err)) < 0) goto fail;
+    if ((rc = gtstore_commit(in->st, err)) < 0) return rc;
+    /* Committed: the segments are the store's now; keep the writers from unlinking them. */
+    in->res->n_samples = total;
+    return GN_OK;
+fail:
+    catalog_rollback(in->cat);
+    return rc;
+}
+
+int ingest_run(const char *dir, const char *const *files, uint32_t n_files,
+               const struct ingest_opts *o, struct ingest_result *res, struct gn_err *err)
+{
+    struct ingest in;
+    int rc;
+
+    memset(&in, 0, sizeof in);
+    memset(res, 0, sizeof *res);
+    in.o = o;
+    in.res = res;
+    if (!o->batch || !*o->batch) return gn_errf(err, GN_EINVAL, "a batch name is required");
+    if (n_files == 0) return gn_errf(err, GN_EINVAL, "no input files");
+    if ((rc = open_parts(&in, dir, err)) < 0) goto out;
+    if (!(in.f = gn_calloc(n_files, sizeof *in.f))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    in.n_files = n_files;
+    for (uint32_t i = 0; i < n_files; i++) in.f[i].path = files[i];
+    for (uint32_t i = 0; i < n_files; i++)
+        if ((rc = read_file(&in, i, err)) < 0) goto out;
+    res->n_files = n_files;
+    rc = commit_batch(&in, err);
+    for (uint32_t i = 0; rc == GN_OK && i < n_files; i++)
+        res->bytes_written += segment_file_bytes_of(in.f[i].w);
+out:
+    if (rc < 0) gn_err_prefix(err, rc, "batch '%s' rejected, store unchanged", o->batch);
+    ingest_cleanup(&in);
+    return rc;
+}

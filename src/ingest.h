@@ -1,0 +1,51 @@
+/*
+ * ingest.h — loading VCF, VCF.gz, BCF and gVCF files into the store as one batch.
+ *
+ * A batch is all-or-nothing: every file is parsed and written to a new segment first,
+ * then the catalog rows and the manifest are committed. Any error (malformed record,
+ * duplicate sample, REF disagreeing with the store, unknown or wrong-build contig,
+ * unsorted input) rejects the whole batch with a message naming file, line and reason,
+ * and leaves the store as it was.
+ *
+ * Sample IDs are pseudonymised with the store's key before anything is written.
+ * gVCF reference blocks are not stored as variants; they become callability intervals
+ * so that AN stays right when batches were called separately.
+ *
+ * Thread safety: takes the store's writer lock; one ingest at a time per store.
+ */
+#ifndef GN_INGEST_H
+#define GN_INGEST_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct ingest_progress {
+    const char *file;
+    uint64_t records;
+    double elapsed;          /* seconds */
+    double fraction;         /* of the compressed file read, or -1 when unknown */
+    int done;
+};
+
+struct ingest_opts {
+    const char *batch;       /* batch name, required */
+    int threads;             /* BGZF decompression threads (0: none) */
+    /* Called about once a second while reading, and once at the end of each file. */
+    void (*progress)(void *ctx, const struct ingest_progress *p);
+    void *progress_ctx;
+};
+
+struct ingest_result {
+    uint32_t n_files;
+    uint32_t n_samples;
+    uint64_t n_records;
+    uint64_t n_ref_blocks;
+    uint64_t bytes_written;
+};
+
+GN_MUST_CHECK int ingest_run(const char *dir, const char *const *files, uint32_t n_files,
+                             const struct ingest_opts *o, struct ingest_result *res,
+                             struct gn_err *err);
+
+#endif

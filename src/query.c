@@ -1,0 +1,298 @@
+/*
+ * query.c — counts, frequencies and VCF/BCF export over a snapshot.
+ *
+ * Frequencies never decode genotypes unless a mask asks for it: with no sub-cohort and
+ * no withdrawn samples, each site's AC/AN come from the block's record table, so a
+ * whole-population scan reads only the small record-table frames. With a mask, the
+ * payload is decoded and counted with AND + popcount on the bitplanes.
+ *
+ * Sites of several segments at one position are matched on (REF, ALT, occurrence):
+ * the same allele ingested in two batches is one row with summed counts.
+ */
+#include "query.h"
+
+#include <htslib/hts.h>
+#include <htslib/vcf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+
+struct key {
+    uint32_t seg, rec, site, occ;
+    struct query_row row;
+    uint64_t seen;   /* bit per segment that had this key (first 64 segments) */
+    uint8_t *seen_all;
+};
+
+struct fstate {
+    struct key *k;
+    uint32_t n, cap;
+    uint8_t *seen;   /* n_seg bytes per key */
+    size_t seen_cap;
+};
+
+static int same_site(const struct segment_block *a, uint32_t ra, uint32_t sa,
+                     const struct segment_block *b, uint32_t rb, uint32_t sb)
+{
+    const struct segment_record *x = &a->rec[ra], *y = &b->rec[rb];
+    const struct segment_site *s = &a->site[sa], *t = &b->site[sb];
+    return x->ref_len == y->ref_len && s->alt_len == t->alt_len &&
+           !memcmp(x->ref, y->ref, x->ref_len) && !memcmp(s->alt, t->alt, s->alt_len);
+}
+
+static int group_position(const struct gtsnap *snap, const struct gtscan_pos *p,
+                          struct fstate *fs, struct gn_err *err)
+{
+    uint32_t total = 0;
+    int rc;
+
+    for (uint32_t s = 0; s < p->n_seg; s++)
+        for (uint32_t r = p->seg[s].r0; r < p->seg[s].r1; r++)
+            total += p->seg[s].blk->rec[r].n_alt;
+    if (total > fs->cap) {
+        struct key *k = gn_reallocarray(fs->k, total, sizeof *k);
+        if (!k) return gn_errf(err, GN_ENOMEM, "out of memory");
+        fs->k = k;
+        fs->cap = total;
+    }
+    if ((size_t)total * p->n_seg > fs->seen_cap) {
+        uint8_t *sn = gn_reallocarray(fs->seen, (size_t)total * p->n_seg, 1);
+        if (!sn) return gn_errf(err, GN_ENOMEM, "out of memory");
+        fs->seen = sn;
+        fs->seen_cap = (size_t)total * p->n_seg;
+    }
+    fs->n = 0;
+    for (uint32_t s = 0; s < p->n_seg; s++) {
+        struct segment_block *b = p->seg[s].blk;
+        for (uint32_t r = p->seg[s].r0; r < p->seg[s].r1; r++) {
+            for (uint32_t t = 0; t < b->rec[r].n_alt; t++) {
+                uint32_t site = b->rec[r].first_site + t, occ = 0, j;
+                struct segment_stats st;
+                for (uint32_t r2 = p->seg[s].r0; r2 < r; r2++)
+                    for (uint32_t t2 = 0; t2 < b->rec[r2].n_alt; t2++)
+                        occ += same_site(b, r2, b->rec[r2].first_site + t2, b, r, site);
+                for (j = 0; j < fs->n; j++) {
+                    struct key *k = &fs->k[j];
+                    if (!fs->seen[(size_t)j * p->n_seg + s] && k->occ == occ &&
+                        same_site(p->seg[k->seg].blk, k->rec, k->site, b, r, site))
+                        break;
+                }
+                if (j == fs->n) {
+                    struct key *k = &fs->k[fs->n++];
+                    memset(k, 0, sizeof *k);
+                    k->seg = s;
+                    k->rec = r;
+                    k->site = site;
+                    k->occ = occ;
+                    k->row.chrom = snap->man.contig[p->contig].name;
+                    k->row.pos = p->pos;
+                    k->row.ref = b->rec[r].ref;
+                    k->row.ref_len = b->rec[r].ref_len;
+                    k->row.alt = b->site[site].alt;
+                    k->row.alt_len = b->site[site].alt_len;
+                    memset(fs->seen + (size_t)j * p->n_seg, 0, p->n_seg);
+                }
+                if ((rc = segment_site_stats(snap->seg[s], b, r, site, &st, err)) < 0) return rc;
+                fs->seen[(size_t)j * p->n_seg + s] = 1;
+                fs->k[j].row.ac += st.ac;
+                fs->k[j].row.an += st.an;
+                fs->k[j].row.het += st.het;
+                fs->k[j].row.hom += st.hom;
+            }
+        }
+    }
+    return GN_OK;
+}
+
+/* Samples of segments without the site: hom-ref where their gVCF said callable. */
+static void add_callable(const struct gtsnap *snap, const struct gtscan_pos *p,
+                         uint64_t *const *masks, struct fstate *fs)
+{
+    for (uint32_t s = 0; s < p->n_seg; s++) {
+        if (!segment_has_callability(snap->seg[s])) continue;
+        const uint64_t *m = masks ? masks[s] : snap->live[s];
+        uint32_t c = 0;
+        int counted = 0;
+        for (uint32_t j = 0; j < fs->n; j++) {
+            if (fs->seen[(size_t)j * p->n_seg + s]) continue;
+            if (!counted) {
+                c = segment_callable_count(snap->seg[s], p->contig, p->pos, m);
+                counted = 1;
+            }
+            fs->k[j].row.an += 2 * c;
+        }
+    }
+}
+
+int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r),
+               void *ctx, struct gn_err *err)
+{
+    struct gtscan *sc = NULL;
+    struct gtscan_pos p;
+    struct fstate fs = {0};
+    const uint64_t *const *mk = masks ? (const uint64_t *const *)masks
+                                      : (const uint64_t *const *)snap->live;
+    struct gtscan_opts o = {contig, start, end, mk, NULL, 0};
+    int rc;
+
+    if ((rc = gtscan_new(snap, &o, &sc, err)) < 0) return rc;
+    while ((rc = gtscan_next(sc, &p, err)) == 1) {
+        if ((rc = group_position(snap, &p, &fs, err)) < 0) break;
+        add_callable(snap, &p, masks, &fs);
+        for (uint32_t j = 0; j < fs.n && rc >= 0; j++)
+            if ((rc = row(ctx, &fs.k[j].row)) != 0) break;
+        if (rc != 1 && rc != 0) break;
+    }
+    gn_free(fs.k);
+    gn_free(fs.seen);
+    gtscan_free(sc);
+    return rc < 0 ? rc : rc;
+}
+
+struct count_ctx {
+    const char *ref, *alt;
+    struct query_row *out;
+    int found;
+};
+
+static int count_row(void *vctx, const struct query_row *r)
+{
+    struct count_ctx *c = vctx;
+    if (c->found) return 0;
+    if (r->ref_len == strlen(c->ref) && r->alt_len == strlen(c->alt) &&
+        !strncasecmp(r->ref, c->ref, r->ref_len) && !strncasecmp(r->alt, c->alt, r->alt_len)) {
+        *c->out = *r;
+        c->found = 1;
+    } else if (!c->found && c->out->an < r->an) {
+        c->out->an = r->an; /* the position is called: AN from its records */
+    }
+    return 0;
+}
+
+int query_count(const struct gtsnap *snap, uint32_t contig, int64_t pos, const char *ref,
+                const char *alt, uint64_t *const *masks, struct query_row *out, int *found,
+                struct gn_err *err)
+{
+    struct count_ctx c = {ref, alt, out, 0};
+    int rc;
+    memset(out, 0, sizeof *out);
+    rc = query_freq(snap, contig, pos, pos, masks, count_row, &c, err);
+    if (rc < 0) return rc;
+    *found = c.found;
+    if (!c.found) {
+        /* Absent allele: nobody carries it; AN is what the position's calls say. */
+        out->ac = out->het = out->hom = 0;
+        if (out->an == 0)
+            for (uint32_t s = 0; s < snap->n_seg; s++)
+                out->an += 2 * segment_callable_count(snap->seg[s], contig, pos,
+                                                      masks ? masks[s] : snap->live[s]);
+    }
+    return GN_OK;
+}
+
+/* ---- export ---- */
+
+static bcf_hdr_t *export_header(const struct gtsnap *snap, const struct query_export_opts *o,
+                                uint32_t n, struct gn_err *err)
+{
+    bcf_hdr_t *h = bcf_hdr_init("w");
+    char line[1024];
+    if (!h) goto oom;
+    if (bcf_hdr_append(h, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">") < 0)
+        goto oom;
+    snprintf(line, sizeof line, "##source=genomenode;reference=%s",
+             contig_build_name(snap->man.build));
+    if (bcf_hdr_append(h, line) < 0) goto oom;
+    for (uint32_t i = 0; i < snap->man.n_contigs; i++) {
+        const struct gtstore_contig *c = &snap->man.contig[i];
+        if (c->length > 0)
+            snprintf(line, sizeof line, "##contig=<ID=%s,length=%lld>", c->name,
+                     (long long)c->length);
+        else
+            snprintf(line, sizeof line, "##contig=<ID=%s>", c->name);
+        if (bcf_hdr_append(h, line) < 0) goto oom;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (bcf_hdr_add_sample(h, o->names[i]) < 0) goto oom;
+    if (bcf_hdr_sync(h) < 0) goto oom;
+    return h;
+oom:
+    if (h) bcf_hdr_destroy(h);
+    gn_errf(err, GN_ENOMEM, "cannot build the VCF header");
+    return NULL;
+}
+
+static int export_record(bcf_hdr_t *h, bcf1_t *b, const struct gtrec *r, const char *chrom,
+                         int32_t *gt)
+{
+    const char *al[GTREC_MAX_ALT + 1];
+    bcf_clear(b);
+    b->rid = bcf_hdr_name2id(h, chrom);
+    b->pos = r->pos - 1;
+    al[0] = r->ref;
+    for (uint32_t k = 0; k < r->n_alt; k++) al[k + 1] = r->alt[k];
+    if (bcf_update_alleles(h, b, al, (int)r->n_alt + 1) < 0) return -1;
+    for (uint32_t i = 0; i < r->n_samples; i++) {
+        int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
+        gt[2 * i] = a0 < 0 ? bcf_gt_missing : bcf_gt_unphased(a0);
+        if (a1 == GTREC_NONE) gt[2 * i + 1] = bcf_int32_vector_end;
+        else if (a1 < 0) gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(-1) : bcf_gt_missing;
+        else gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(a1) : bcf_gt_unphased(a1);
+    }
+    return bcf_update_genotypes(h, b, gt, (int)r->n_samples * 2);
+}
+
+int query_export(const struct gtsnap *snap, const struct query_export_opts *o,
+                 uint64_t *n_written, struct gn_err *err)
+{
+    struct gtmerge *m = NULL;
+    struct gtrec r;
+    htsFile *fp = NULL;
+    bcf_hdr_t *h = NULL;
+    bcf1_t *b = NULL;
+    int32_t *gt = NULL;
+    uint32_t n;
+    int rc;
+
+    *n_written = 0;
+    gtrec_init(&r);
+    if ((rc = gtmerge_new(snap, o->contig, o->start, o->end, o->ids, o->n_ids, &m, err)) < 0)
+        goto out;
+    gtmerge_samples(m, &n);
+    if (!(h = export_header(snap, o, n, err))) {
+        rc = GN_ENOMEM;
+        goto out;
+    }
+    if (!(fp = hts_open(o->path, o->mode))) {
+        rc = gn_errf(err, GN_EIO, "%s: cannot open for writing", o->path);
+        goto out;
+    }
+    if (bcf_hdr_write(fp, h) < 0 || !(b = bcf_init()) ||
+        !(gt = gn_reallocarray(NULL, (size_t)n * 2 + 2, sizeof *gt))) {
+        rc = gn_errf(err, GN_EIO, "%s: cannot write header", o->path);
+        goto out;
+    }
+    while ((rc = gtmerge_next(m, &r, err)) == 1) {
+        if (o->nonref_only) {
+            int any = 0;
+            for (uint32_t i = 0; i < 2 * n && !any; i++) any = r.al[i] > 0;
+            if (!any) continue;
+        }
+        if (export_record(h, b, &r, snap->man.contig[r.contig].name, gt) < 0 ||
+            bcf_write(fp, h, b) < 0) {
+            rc = gn_errf(err, GN_EIO, "%s: write failed", o->path);
+            goto out;
+        }
+        (*n_written)++;
+    }
+out:
+    gn_free(gt);
+    if (b) bcf_destroy(b);
+    if (fp && hts_close(fp) < 0 && rc >= 0) rc = gn_errf(err, GN_EIO, "%s: close failed", o->path);
+    if (h) bcf_hdr_destroy(h);
+    gtmerge_free(m);
+    gtrec_free(&r);
+    return rc < 0 ? rc : GN_OK;
+}
