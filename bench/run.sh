@@ -107,6 +107,7 @@ fmt_t() {
                           else printf "%.2f s\n", t }'
 }
 fmt_x() { isnum "${1:-}" && awk -v x="$1" 'BEGIN{printf (x>=100 ? "%.0fx\n" : "%.2fx\n"), x}' || echo n/a; }
+fmt_pct() { isnum "${1:-}" && awk -v x="$1" 'BEGIN{printf "%.3g%%\n", x}' || echo n/a; }
 fmt_us() { isnum "${1:-}" && awk -v x="$1" 'BEGIN{printf "%.4g us\n", x}' || echo n/a; }
 fmt_n() { isnum "${1:-}" && awk -v x="$1" -v p="${2:-4}" 'BEGIN{printf "%.*g\n", p, x}' || echo n/a; }
 
@@ -565,7 +566,7 @@ report_dataset() {
         "$(tline "$(verdict "$size_pl" '<=' 1)" "store size GN/pgen = $(fmt_n "$size_pl" 3)" "target <= 1")"
         "$(tline "$(verdict "$freq_x" '>=' 5)" "sub-cohort AF vs plink2 = $(fmt_x "$freq_x") faster" "target >= 5x")"
         "$(tline "$(verdict "$p50" '<=' 50)" "in-process lookup p50 = $(fmt_us "$p50")" "target <= 50 us" "$at")"
-        "$(tline "$(verdict "$ingest_x" '>=' 0.5)" "ingest = $(fmt_n "$ingest_pct" 3)% of bcftools view -Ou" "target >= 50%")"
+        "$(tline "$(verdict "$ingest_x" '>=' 0.5)" "ingest = $(fmt_pct "$ingest_pct") of bcftools view -Ou" "target >= 50%")"
         "$(tline "$(verdict "$addr" '<=' "$BENCH_ADD_TOL")" "add-batch time large/empty = $(fmt_n "$addr" 3)" "target ~1 (<= $BENCH_ADD_TOL)")"
     )
     say ""

@@ -1,0 +1,49 @@
+/*
+ * main.c — runs every unit test in its own process, with a timeout, and ends with the
+ * line "N passed, M failed". Usage: unit-tests [substring-filter].
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char tmpdir[256];
+
+const char *test_tmpdir(void) { return tmpdir; }
+
+static const struct test_case *const suites[] = {test_strparse_cases, test_buf_cases,
+                                                 test_segment_cases, test_gtstore_cases,
+                                                 test_misc_cases};
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0;
+    for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
+        for (const struct test_case *t = suites[s]; t->name; t++) {
+            if (argc > 1 && !strstr(t->name, argv[1])) continue;
+            snprintf(tmpdir, sizeof tmpdir, "/tmp/gn-unit-XXXXXX");
+            if (!mkdtemp(tmpdir)) return 2;
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                alarm(60);
+                t->fn();
+                _exit(0);
+            }
+            int st = 0;
+            waitpid(pid, &st, 0);
+            int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+            printf("%s %s", ok ? "ok  " : "FAIL", t->name);
+            if (WIFSIGNALED(st)) printf(" (signal %d%s)", WTERMSIG(st),
+                                        WTERMSIG(st) == SIGALRM ? ", timeout" : "");
+            printf("\n");
+            ok ? passed++ : failed++;
+            char cmd[300];
+            snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+            if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmpdir);
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

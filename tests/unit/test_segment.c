@@ -1,0 +1,218 @@
+/*
+ * Segment round trips on random genotype matrices with every feature the format has:
+ * missing haplotypes, haploid calls, multi-allelic records, mixed phase, dense and
+ * sparse sites; masked counts checked against brute force; damage detected.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "segment.h"
+#include "test.h"
+
+#define NS 300
+#define NREC 400
+
+static uint64_t rng = 12345;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng >> 33) % n;
+}
+
+/* Fills record i deterministically; freq controls dense vs sparse. */
+static void make_rec(struct gtrec *r, uint32_t i)
+{
+    const char *alts[3] = {"C", "GT", "*"};
+    size_t lens[3] = {1, 2, 1};
+    uint32_t n_alt = 1 + (i % 7 == 0) + (i % 11 == 0);
+    ASSERT_OK(gtrec_set_alleles(r, "A", 1, alts, lens, n_alt));
+    ASSERT_OK(gtrec_reserve(r, NS));
+    r->contig = i < NREC / 2 ? 0 : 3;
+    r->pos = 1000 + (int64_t)i * 10 + (i % 5 == 0 ? 0 : 1);
+    uint32_t freq = i % 3 == 0 ? 2 : 200; /* per mille: rare or common */
+    for (uint32_t s = 0; s < NS; s++) {
+        for (int h = 0; h < 2; h++) {
+            uint32_t x = rnd(1000);
+            r->al[2 * s + h] = x < freq ? (int16_t)(1 + rnd(n_alt)) : x > 990 ? GTREC_MISSING : 0;
+        }
+        if (r->contig == 3 && s % 4 == 0) r->al[2 * s + 1] = GTREC_NONE; /* haploid */
+        r->phased[s] = r->al[2 * s + 1] == GTREC_NONE ? 0 : (rnd(10) != 0);
+    }
+}
+
+static const char *seg_path(void)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/s.gns", test_tmpdir());
+    return p;
+}
+
+static void write_seg(void)
+{
+    struct segment_writer *w;
+    struct gtrec r;
+    uint32_t ids[NS];
+    struct gn_err err = GN_ERR_INIT;
+    for (uint32_t s = 0; s < NS; s++) ids[s] = 1000 + s * 2;
+    struct segment_writer_opts o = {NS, ids, 0, SEGMENT_FLAG_CALLABILITY};
+    gtrec_init(&r);
+    rng = 12345;
+    ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));
+    for (uint32_t i = 0; i < NREC; i++) {
+        make_rec(&r, i);
+        ASSERT_OK(segment_writer_add(w, &r, &err));
+    }
+    ASSERT_OK(segment_writer_add_callable(w, 5, 0, 1, 500, &err));
+    ASSERT_OK(segment_writer_add_callable(w, 5, 0, 501, 900, &err)); /* merged */
+    ASSERT_OK(segment_writer_add_callable(w, 5, 3, 10, 20, &err));
+    ASSERT_OK(segment_writer_finish(w, &err));
+    segment_writer_free(w);
+    gtrec_free(&r);
+}
+
+static void t_roundtrip(void)
+{
+    struct segment *s;
+    struct segment_block b;
+    struct gtrec want, got;
+    struct gn_err err = GN_ERR_INIT;
+    uint32_t i = 0;
+
+    write_seg();
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_n_samples(s), NS);
+    ASSERT_EQ_INT(segment_n_records(s), NREC);
+    ASSERT_EQ_INT(segment_local_index(s, 1000 + 2 * 17), 17);
+    ASSERT_EQ_INT(segment_local_index(s, 1001), -1);
+    gtrec_init(&want);
+    gtrec_init(&got);
+    segment_block_init(&b);
+    rng = 12345;
+    for (uint32_t bi = 0; bi < segment_n_blocks(s); bi++) {
+        ASSERT_OK(segment_block_load(s, bi, &b, 1, &err));
+        for (uint32_t r = 0; r < b.n_records; r++, i++) {
+            make_rec(&want, i);
+            ASSERT_OK(segment_record_decode(s, &b, r, &got, &err));
+            ASSERT_EQ_INT(got.pos, want.pos);
+            ASSERT_EQ_INT(got.contig, want.contig);
+            ASSERT_EQ_INT(got.n_alt, want.n_alt);
+            for (uint32_t x = 0; x < 2 * NS; x++) ASSERT_EQ_INT(got.al[x], want.al[x]);
+            for (uint32_t x = 0; x < NS; x++)
+                if (want.al[2 * x + 1] != GTREC_NONE) ASSERT_EQ_INT(got.phased[x], want.phased[x]);
+        }
+    }
+    ASSERT_EQ_INT(i, NREC);
+    ASSERT_EQ_INT(segment_sample_callable(s, 5, 0, 900), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 5, 0, 901), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 5, 3, 15), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 6, 0, 15), 0);
+    ASSERT_EQ_INT(segment_callable_count(s, 0, 100, NULL), 1);
+    segment_block_free(&b);
+    gtrec_free(&want);
+    gtrec_free(&got);
+    segment_close(s);
+}
+
+/* Masked AC/AN/het/hom equal a brute-force count over decoded genotypes. */
+static void t_masked_stats(void)
+{
+    struct segment *s;
+    struct segment_block b;
+    struct gtrec g;
+    struct gn_err err = GN_ERR_INIT;
+    uint64_t mask[(NS + 63) / 64] = {0};
+
+    write_seg();
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    for (uint32_t x = 0; x < NS; x++)
+        if (x % 3 != 1) mask[x >> 6] |= 1ull << (x & 63);
+    segment_block_init(&b);
+    gtrec_init(&g);
+    for (uint32_t bi = 0; bi < segment_n_blocks(s); bi++) {
+        ASSERT_OK(segment_block_load(s, bi, &b, 1, &err));
+        for (uint32_t r = 0; r < b.n_records; r++) {
+            ASSERT_OK(segment_record_decode(s, &b, r, &g, &err));
+            for (uint32_t k = 0; k < b.rec[r].n_alt; k++) {
+                struct segment_stats st, all;
+                uint32_t ac = 0, an = 0, het = 0, hom = 0;
+                int16_t a = (int16_t)(k + 1);
+                for (uint32_t x = 0; x < NS; x++) {
+                    if (!(mask[x >> 6] >> (x & 63) & 1)) continue;
+                    int16_t a0 = g.al[2 * x], a1 = g.al[2 * x + 1];
+                    uint32_t c = (a0 == a) + (a1 == a);
+                    an += (a0 >= 0) + (a1 >= 0);
+                    ac += c;
+                    if (c == 2 || (c == 1 && a1 == GTREC_NONE)) hom++;
+                    else if (c == 1) het++;
+                }
+                segment_block_set_mask(&b, s, mask);
+                ASSERT_OK(segment_site_stats(s, &b, r, b.rec[r].first_site + k, &st, &err));
+                ASSERT_EQ_INT(st.ac, ac);
+                ASSERT_EQ_INT(st.an, an);
+                ASSERT_EQ_INT(st.het, het);
+                ASSERT_EQ_INT(st.hom, hom);
+                segment_block_set_mask(&b, s, NULL);
+                ASSERT_OK(segment_site_stats(s, &b, r, b.rec[r].first_site + k, &all, &err));
+                ASSERT_TRUE(all.ac >= st.ac && all.an >= st.an);
+            }
+        }
+    }
+    segment_block_free(&b);
+    gtrec_free(&g);
+    segment_close(s);
+}
+
+/* Flipping any byte of a block is reported as corruption naming file and block. */
+static void t_damage(void)
+{
+    struct segment *s;
+    struct segment_block b;
+    struct gn_err err = GN_ERR_INIT;
+    int fd;
+    uint8_t c;
+
+    write_seg();
+    fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_EQ_INT(pread(fd, &c, 1, 200), 1);
+    c ^= 0x40;
+    ASSERT_EQ_INT(pwrite(fd, &c, 1, 200), 1);
+    close(fd);
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    segment_block_init(&b);
+    int rc = segment_block_load(s, 0, &b, 1, &err);
+    ASSERT_EQ_INT(rc, GN_ECORRUPT);
+    ASSERT_TRUE(strstr(err.msg, "block 0") != NULL);
+    ASSERT_TRUE(strstr(err.msg, "s.gns") != NULL);
+    segment_block_free(&b);
+    segment_close(s);
+    /* A truncated file (a crash mid-write) fails at open, never later. */
+    ASSERT_EQ_INT(truncate(seg_path(), 100), 0);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
+}
+
+static void t_unsorted(void)
+{
+    struct segment_writer *w;
+    struct gtrec r;
+    uint32_t ids[NS];
+    struct gn_err err = GN_ERR_INIT;
+    for (uint32_t x = 0; x < NS; x++) ids[x] = x;
+    struct segment_writer_opts o = {NS, ids, 0, 0};
+    gtrec_init(&r);
+    ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));
+    make_rec(&r, 5);
+    ASSERT_OK(segment_writer_add(w, &r, &err));
+    make_rec(&r, 2);
+    ASSERT_EQ_INT(segment_writer_add(w, &r, &err), GN_EINVAL);
+    ASSERT_TRUE(strstr(err.msg, "not sorted") != NULL);
+    segment_writer_free(w);
+    ASSERT_TRUE(access(seg_path(), F_OK) != 0); /* unfinished file removed */
+    gtrec_free(&r);
+}
+
+const struct test_case test_segment_cases[] = {{"segment_roundtrip", t_roundtrip},
+                                               {"segment_masked_stats", t_masked_stats},
+                                               {"segment_damage", t_damage},
+                                               {"segment_unsorted", t_unsorted},
+                                               {NULL, NULL}};

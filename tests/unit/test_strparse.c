@@ -1,0 +1,80 @@
+/* Table-driven tests of the bounded parsers (regions, variants, integers). */
+#include "strparse.h"
+#include "test.h"
+
+static void t_region(void)
+{
+    static const struct {
+        const char *in;
+        const char *chrom;
+        int64_t start, end;
+        int rc;
+    } cases[] = {
+        {"chr1:100-200", "chr1", 100, 200, GN_OK},
+        {"1:1,000-2,000", "1", 1000, 2000, GN_OK},
+        {"X", "X", 1, INT64_MAX, GN_OK},
+        {"20:5", "20", 5, 5, GN_OK},
+        {"20:5-", "20", 5, INT64_MAX, GN_OK},
+        {"1:200-100", "", 0, 0, GN_EPARSE},
+        {"1:0-10", "", 0, 0, GN_EPARSE},
+        {":1-2", "", 0, 0, GN_EPARSE},
+        {"1:a-b", "", 0, 0, GN_EPARSE},
+        {"1:1-99999999999999999999", "", 0, 0, GN_EPARSE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct strparse_region r;
+        int rc = strparse_region(cases[i].in, strlen(cases[i].in), &r);
+        ASSERT_EQ_INT(rc, cases[i].rc);
+        if (rc < 0) continue;
+        ASSERT_EQ_INT(r.chrom.n, strlen(cases[i].chrom));
+        ASSERT_TRUE(!memcmp(r.chrom.p, cases[i].chrom, r.chrom.n));
+        ASSERT_EQ_INT(r.start, cases[i].start);
+        ASSERT_EQ_INT(r.end, cases[i].end);
+    }
+}
+
+static void t_variant(void)
+{
+    static const struct {
+        const char *in;
+        int64_t pos;
+        const char *ref, *alt;
+        int rc;
+    } cases[] = {
+        {"chr7:117559590:ATCT:A", 117559590, "ATCT", "A", GN_OK},
+        {"1-55051215-G-GA", 0, "", "", GN_EPARSE}, /* chrom must end with ':' */
+        {"1:55051215-G-GA", 55051215, "G", "GA", GN_OK},
+        {"1:5:G:*", 5, "G", "*", GN_OK},
+        {"1:5:G:", 0, "", "", GN_EPARSE},
+        {"1:5:Q:A", 0, "", "", GN_EPARSE},
+        {"1:0:A:C", 0, "", "", GN_EPARSE},
+        {"1:5:A", 0, "", "", GN_EPARSE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct strparse_variant v;
+        int rc = strparse_variant(cases[i].in, strlen(cases[i].in), &v);
+        ASSERT_EQ_INT(rc, cases[i].rc);
+        if (rc < 0) continue;
+        ASSERT_EQ_INT(v.pos, cases[i].pos);
+        ASSERT_EQ_INT(v.ref.n, strlen(cases[i].ref));
+        ASSERT_TRUE(!memcmp(v.ref.p, cases[i].ref, v.ref.n));
+        ASSERT_EQ_INT(v.alt.n, strlen(cases[i].alt));
+    }
+}
+
+static void t_i64(void)
+{
+    int64_t v;
+    ASSERT_OK(strparse_i64_all("-9223372036854775808", 20, &v));
+    ASSERT_TRUE(v == INT64_MIN);
+    ASSERT_EQ_INT(strparse_i64_all("9223372036854775808", 19, &v), GN_EPARSE);
+    ASSERT_EQ_INT(strparse_i64_all("12a", 3, &v), GN_EPARSE);
+    ASSERT_EQ_INT(strparse_i64_all("", 0, &v), GN_EPARSE);
+    /* No NUL terminator needed: parse only the first two bytes of "123". */
+    ASSERT_OK(strparse_i64_all("123", 2, &v));
+    ASSERT_EQ_INT(v, 12);
+}
+
+const struct test_case test_strparse_cases[] = {
+    {"strparse_region", t_region}, {"strparse_variant", t_variant}, {"strparse_i64", t_i64},
+    {NULL, NULL}};
