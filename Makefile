@@ -54,7 +54,7 @@ LIB       := $(O)/libgenomenode.a
 BIN       := $(O)/genomenode
 UNIT_BIN  := $(O)/unit-tests
 
-.PHONY: all deps demo check check-valgrind torture lint format bench clean fuzz-replay
+.PHONY: all deps demo check check-extended check-valgrind torture lint format bench clean fuzz-replay
 all: $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
 $(O)/%.o: %.c
@@ -87,8 +87,12 @@ deps:
 	@scripts/install-deps
 
 demo: deps
-	$(MAKE) BUILD=release $(O:build/$(BUILD)=build/release)/genomenode
+	$(MAKE) BUILD=release build/release/genomenode
 	@scripts/demo build/release/genomenode
+
+check-extended: deps
+	$(MAKE) BUILD=release all
+	bash tests/extended/acceptance.sh build/release/genomenode
 
 check: deps
 	$(MAKE) BUILD=asan all
@@ -108,6 +112,7 @@ format:
 	clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c
 
 bench: deps
+	WITH_OPTIONAL=1 scripts/install-deps
 	$(MAKE) BUILD=release all
 	bash bench/run.sh
 

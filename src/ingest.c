@@ -360,6 +360,12 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         if (is_bcf) snprintf(where, sizeof where, "record %ld", nrec);
         else snprintf(where, sizeof where, "line %ld", line0 + nrec);
         if (r == -1) break;
+        if (r == 0 && rs.b->errcode == BCF_ERR_CTG_UNDEF && rs.b->rid >= in->n_rid) {
+            /* A contig used but not declared: htslib added it to the header, as bcftools
+             * does; map it like any other contig (build checks still apply by name). */
+            if ((rc = map_contigs(in, f->path, h, err)) < 0) goto out;
+            rs.b->errcode = 0;
+        }
         if (r < -1 || rs.b->errcode) {
             rc = gn_errf(err, GN_EPARSE, "%s: %s: malformed record (htslib error %d%s)", f->path,
                          where, rs.b->errcode,
