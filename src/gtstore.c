@@ -214,7 +214,7 @@ int gtstore_manifest_parse(const char *text, size_t n, struct gtstore_manifest *
         gtstore_manifest_free(m);
         return gn_errf(err, GN_ECORRUPT, "manifest: no build line");
     }
-    qsort(m->deleted, m->n_deleted, sizeof *m->deleted, cmp_u32);
+    if (m->n_deleted) qsort(m->deleted, m->n_deleted, sizeof *m->deleted, cmp_u32);
     for (uint32_t i = 0; i < m->n_segments; i++)
         if (m->seg[i].id >= m->next_segment) {
             gtstore_manifest_free(m);
