@@ -451,7 +451,11 @@ int main(int argc, char **argv)
             goto done;
         memcpy(idx_fn, o.out_fn, l);
         memcpy(idx_fn + l, ".csi", 5);
-        if (bcf_idx_init(out, oh, 14, idx_fn) < 0) {
+        /* On-the-fly indexing is only trusted without compression threads:
+         * with htslib 1.16, threaded output of records larger than a BGZF
+         * block gave a corrupt .csi.  With threads the index is built after
+         * the file is closed (see the end of main). */
+        if (o.threads == 0 && bcf_idx_init(out, oh, 14, idx_fn) < 0) {
             fprintf(stderr, "gen_mosaic: cannot initialise the index\n");
             goto done;
         }
@@ -671,7 +675,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_mosaic: read error: %s\n", bcf_sr_strerror(sr->errnum));
         goto done;
     }
-    if (o.write_index && bcf_idx_save(out) < 0) {
+    if (o.write_index && o.threads == 0 && bcf_idx_save(out) < 0) {
         fprintf(stderr, "gen_mosaic: cannot save index %s\n", idx_fn);
         goto done;
     }
@@ -686,6 +690,11 @@ int main(int argc, char **argv)
 done:
     if (out && hts_close(out) < 0 && ret == 0) {
         fprintf(stderr, "gen_mosaic: error closing %s\n", o.out_fn);
+        ret = 1;
+    }
+    if (ret == 0 && o.write_index && o.threads > 0 &&
+        bcf_index_build3(o.out_fn, idx_fn, 14, o.threads) != 0) {
+        fprintf(stderr, "gen_mosaic: cannot index %s\n", o.out_fn);
         ret = 1;
     }
     if (oh)

@@ -334,6 +334,16 @@ bench_dataset() {
         shuf -n "$BENCH_LOOKUPS" --random-source=<(seeded "look$BENCH_SEED") >"$D/lookups.tsv"
     note "sub-cohort: $k samples (30%); one sample: $one; $(wc -l <"$D/lookups.tsv") lookup sites"
 
+    # The region lookups need a sound index: every lookup site must be found.
+    local c p miss=0
+    while IFS=$'\t' read -r c p _; do
+        [[ -n $(bcftools view -H -G -r "$c:$p" "$F" 2>>"$LOG" | head -c 1) ]] || miss=$((miss + 1))
+    done <"$D/lookups.tsv"
+    if ((miss)); then
+        note "index of $F misses $miss lookup sites: rebuilding it with bcftools index -f"
+        bcftools index -f "$F" 2>>"$LOG" || note "bcftools index failed (see $LOG)"
+    fi
+
     # add batches: same sites, new samples (prefix ADD<r>_), one file per repetition
     local r kopt=()
     [[ $DS_NAME == synth && -n $BENCH_SITES ]] && kopt=(-k "$BENCH_SITES")
