@@ -1,107 +1,161 @@
 /*
- * catalog.c — the catalog interface and its SQLite backend.
+ * catalog.c — the catalog interface (catalog.h) over db.h.
  *
  * Every statement is prepared with bound parameters; nothing is built by printf.
- * Migrations are an ordered list of SQL scripts; schema_version records how many ran.
+ * Migrations are an ordered list of SQL scripts, with an engine-specific variant where
+ * the two dialects differ; schema_version records how many ran.
  */
 #include "catalog.h"
 
-#include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "db.h"
 
 struct catalog {
-    sqlite3 *db;
+    struct db *db;
 };
 
-static const char *const migrations[] = {
+struct migration {
+    const char *sql;        /* both engines, or SQLite only when pg is set */
+    const char *pg;         /* PostgreSQL variant, NULL when sql serves both */
+};
+
+static const struct migration migrations[] = {
     /* 1: samples and batches */
-    "CREATE TABLE batches(name TEXT PRIMARY KEY, first_sample INTEGER NOT NULL,"
-    " n_samples INTEGER NOT NULL, added_at TEXT NOT NULL);"
-    "CREATE TABLE samples(id INTEGER PRIMARY KEY, pseudonym TEXT NOT NULL UNIQUE,"
-    " batch TEXT NOT NULL REFERENCES batches(name), added_at TEXT NOT NULL, withdrawn_at TEXT);",
+    {"CREATE TABLE batches(name TEXT PRIMARY KEY, first_sample INTEGER NOT NULL,"
+     " n_samples INTEGER NOT NULL, added_at TEXT NOT NULL);"
+     "CREATE TABLE samples(id INTEGER PRIMARY KEY, pseudonym TEXT NOT NULL UNIQUE,"
+     " batch TEXT NOT NULL REFERENCES batches(name), added_at TEXT NOT NULL, withdrawn_at TEXT);",
+     NULL},
+    /* 2: governance — individuals, datasets, consent history, users, projects, tokens,
+     * grants, settings and the audit log */
+    {"CREATE TABLE individuals(id {ID}, pseudonym TEXT NOT NULL UNIQUE, sex TEXT NOT NULL,"
+     " year_of_birth INTEGER, referral_group TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);"
+     "CREATE TABLE datasets(id {ID}, name TEXT NOT NULL UNIQUE, terms TEXT NOT NULL,"
+     " description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);"
+     "ALTER TABLE samples ADD COLUMN individual_id BIGINT REFERENCES individuals(id);"
+     "ALTER TABLE samples ADD COLUMN dataset_id BIGINT REFERENCES datasets(id);"
+     "CREATE INDEX samples_by_individual ON samples(individual_id);"
+     "CREATE TABLE consent_events(id {ID},"
+     " individual_id BIGINT NOT NULL REFERENCES individuals(id), at TEXT NOT NULL,"
+     " kind TEXT NOT NULL CHECK (kind IN ('clinical','research','withdrawn')),"
+     " terms TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL);"
+     "CREATE INDEX consent_by_individual ON consent_events(individual_id, id);"
+     "CREATE TABLE users(id {ID}, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL CHECK (role IN"
+     " ('steward','clinician','researcher','peer-node','citizen','auditor')),"
+     " individual TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, disabled_at TEXT);"
+     "CREATE TABLE projects(id {ID}, name TEXT NOT NULL UNIQUE, purpose TEXT NOT NULL,"
+     " approval TEXT NOT NULL, expires TEXT NOT NULL, created_at TEXT NOT NULL);"
+     "CREATE TABLE project_members(project_id BIGINT NOT NULL REFERENCES projects(id),"
+     " user_id BIGINT NOT NULL REFERENCES users(id), PRIMARY KEY (project_id, user_id));"
+     "CREATE TABLE tokens(id {ID}, user_id BIGINT NOT NULL REFERENCES users(id),"
+     " hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,"
+     " expires_at TEXT NOT NULL DEFAULT '', revoked_at TEXT);"
+     "CREATE TABLE grants(user_id BIGINT NOT NULL DEFAULT 0, project_id BIGINT NOT NULL DEFAULT 0,"
+     " dataset_id BIGINT NOT NULL REFERENCES datasets(id), granularity TEXT NOT NULL,"
+     " granted_at TEXT NOT NULL, PRIMARY KEY (user_id, project_id, dataset_id));"
+     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+     "CREATE TABLE audit(seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+     " role TEXT NOT NULL, purpose TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,"
+     " records BIGINT NOT NULL, detail TEXT NOT NULL, subjects TEXT NOT NULL,"
+     " prev TEXT NOT NULL, hash TEXT NOT NULL);"
+     "CREATE INDEX audit_by_actor ON audit(actor);",
+     NULL},
+    /* 3: the audit log is append-only for the database as well */
+    {"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+     "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;"
+     "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"},
 };
 
-static int sql_err(struct catalog *c, struct gn_err *err, const char *what)
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static void cpy(char *dst, size_t cap, const char *src)
 {
-    int code = sqlite3_errcode(c->db);
-    int rc = code == SQLITE_BUSY || code == SQLITE_LOCKED ? GN_EBUSY
-             : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? GN_ECORRUPT
-             : code == SQLITE_CONSTRAINT ? GN_EEXIST
-             : code == SQLITE_NOMEM ? GN_ENOMEM : GN_EIO;
-    return gn_errf(err, rc, "catalog: %s: %s", what, sqlite3_errmsg(c->db));
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
-static int exec(struct catalog *c, const char *sql, struct gn_err *err)
+/* Prepares sql and binds args ('t' text, 'i' int64_t *, 'n' null). */
+static int prep(struct catalog *c, const char *sql, const char *types, const void *const *args,
+                struct db_stmt **st, struct gn_err *err)
 {
-    if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) return sql_err(c, err, sql);
-    return GN_OK;
-}
-
-static void now_iso(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int migrate(struct catalog *c, struct gn_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int version = 0, rc;
-    const int n = (int)(sizeof migrations / sizeof migrations[0]);
-
-    if ((rc = exec(c, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", err)) < 0)
-        return rc;
-    if (sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) !=
-        SQLITE_OK)
-        return sql_err(c, err, "reading schema version");
-    if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (version > n)
-        return gn_errf(err, GN_EFORMAT, "catalog schema %d is newer than this build (%d)", version, n);
-    for (int v = version; v < n; v++) {
-        if ((rc = exec(c, "BEGIN IMMEDIATE", err)) < 0) return rc;
-        if ((rc = exec(c, migrations[v], err)) < 0) {
-            catalog_rollback(c);
-            return rc;
-        }
-        if (sqlite3_prepare_v2(c->db, "INSERT INTO schema_version VALUES(?)", -1, &st, NULL) !=
-            SQLITE_OK) {
-            catalog_rollback(c);
-            return sql_err(c, err, "schema version");
-        }
-        sqlite3_bind_int(st, 1, v + 1);
-        rc = sqlite3_step(st) == SQLITE_DONE ? GN_OK : sql_err(c, err, "schema version");
-        sqlite3_finalize(st);
-        if (rc < 0 || (rc = exec(c, "COMMIT", err)) < 0) {
-            catalog_rollback(c);
-            return rc;
+    int rc;
+    if ((rc = db_prepare(c->db, sql, st, err)) < 0) return rc;
+    for (int i = 0; types && types[i]; i++) {
+        if (types[i] == 't') rc = db_bind_text(*st, i + 1, args[i]);
+        else if (types[i] == 'i') rc = db_bind_i64(*st, i + 1, *(const int64_t *)args[i]);
+        else rc = db_bind_null(*st, i + 1);
+        if (rc < 0) {
+            db_finalize(*st);
+            *st = NULL;
+            return gn_errf(err, rc, "catalog: cannot bind parameter %d", i + 1);
         }
     }
     return GN_OK;
 }
 
-int catalog_open(struct catalog **out, const char *path, struct gn_err *err)
+static int run(struct catalog *c, const char *sql, const char *types, const void *const *args,
+               struct gn_err *err)
+{
+    return db_run(c->db, sql, types, args, err);
+}
+
+static int migrate(struct catalog *c, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int64_t version = 0;
+    int rc;
+
+    if ((rc = db_exec(c->db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)",
+                      err)) < 0)
+        return rc;
+    if ((rc = db_begin(c->db, err)) < 0) return rc;
+    if ((rc = prep(c, "SELECT max(version) FROM schema_version", NULL, NULL, &st, err)) < 0)
+        goto fail;
+    if ((rc = db_step(st, err)) < 0) goto fail;
+    version = rc == 1 ? db_col_i64(st, 0) : 0;
+    db_finalize(st);
+    st = NULL;
+    if (version > N_MIGRATIONS) {
+        rc = gn_errf(err, GN_EFORMAT, "catalog schema %lld is newer than this build (%d)",
+                     (long long)version, N_MIGRATIONS);
+        goto fail;
+    }
+    for (int64_t v = version; v < N_MIGRATIONS; v++) {
+        const struct migration *m = &migrations[v];
+        int64_t nv = v + 1;
+        const void *a[] = {&nv};
+        const char *sql = db_engine(c->db) == DB_POSTGRES && m->pg ? m->pg : m->sql;
+        if ((rc = db_exec(c->db, sql, err)) < 0) {
+            gn_err_prefix(err, rc, "catalog migration %lld", (long long)nv);
+            goto fail;
+        }
+        if ((rc = run(c, "INSERT INTO schema_version VALUES(?)", "i", a, err)) < 0) goto fail;
+    }
+    return db_commit(c->db, err);
+fail:
+    db_finalize(st);
+    db_rollback(c->db);
+    return rc;
+}
+
+int catalog_open(struct catalog **out, const char *target, struct gn_err *err)
 {
     struct catalog *c;
     int rc;
 
     *out = NULL;
     if (!(c = gn_calloc(1, sizeof *c))) return gn_errf(err, GN_ENOMEM, "out of memory");
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
-        rc = gn_errf(err, GN_EIO, "catalog %s: %s", path,
-                     c->db ? sqlite3_errmsg(c->db) : "cannot open");
-        goto fail;
-    }
-    sqlite3_busy_timeout(c->db, 5000);
-    if ((rc = exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
-                   err)) < 0)
-        goto fail;
+    if ((rc = db_open(&c->db, target, err)) < 0) goto fail;
     if ((rc = migrate(c, err)) < 0) goto fail;
     *out = c;
     return GN_OK;
@@ -113,129 +167,614 @@ fail:
 void catalog_close(struct catalog *c)
 {
     if (!c) return;
-    sqlite3_close(c->db);
+    db_close(c->db);
     gn_free(c);
 }
 
-int catalog_begin(struct catalog *c, struct gn_err *err) { return exec(c, "BEGIN IMMEDIATE", err); }
-int catalog_commit(struct catalog *c, struct gn_err *err) { return exec(c, "COMMIT", err); }
+struct db *catalog_db(struct catalog *c) { return c->db; }
+int catalog_begin(struct catalog *c, struct gn_err *err) { return db_begin(c->db, err); }
+int catalog_commit(struct catalog *c, struct gn_err *err) { return db_commit(c->db, err); }
 void catalog_rollback(struct catalog *c)
 {
-    if (c && !sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (c) db_rollback(c->db);
 }
 
-/* Runs one statement with up to three bound values: 'i' integer, 't' text. */
-static int run(struct catalog *c, const char *sql, const char *types, const void *a,
-               const void *b, const void *d, struct gn_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    const void *args[3] = {a, b, d};
-    int rc;
-
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return sql_err(c, err, sql);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 'i') sqlite3_bind_int64(st, i + 1, *(const int64_t *)args[i]);
-        else sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
-    }
-    rc = sqlite3_step(st);
-    rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? GN_OK : sql_err(c, err, sql);
-    sqlite3_finalize(st);
-    return rc;
-}
+/* ---- batches and samples ---------------------------------------------------------- */
 
 int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sample, struct gn_err *err)
 {
     int64_t n = next_sample;
-    int rc = run(c, "DELETE FROM samples WHERE id >= ?", "i", &n, NULL, NULL, err);
-    if (rc == GN_OK)
-        rc = run(c, "DELETE FROM batches WHERE first_sample >= ?", "i", &n, NULL, NULL, err);
-    return rc;
+    const void *a[] = {&n};
+    int rc;
+    if ((rc = run(c, "DELETE FROM samples WHERE id >= ?", "i", a, err)) < 0) return rc;
+    if ((rc = run(c, "DELETE FROM batches WHERE first_sample >= ?", "i", a, err)) < 0) return rc;
+    /* Individuals exist only through their samples: those an uncommitted ingest created
+     * go with it, with their consent history. */
+    if ((rc = run(c,
+                  "DELETE FROM consent_events WHERE individual_id NOT IN"
+                  " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
+                  NULL, NULL, err)) < 0)
+        return rc;
+    rc = run(c,
+             "DELETE FROM individuals WHERE id NOT IN"
+             " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
+             NULL, NULL, err);
+    return rc < 0 ? rc : GN_OK;
 }
 
 int catalog_batch_add(struct catalog *c, const char *name, uint32_t first, uint32_t n,
                       struct gn_err *err)
 {
-    char now[32], sql[] = "INSERT INTO batches(name, first_sample, n_samples, added_at) "
-                          "VALUES(?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ','now'))";
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    now_iso(now);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return sql_err(c, err, sql);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, first);
-    sqlite3_bind_int64(st, 3, n);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_CONSTRAINT)
-        rc = gn_errf(err, GN_EEXIST, "batch '%s' already exists in the store", name);
-    else rc = rc == SQLITE_DONE ? GN_OK : sql_err(c, err, "adding batch");
-    sqlite3_finalize(st);
-    return rc;
+    int64_t f = first, k = n;
+    const void *a[] = {name, &f, &k};
+    int rc = run(c, "INSERT INTO batches(name, first_sample, n_samples, added_at) VALUES(?,?,?,{NOW})",
+                 "tii", a, err);
+    if (rc == GN_EEXIST)
+        return gn_errf(err, GN_EEXIST, "batch '%s' already exists in the store", name);
+    return rc < 0 ? rc : GN_OK;
 }
 
 int catalog_sample_add(struct catalog *c, uint32_t id, const char *pseudonym, const char *batch,
-                       struct gn_err *err)
+                       int64_t individual, int64_t dataset, struct gn_err *err)
 {
-    char now[32];
     int64_t i = id;
-    now_iso(now);
-    return run(c, "INSERT INTO samples(id, pseudonym, batch, added_at) VALUES(?, ?, ?, "
-                  "strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-               "itt", &i, pseudonym, batch, err);
+    const void *a[] = {&i, pseudonym, batch, &individual, &dataset};
+    const char types[6] = {'i', 't', 't', individual ? 'i' : 'n', dataset ? 'i' : 'n', '\0'};
+    int rc = run(c,
+                 "INSERT INTO samples(id, pseudonym, batch, individual_id, dataset_id, added_at)"
+                 " VALUES(?,?,?,?,?,{NOW})",
+                 types, a, err);
+    return rc < 0 ? rc : GN_OK;
 }
 
 int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id, int *withdrawn,
                           struct gn_err *err)
 {
-    static const char sql[] = "SELECT id, withdrawn_at IS NOT NULL FROM samples WHERE pseudonym = ?";
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return sql_err(c, err, sql);
-    sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = (uint32_t)sqlite3_column_int64(st, 0);
-        if (withdrawn) *withdrawn = sqlite3_column_int(st, 1);
+    struct db_stmt *st = NULL;
+    const void *a[] = {pseudonym};
+    int rc = prep(c,
+                  "SELECT id, CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END FROM samples"
+                  " WHERE pseudonym = ?",
+                  "t", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        *id = (uint32_t)db_col_i64(st, 0);
+        if (withdrawn) *withdrawn = (int)db_col_i64(st, 1);
         rc = GN_OK;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == 0) {
         rc = gn_errf(err, GN_ENOTFOUND, "sample not found");
-    } else {
-        rc = sql_err(c, err, "sample lookup");
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t cap,
                              struct gn_err *err)
 {
-    static const char sql[] = "SELECT pseudonym FROM samples WHERE id = ?";
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) return sql_err(c, err, sql);
-    sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *p = sqlite3_column_text(st, 0);
-        size_t n = p ? strlen((const char *)p) : 0;
-        if (n >= cap) n = cap - 1;
-        memcpy(out, p ? (const char *)p : "", n);
-        out[n] = '\0';
+    struct db_stmt *st = NULL;
+    int64_t i = id;
+    const void *a[] = {&i};
+    int rc = prep(c, "SELECT pseudonym FROM samples WHERE id = ?", "i", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        cpy(out, cap, db_col_text(st, 0));
         rc = GN_OK;
-    } else {
-        rc = rc == SQLITE_DONE ? gn_errf(err, GN_ENOTFOUND, "sample %u not in catalog", id)
-                               : sql_err(c, err, "sample pseudonym");
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "sample %u not in catalog", id);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err)
 {
     int64_t i = id;
-    return run(c, "UPDATE samples SET withdrawn_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
-                  "WHERE id = ? AND withdrawn_at IS NULL",
-               "i", &i, NULL, NULL, err);
+    const void *a[] = {&i};
+    int rc = run(c, "UPDATE samples SET withdrawn_at = {NOW} WHERE id = ? AND withdrawn_at IS NULL",
+                 "i", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_sample_count(struct catalog *c, int64_t *all, int64_t *live, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c,
+                  "SELECT count(*), coalesce(sum(CASE WHEN withdrawn_at IS NULL THEN 1 ELSE 0 END),"
+                  " 0) FROM samples",
+                  NULL, NULL, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        *all = db_col_i64(st, 0);
+        *live = db_col_i64(st, 1);
+        rc = GN_OK;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, void *ctx, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c,
+                  "SELECT s.id, CASE WHEN s.withdrawn_at IS NULL THEN 0 ELSE 1 END, s.pseudonym,"
+                  " i.pseudonym, d.name, d.terms, ce.kind, ce.terms"
+                  " FROM samples s LEFT JOIN individuals i ON i.id = s.individual_id"
+                  " LEFT JOIN datasets d ON d.id = s.dataset_id"
+                  " LEFT JOIN consent_events ce ON ce.id = (SELECT max(e.id) FROM consent_events e"
+                  "  WHERE e.individual_id = s.individual_id)"
+                  " ORDER BY s.id",
+                  NULL, NULL, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_sample_view v;
+        v.id = (uint32_t)db_col_i64(st, 0);
+        v.pseudonym = db_col_text(st, 2);
+        v.individual = db_col_text(st, 3);
+        v.dataset = db_col_text(st, 4);
+        v.dataset_terms = db_col_text(st, 5);
+        v.consent = db_col_text(st, 6);
+        v.consent_terms = db_col_text(st, 7);
+        v.withdrawn = db_col_i64(st, 1) || (v.consent && !strcmp(v.consent, "withdrawn"));
+        if ((rc = cb(ctx, &v)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- individuals -------------------------------------------------------------------- */
+
+static void fill_individual(struct db_stmt *st, struct catalog_individual *o)
+{
+    o->id = db_col_i64(st, 0);
+    cpy(o->pseudonym, sizeof o->pseudonym, db_col_text(st, 1));
+    cpy(o->sex, sizeof o->sex, db_col_text(st, 2));
+    o->year_of_birth = (int)db_col_i64(st, 3);
+    cpy(o->referral_group, sizeof o->referral_group, db_col_text(st, 4));
+}
+
+int catalog_individual_get(struct catalog *c, const char *pseudonym, struct catalog_individual *out,
+                           struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {pseudonym};
+    int rc = prep(c,
+                  "SELECT id, pseudonym, sex, coalesce(year_of_birth, 0), referral_group"
+                  " FROM individuals WHERE pseudonym = ?",
+                  "t", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        fill_individual(st, out);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "no such individual");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_individual_add(struct catalog *c, const struct catalog_individual *ind, int64_t *id,
+                           struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int64_t yob = ind->year_of_birth;
+    const void *a[] = {ind->pseudonym, ind->sex, &yob, ind->referral_group};
+    struct catalog_individual old;
+    int rc;
+
+    rc = catalog_individual_get(c, ind->pseudonym, &old, NULL);
+    if (rc == GN_OK) {
+        *id = old.id;
+        return gn_errf(err, GN_EEXIST, "individual %s already in the catalog", ind->pseudonym);
+    }
+    rc = prep(c,
+              "INSERT INTO individuals(pseudonym, sex, year_of_birth, referral_group, created_at)"
+              " VALUES(?,?,?,?,{NOW}) RETURNING id",
+              yob ? "titt" : "ttnt", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        *id = db_col_i64(st, 0);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_EINTERNAL, "catalog: insert returned no id");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_individual_samples(struct catalog *c, int64_t individual, uint32_t *ids, int cap,
+                               struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&individual};
+    int rc = prep(c, "SELECT id FROM samples WHERE individual_id = ? ORDER BY id", "i", a, &st, err);
+    int n = 0;
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1)
+        if (n < cap) ids[n++] = (uint32_t)db_col_i64(st, 0);
+    db_finalize(st);
+    return rc < 0 ? rc : n;
+}
+
+/* ---- datasets ----------------------------------------------------------------------- */
+
+int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
+                        const char *description, struct gn_err *err)
+{
+    const void *a[] = {name, terms, description ? description : ""};
+    int rc = run(c, "INSERT INTO datasets(name, terms, description, created_at) VALUES(?,?,?,{NOW})",
+                 "ttt", a, err);
+    if (rc == GN_EEXIST) return gn_errf(err, rc, "dataset '%s' already exists", name);
+    return rc < 0 ? rc : GN_OK;
+}
+
+static void fill_dataset(struct db_stmt *st, struct catalog_dataset *o)
+{
+    o->id = db_col_i64(st, 0);
+    cpy(o->name, sizeof o->name, db_col_text(st, 1));
+    cpy(o->terms, sizeof o->terms, db_col_text(st, 2));
+    cpy(o->description, sizeof o->description, db_col_text(st, 3));
+}
+
+int catalog_dataset_get(struct catalog *c, const char *name, struct catalog_dataset *out,
+                        struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {name};
+    int rc = prep(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a, &st,
+                  err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        fill_dataset(st, out);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "no dataset '%s'", name);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb, void *ctx, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c, "SELECT id, name, terms, description FROM datasets ORDER BY name", NULL, NULL,
+                  &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_dataset d;
+        fill_dataset(st, &d);
+        if ((rc = cb(ctx, &d)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- consent ------------------------------------------------------------------------ */
+
+int catalog_consent_add(struct catalog *c, int64_t individual, const char *kind, const char *terms,
+                        const char *actor, struct gn_err *err)
+{
+    const void *a[] = {&individual, kind, terms ? terms : "", actor};
+    int rc = run(c,
+                 "INSERT INTO consent_events(individual_id, at, kind, terms, actor)"
+                 " VALUES(?,{NOW},?,?,?)",
+                 "ittt", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+static void fill_consent(struct db_stmt *st, struct catalog_consent *o)
+{
+    o->id = db_col_i64(st, 0);
+    cpy(o->at, sizeof o->at, db_col_text(st, 1));
+    cpy(o->kind, sizeof o->kind, db_col_text(st, 2));
+    cpy(o->terms, sizeof o->terms, db_col_text(st, 3));
+    cpy(o->actor, sizeof o->actor, db_col_text(st, 4));
+}
+
+int catalog_consent_current(struct catalog *c, int64_t individual, struct catalog_consent *out,
+                            struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&individual};
+    int rc = prep(c,
+                  "SELECT id, at, kind, terms, actor FROM consent_events WHERE individual_id = ?"
+                  " ORDER BY id DESC LIMIT 1",
+                  "i", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        fill_consent(st, out);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "no consent on record");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_consent_each(struct catalog *c, int64_t individual, catalog_consent_cb cb, void *ctx,
+                         struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&individual};
+    int rc = prep(c,
+                  "SELECT id, at, kind, terms, actor FROM consent_events WHERE individual_id = ?"
+                  " ORDER BY id",
+                  "i", a, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_consent e;
+        fill_consent(st, &e);
+        if ((rc = cb(ctx, &e)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- projects ----------------------------------------------------------------------- */
+
+int catalog_project_add(struct catalog *c, const struct catalog_project *p, struct gn_err *err)
+{
+    const void *a[] = {p->name, p->purpose, p->approval, p->expires};
+    int rc = run(c,
+                 "INSERT INTO projects(name, purpose, approval, expires, created_at)"
+                 " VALUES(?,?,?,?,{NOW})",
+                 "tttt", a, err);
+    if (rc == GN_EEXIST) return gn_errf(err, rc, "project '%s' already exists", p->name);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_project_get(struct catalog *c, const char *name, struct catalog_project *out,
+                        struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {name};
+    int rc = prep(c, "SELECT id, name, purpose, approval, expires FROM projects WHERE name = ?", "t",
+                  a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        out->id = db_col_i64(st, 0);
+        cpy(out->name, sizeof out->name, db_col_text(st, 1));
+        cpy(out->purpose, sizeof out->purpose, db_col_text(st, 2));
+        cpy(out->approval, sizeof out->approval, db_col_text(st, 3));
+        cpy(out->expires, sizeof out->expires, db_col_text(st, 4));
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "no project '%s'", name);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_project_member_add(struct catalog *c, int64_t project, int64_t user,
+                               struct gn_err *err)
+{
+    const void *a[] = {&project, &user};
+    int rc = run(c, "INSERT INTO project_members(project_id, user_id) VALUES(?,?)", "ii", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_project_is_member(struct catalog *c, int64_t project, int64_t user,
+                              struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&project, &user};
+    int rc = prep(c, "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?", "ii", a,
+                  &st, err);
+    if (rc < 0) return rc;
+    rc = db_step(st, err);
+    db_finalize(st);
+    return rc;
+}
+
+/* ---- users, tokens, grants ------------------------------------------------------------ */
+
+static const char USER_COLS[] =
+    "SELECT id, name, role, individual, CASE WHEN disabled_at IS NULL THEN 0 ELSE 1 END FROM users";
+
+static void fill_user(struct db_stmt *st, struct catalog_user *o)
+{
+    o->id = db_col_i64(st, 0);
+    cpy(o->name, sizeof o->name, db_col_text(st, 1));
+    cpy(o->role, sizeof o->role, db_col_text(st, 2));
+    cpy(o->individual, sizeof o->individual, db_col_text(st, 3));
+    o->disabled = (int)db_col_i64(st, 4);
+}
+
+int catalog_user_add(struct catalog *c, const struct catalog_user *u, int64_t *id,
+                     struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {u->name, u->role, u->individual};
+    int rc = prep(c,
+                  "INSERT INTO users(name, role, individual, created_at) VALUES(?,?,?,{NOW})"
+                  " RETURNING id",
+                  "ttt", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        if (id) *id = db_col_i64(st, 0);
+        rc = GN_OK;
+    } else if (rc == GN_EEXIST) {
+        rc = gn_errf(err, rc, "user '%s' already exists", u->name);
+    } else if (rc == GN_ECONFLICT) {
+        rc = gn_errf(err, GN_EINVAL, "unknown role '%s'", u->role);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+static int user_get(struct catalog *c, const char *where, const char *type, const void *arg,
+                    struct catalog_user *out, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    char sql[256];
+    const void *a[] = {arg};
+    int rc;
+    snprintf(sql, sizeof sql, "%s WHERE %s", USER_COLS, where);
+    if ((rc = prep(c, sql, type, a, &st, err)) < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        fill_user(st, out);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "no such user");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_user_get(struct catalog *c, const char *name, struct catalog_user *out,
+                     struct gn_err *err)
+{
+    int rc = user_get(c, "name = ?", "t", name, out, err);
+    if (rc == GN_ENOTFOUND) return gn_errf(err, rc, "no user '%s'", name);
+    return rc;
+}
+
+int catalog_user_get_id(struct catalog *c, int64_t id, struct catalog_user *out,
+                        struct gn_err *err)
+{
+    return user_get(c, "id = ?", "i", &id, out, err);
+}
+
+int catalog_user_each(struct catalog *c, catalog_user_cb cb, void *ctx, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    char sql[256];
+    int rc;
+    snprintf(sql, sizeof sql, "%s ORDER BY name", USER_COLS);
+    if ((rc = prep(c, sql, NULL, NULL, &st, err)) < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_user u;
+        fill_user(st, &u);
+        if ((rc = cb(ctx, &u)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_token_add(struct catalog *c, int64_t user, const char *hash, const char *label,
+                      const char *expires, int64_t *id, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&user, hash, label ? label : "", expires ? expires : ""};
+    int rc = prep(c,
+                  "INSERT INTO tokens(user_id, hash, label, expires_at, created_at)"
+                  " VALUES(?,?,?,?,{NOW}) RETURNING id",
+                  "itt" "t", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        if (id) *id = db_col_i64(st, 0);
+        rc = GN_OK;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_token_find(struct catalog *c, const char *hash, struct catalog_token *out,
+                       struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {hash};
+    int rc = prep(c,
+                  "SELECT id, user_id, label, expires_at,"
+                  " CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM tokens WHERE hash = ?",
+                  "t", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        out->id = db_col_i64(st, 0);
+        out->user = db_col_i64(st, 1);
+        cpy(out->label, sizeof out->label, db_col_text(st, 2));
+        cpy(out->expires, sizeof out->expires, db_col_text(st, 3));
+        out->revoked = (int)db_col_i64(st, 4);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "unknown token");
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_token_revoke(struct catalog *c, int64_t id, struct gn_err *err)
+{
+    const void *a[] = {&id};
+    int rc = run(c, "UPDATE tokens SET revoked_at = {NOW} WHERE id = ? AND revoked_at IS NULL", "i",
+                 a, err);
+    if (rc == 0) return gn_errf(err, GN_ENOTFOUND, "no live token %lld", (long long)id);
+    return rc < 0 ? rc : GN_OK;
+}
+
+static const char *const gran_names[] = {"none", "boolean", "count", "record"};
+
+const char *catalog_granularity_name(enum catalog_granularity g)
+{
+    return (unsigned)g < 4 ? gran_names[g] : "none";
+}
+
+int catalog_granularity_parse(const char *s, enum catalog_granularity *g)
+{
+    for (int i = 1; i < 4; i++)
+        if (!strcmp(s, gran_names[i])) {
+            *g = (enum catalog_granularity)i;
+            return GN_OK;
+        }
+    return GN_EINVAL;
+}
+
+int catalog_grant_set(struct catalog *c, int64_t user, int64_t project, int64_t dataset,
+                      enum catalog_granularity g, struct gn_err *err)
+{
+    const void *a[] = {&user, &project, &dataset, catalog_granularity_name(g)};
+    int rc = run(c, "DELETE FROM grants WHERE user_id = ? AND project_id = ? AND dataset_id = ?",
+                 "iii", a, err);
+    if (rc < 0 || g == GRAN_NONE) return rc < 0 ? rc : GN_OK;
+    rc = run(c,
+             "INSERT INTO grants(user_id, project_id, dataset_id, granularity, granted_at)"
+             " VALUES(?,?,?,?,{NOW})",
+             "iiit", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_grant_each(struct catalog *c, int64_t user, int64_t project, catalog_grant_cb cb,
+                       void *ctx, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&user, &project};
+    int rc = prep(c,
+                  "SELECT d.name, g.granularity FROM grants g JOIN datasets d ON d.id = g.dataset_id"
+                  " WHERE (g.user_id = ? AND g.user_id <> 0 AND g.project_id = 0)"
+                  " OR (g.project_id = ? AND g.project_id <> 0 AND g.user_id = 0) ORDER BY d.name",
+                  "ii", a, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        enum catalog_granularity g = GRAN_NONE;
+        if (catalog_granularity_parse(db_col_text(st, 1), &g) < 0) continue;
+        if ((rc = cb(ctx, db_col_text(st, 0), g)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- settings ----------------------------------------------------------------------- */
+
+int catalog_setting_get(struct catalog *c, const char *key, char *out, size_t cap,
+                        struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {key};
+    int rc = prep(c, "SELECT value FROM settings WHERE key = ?", "t", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        cpy(out, cap, db_col_text(st, 0));
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "setting '%s' not set", key);
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int catalog_setting_set(struct catalog *c, const char *key, const char *value, struct gn_err *err)
+{
+    const void *a[] = {key, value};
+    int rc = run(c, "DELETE FROM settings WHERE key = ?", "t", a, err);
+    if (rc >= 0) rc = run(c, "INSERT INTO settings(key, value) VALUES(?,?)", "tt", a, err);
+    return rc < 0 ? rc : GN_OK;
 }

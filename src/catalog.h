@@ -1,18 +1,23 @@
 /*
- * catalog.h — metadata about samples and batches, behind one interface.
+ * catalog.h — all metadata of a node, behind one interface: batches, samples,
+ * individuals, datasets, consent, projects, users, API tokens, grants, settings, and
+ * the storage of the audit log (whose chaining lives in audit.h).
  *
- * The genotype store knows samples only by global id; the catalog maps those ids to
- * pseudonyms (never clear identifiers), batches and withdrawal. This issue ships the
- * embedded SQLite backend (WAL journal); the interface is a vtable so that a PostgreSQL
- * backend can sit beside it. Schema changes are numbered migrations applied at open.
+ * Two engines sit behind it through db.h: SQLite (embedded default, WAL) and PostgreSQL
+ * (several server processes sharing one node). The SQL is written once; schema changes
+ * are numbered migrations applied at open, inside a transaction, under the writer lock.
+ *
+ * No clear identifier is ever stored: individuals and samples are known by keyed-HMAC
+ * pseudonyms (pseudonym.h); API tokens only by their SHA-256.
  *
  * Crash consistency with the store: the store's manifest is the commit point. Sample
  * rows are written before the manifest commit; rows whose id is not below the
  * manifest's next_sample belong to an ingest that never committed and are purged by
- * the next writer (catalog_purge_uncommitted).
+ * the next writer (catalog_purge_uncommitted), with the individuals only they created.
  *
  * Ownership: catalog_open returns an owned handle (catalog_close). Strings passed in are
- * borrowed. Thread safety: one thread at a time per handle; open one per thread.
+ * borrowed; structs filled by the catalog hold fixed-size copies. Thread safety: one
+ * thread at a time per handle; open one per thread.
  */
 #ifndef GN_CATALOG_H
 #define GN_CATALOG_H
@@ -21,15 +26,19 @@
 
 #include "err.h"
 
-#define CATALOG_SCHEMA_VERSION 1
-
+struct db;
 struct catalog;
 
-GN_MUST_CHECK int catalog_open(struct catalog **c, const char *path, struct gn_err *err);
+/* Opens (and migrates) the catalog at target: a SQLite path or a PostgreSQL URI (db.h). */
+GN_MUST_CHECK int catalog_open(struct catalog **c, const char *target, struct gn_err *err);
 void catalog_close(struct catalog *c);
+/* The underlying connection, for modules that keep their own tables (audit). */
+struct db *catalog_db(struct catalog *c);
 GN_MUST_CHECK int catalog_begin(struct catalog *c, struct gn_err *err);
 GN_MUST_CHECK int catalog_commit(struct catalog *c, struct gn_err *err);
 void catalog_rollback(struct catalog *c);
+
+/* ---- batches and samples ---------------------------------------------------------- */
 
 /* Deletes sample and batch rows of ingests that never committed (id >= next_sample). */
 GN_MUST_CHECK int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sample,
@@ -37,14 +46,174 @@ GN_MUST_CHECK int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sam
 /* Records a batch; GN_EEXIST when the name is taken. */
 GN_MUST_CHECK int catalog_batch_add(struct catalog *c, const char *name, uint32_t first_sample,
                                     uint32_t n_samples, struct gn_err *err);
+/* individual and dataset are catalog ids, 0 when unknown (ingest without a manifest). */
 GN_MUST_CHECK int catalog_sample_add(struct catalog *c, uint32_t id, const char *pseudonym,
-                                     const char *batch, struct gn_err *err);
+                                     const char *batch, int64_t individual, int64_t dataset,
+                                     struct gn_err *err);
 /* Looks a pseudonym up: GN_ENOTFOUND when unknown; *withdrawn 1 when withdrawn. */
 GN_MUST_CHECK int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id,
                                         int *withdrawn, struct gn_err *err);
-/* Writes the pseudonym of sample id into out (at least 64 bytes). */
+/* Writes the pseudonym of sample id into out (at least 32 bytes). */
 GN_MUST_CHECK int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t cap,
                                            struct gn_err *err);
 GN_MUST_CHECK int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err);
+/* Number of samples (committed or not) and of those not withdrawn. */
+GN_MUST_CHECK int catalog_sample_count(struct catalog *c, int64_t *all, int64_t *live,
+                                       struct gn_err *err);
+
+/* What policy needs to know of every sample, in one pass. Strings are NULL when absent. */
+struct catalog_sample_view {
+    uint32_t id;
+    int withdrawn;               /* sample withdrawn or its individual's consent withdrawn */
+    const char *pseudonym;       /* the sample's */
+    const char *individual;      /* the individual's pseudonym */
+    const char *dataset;         /* dataset name */
+    const char *dataset_terms;   /* the dataset's DUO terms */
+    const char *consent;         /* current consent kind: "clinical", "research", "withdrawn" */
+    const char *consent_terms;   /* DUO terms of a research consent */
+};
+typedef int (*catalog_sample_cb)(void *ctx, const struct catalog_sample_view *v);
+/* Calls cb for every sample in id order; a negative return from cb stops and is returned. */
+GN_MUST_CHECK int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, void *ctx,
+                                      struct gn_err *err);
+
+/* ---- individuals -------------------------------------------------------------------- */
+
+#define CATALOG_NAME_MAX 128
+#define CATALOG_TERMS_MAX 512
+
+struct catalog_individual {
+    int64_t id;
+    char pseudonym[32];
+    char sex[16];            /* "male", "female", "other", "unknown" */
+    int year_of_birth;       /* 0 when unknown */
+    char referral_group[CATALOG_NAME_MAX + 1];
+};
+
+/* Adds an individual; GN_EEXIST (with *id set to the existing row) when the pseudonym is
+ * known. */
+GN_MUST_CHECK int catalog_individual_add(struct catalog *c, const struct catalog_individual *ind,
+                                         int64_t *id, struct gn_err *err);
+GN_MUST_CHECK int catalog_individual_get(struct catalog *c, const char *pseudonym,
+                                         struct catalog_individual *out, struct gn_err *err);
+/* Sample ids of an individual, into ids (cap entries); returns the count or an error. */
+GN_MUST_CHECK int catalog_individual_samples(struct catalog *c, int64_t individual, uint32_t *ids,
+                                             int cap, struct gn_err *err);
+
+/* ---- datasets ----------------------------------------------------------------------- */
+
+struct catalog_dataset {
+    int64_t id;
+    char name[CATALOG_NAME_MAX + 1];
+    char terms[CATALOG_TERMS_MAX + 1];      /* DUO data-use terms, canonical form */
+    char description[256];
+};
+
+GN_MUST_CHECK int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
+                                      const char *description, struct gn_err *err);
+GN_MUST_CHECK int catalog_dataset_get(struct catalog *c, const char *name,
+                                      struct catalog_dataset *out, struct gn_err *err);
+typedef int (*catalog_dataset_cb)(void *ctx, const struct catalog_dataset *d);
+GN_MUST_CHECK int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb, void *ctx,
+                                       struct gn_err *err);
+
+/* ---- consent (append-only history; the newest event is the current state) ----------- */
+
+struct catalog_consent {
+    int64_t id;
+    char at[32];
+    char kind[16];                          /* "clinical", "research", "withdrawn" */
+    char terms[CATALOG_TERMS_MAX + 1];      /* research: DUO terms; else empty */
+    char actor[CATALOG_NAME_MAX + 1];
+};
+
+GN_MUST_CHECK int catalog_consent_add(struct catalog *c, int64_t individual, const char *kind,
+                                      const char *terms, const char *actor, struct gn_err *err);
+/* GN_ENOTFOUND when the individual has no consent on record. */
+GN_MUST_CHECK int catalog_consent_current(struct catalog *c, int64_t individual,
+                                          struct catalog_consent *out, struct gn_err *err);
+typedef int (*catalog_consent_cb)(void *ctx, const struct catalog_consent *e);
+GN_MUST_CHECK int catalog_consent_each(struct catalog *c, int64_t individual,
+                                       catalog_consent_cb cb, void *ctx, struct gn_err *err);
+
+/* ---- projects ----------------------------------------------------------------------- */
+
+struct catalog_project {
+    int64_t id;
+    char name[CATALOG_NAME_MAX + 1];
+    char purpose[CATALOG_TERMS_MAX + 1];    /* DUO terms of the approved purpose */
+    char approval[CATALOG_NAME_MAX + 1];    /* ethics approval reference */
+    char expires[16];                       /* YYYY-MM-DD, last valid day (UTC) */
+};
+
+GN_MUST_CHECK int catalog_project_add(struct catalog *c, const struct catalog_project *p,
+                                      struct gn_err *err);
+GN_MUST_CHECK int catalog_project_get(struct catalog *c, const char *name,
+                                      struct catalog_project *out, struct gn_err *err);
+GN_MUST_CHECK int catalog_project_member_add(struct catalog *c, int64_t project, int64_t user,
+                                             struct gn_err *err);
+/* 1 when user is a member of project, 0 when not. */
+GN_MUST_CHECK int catalog_project_is_member(struct catalog *c, int64_t project, int64_t user,
+                                            struct gn_err *err);
+
+/* ---- users, tokens, grants ------------------------------------------------------------ */
+
+struct catalog_user {
+    int64_t id;
+    char name[CATALOG_NAME_MAX + 1];
+    char role[16];          /* steward, clinician, researcher, peer-node, citizen, auditor */
+    char individual[32];    /* citizen: the pseudonym of the person they are; else empty */
+    int disabled;
+};
+
+GN_MUST_CHECK int catalog_user_add(struct catalog *c, const struct catalog_user *u, int64_t *id,
+                                   struct gn_err *err);
+GN_MUST_CHECK int catalog_user_get(struct catalog *c, const char *name, struct catalog_user *out,
+                                   struct gn_err *err);
+GN_MUST_CHECK int catalog_user_get_id(struct catalog *c, int64_t id, struct catalog_user *out,
+                                      struct gn_err *err);
+typedef int (*catalog_user_cb)(void *ctx, const struct catalog_user *u);
+GN_MUST_CHECK int catalog_user_each(struct catalog *c, catalog_user_cb cb, void *ctx,
+                                    struct gn_err *err);
+
+struct catalog_token {
+    int64_t id;
+    int64_t user;
+    char label[CATALOG_NAME_MAX + 1];
+    char expires[32];       /* ISO time, empty for none */
+    int revoked;
+};
+
+/* hash: lowercase hex SHA-256 of the token secret. */
+GN_MUST_CHECK int catalog_token_add(struct catalog *c, int64_t user, const char *hash,
+                                    const char *label, const char *expires, int64_t *id,
+                                    struct gn_err *err);
+GN_MUST_CHECK int catalog_token_find(struct catalog *c, const char *hash, struct catalog_token *out,
+                                     struct gn_err *err);
+/* GN_ENOTFOUND when no such token (or already revoked). */
+GN_MUST_CHECK int catalog_token_revoke(struct catalog *c, int64_t id, struct gn_err *err);
+
+enum catalog_granularity { GRAN_NONE = 0, GRAN_BOOLEAN = 1, GRAN_COUNT = 2, GRAN_RECORD = 3 };
+const char *catalog_granularity_name(enum catalog_granularity g);
+/* GN_EINVAL for an unknown name. */
+GN_MUST_CHECK int catalog_granularity_parse(const char *s, enum catalog_granularity *g);
+
+/* Grants dataset to a user (project 0) or a project (user 0) at granularity g. A later
+ * grant of the same pair replaces the earlier one. */
+GN_MUST_CHECK int catalog_grant_set(struct catalog *c, int64_t user, int64_t project,
+                                    int64_t dataset, enum catalog_granularity g,
+                                    struct gn_err *err);
+typedef int (*catalog_grant_cb)(void *ctx, const char *dataset, enum catalog_granularity g);
+/* Grants held by user directly or through project (either may be 0). */
+GN_MUST_CHECK int catalog_grant_each(struct catalog *c, int64_t user, int64_t project,
+                                     catalog_grant_cb cb, void *ctx, struct gn_err *err);
+
+/* ---- settings ----------------------------------------------------------------------- */
+
+/* Copies the value into out; GN_ENOTFOUND when unset. */
+GN_MUST_CHECK int catalog_setting_get(struct catalog *c, const char *key, char *out, size_t cap,
+                                      struct gn_err *err);
+GN_MUST_CHECK int catalog_setting_set(struct catalog *c, const char *key, const char *value,
+                                      struct gn_err *err);
 
 #endif

@@ -415,7 +415,7 @@ static int open_parts(struct ingest *in, const char *dir, struct gn_err *err)
     in->man = gtstore_manifest(in->st);
     if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path too long");
     if ((rc = pseudonym_load(&in->key, path, err)) < 0) return rc;
-    if (node_catalog_path(path, sizeof path, dir) < 0)
+    if (node_catalog_target(path, sizeof path, dir) < 0)
         return gn_errf(err, GN_ELIMIT, "path too long");
     if ((rc = catalog_open(&in->cat, path, err)) < 0) return rc;
     if ((rc = catalog_purge_uncommitted(in->cat, in->man->next_sample, err)) < 0) return rc;
@@ -443,8 +443,8 @@ static int commit_batch(struct ingest *in, struct gn_err *err)
     if ((rc = catalog_batch_add(in->cat, in->o->batch, first, total, err)) < 0) goto fail;
     for (uint32_t i = 0; i < in->n_files; i++)
         for (uint32_t j = 0; j < in->f[i].n_samples; j++)
-            if ((rc = catalog_sample_add(in->cat, in->f[i].first_id + j, in->f[i].pseud[j],
-                                         in->o->batch, err)) < 0)
+            if ((rc = catalog_sample_add(in->cat, in->f[i].first_id + j, in->f[i].pseud[j], 
+                                         in->o->batch, 0, 0, err)) < 0)
                 goto fail;
     if ((rc = catalog_commit(in->cat, err)) < 0) goto fail;
     if ((rc = gtstore_commit(in->st, err)) < 0) return rc;

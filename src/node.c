@@ -3,16 +3,42 @@
  */
 #include "node.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
 #include "fsutil.h"
+#include "alloc.h"
 #include "gtstore.h"
 #include "pseudonym.h"
 
-int node_catalog_path(char *buf, size_t cap, const char *dir)
+int node_catalog_target(char *buf, size_t cap, const char *dir)
 {
+    const char *env = getenv("GENOMENODE_CATALOG");
+    char conf[4096];
+    uint8_t *data = NULL;
+    size_t n = 0;
+
+    if (env && *env) {
+        if (strlen(env) >= cap) return GN_ELIMIT;
+        strcpy(buf, env);
+        return GN_OK;
+    }
+    if (fsutil_path(conf, sizeof conf, dir, "catalog.conf") < 0) return GN_ELIMIT;
+    if (fsutil_read_all(conf, 4096, &data, &n, NULL) == GN_OK) {
+        const char *s = (const char *)data;
+        size_t len = 0;
+        while (len < n && s[len] != '\n' && s[len] != '\r') len++;
+        if (len == 0 || len >= cap) {
+            gn_free(data);
+            return GN_ELIMIT;
+        }
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        gn_free(data);
+        return GN_OK;
+    }
     return fsutil_path(buf, cap, dir, "catalog.db");
 }
 
@@ -27,7 +53,8 @@ int node_key_path(char *buf, size_t cap, const char *dir)
     return fsutil_path(buf, cap, dir, "pseudonym.key");
 }
 
-int node_init(const char *dir, enum contig_build build, struct gn_err *err)
+int node_init(const char *dir, enum contig_build build, const char *catalog,
+              struct gn_err *err)
 {
     struct catalog *cat = NULL;
     char path[4096];
@@ -36,7 +63,17 @@ int node_init(const char *dir, enum contig_build build, struct gn_err *err)
     if ((rc = gtstore_init(dir, build, err)) < 0) return rc;
     if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path too long");
     if ((rc = pseudonym_keygen(path, err)) < 0) return rc;
-    if (node_catalog_path(path, sizeof path, dir) < 0)
+    if (!catalog) catalog = getenv("GENOMENODE_CATALOG");
+    if (catalog && *catalog) {
+        /* Remembered beside the store; may hold a password, so private like the key. */
+        char line[4200];
+        int n = snprintf(line, sizeof line, "%s\n", catalog);
+        if (n < 0 || (size_t)n >= sizeof line) return gn_errf(err, GN_ELIMIT, "catalog URI too long");
+        if (fsutil_path(path, sizeof path, dir, "catalog.conf") < 0)
+            return gn_errf(err, GN_ELIMIT, "path too long");
+        if ((rc = fsutil_write_atomic(path, line, (size_t)n, 0600, err)) < 0) return rc;
+    }
+    if (node_catalog_target(path, sizeof path, dir) < 0)
         return gn_errf(err, GN_ELIMIT, "path too long");
     if ((rc = catalog_open(&cat, path, err)) < 0) return rc;
     catalog_close(cat);

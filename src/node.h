@@ -2,7 +2,8 @@
  * node.h — a genomenode directory: the genotype store, its catalog and its key.
  *
  *   DIR/MANIFEST, DIR/segments/   the genotype store (gtstore.h)
- *   DIR/catalog.db                 the catalog (catalog.h), SQLite
+ *   DIR/catalog.db                 the catalog (catalog.h), SQLite by default, or
+ *   DIR/catalog.conf               one line: the PostgreSQL URI of the catalog (mode 0600)
  *   DIR/pseudonym.key              the HMAC key (pseudonym.h), mode 0600
  *
  * node_init creates all three; the other helpers give their paths. The key may be moved
@@ -18,8 +19,11 @@
 #include "contig.h"
 #include "err.h"
 
-GN_MUST_CHECK int node_init(const char *dir, enum contig_build build, struct gn_err *err);
-GN_MUST_CHECK int node_catalog_path(char *buf, size_t cap, const char *dir);
+/* catalog: a PostgreSQL URI, or NULL for GENOMENODE_CATALOG or else the embedded SQLite. */
+GN_MUST_CHECK int node_init(const char *dir, enum contig_build build, const char *catalog,
+                            struct gn_err *err);
+/* The catalog target: GENOMENODE_CATALOG if set, else DIR/catalog.conf, else DIR/catalog.db. */
+GN_MUST_CHECK int node_catalog_target(char *buf, size_t cap, const char *dir);
 /* GENOMENODE_KEY if set in the environment, else DIR/pseudonym.key. */
 GN_MUST_CHECK int node_key_path(char *buf, size_t cap, const char *dir);
 

@@ -84,7 +84,7 @@ static int ctx_open(struct ctx *c, const char *dir, int need_key, struct gn_err 
     int rc;
     memset(c, 0, sizeof *c);
     if ((rc = gtsnap_open(&c->snap, dir, err)) < 0) return rc;
-    if (node_catalog_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
+    if (node_catalog_target(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
     if ((rc = catalog_open(&c->cat, path, err)) < 0) return rc;
     if (need_key) {
         if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
@@ -192,15 +192,22 @@ static int cmd_init(int argc, char **argv)
 {
     struct gn_err err = GN_ERR_INIT;
     enum contig_build build = CONTIG_BUILD_GRCH38;
-    static const struct option lo[] = {{"build", required_argument, 0, 'b'}, {0, 0, 0, 0}};
+    const char *catalog = NULL;
+    static const struct option lo[] = {{"build", required_argument, 0, 'b'},
+                                       {"catalog", required_argument, 0, 'c'},
+                                       {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "b:", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:c:", lo, NULL)) != -1) {
+        if (c == 'c') {
+            catalog = optarg;
+            continue;
+        }
         if (c != 'b') return usage_error("init", "unknown option%s", "");
         if (contig_build_parse(optarg, &build) < 0)
             return usage_error("init", "unknown build '%s' (GRCh37 or GRCh38)", optarg);
     }
     if (optind + 1 != argc) return usage_error("init", "expected one directory%s", "");
-    if (node_init(argv[optind], build, &err) < 0) return fail(&err);
+    if (node_init(argv[optind], build, catalog, &err) < 0) return fail(&err);
     printf("initialised %s store in %s\n", contig_build_name(build), argv[optind]);
     return 0;
 }
@@ -615,8 +622,10 @@ out:
 }
 
 static const struct cmd commands[] = {
-    {"init", cmd_init, "init DIR [--build GRCh37|GRCh38]",
-     "Creates a node directory: genotype store, catalog and pseudonym key (mode 0600)."},
+    {"init", cmd_init, "init DIR [--build GRCh37|GRCh38] [--catalog postgresql://...]",
+     "Creates a node directory: genotype store, catalog and pseudonym key (mode 0600).\n"
+     "The catalog is embedded SQLite unless --catalog (or GENOMENODE_CATALOG) names a\n"
+     "PostgreSQL database."},
     {"ingest", cmd_ingest, "ingest DIR --batch NAME [--threads N] [--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
