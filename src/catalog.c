@@ -266,6 +266,27 @@ int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t c
     return rc;
 }
 
+int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t cap,
+                              struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int64_t i = id;
+    const void *a[] = {&i};
+    int rc = prep(c,
+                  "SELECT i.pseudonym FROM samples s LEFT JOIN individuals i"
+                  " ON i.id = s.individual_id WHERE s.id = ?",
+                  "i", a, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        cpy(out, cap, db_col_text(st, 0));
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "sample %u not in catalog", id);
+    }
+    db_finalize(st);
+    return rc;
+}
+
 int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err)
 {
     int64_t i = id;

@@ -56,6 +56,9 @@ GN_MUST_CHECK int catalog_sample_lookup(struct catalog *c, const char *pseudonym
 /* Writes the pseudonym of sample id into out (at least 32 bytes). */
 GN_MUST_CHECK int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t cap,
                                            struct gn_err *err);
+/* Writes the pseudonym of the individual of sample id into out ("" when none recorded). */
+GN_MUST_CHECK int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t cap,
+                                            struct gn_err *err);
 GN_MUST_CHECK int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err);
 /* Number of samples (committed or not) and of those not withdrawn. */
 GN_MUST_CHECK int catalog_sample_count(struct catalog *c, int64_t *all, int64_t *live,

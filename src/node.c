@@ -79,3 +79,24 @@ int node_init(const char *dir, enum contig_build build, const char *catalog,
     catalog_close(cat);
     return GN_OK;
 }
+
+int node_withdraw(const char *dir, struct catalog *cat, const uint32_t *ids, uint32_t n,
+                  struct gn_err *err)
+{
+    struct gtstore *st = NULL;
+    int rc;
+
+    if ((rc = gtstore_open_writer(&st, dir, err)) < 0) return rc;
+    if ((rc = catalog_begin(cat, err)) < 0) goto out;
+    for (uint32_t i = 0; i < n; i++)
+        if ((rc = catalog_sample_withdraw(cat, ids[i], err)) < 0) goto out;
+    if ((rc = gtstore_withdraw(st, ids, n, err)) < 0) goto out;
+    /* The catalog commits first: should the manifest commit fail, the catalog alone
+     * already excludes the samples (policy reads it), and a retry completes the store. */
+    if ((rc = catalog_commit(cat, err)) < 0) goto out;
+    rc = gtstore_commit(st, err);
+out:
+    catalog_rollback(cat);
+    gtstore_close(st);
+    return rc;
+}

@@ -15,6 +15,7 @@
 #define GN_NODE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "contig.h"
 #include "err.h"
@@ -26,5 +27,12 @@ GN_MUST_CHECK int node_init(const char *dir, enum contig_build build, const char
 GN_MUST_CHECK int node_catalog_target(char *buf, size_t cap, const char *dir);
 /* GENOMENODE_KEY if set in the environment, else DIR/pseudonym.key. */
 GN_MUST_CHECK int node_key_path(char *buf, size_t cap, const char *dir);
+
+struct catalog;
+/* Withdraws samples: marked in the catalog and listed as deleted in the store's manifest
+ * (one commit), so every query excludes them at once; the next compaction purges their
+ * genotypes. Takes the store's writer lock. */
+GN_MUST_CHECK int node_withdraw(const char *dir, struct catalog *cat, const uint32_t *ids,
+                                uint32_t n, struct gn_err *err);
 
 #endif

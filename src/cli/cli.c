@@ -1,0 +1,210 @@
+/*
+ * cli.c — helpers shared by the command files (cli.h).
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "contig.h"
+#include "fsutil.h"
+#include "node.h"
+#include "strparse.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    const struct cmd *c = cli_find_cmd(cmd);
+    fprintf(stderr, "genomenode %s: ", cmd);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    fprintf(stderr, fmt, arg ? arg : "");
+#pragma GCC diagnostic pop
+    fprintf(stderr, "\nusage: genomenode %s\n", c ? c->usage : cmd);
+    return EXIT_USAGE;
+}
+
+int cli_fail(const struct gn_err *err)
+{
+    fprintf(stderr, "genomenode: error: %s\n", err->msg[0] ? err->msg : gn_strerror(err->code));
+    return 1;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
+
+int cli_print_help(const char *name)
+{
+    const struct cmd *c = cli_find_cmd(name);
+    printf("usage: genomenode %s\n\n%s\n", c->usage, c->help);
+    return 0;
+}
+
+int cli_access_opt(struct cli_access *a, int c, const char *arg)
+{
+    switch (c) {
+    case 'T': a->token = arg; return 1;
+    case 'P': a->project = arg; return 1;
+    case 'A': a->patient = arg; return 1;
+    default: return 0;
+    }
+}
+
+int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struct cli_access *a,
+                 struct gn_err *err)
+{
+    char path[4096];
+    const char *token = a && a->token ? a->token : getenv("GENOMENODE_TOKEN");
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    if ((flags & CLI_SNAP) && (rc = gtsnap_open(&c->snap, dir, err)) < 0) return rc;
+    if (node_catalog_target(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
+    if ((rc = catalog_open(&c->cat, path, err)) < 0) return rc;
+    if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
+    if ((rc = pseudonym_load(&c->key, path, err)) < 0) return rc;
+    if (token && *token) return auth_token_check(c->cat, &c->key, token, &c->who, err);
+    auth_operator(&c->who);
+    return GN_OK;
+}
+
+void cli_ctx_close(struct cli_ctx *c)
+{
+    gtsnap_free(c->snap);
+    catalog_close(c->cat);
+    pseudonym_wipe(&c->key);
+    memset(c, 0, sizeof *c);
+}
+
+int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid, struct gn_err *err)
+{
+    char ps[PSEUDONYM_LEN + 1];
+    int wd = 0, rc;
+    pseudonym_of(&c->key, "sample", id, n, ps);
+    rc = catalog_sample_lookup(c->cat, ps, gid, &wd, NULL);
+    if (rc == GN_ENOTFOUND) return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
+    if (rc < 0) return gn_errf(err, rc, "catalog lookup failed");
+    if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, *gid)))
+        return gn_errf(err, GN_ENOTFOUND, "sample '%.*s' has been withdrawn", (int)n, id);
+    return GN_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32_t *n,
+                     struct gn_err *err)
+{
+    uint8_t *data = NULL;
+    size_t len;
+    uint32_t cap = 0;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if ((rc = fsutil_read_all(path, (size_t)1 << 30, &data, &len, err)) < 0) return rc;
+    const char *p = (const char *)data, *end = p + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *e = eol ? eol : end;
+        size_t l = (size_t)(e - p);
+        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t')) l--;
+        if (l && p[0] != '#') {
+            uint32_t gid;
+            if ((rc = cli_sample_id(c, p, l, &gid, err)) < 0) {
+                if (rc != GN_ENOTFOUND) goto fail;
+                fprintf(stderr, "genomenode: warning: %s; skipped\n", err->msg);
+            } else {
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    uint32_t *t = gn_reallocarray(*ids, cap, sizeof *t);
+                    if (!t) {
+                        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                        goto fail;
+                    }
+                    *ids = t;
+                }
+                (*ids)[(*n)++] = gid;
+            }
+        }
+        p = e + 1;
+    }
+    gn_free(data);
+    if (*n) qsort(*ids, *n, sizeof **ids, cmp_u32);
+    err->code = GN_OK;
+    return GN_OK;
+fail:
+    gn_free(data);
+    gn_free(*ids);
+    *ids = NULL;
+    return rc;
+}
+
+int cli_parse_region(const struct gtsnap *snap, const char *s, uint32_t *contig, int64_t *start,
+                     int64_t *end, struct gn_err *err)
+{
+    struct strparse_region r;
+    char norm[CONTIG_NAME_MAX + 1];
+    if (!s) {
+        *contig = UINT32_MAX;
+        *start = 1;
+        *end = INT64_MAX;
+        return GN_OK;
+    }
+    if (strparse_region(s, strlen(s), &r) < 0)
+        return gn_errf(err, GN_EINVAL, "bad region '%s' (expected CHROM[:START[-END]])", s);
+    if (contig_normalise(snap->man.build, r.chrom.p, r.chrom.n, norm) == GN_EINVAL)
+        return gn_errf(err, GN_EINVAL, "bad contig in '%s'", s);
+    int64_t id = gtstore_manifest_contig(&snap->man, norm);
+    if (id < 0) return gn_errf(err, GN_ENOTFOUND, "contig '%s' is not in the store", norm);
+    *contig = (uint32_t)id;
+    *start = r.start;
+    *end = r.end;
+    return GN_OK;
+}
+
+int cli_decide(struct cli_ctx *c, const struct cli_access *a, const char *action,
+               const char *detail, enum catalog_granularity need, const uint32_t *cohort,
+               uint32_t n_cohort, int has_cohort, struct policy_decision *d, struct gn_err *err)
+{
+    struct policy_request rq = {0};
+    char patient[PSEUDONYM_LEN + 1];
+
+    rq.action = action;
+    rq.detail = detail;
+    rq.project = a ? a->project : NULL;
+    rq.need = need;
+    rq.cohort = cohort;
+    rq.n_cohort = n_cohort;
+    rq.has_cohort = has_cohort;
+    if (a && a->patient) {
+        /* The patient is named by national ID; the catalog knows only its pseudonym. */
+        pseudonym_of(&c->key, "person", a->patient, strlen(a->patient), patient);
+        rq.patient = patient;
+    }
+    return policy_decide(c->cat, &c->key, &c->who.caller, &rq, d, err);
+}
+
+int cli_masks(struct cli_ctx *c, const struct policy_decision *d, uint64_t ***masks,
+              struct gn_err *err)
+{
+    uint32_t *ids = NULL, n = 0, live = 0;
+    int rc;
+
+    *masks = NULL;
+    for (uint32_t i = 0; i < d->n_bits && i < c->snap->man.next_sample; i++)
+        if (policy_allows(d, i) && !gtstore_manifest_is_deleted(&c->snap->man, i)) live++;
+    if (live == c->snap->n_live_samples) return GN_OK; /* everyone: precomputed counts serve */
+    if ((rc = policy_ids(d, &ids, &n)) < 0) return gn_errf(err, rc, "out of memory");
+    rc = gtsnap_masks_new(c->snap, ids, n, masks, err);
+    gn_free(ids);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * cli.h — what the command files of the CLI share: the command table entry, usage and
+ * error reporting, opening a node for a command, and asking policy for access.
+ *
+ * Only the CLI prints and exits; everything below it returns status codes (err.h).
+ */
+#ifndef GN_CLI_H
+#define GN_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "auth.h"
+#include "catalog.h"
+#include "err.h"
+#include "gtstore.h"
+#include "policy.h"
+#include "pseudonym.h"
+
+#define GENOMENODE_VERSION "0.2.0"
+#define EXIT_USAGE 2
+
+struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+    const char *help;
+};
+
+const struct cmd *cli_find_cmd(const char *name);
+/* Prints "genomenode CMD: <message>" and the command's usage to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+/* Prints the error to stderr; returns 1. */
+int cli_fail(const struct gn_err *err);
+int cli_wants_help(int argc, char **argv);
+int cli_print_help(const char *name);
+
+/* Who is asking and for what: --token (or GENOMENODE_TOKEN), --project, --patient. */
+struct cli_access {
+    const char *token;
+    const char *project;
+    const char *patient;   /* national ID or sample ID of the clinician's patient */
+};
+/* getopt_long entries for the access options; values 'T', 'P', 'A'. */
+#define CLI_ACCESS_OPTIONS                                                                 \
+    {"token", required_argument, 0, 'T'}, {"project", required_argument, 0, 'P'},          \
+        {"patient", required_argument, 0, 'A'}
+/* Handles c when it is an access option: returns 1 if consumed. */
+int cli_access_opt(struct cli_access *a, int c, const char *arg);
+
+struct cli_ctx {
+    struct gtsnap *snap;      /* NULL unless CLI_SNAP */
+    struct catalog *cat;
+    struct pseudonym key;
+    struct auth_caller who;
+};
+#define CLI_SNAP 1u
+/* Opens the node's catalog and key (and snapshot with CLI_SNAP) and authenticates the
+ * caller: the token's user, or the operator (steward) when no token is given. */
+GN_MUST_CHECK int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags,
+                               const struct cli_access *a, struct gn_err *err);
+void cli_ctx_close(struct cli_ctx *c);
+
+/* Original sample ID → global id through the pseudonym and the catalog. */
+GN_MUST_CHECK int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid,
+                                struct gn_err *err);
+/* Reads a file of sample IDs (one per line; blank lines and #comments skipped), sorted. */
+GN_MUST_CHECK int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids,
+                                   uint32_t *n, struct gn_err *err);
+GN_MUST_CHECK int cli_parse_region(const struct gtsnap *snap, const char *s, uint32_t *contig,
+                                   int64_t *start, int64_t *end, struct gn_err *err);
+
+/* Asks policy for access at granularity need, with an optional cohort (sorted ids). */
+GN_MUST_CHECK int cli_decide(struct cli_ctx *c, const struct cli_access *a, const char *action,
+                             const char *detail, enum catalog_granularity need,
+                             const uint32_t *cohort, uint32_t n_cohort, int has_cohort,
+                             struct policy_decision *d, struct gn_err *err);
+/* Per-segment masks for a decision; NULL masks when it allows every live sample. */
+GN_MUST_CHECK int cli_masks(struct cli_ctx *c, const struct policy_decision *d,
+                            uint64_t ***masks, struct gn_err *err);
+
+/* Commands: cmd_data.c (genotypes) and cmd_gov.c (governance). */
+int cmd_init(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_freq(int argc, char **argv);
+int cmd_count(int argc, char **argv);
+int cmd_genotypes(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
+int cmd_withdraw(int argc, char **argv);
+int cmd_lookup_bench(int argc, char **argv);
+
+#endif

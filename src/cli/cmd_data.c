@@ -1,0 +1,561 @@
+/*
+ * cmd_data.c — the commands that load and read genotypes: init, ingest, count, freq,
+ * genotypes, export, stats, compact, withdraw, lookup-bench. Every read goes through
+ * policy (cli_decide) and is audited.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "catalog.h"
+#include "cli.h"
+#include "contig.h"
+#include "err.h"
+#include "fsutil.h"
+#include "gtstore.h"
+#include "ingest.h"
+#include "log.h"
+#include "node.h"
+#include "policy.h"
+#include "pseudonym.h"
+#include "query.h"
+#include "strparse.h"
+
+/* ---- commands ---- */
+
+int cmd_init(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    enum contig_build build = CONTIG_BUILD_GRCH38;
+    const char *catalog = NULL;
+    static const struct option lo[] = {{"build", required_argument, 0, 'b'},
+                                       {"catalog", required_argument, 0, 'c'},
+                                       {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "b:c:", lo, NULL)) != -1) {
+        if (c == 'c') {
+            catalog = optarg;
+            continue;
+        }
+        if (c != 'b') return cli_usage_error("init", "unknown option%s", "");
+        if (contig_build_parse(optarg, &build) < 0)
+            return cli_usage_error("init", "unknown build '%s' (GRCh37 or GRCh38)", optarg);
+    }
+    if (optind + 1 != argc) return cli_usage_error("init", "expected one directory%s", "");
+    if (node_init(argv[optind], build, catalog, &err) < 0) return cli_fail(&err);
+    printf("initialised %s store in %s\n", contig_build_name(build), argv[optind]);
+    return 0;
+}
+
+static void progress_line(void *ctx, const struct ingest_progress *p)
+{
+    (void)ctx;
+    double rate = p->elapsed > 0 ? (double)p->records / p->elapsed : 0;
+    if (p->fraction > 0.01 && !p->done)
+        fprintf(stderr, "\r%s: %llu records, %.0f/s, %.0f%%, ETA %.0fs   ", p->file,
+                (unsigned long long)p->records, rate, 100 * p->fraction,
+                p->elapsed / p->fraction - p->elapsed);
+    else
+        fprintf(stderr, "\r%s: %llu records, %.0f/s   ", p->file, (unsigned long long)p->records,
+                rate);
+    if (p->done) fputc('\n', stderr);
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct ingest_opts o = {0};
+    struct ingest_result res;
+    static const struct option lo[] = {{"batch", required_argument, 0, 'b'},
+                                       {"threads", required_argument, 0, 't'},
+                                       {"quiet", no_argument, 0, 'q'},
+                                       {0, 0, 0, 0}};
+    int c, quiet = 0;
+    int64_t th = 2;
+    o.threads = 2;
+    while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
+        if (c == 'b') o.batch = optarg;
+        else if (c == 't') {
+            if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64)
+                return cli_usage_error("ingest", "bad --threads '%s'", optarg);
+            o.threads = (int)th;
+        } else if (c == 'q') quiet = 1;
+        else return cli_usage_error("ingest", "unknown option%s", "");
+    }
+    if (!o.batch) return cli_usage_error("ingest", "--batch NAME is required%s", "");
+    if (argc - optind < 2) return cli_usage_error("ingest", "expected DIR and at least one FILE%s", "");
+    if (!quiet && isatty(2)) o.progress = progress_line;
+    if (ingest_run(argv[optind], (const char *const *)argv + optind + 1,
+                   (uint32_t)(argc - optind - 1), &o, &res, &err) < 0)
+        return cli_fail(&err);
+    printf("batch %s: %u files, %u samples, %llu records, %llu reference blocks, %llu bytes\n",
+           o.batch, res.n_files, res.n_samples, (unsigned long long)res.n_records,
+           (unsigned long long)res.n_ref_blocks, (unsigned long long)res.bytes_written);
+    return 0;
+}
+
+struct data_opt {
+    const char *samples;
+    const char *region;
+    const char *sample;
+    const char *out;
+    struct cli_access acc;
+};
+
+static int parse_common(const char *cmd, int argc, char **argv, struct data_opt *so)
+{
+    static const struct option lo[] = {{"samples", required_argument, 0, 'S'},
+                                       {"region", required_argument, 0, 'r'},
+                                       {"sample", required_argument, 0, 's'},
+                                       {"output", required_argument, 0, 'o'},
+                                       CLI_ACCESS_OPTIONS,
+                                       {0, 0, 0, 0}};
+    int c;
+    memset(so, 0, sizeof *so);
+    while ((c = getopt_long(argc, argv, "S:r:s:o:", lo, NULL)) != -1) {
+        if (c == 'S') so->samples = optarg;
+        else if (c == 'r') so->region = optarg;
+        else if (c == 's') so->sample = optarg;
+        else if (c == 'o') so->out = optarg;
+        else if (!cli_access_opt(&so->acc, c, optarg))
+            return cli_usage_error(cmd, "unknown option%s", "");
+    }
+    return 0;
+}
+
+/* Opens the node, reads the cohort (--samples, or the one --sample) and asks policy. */
+static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct data_opt *so,
+                           const char *action, enum catalog_granularity need,
+                           struct policy_decision *d, struct gn_err *err)
+{
+    uint32_t *ids = NULL, n = 0, one;
+    char detail[600];
+    int rc, has = 0;
+
+    memset(d, 0, sizeof *d);
+    if ((rc = cli_ctx_open(cx, dir, CLI_SNAP, &so->acc, err)) < 0) return rc;
+    if (so->samples) {
+        if ((rc = cli_read_samples(cx, so->samples, &ids, &n, err)) < 0) return rc;
+        has = 1;
+    } else if (so->sample) {
+        if ((rc = cli_sample_id(cx, so->sample, strlen(so->sample), &one, err)) < 0) return rc;
+        ids = &one;
+        n = 1;
+        has = 1;
+    }
+    snprintf(detail, sizeof detail, "region %s; cohort %s%u", so->region ? so->region : "all",
+             has ? "" : "all, ", has ? n : 0);
+    rc = cli_decide(cx, &so->acc, action, detail, need, ids, n, has, d, err);
+    if (ids != &one) gn_free(ids);
+    return rc;
+}
+
+struct freq_out {
+    const struct policy_decision *d;
+    int64_t rows;
+};
+
+static void print_count(const struct policy_decision *d, int64_t v)
+{
+    int64_t shown;
+    if (policy_mask_count(d, v, &shown)) fputs("NA", stdout);
+    else printf("%lld", (long long)shown);
+}
+
+static int print_row(void *ctx, const struct query_row *r)
+{
+    struct freq_out *o = ctx;
+    printf("%s\t%lld\t%.*s\t%.*s\t", r->chrom, (long long)r->pos, (int)r->ref_len, r->ref,
+           (int)r->alt_len, r->alt);
+    print_count(o->d, r->ac);
+    printf("\t%u\n", r->an);
+    o->rows++;
+    return 0;
+}
+
+int cmd_freq(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
+    struct cli_ctx cx;
+    struct policy_decision d;
+    struct freq_out o = {&d, 0};
+    uint64_t **masks = NULL;
+    uint32_t contig;
+    int64_t start, end;
+    int rc;
+
+    if ((rc = parse_common("freq", argc, argv, &so))) return rc;
+    if (optind + 1 != argc) return cli_usage_error("freq", "expected DIR%s", "");
+    if ((rc = open_and_decide(&cx, argv[optind], &so, "freq", GRAN_COUNT, &d, &err)) == GN_OK &&
+        (rc = cli_parse_region(cx.snap, so.region, &contig, &start, &end, &err)) == GN_OK &&
+        (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK) {
+        printf("CHROM\tPOS\tREF\tALT\tAC\tAN\n");
+        rc = query_freq(cx.snap, contig, start, end, masks, print_row, &o, &err);
+        if (rc == GN_OK) rc = policy_done(cx.cat, &cx.key, &d, o.rows, NULL, &err);
+    }
+    if (cx.snap) gtsnap_masks_free(cx.snap, masks);
+    policy_decision_free(&d);
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_count(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
+    struct strparse_variant v;
+    struct query_row row;
+    struct cli_ctx cx;
+    struct policy_decision d;
+    uint64_t **masks = NULL;
+    char norm[CONTIG_NAME_MAX + 1], ref[GTREC_MAX_ALLELE_LEN + 1], alt[GTREC_MAX_ALLELE_LEN + 1];
+    int rc, found = 0;
+
+    if ((rc = parse_common("count", argc, argv, &so))) return rc;
+    if (optind + 2 != argc)
+        return cli_usage_error("count", "expected DIR and CHROM:POS:REF:ALT%s", "");
+    const char *q = argv[optind + 1];
+    if (strparse_variant(q, strlen(q), &v) < 0)
+        return cli_usage_error("count", "bad variant '%s' (expected CHROM:POS:REF:ALT)", q);
+    if ((rc = open_and_decide(&cx, argv[optind], &so, "count", GRAN_COUNT, &d, &err)) == GN_OK &&
+        (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK) {
+        int64_t id = -1;
+        if (contig_normalise(cx.snap->man.build, v.chrom.p, v.chrom.n, norm) != GN_EINVAL)
+            id = gtstore_manifest_contig(&cx.snap->man, norm);
+        memcpy(ref, v.ref.p, v.ref.n);
+        ref[v.ref.n] = '\0';
+        memcpy(alt, v.alt.p, v.alt.n);
+        alt[v.alt.n] = '\0';
+        memset(&row, 0, sizeof row);
+        if (id >= 0)
+            rc = query_count(cx.snap, (uint32_t)id, v.pos, ref, alt, masks, &row, &found, &err);
+        if (rc == GN_OK) {
+            int64_t ac;
+            int masked = policy_mask_count(&d, row.ac, &ac);
+            printf("{\"variant\":\"%s:%lld:%s:%s\",\"found\":%s,\"ac\":", id >= 0 ? norm : "",
+                   (long long)v.pos, ref, alt, found ? "true" : "false");
+            print_count(&d, row.ac);
+            printf(",\"an\":%u,\"het\":", row.an);
+            print_count(&d, row.het);
+            printf(",\"hom_alt\":");
+            print_count(&d, row.hom);
+            if (masked) printf(",\"af\":null,\"suppressed\":true}\n");
+            else printf(",\"af\":%.6g}\n", row.an ? (double)ac / row.an : 0.0);
+            rc = policy_done(cx.cat, &cx.key, &d, 1, NULL, &err);
+        }
+    }
+    if (cx.snap) gtsnap_masks_free(cx.snap, masks);
+    policy_decision_free(&d);
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* Pseudonyms of the given global ids, in order, as owned strings; and the comma-joined
+ * individual pseudonyms (sample pseudonyms where no individual is known) for the audit. */
+static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, char **subjects,
+                        struct gn_err *err)
+{
+    char **names = gn_calloc((size_t)n + 1, sizeof *names);
+    char buf[64], ind[64];
+    size_t len = 0;
+    *subjects = gn_malloc((size_t)n * (PSEUDONYM_LEN + 1) + 1);
+    if (!names || !*subjects) goto fail;
+    (*subjects)[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        if (catalog_sample_pseudonym(cx->cat, ids[i], buf, sizeof buf, err) < 0 ||
+            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0 ||
+            !(names[i] = gn_strdup(buf)))
+            goto fail;
+        len += (size_t)snprintf(*subjects + len, PSEUDONYM_LEN + 2, "%s%s", i ? "," : "",
+                                ind[0] ? ind : buf);
+    }
+    return names;
+fail:
+    for (uint32_t j = 0; names && j < n; j++) gn_free(names[j]);
+    gn_free(names);
+    gn_free(*subjects);
+    *subjects = NULL;
+    if (!err->code) gn_errf(err, GN_ENOMEM, "out of memory");
+    return NULL;
+}
+
+static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint32_t *ids,
+                      uint32_t n, const char *path, const char *mode, int nonref,
+                      const struct policy_decision *d, struct gn_err *err)
+{
+    struct query_export_opts o = {0};
+    uint64_t written = 0;
+    char **names = NULL, *subjects = NULL;
+    const uint32_t *all;
+    uint32_t n_all;
+    struct gtmerge *m = NULL;
+    int rc;
+
+    if ((rc = cli_parse_region(cx->snap, so->region, &o.contig, &o.start, &o.end, err)) < 0)
+        return rc;
+    if (!ids) { /* every live sample, in the order gtmerge uses */
+        if ((rc = gtmerge_new(cx->snap, UINT32_MAX, 1, 1, NULL, 0, &m, err)) < 0) return rc;
+        all = gtmerge_samples(m, &n_all);
+        names = names_for(cx, all, n_all, &subjects, err);
+        n = n_all;
+    } else {
+        names = names_for(cx, ids, n, &subjects, err);
+    }
+    if (!names) {
+        gtmerge_free(m);
+        return err->code;
+    }
+    o.ids = ids;
+    o.n_ids = n;
+    o.names = (const char *const *)names;
+    o.path = path;
+    o.mode = mode;
+    o.nonref_only = nonref;
+    rc = query_export(cx->snap, &o, &written, err);
+    if (rc == GN_OK) rc = policy_done(cx->cat, &cx->key, d, (int64_t)written, subjects, err);
+    for (uint32_t i = 0; i < n; i++) gn_free(names[i]);
+    gn_free(names);
+    gn_free(subjects);
+    gtmerge_free(m);
+    return rc;
+}
+
+/* The allowed ids of a record-level decision, or NULL (*n 0) when it covers every live
+ * sample of the snapshot and no cohort was asked for. */
+static int export_ids(struct cli_ctx *cx, const struct data_opt *so,
+                      const struct policy_decision *d, uint32_t **ids, uint32_t *n,
+                      struct gn_err *err)
+{
+    uint32_t *all = NULL, k = 0, na = 0;
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    if ((rc = policy_ids(d, &all, &na)) < 0) return gn_errf(err, rc, "out of memory");
+    for (uint32_t i = 0; i < na; i++)
+        if (all[i] < cx->snap->man.next_sample &&
+            !gtstore_manifest_is_deleted(&cx->snap->man, all[i]))
+            all[k++] = all[i];
+    if (!so->samples && !so->sample && k == cx->snap->n_live_samples) {
+        gn_free(all);
+        return GN_OK;
+    }
+    if (k == 0) {
+        gn_free(all);
+        return gn_errf(err, GN_ENOTFOUND, "no sample to export");
+    }
+    *ids = all;
+    *n = k;
+    return GN_OK;
+}
+
+int cmd_genotypes(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
+    struct cli_ctx cx;
+    struct policy_decision d;
+    uint32_t *ids = NULL, n = 0;
+    int rc;
+
+    if ((rc = parse_common("genotypes", argc, argv, &so))) return rc;
+    if (optind + 1 != argc || !so.sample)
+        return cli_usage_error("genotypes", "expected DIR and --sample ID%s", "");
+    if ((rc = open_and_decide(&cx, argv[optind], &so, "genotypes", GRAN_RECORD, &d, &err)) ==
+            GN_OK &&
+        (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK) {
+        fflush(stdout);
+        rc = run_export(&cx, &so, ids, n, "-", "w", 1, &d, &err);
+    }
+    gn_free(ids);
+    policy_decision_free(&d);
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+static const char *mode_for(const char *path)
+{
+    size_t n = strlen(path);
+    if (n >= 4 && !strcmp(path + n - 4, ".bcf")) return "wb";
+    if (n >= 3 && !strcmp(path + n - 3, ".gz")) return "wz";
+    return "w";
+}
+
+int cmd_export(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
+    struct cli_ctx cx;
+    struct policy_decision d;
+    uint32_t *ids = NULL, n = 0;
+    int rc;
+
+    if ((rc = parse_common("export", argc, argv, &so))) return rc;
+    if (optind + 1 != argc || !so.out)
+        return cli_usage_error("export", "expected DIR and -o OUT.{vcf,vcf.gz,bcf}%s", "");
+    if ((rc = open_and_decide(&cx, argv[optind], &so, "export", GRAN_RECORD, &d, &err)) ==
+            GN_OK &&
+        (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK)
+        rc = run_export(&cx, &so, ids, n, so.out, mode_for(so.out), 0, &d, &err);
+    gn_free(ids);
+    policy_decision_free(&d);
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gtsnap *snap = NULL;
+    uint64_t bytes = 0, gts = 0, sites = 0, records = 0;
+    if (cli_wants_help(argc, argv)) return cli_print_help("stats");
+    if (argc != 2) return cli_usage_error("stats", "expected DIR%s", "");
+    if (gtsnap_open(&snap, argv[1], &err) < 0) return cli_fail(&err);
+    for (uint32_t i = 0; i < snap->n_seg; i++) {
+        bytes += segment_file_bytes(snap->seg[i]);
+        sites += segment_n_sites(snap->seg[i]);
+        records += segment_n_records(snap->seg[i]);
+        gts += segment_n_sites(snap->seg[i]) * segment_n_samples(snap->seg[i]);
+    }
+    printf("{\"build\":\"%s\",\"samples\":%llu,\"withdrawn\":%u,\"segments\":%u,\"records\":%llu,"
+           "\"sites\":%llu,\"genotypes\":%llu,\"bytes\":%llu,\"bits_per_genotype\":%.4f,"
+           "\"generation\":%llu}\n",
+           contig_build_name(snap->man.build), (unsigned long long)snap->n_live_samples,
+           snap->man.n_deleted, snap->n_seg, (unsigned long long)records,
+           (unsigned long long)sites, (unsigned long long)gts, (unsigned long long)bytes,
+           gts ? 8.0 * (double)bytes / (double)gts : 0.0, (unsigned long long)snap->man.generation);
+    gtsnap_free(snap);
+    return 0;
+}
+
+int cmd_compact(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gtstore *st = NULL;
+    if (cli_wants_help(argc, argv)) return cli_print_help("compact");
+    if (argc != 2) return cli_usage_error("compact", "expected DIR%s", "");
+    if (gtstore_open_writer(&st, argv[1], &err) < 0 || gtstore_compact(st, &err) < 0) {
+        gtstore_close(st);
+        return cli_fail(&err);
+    }
+    printf("compacted %s: %u segment(s)\n", argv[1], gtstore_manifest(st)->n_segments);
+    gtstore_close(st);
+    return 0;
+}
+
+int cmd_withdraw(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
+    struct cli_ctx cx;
+    uint32_t gid;
+    char ps[PSEUDONYM_LEN + 1], ind[64];
+    int rc;
+
+    if ((rc = parse_common("withdraw", argc, argv, &so))) return rc;
+    if (optind + 1 != argc || !so.sample)
+        return cli_usage_error("withdraw", "expected DIR and --sample ID%s", "");
+    if ((rc = cli_ctx_open(&cx, argv[optind], CLI_SNAP, &so.acc, &err)) == GN_OK &&
+        (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "sample.withdraw", &err)) == GN_OK &&
+        (rc = cli_sample_id(&cx, so.sample, strlen(so.sample), &gid, &err)) == GN_OK &&
+        (rc = catalog_sample_pseudonym(cx.cat, gid, ps, sizeof ps, &err)) == GN_OK &&
+        (rc = catalog_sample_individual(cx.cat, gid, ind, sizeof ind, &err)) == GN_OK &&
+        (rc = node_withdraw(argv[optind], cx.cat, &gid, 1, &err)) == GN_OK)
+        rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "sample.withdraw",
+                          "done", ps, ind[0] ? ind : ps, &err);
+    cli_ctx_close(&cx);
+    if (rc < 0) return cli_fail(&err);
+    printf("withdrawn: excluded from every query from now on; run compact to purge\n");
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+struct pick {
+    uint64_t seen, want;
+    uint32_t n, cap;
+    struct query_row *rows;
+    char (*str)[2][64];
+    uint64_t rng;
+};
+
+static int pick_row(void *ctx, const struct query_row *r)
+{
+    struct pick *p = ctx;
+    p->rng = p->rng * 6364136223846793005ull + 1442695040888963407ull;
+    p->seen++;
+    uint64_t j = p->n < p->cap ? p->n : (p->rng >> 33) % p->seen;
+    if (j >= p->cap || r->ref_len >= 64 || r->alt_len >= 64) return 0;
+    if (p->n < p->cap) p->n++;
+    p->rows[j] = *r;
+    memcpy(p->str[j][0], r->ref, r->ref_len);
+    p->str[j][0][r->ref_len] = '\0';
+    memcpy(p->str[j][1], r->alt, r->alt_len);
+    p->str[j][1][r->alt_len] = '\0';
+    return 0;
+}
+
+/* In-process lookup latency: N random sites (reservoir-sampled), each a fresh count. */
+int cmd_lookup_bench(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gtsnap *snap = NULL;
+    static const struct option lo[] = {{"n", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+    struct pick p = {0};
+    int64_t n = 10000;
+    int c, rc = 0;
+
+    while ((c = getopt_long(argc, argv, "n:", lo, NULL)) != -1) {
+        if (c != 'n' || strparse_i64_all(optarg, strlen(optarg), &n) < 0 || n < 1 || n > 10000000)
+            return cli_usage_error("lookup-bench", "bad option%s", "");
+    }
+    if (optind + 1 != argc) return cli_usage_error("lookup-bench", "expected DIR%s", "");
+    if (gtsnap_open(&snap, argv[optind], &err) < 0) return cli_fail(&err);
+    p.cap = 4096;
+    p.rng = 42;
+    p.rows = gn_calloc(p.cap, sizeof *p.rows);
+    p.str = gn_calloc(p.cap, sizeof *p.str);
+    double *lat = gn_calloc((size_t)n, sizeof *lat);
+    if (!p.rows || !p.str || !lat ||
+        query_freq(snap, UINT32_MAX, 1, INT64_MAX, NULL, pick_row, &p, &err) < 0 || p.n == 0) {
+        rc = 1;
+        goto out;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t j = (uint32_t)(i % p.n);
+        struct query_row row;
+        int found;
+        int64_t cid = gtstore_manifest_contig(&snap->man, p.rows[j].chrom);
+        double t0 = now_us();
+        if (query_count(snap, (uint32_t)cid, p.rows[j].pos, p.str[j][0], p.str[j][1], NULL, &row,
+                        &found, &err) < 0) {
+            rc = 1;
+            goto out;
+        }
+        lat[i] = now_us() - t0;
+    }
+    qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+    printf("{\"n\":%lld,\"p50_us\":%.2f,\"p99_us\":%.2f}\n", (long long)n, lat[n / 2],
+           lat[(n * 99) / 100]);
+out:
+    gn_free(lat);
+    gn_free(p.rows);
+    gn_free(p.str);
+    gtsnap_free(snap);
+    return rc ? cli_fail(&err) : 0;
+}

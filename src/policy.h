@@ -1,0 +1,123 @@
+/*
+ * policy.h — the one place that decides what a request may touch, and records it.
+ *
+ * Given the caller (a user and role, the grants they hold directly or through a project,
+ * or the visas of a verified GA4GH Passport), the purpose (an approved project, a
+ * clinician's own-treatment of one patient, or the operator's administration) and the
+ * request (the granularity a feature needs, an optional cohort), policy_decide returns
+ * the set of samples the request may use, as a bitmap over the store's global sample ids:
+ *
+ *     consent ∩ dataset terms ∩ grants ∩ cohort − withdrawn
+ *
+ * and the granularity allowed. It reads the catalog afresh on every call, so a withdrawal
+ * or a revoked grant holds from the next request, without restart.
+ *
+ * Every decision is audited: a denial here, with its reason; an allowed access by
+ * policy_done once the feature knows how many records it returned. Features never decide
+ * access themselves and never write the audit log directly.
+ *
+ * Roles:
+ *   steward    administration: every sample not withdrawn, record level.
+ *   clinician  own-treatment of one patient (record level, that person's samples, any
+ *              consent but withdrawal); or a project/grants like a researcher.
+ *   researcher an approved, unexpired project they are a member of: samples whose
+ *              research consent and dataset terms both permit the project's purpose
+ *              (DUO), in datasets granted to the user or the project at the granularity
+ *              asked for.
+ *   peer-node  as researcher, at most count level.
+ *   citizen, auditor   no genotype access.
+ * A Passport caller (no local user) gets count level on every dataset with registered
+ * access (ResearcherStatus + AcceptedTermsAndPolicies) and record level on datasets named
+ * by ControlledAccessGrants visas; its purpose terms are matched like a project's.
+ *
+ * Small counts: answers below record level never reveal a count between 1 and
+ * threshold - 1 (setting "small_count_threshold", default 5): they are suppressed, or
+ * rounded up to the threshold when "small_count_mode" is "round".
+ *
+ * Ownership: a decision owns its bitmap (policy_decision_free). Thread safety: as the
+ * catalog handle passed in.
+ */
+#ifndef GN_POLICY_H
+#define GN_POLICY_H
+
+#include <stdint.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "pseudonym.h"
+
+struct passport_result;
+
+#define POLICY_PURPOSE_OWN_TREATMENT "own-treatment"
+#define POLICY_PURPOSE_ADMIN "administration"
+
+struct policy_caller {
+    const char *name;        /* user name; "local:<unix user>" for the node's operator */
+    const char *role;        /* steward, clinician, researcher, peer-node, citizen, auditor */
+    int64_t user_id;         /* catalog id, 0 for the operator or a Passport caller */
+    const struct passport_result *passport;  /* verified passport, or NULL */
+};
+
+struct policy_request {
+    const char *action;      /* for the audit log: "freq", "count", "export", ... */
+    const char *detail;      /* request parameters for the audit log (no identifiers) */
+    const char *project;     /* project name, or NULL */
+    const char *purpose_terms;  /* Passport callers: DUO purpose terms */
+    const char *patient;     /* own-treatment: the patient's individual pseudonym */
+    enum catalog_granularity need;
+    const uint32_t *cohort;  /* optional restriction to these global sample ids (sorted) */
+    uint32_t n_cohort;
+    int has_cohort;
+};
+
+struct policy_decision {
+    uint64_t *bits;          /* bit i set: global sample id i may be used */
+    uint32_t n_bits;         /* samples covered by the bitmap */
+    uint32_t n_allowed;
+    enum catalog_granularity granularity;
+    int small_threshold;     /* counts in [1, small_threshold) are masked below record level */
+    int small_round;         /* 1: round up to the threshold; 0: suppress */
+    /* for policy_done */
+    char actor[CATALOG_NAME_MAX + 1], role[16], purpose[CATALOG_NAME_MAX + 1];
+    char action[64];
+    char detail[512];
+};
+
+/* Decides; GN_OK with *d filled, or GN_EDENIED with the reason in err (already audited). */
+GN_MUST_CHECK int policy_decide(struct catalog *c, const struct pseudonym *key,
+                                const struct policy_caller *who, const struct policy_request *rq,
+                                struct policy_decision *d, struct gn_err *err);
+
+/* Records the completed access: records returned and the individuals whose records were
+ * returned (comma-separated pseudonyms, or NULL for aggregates). */
+GN_MUST_CHECK int policy_done(struct catalog *c, const struct pseudonym *key,
+                              const struct policy_decision *d, int64_t records,
+                              const char *subjects, struct gn_err *err);
+
+/* Administrative actions (catalog changes, withdrawal, compaction, re-identification):
+ * GN_OK for a steward, else GN_EDENIED (audited). */
+GN_MUST_CHECK int policy_admin(struct catalog *c, const struct pseudonym *key,
+                               const struct policy_caller *who, const char *action,
+                               struct gn_err *err);
+
+/* Records an action outside data access (catalog changes, re-identification, ...). */
+GN_MUST_CHECK int policy_audit(struct catalog *c, const struct pseudonym *key,
+                               const struct policy_caller *who, const char *purpose,
+                               const char *action, const char *outcome, const char *detail,
+                               const char *subjects, struct gn_err *err);
+
+static inline int policy_allows(const struct policy_decision *d, uint32_t id)
+{
+    return id < d->n_bits && (d->bits[id >> 6] >> (id & 63) & 1);
+}
+
+/* The allowed ids in ascending order into an owned array (gn_free). */
+GN_MUST_CHECK int policy_ids(const struct policy_decision *d, uint32_t **ids, uint32_t *n);
+
+/* Masks a count for the decision's granularity: returns 1 and sets *shown to -1 when it
+ * must be suppressed, else 0 with *shown the value to report (possibly rounded). */
+int policy_mask_count(const struct policy_decision *d, int64_t count, int64_t *shown);
+
+void policy_decision_free(struct policy_decision *d);
+
+#endif
