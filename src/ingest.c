@@ -16,6 +16,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/hts.h>
 #include <htslib/vcf.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -27,11 +28,14 @@
 #include "alloc.h"
 #include "catalog.h"
 #include "contig.h"
+#include "duo.h"
 #include "gtrec.h"
 #include "gtstore.h"
 #include "log.h"
+#include "natid.h"
 #include "node.h"
 #include "pseudonym.h"
+#include "samplesheet.h"
 #include "segment.h"
 #include "strparse.h"
 
@@ -43,7 +47,17 @@ struct infile {
     uint32_t first_id;
     uint32_t seg_id;
     char (*pseud)[PSEUDONYM_LEN + 1];
+    int32_t *row;                     /* manifest row of each sample, -1 without manifest */
     struct segment_writer *w;
+};
+
+/* A manifest row, by sample ID, with its person pseudonym (the national ID is wiped as
+ * soon as this is computed). */
+struct sheet_ent {
+    const char *sample_id;
+    uint32_t row;
+    int used;
+    char person[PSEUDONYM_LEN + 1];
 };
 
 struct ingest {
@@ -54,6 +68,9 @@ struct ingest {
     struct pseudonym key;
     struct infile *f;
     uint32_t n_files;
+    struct samplesheet *sheet;
+    struct sheet_ent *ents;           /* sorted by sample_id */
+    size_t n_ents;
     struct gtsnap *snap;              /* the store before this batch, for REF checks */
     struct segment_block *refblk;     /* per snapshot segment, cached record tables */
     struct ingest_result *res;
@@ -114,6 +131,100 @@ static int map_contigs(struct ingest *in, const char *path, bcf_hdr_t *h, struct
     return GN_OK;
 }
 
+static int cmp_ent(const void *a, const void *b)
+{
+    return strcmp(((const struct sheet_ent *)a)->sample_id,
+                  ((const struct sheet_ent *)b)->sample_id);
+}
+
+static int check_consent(void *ctx, const char *terms, struct gn_err *err)
+{
+    (void)ctx;
+    if (!strcmp(terms, "clinical")) return GN_OK;
+    return duo_validate(terms, strlen(terms), DUO_SIDE_USE, err);
+}
+
+static int check_dataset(void *ctx, const char *name, struct gn_err *err)
+{
+    struct catalog_dataset d;
+    int rc = catalog_dataset_get(ctx, name, &d, err);
+    if (rc == GN_ENOTFOUND)
+        return gn_errf(err, GN_ENOTFOUND, "no dataset '%s' (create it with dataset add)", name);
+    return rc;
+}
+
+/* Reads and checks the manifest, turns national IDs into person pseudonyms and wipes
+ * them. */
+static int load_manifest(struct ingest *in, struct gn_err *err)
+{
+    const char *fmt = in->o->id_format ? in->o->id_format : "cpr";
+    struct samplesheet_opts so = {0};
+    int rc;
+
+    if (!(so.id_format = natid_format_find(fmt)))
+        return gn_errf(err, GN_EINVAL, "unknown national ID format '%s'", fmt);
+    so.check_consent = check_consent;
+    so.check_dataset = check_dataset;
+    so.ctx = in->cat;
+    if ((rc = samplesheet_read(in->o->manifest, &so, &in->sheet, err)) < 0) return rc;
+    in->n_ents = samplesheet_count(in->sheet);
+    if (!(in->ents = gn_calloc(in->n_ents ? in->n_ents : 1, sizeof *in->ents)))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < in->n_ents; i++) {
+        const struct samplesheet_row *r = samplesheet_row(in->sheet, i);
+        in->ents[i].sample_id = r->sample_id;
+        in->ents[i].row = (uint32_t)i;
+        pseudonym_of(&in->key, "person", r->national_id, strlen(r->national_id),
+                     in->ents[i].person);
+    }
+    samplesheet_wipe_ids(in->sheet);
+    qsort(in->ents, in->n_ents, sizeof *in->ents, cmp_ent);
+    return GN_OK;
+}
+
+static const char *sex_name(enum samplesheet_sex s)
+{
+    switch (s) {
+    case SAMPLESHEET_SEX_MALE: return "male";
+    case SAMPLESHEET_SEX_FEMALE: return "female";
+    case SAMPLESHEET_SEX_OTHER: return "other";
+    default: return "unknown";
+    }
+}
+
+/* The catalog rows of one manifest sample: its individual (new, with the manifest's
+ * consent as the first consent event, or known from an earlier batch), its dataset. */
+static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *ind,
+                         int64_t *ds, struct gn_err *err)
+{
+    const struct samplesheet_row *r = samplesheet_row(in->sheet, e->row);
+    struct catalog_individual ci = {0};
+    struct catalog_dataset d;
+    char actor[CATALOG_NAME_MAX + 1];
+    int rc;
+
+    if ((rc = catalog_dataset_get(in->cat, r->dataset, &d, err)) < 0) return rc;
+    *ds = d.id;
+    snprintf(ci.pseudonym, sizeof ci.pseudonym, "%s", e->person);
+    snprintf(ci.sex, sizeof ci.sex, "%s", sex_name(r->sex));
+    ci.year_of_birth = r->year_of_birth;
+    snprintf(ci.referral_group, sizeof ci.referral_group, "%s", r->referral_group);
+    rc = catalog_individual_add(in->cat, &ci, ind, NULL);
+    if (rc == GN_EEXIST) return GN_OK; /* a known person's new sample: consent stands */
+    if (rc < 0) return gn_errf(err, rc, "manifest line %ld: cannot record the individual", r->line);
+    snprintf(actor, sizeof actor, "ingest:%s", in->o->batch);
+    if (!strcmp(r->consent, "clinical"))
+        return catalog_consent_add(in->cat, *ind, "clinical", "", actor, err);
+    {
+        struct duo_list l;
+        char canon[CATALOG_TERMS_MAX + 1];
+        if ((rc = duo_list_parse(&l, r->consent, strlen(r->consent), DUO_SIDE_USE, err)) < 0)
+            return rc;
+        duo_list_format(&l, 0, canon, sizeof canon);
+        return catalog_consent_add(in->cat, *ind, "research", canon, actor, err);
+    }
+}
+
 static int check_samples(struct ingest *in, uint32_t fi, bcf_hdr_t *h, struct gn_err *err)
 {
     struct infile *f = &in->f[fi];
@@ -124,12 +235,23 @@ static int check_samples(struct ingest *in, uint32_t fi, bcf_hdr_t *h, struct gn
         return gn_errf(err, GN_ELIMIT, "%s: %u samples exceeds the limit", f->path, n);
     f->n_samples = n;
     f->pseud = gn_reallocarray(NULL, n, sizeof *f->pseud);
-    if (!f->pseud) return gn_errf(err, GN_ENOMEM, "out of memory");
+    f->row = gn_reallocarray(NULL, n, sizeof *f->row);
+    if (!f->pseud || !f->row) return gn_errf(err, GN_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         const char *id = h->samples[i];
         uint32_t gid;
         int wd = 0, rc;
         pseudonym_of(&in->key, "sample", id, strlen(id), f->pseud[i]);
+        f->row[i] = -1;
+        if (in->sheet) {
+            struct sheet_ent key = {id, 0, 0, {0}}, *e;
+            e = bsearch(&key, in->ents, in->n_ents, sizeof *in->ents, cmp_ent);
+            if (!e)
+                return gn_errf(err, GN_EINVAL, "%s: sample '%s' is not in the manifest", f->path,
+                               id);
+            e->used = 1;
+            f->row[i] = (int32_t)(e - in->ents);
+        }
         rc = catalog_sample_lookup(in->cat, f->pseud[i], &gid, &wd, NULL);
         if (rc == GN_OK)
             return gn_errf(err, GN_EEXIST, "%s: sample '%s' is already in the store%s", f->path, id,
@@ -394,6 +516,7 @@ static void ingest_cleanup(struct ingest *in)
     for (uint32_t i = 0; i < in->n_files; i++) {
         segment_writer_free(in->f[i].w); /* unlinks unfinished segments */
         gn_free(in->f[i].pseud);
+        gn_free(in->f[i].row);
     }
     if (in->snap && in->refblk)
         for (uint32_t s = 0; s < in->snap->n_seg; s++) segment_block_free(&in->refblk[s]);
@@ -402,6 +525,9 @@ static void ingest_cleanup(struct ingest *in)
     gn_free(in->f);
     gn_free(in->rid_map);
     pseudonym_wipe(&in->key);
+    if (in->ents) sodium_memzero(in->ents, in->n_ents * sizeof *in->ents);
+    gn_free(in->ents);
+    samplesheet_free(in->sheet);
     catalog_close(in->cat);
     gtstore_close(in->st);
 }
@@ -442,10 +568,15 @@ static int commit_batch(struct ingest *in, struct gn_err *err)
     if ((rc = catalog_begin(in->cat, err)) < 0) return rc;
     if ((rc = catalog_batch_add(in->cat, in->o->batch, first, total, err)) < 0) goto fail;
     for (uint32_t i = 0; i < in->n_files; i++)
-        for (uint32_t j = 0; j < in->f[i].n_samples; j++)
-            if ((rc = catalog_sample_add(in->cat, in->f[i].first_id + j, in->f[i].pseud[j], 
-                                         in->o->batch, 0, 0, err)) < 0)
+        for (uint32_t j = 0; j < in->f[i].n_samples; j++) {
+            int64_t ind = 0, ds = 0;
+            if (in->f[i].row[j] >= 0 &&
+                (rc = record_person(in, &in->ents[in->f[i].row[j]], &ind, &ds, err)) < 0)
                 goto fail;
+            if ((rc = catalog_sample_add(in->cat, in->f[i].first_id + j, in->f[i].pseud[j],
+                                         in->o->batch, ind, ds, err)) < 0)
+                goto fail;
+        }
     if ((rc = catalog_commit(in->cat, err)) < 0) goto fail;
     if ((rc = gtstore_commit(in->st, err)) < 0) return rc;
     /* Committed: the segments are the store's now; keep the writers from unlinking them. */
@@ -475,8 +606,16 @@ int ingest_run(const char *dir, const char *const *files, uint32_t n_files,
     }
     in.n_files = n_files;
     for (uint32_t i = 0; i < n_files; i++) in.f[i].path = files[i];
+    if (o->manifest && (rc = load_manifest(&in, err)) < 0) goto out;
     for (uint32_t i = 0; i < n_files; i++)
         if ((rc = read_file(&in, i, err)) < 0) goto out;
+    for (size_t i = 0; i < in.n_ents; i++)
+        if (!in.ents[i].used) {
+            rc = gn_errf(err, GN_EINVAL, "%s:%ld: sample '%s' is in none of the input files",
+                         o->manifest, samplesheet_row(in.sheet, in.ents[i].row)->line,
+                         in.ents[i].sample_id);
+            goto out;
+        }
     res->n_files = n_files;
     rc = commit_batch(&in, err);
     for (uint32_t i = 0; rc == GN_OK && i < n_files; i++)

@@ -90,5 +90,15 @@ int cmd_stats(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
 int cmd_withdraw(int argc, char **argv);
 int cmd_lookup_bench(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
+int cmd_project(int argc, char **argv);
+int cmd_grant(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
+int cmd_setting(int argc, char **argv);
+int cmd_duo(int argc, char **argv);
+int cmd_pseudonym(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

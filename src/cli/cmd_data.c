@@ -70,7 +70,14 @@ int cmd_ingest(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct ingest_opts o = {0};
     struct ingest_result res;
+    struct cli_ctx cx;
+    struct cli_access acc = {0};
+    char detail[300];
+    int rc;
     static const struct option lo[] = {{"batch", required_argument, 0, 'b'},
+                                       {"manifest", required_argument, 0, 'm'},
+                                       {"id-format", required_argument, 0, 'I'},
+                                       {"token", required_argument, 0, 'T'},
                                        {"threads", required_argument, 0, 't'},
                                        {"quiet", no_argument, 0, 'q'},
                                        {0, 0, 0, 0}};
@@ -79,6 +86,9 @@ int cmd_ingest(int argc, char **argv)
     o.threads = 2;
     while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
         if (c == 'b') o.batch = optarg;
+        else if (c == 'm') o.manifest = optarg;
+        else if (c == 'I') o.id_format = optarg;
+        else if (c == 'T') acc.token = optarg;
         else if (c == 't') {
             if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64)
                 return cli_usage_error("ingest", "bad --threads '%s'", optarg);
@@ -89,9 +99,17 @@ int cmd_ingest(int argc, char **argv)
     if (!o.batch) return cli_usage_error("ingest", "--batch NAME is required%s", "");
     if (argc - optind < 2) return cli_usage_error("ingest", "expected DIR and at least one FILE%s", "");
     if (!quiet && isatty(2)) o.progress = progress_line;
-    if (ingest_run(argv[optind], (const char *const *)argv + optind + 1,
-                   (uint32_t)(argc - optind - 1), &o, &res, &err) < 0)
-        return cli_fail(&err);
+    if ((rc = cli_ctx_open(&cx, argv[optind], 0, &acc, &err)) == GN_OK &&
+        (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "ingest", &err)) == GN_OK &&
+        (rc = ingest_run(argv[optind], (const char *const *)argv + optind + 1,
+                         (uint32_t)(argc - optind - 1), &o, &res, &err)) == GN_OK) {
+        snprintf(detail, sizeof detail, "batch %s: %u files, %u samples%s", o.batch, res.n_files,
+                 res.n_samples, o.manifest ? ", with manifest" : "");
+        rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "ingest", "done",
+                          detail, NULL, &err);
+    }
+    cli_ctx_close(&cx);
+    if (rc < 0) return cli_fail(&err);
     printf("batch %s: %u files, %u samples, %llu records, %llu reference blocks, %llu bytes\n",
            o.batch, res.n_files, res.n_samples, (unsigned long long)res.n_records,
            (unsigned long long)res.n_ref_blocks, (unsigned long long)res.bytes_written);

@@ -19,7 +19,8 @@ static const struct cmd commands[] = {
      "Creates a node directory: genotype store, catalog and pseudonym key (mode 0600).\n"
      "The catalog is embedded SQLite unless --catalog (or GENOMENODE_CATALOG) names a\n"
      "PostgreSQL database."},
-    {"ingest", cmd_ingest, "ingest DIR --batch NAME [--threads N] [--quiet] FILE...",
+    {"ingest", cmd_ingest, "ingest DIR --batch NAME [--manifest TSV [--id-format cpr|opaque]] [--threads N] "
+     "[--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
     {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [--samples FILE]",
@@ -35,6 +36,31 @@ static const struct cmd commands[] = {
      "Merges all segments into one and purges withdrawn samples; readers are unaffected."},
     {"withdraw", cmd_withdraw, "withdraw DIR --sample ID",
      "Withdraws a sample: excluded from every query at once, purged by the next compact."},
+    {"user", cmd_user, "user add|list DIR [NAME --role ROLE [--person NATIONAL_ID]]",
+     "Adds a user (steward, clinician, researcher, peer-node, citizen, auditor) or lists them.\n"
+     "A citizen is linked to their person by national ID (kept only as a pseudonym)."},
+    {"token", cmd_token, "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
+     "Creates an API token (printed once; only its SHA-256 is stored) or revokes one."},
+    {"dataset", cmd_dataset, "dataset add|list DIR [NAME --terms DUO [--description TEXT]]",
+     "Adds a dataset with its DUO data-use terms, or lists datasets."},
+    {"project", cmd_project,
+     "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT USER",
+     "Registers an approved project (purpose as DUO terms, ethics approval, expiry) or adds a\n"
+     "member."},
+    {"grant", cmd_grant, "grant DIR --dataset D (--user U | --project P) --level boolean|count|record|none",
+     "Grants (or with none, removes) access to a dataset at a granularity."},
+    {"consent", cmd_consent,
+     "consent set|withdraw|show DIR --person NATIONAL_ID [--clinical | --research DUO]",
+     "Records a person's consent (clinical use only, or research under DUO terms), withdraws\n"
+     "it (their samples leave every answer from the next query), or shows its history."},
+    {"setting", cmd_setting, "setting DIR small_count_threshold N | small_count_mode suppress|round",
+     "Sets how aggregate answers below record level hide small counts (default: suppress < 5)."},
+    {"duo", cmd_duo, "duo match --consent TERMS --purpose TERMS",
+     "Prints allowed, conditional or denied with the reason (exit 0 only when allowed)."},
+    {"pseudonym", cmd_pseudonym, "pseudonym DIR --id NATIONAL_ID [--project P]",
+     "Steward re-identification: the person's pseudonym (and per-project pseudonym); audited."},
+    {"audit", cmd_audit, "audit verify|show DIR [--person NATIONAL_ID | --user U | --project P]",
+     "Verifies the hash chain (names the first bad entry) or lists accesses as JSON lines."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},
 };

@@ -1,0 +1,562 @@
+/*
+ * cmd_gov.c — the governance commands: user, token, dataset, project, grant, consent,
+ * setting, duo, pseudonym, audit. Changes need the steward role (policy_admin) and every
+ * change or disclosure is audited; reading the audit log needs auditor or steward.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "audit.h"
+#include "catalog.h"
+#include "cli.h"
+#include "duo.h"
+#include "node.h"
+#include "policy.h"
+#include "pseudonym.h"
+
+/* Options every governance command accepts; a NULL value means "not given". */
+struct gov_opt {
+    const char *role, *person, *label, *expires, *terms, *purpose, *approval, *description;
+    const char *dataset, *user, *project, *level, *consent, *id, *member;
+    int clinical;
+    struct cli_access acc;
+};
+
+static int parse_gov(const char *cmd, int argc, char **argv, struct gov_opt *o)
+{
+    static const struct option lo[] = {{"role", required_argument, 0, 'r'},
+                                       {"person", required_argument, 0, 'p'},
+                                       {"label", required_argument, 0, 'l'},
+                                       {"expires", required_argument, 0, 'e'},
+                                       {"terms", required_argument, 0, 't'},
+                                       {"purpose", required_argument, 0, 'u'},
+                                       {"approval", required_argument, 0, 'a'},
+                                       {"description", required_argument, 0, 'd'},
+                                       {"dataset", required_argument, 0, 'D'},
+                                       {"user", required_argument, 0, 'U'},
+                                       {"level", required_argument, 0, 'L'},
+                                       {"consent", required_argument, 0, 'c'},
+                                       {"research", required_argument, 0, 'R'},
+                                       {"clinical", no_argument, 0, 'C'},
+                                       {"id", required_argument, 0, 'i'},
+                                       {"member", required_argument, 0, 'm'},
+                                       {"token", required_argument, 0, 'T'},
+                                       {"project", required_argument, 0, 'P'},
+                                       {0, 0, 0, 0}};
+    int c;
+    memset(o, 0, sizeof *o);
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->role = optarg; break;
+        case 'p': o->person = optarg; break;
+        case 'l': o->label = optarg; break;
+        case 'e': o->expires = optarg; break;
+        case 't': o->terms = optarg; break;
+        case 'u': o->purpose = optarg; break;
+        case 'a': o->approval = optarg; break;
+        case 'd': o->description = optarg; break;
+        case 'D': o->dataset = optarg; break;
+        case 'U': o->user = optarg; break;
+        case 'L': o->level = optarg; break;
+        case 'c': case 'R': o->consent = optarg; break;
+        case 'C': o->clinical = 1; break;
+        case 'i': o->id = optarg; break;
+        case 'm': o->member = optarg; break;
+        case 'T': o->acc.token = optarg; break;
+        case 'P': o->project = optarg; break;
+        default: return cli_usage_error(cmd, "unknown option%s", "");
+        }
+    }
+    return 0;
+}
+
+/* Opens DIR (argv[optind]) and checks the caller is a steward. */
+static int open_admin(struct cli_ctx *cx, const char *dir, const struct gov_opt *o,
+                      const char *action, struct gn_err *err)
+{
+    int rc = cli_ctx_open(cx, dir, 0, &o->acc, err);
+    if (rc == GN_OK) rc = policy_admin(cx->cat, &cx->key, &cx->who.caller, action, err);
+    return rc;
+}
+
+static int done(struct cli_ctx *cx, const char *action, const char *detail, const char *subjects,
+                struct gn_err *err)
+{
+    return policy_audit(cx->cat, &cx->key, &cx->who.caller, POLICY_PURPOSE_ADMIN, action, "done",
+                        detail, subjects, err);
+}
+
+/* Canonical DUO terms of a use or purpose list, or the parse error. */
+static int canon_terms(const char *s, enum duo_side side, char *out, size_t cap,
+                       struct gn_err *err)
+{
+    struct duo_list l;
+    int rc = duo_list_parse(&l, s, strlen(s), side, err);
+    if (rc < 0) return rc;
+    if (duo_list_format(&l, 0, out, cap) >= cap) return gn_errf(err, GN_ELIMIT, "terms too long");
+    return GN_OK;
+}
+
+static void person_pseudonym(struct cli_ctx *cx, const char *nid, char out[PSEUDONYM_LEN + 1])
+{
+    pseudonym_of(&cx->key, "person", nid, strlen(nid), out);
+}
+
+/* Subcommand dispatch: argv[0] is the command, argv[1] the subcommand. */
+static int sub(const char *cmd, int argc, char **argv, const char *const *subs)
+{
+    if (argc < 2) {
+        cli_usage_error(cmd, "expected a subcommand%s", "");
+        return -1;
+    }
+    for (int i = 0; subs[i]; i++)
+        if (!strcmp(argv[1], subs[i])) return i;
+    cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
+    return -1;
+}
+
+/* ---- user ------------------------------------------------------------------------- */
+
+static int print_user(void *ctx, const struct catalog_user *u)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s%s\n", u->name, u->role, u->individual[0] ? u->individual : "-",
+           u->disabled ? "\tdisabled" : "");
+    return 0;
+}
+
+int cmd_user(int argc, char **argv)
+{
+    static const char *const subs[] = {"add", "list", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    int s = sub("user", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("user", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (s == 0) {
+        struct catalog_user u = {0};
+        if (optind + 2 != argc || !o.role)
+            return cli_usage_error("user", "user add DIR NAME --role ROLE [--person NATIONAL_ID]%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "user.add", &err)) == GN_OK) {
+            snprintf(u.name, sizeof u.name, "%s", argv[optind + 1]);
+            snprintf(u.role, sizeof u.role, "%s", o.role);
+            if (o.person) person_pseudonym(&cx, o.person, u.individual);
+            if (!strcmp(o.role, "citizen") && !o.person)
+                rc = gn_errf(&err, GN_EINVAL, "a citizen user needs --person NATIONAL_ID");
+            else if ((rc = catalog_user_add(cx.cat, &u, NULL, &err)) == GN_OK)
+                rc = done(&cx, "user.add", o.role, u.individual, &err);
+            if (rc == GN_OK) printf("user %s added (%s)\n", u.name, u.role);
+        }
+    } else {
+        if (optind + 1 != argc) return cli_usage_error("user", "user list DIR%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "user.list", &err)) == GN_OK)
+            rc = catalog_user_each(cx.cat, print_user, NULL, &err);
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- token ------------------------------------------------------------------------ */
+
+int cmd_token(int argc, char **argv)
+{
+    static const char *const subs[] = {"create", "revoke", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    char tok[AUTH_TOKEN_LEN + 1], detail[200];
+    int s = sub("token", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("token", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (optind + 1 != argc) return cli_usage_error("token", "expected DIR%s", "");
+    if (s == 0) {
+        struct catalog_user u;
+        int64_t id = 0;
+        if (!o.user) return cli_usage_error("token", "token create DIR --user NAME%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "token.create", &err)) == GN_OK &&
+            (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK &&
+            (rc = auth_token_create(cx.cat, u.id, o.label, o.expires, tok, &id, &err)) == GN_OK) {
+            snprintf(detail, sizeof detail, "token %lld for %s", (long long)id, u.name);
+            if ((rc = done(&cx, "token.create", detail, NULL, &err)) == GN_OK)
+                printf("%s\n", tok); /* shown once; only its hash is stored */
+        }
+    } else {
+        char *end;
+        long long id = o.id ? strtoll(o.id, &end, 10) : 0;
+        if (!o.id || *end || id <= 0) return cli_usage_error("token", "token revoke DIR --id N%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "token.revoke", &err)) == GN_OK &&
+            (rc = catalog_token_revoke(cx.cat, id, &err)) == GN_OK) {
+            snprintf(detail, sizeof detail, "token %lld", id);
+            rc = done(&cx, "token.revoke", detail, NULL, &err);
+            if (rc == GN_OK) printf("token %lld revoked\n", id);
+        }
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- dataset, project, grant ----------------------------------------------------------- */
+
+static int print_dataset(void *ctx, const struct catalog_dataset *d)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\n", d->name, d->terms, d->description);
+    return 0;
+}
+
+int cmd_dataset(int argc, char **argv)
+{
+    static const char *const subs[] = {"add", "list", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    char terms[CATALOG_TERMS_MAX + 1];
+    int s = sub("dataset", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("dataset", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (s == 0) {
+        if (optind + 2 != argc || !o.terms)
+            return cli_usage_error("dataset", "dataset add DIR NAME --terms DUO [--description T]%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "dataset.add", &err)) == GN_OK &&
+            (rc = canon_terms(o.terms, DUO_SIDE_USE, terms, sizeof terms, &err)) == GN_OK &&
+            (rc = catalog_dataset_add(cx.cat, argv[optind + 1], terms, o.description, &err)) ==
+                GN_OK &&
+            (rc = done(&cx, "dataset.add", argv[optind + 1], NULL, &err)) == GN_OK)
+            printf("dataset %s added (%s)\n", argv[optind + 1], terms);
+    } else {
+        if (optind + 1 != argc) return cli_usage_error("dataset", "dataset list DIR%s", "");
+        if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) == GN_OK)
+            rc = catalog_dataset_each(cx.cat, print_dataset, NULL, &err);
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
+           m <= 12 && d >= 1 && d <= 31 && y >= 2000;
+}
+
+int cmd_project(int argc, char **argv)
+{
+    static const char *const subs[] = {"add", "join", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct catalog_project p = {0};
+    struct catalog_user u;
+    int s = sub("project", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("project", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (s == 0) {
+        if (optind + 2 != argc || !o.purpose || !o.approval || !o.expires)
+            return cli_usage_error("project",
+                                   "project add DIR NAME --purpose DUO --approval REF "
+                                   "--expires YYYY-MM-DD%s", "");
+        if (!valid_date(o.expires))
+            return cli_usage_error("project", "bad --expires '%s' (YYYY-MM-DD)", o.expires);
+        if ((rc = open_admin(&cx, argv[optind], &o, "project.add", &err)) == GN_OK &&
+            (rc = canon_terms(o.purpose, DUO_SIDE_PURPOSE, p.purpose, sizeof p.purpose, &err)) ==
+                GN_OK) {
+            snprintf(p.name, sizeof p.name, "%s", argv[optind + 1]);
+            snprintf(p.approval, sizeof p.approval, "%s", o.approval);
+            snprintf(p.expires, sizeof p.expires, "%s", o.expires);
+            if ((rc = catalog_project_add(cx.cat, &p, &err)) == GN_OK &&
+                (rc = done(&cx, "project.add", p.name, NULL, &err)) == GN_OK)
+                printf("project %s added (purpose %s, until %s)\n", p.name, p.purpose, p.expires);
+        }
+    } else {
+        if (optind + 3 != argc) return cli_usage_error("project", "project join DIR PROJECT USER%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "project.join", &err)) == GN_OK &&
+            (rc = catalog_project_get(cx.cat, argv[optind + 1], &p, &err)) == GN_OK &&
+            (rc = catalog_user_get(cx.cat, argv[optind + 2], &u, &err)) == GN_OK &&
+            (rc = catalog_project_member_add(cx.cat, p.id, u.id, &err)) == GN_OK &&
+            (rc = done(&cx, "project.join", u.name, NULL, &err)) == GN_OK)
+            printf("%s joined project %s\n", u.name, p.name);
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_grant(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct catalog_dataset d;
+    struct catalog_user u = {0};
+    struct catalog_project p = {0};
+    enum catalog_granularity g = GRAN_NONE;
+    char detail[400];
+    int rc;
+
+    if ((rc = parse_gov("grant", argc, argv, &o))) return rc;
+    if (optind + 1 != argc || !o.dataset || !o.level || !o.user == !o.project)
+        return cli_usage_error("grant", "grant DIR --dataset D (--user U | --project P) --level L%s", "");
+    if (strcmp(o.level, "none") && catalog_granularity_parse(o.level, &g) < 0)
+        return cli_usage_error("grant", "bad --level '%s' (boolean, count, record or none)", o.level);
+    if ((rc = open_admin(&cx, argv[optind], &o, "grant", &err)) == GN_OK &&
+        (rc = catalog_dataset_get(cx.cat, o.dataset, &d, &err)) == GN_OK &&
+        (!o.user || (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK) &&
+        (!o.project || (rc = catalog_project_get(cx.cat, o.project, &p, &err)) == GN_OK) &&
+        (rc = catalog_grant_set(cx.cat, u.id, p.id, d.id, g, &err)) == GN_OK) {
+        snprintf(detail, sizeof detail, "%s %s: %s on %s", o.user ? "user" : "project",
+                 o.user ? o.user : o.project, catalog_granularity_name(g), d.name);
+        if ((rc = done(&cx, "grant", detail, NULL, &err)) == GN_OK) printf("granted %s\n", detail);
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- consent ---------------------------------------------------------------------- */
+
+static int print_consent(void *ctx, const struct catalog_consent *e)
+{
+    (void)ctx;
+    printf("%s\t%s\t%s\t%s\n", e->at, e->kind, e->terms[0] ? e->terms : "-", e->actor);
+    return 0;
+}
+
+int cmd_consent(int argc, char **argv)
+{
+    static const char *const subs[] = {"set", "withdraw", "show", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct catalog_individual ind;
+    char ps[PSEUDONYM_LEN + 1], terms[CATALOG_TERMS_MAX + 1] = "";
+    static const char *const actions[] = {"consent.set", "consent.withdraw", "consent.show"};
+    int s = sub("consent", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("consent", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (optind + 1 != argc || !o.person)
+        return cli_usage_error("consent", "consent set|withdraw|show DIR --person NATIONAL_ID "
+                                          "[--clinical | --research DUO]%s", "");
+    if (s == 0 && !o.clinical == !o.consent)
+        return cli_usage_error("consent", "consent set needs --clinical or --research TERMS%s", "");
+    if ((rc = open_admin(&cx, argv[optind], &o, actions[s], &err)) < 0) goto out;
+    person_pseudonym(&cx, o.person, ps);
+    if ((rc = catalog_individual_get(cx.cat, ps, &ind, &err)) < 0) {
+        if (rc == GN_ENOTFOUND) gn_errf(&err, rc, "no such person in the catalog");
+        goto out;
+    }
+    if (s == 2) {
+        rc = catalog_consent_each(cx.cat, ind.id, print_consent, NULL, &err);
+        if (rc == GN_OK) rc = done(&cx, actions[s], "", ps, &err);
+    } else if (s == 0) {
+        if (o.consent && (rc = canon_terms(o.consent, DUO_SIDE_USE, terms, sizeof terms, &err)) < 0)
+            goto out;
+        if ((rc = catalog_consent_add(cx.cat, ind.id, o.clinical ? "clinical" : "research", terms,
+                                      cx.who.name, &err)) == GN_OK &&
+            (rc = done(&cx, actions[s], o.clinical ? "clinical" : terms, ps, &err)) == GN_OK)
+            printf("consent of %s: %s %s\n", ps, o.clinical ? "clinical use only" : "research",
+                   terms);
+    } else {
+        uint32_t ids[256];
+        int n = catalog_individual_samples(cx.cat, ind.id, ids, 256, &err);
+        if ((rc = n) < 0) goto out;
+        /* The consent event and the samples' withdrawal: from the next query on, every
+         * answer excludes this person; compaction then purges the genotypes. */
+        if ((rc = catalog_consent_add(cx.cat, ind.id, "withdrawn", "", cx.who.name, &err)) < 0 ||
+            (n > 0 && (rc = node_withdraw(argv[optind], cx.cat, ids, (uint32_t)n, &err)) < 0))
+            goto out;
+        if ((rc = done(&cx, actions[s], "", ps, &err)) == GN_OK)
+            printf("consent withdrawn: %d sample(s) excluded from every query from now on\n", n);
+    }
+out:
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- settings --------------------------------------------------------------------- */
+
+int cmd_setting(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    char detail[300];
+    int rc;
+
+    if ((rc = parse_gov("setting", argc, argv, &o))) return rc;
+    if (optind + 3 != argc) return cli_usage_error("setting", "setting DIR KEY VALUE%s", "");
+    const char *k = argv[optind + 1], *v = argv[optind + 2];
+    if (strcmp(k, "small_count_threshold") && strcmp(k, "small_count_mode"))
+        return cli_usage_error("setting", "unknown setting '%s'", k);
+    if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") && strcmp(v, "round"))
+        return cli_usage_error("setting", "small_count_mode is suppress or round, not '%s'", v);
+    if ((rc = open_admin(&cx, argv[optind], &o, "setting", &err)) == GN_OK &&
+        (rc = catalog_setting_set(cx.cat, k, v, &err)) == GN_OK) {
+        snprintf(detail, sizeof detail, "%s = %s", k, v);
+        rc = done(&cx, "setting", detail, NULL, &err);
+    }
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- duo match, pseudonym ---------------------------------------------------------- */
+
+int cmd_duo(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct duo_list use, purpose;
+    struct duo_result res;
+    int rc;
+
+    if (argc < 2 || strcmp(argv[1], "match"))
+        return cli_usage_error("duo", "expected 'match'%s", "");
+    if ((rc = parse_gov("duo", argc - 1, argv + 1, &o))) return rc;
+    if (optind + 1 != argc - 1 || !o.consent || !o.purpose)
+        return cli_usage_error("duo", "duo match --consent TERMS --purpose TERMS%s", "");
+    if (duo_list_parse(&use, o.consent, strlen(o.consent), DUO_SIDE_USE, &err) < 0 ||
+        duo_list_parse(&purpose, o.purpose, strlen(o.purpose), DUO_SIDE_PURPOSE, &err) < 0)
+        return cli_fail(&err);
+    duo_match(&use, &purpose, NULL, &res);
+    printf("%s\n", res.reason);
+    return res.verdict == DUO_ALLOWED ? 0 : 1;
+}
+
+int cmd_pseudonym(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct catalog_individual ind;
+    char ps[PSEUDONYM_LEN + 1], pp[PSEUDONYM_LEN + 1];
+    int rc;
+
+    if ((rc = parse_gov("pseudonym", argc, argv, &o))) return rc;
+    if (optind + 1 != argc || !o.id)
+        return cli_usage_error("pseudonym", "pseudonym DIR --id NATIONAL_ID [--project P]%s", "");
+    if ((rc = open_admin(&cx, argv[optind], &o, "pseudonym.reidentify", &err)) < 0) goto out;
+    person_pseudonym(&cx, o.id, ps);
+    rc = catalog_individual_get(cx.cat, ps, &ind, &err);
+    if (rc < 0 && rc != GN_ENOTFOUND) goto out;
+    /* The act itself is on record, naming the person by pseudonym only. */
+    if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN,
+                           "pseudonym.reidentify", "done", o.project ? o.project : "", ps,
+                           &err)) < 0)
+        goto out;
+    if (o.project) {
+        struct pseudonym pk;
+        pseudonym_derive(&cx.key, o.project, &pk);
+        pseudonym_of(&pk, "person", o.id, strlen(o.id), pp);
+        pseudonym_wipe(&pk);
+        printf("{\"pseudonym\":\"%s\",\"project\":\"%s\",\"project_pseudonym\":\"%s\",\"in_catalog\":%s}\n",
+               ps, o.project, pp, ind.id ? "true" : "false");
+    } else {
+        printf("{\"pseudonym\":\"%s\",\"in_catalog\":%s}\n", ps,
+               rc == GN_OK ? "true" : "false");
+    }
+    rc = GN_OK;
+out:
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- audit ------------------------------------------------------------------------ */
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') printf("\\%c", ch);
+        else if (ch < 0x20) printf("\\u%04x", ch);
+        else putchar(ch);
+    }
+    putchar('"');
+}
+
+static int print_entry(void *ctx, const struct audit_entry *e)
+{
+    (void)ctx;
+    printf("{\"seq\":%lld,\"at\":", (long long)e->seq);
+    json_str(e->at);
+    printf(",\"actor\":");
+    json_str(e->actor);
+    printf(",\"role\":");
+    json_str(e->role);
+    printf(",\"purpose\":");
+    json_str(e->purpose);
+    printf(",\"action\":");
+    json_str(e->action);
+    printf(",\"outcome\":");
+    json_str(e->outcome);
+    printf(",\"records\":%lld,\"detail\":", (long long)e->records);
+    json_str(e->detail);
+    printf("}\n");
+    return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    static const char *const subs[] = {"verify", "show", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct audit_filter f = {0};
+    char ps[PSEUDONYM_LEN + 1], detail[300];
+    int64_t n = 0;
+    int s = sub("audit", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("audit", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (optind + 1 != argc) return cli_usage_error("audit", "expected DIR%s", "");
+    if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) < 0) goto out;
+    if (strcmp(cx.who.caller.role, "auditor") && strcmp(cx.who.caller.role, "steward")) {
+        struct policy_request rq = {0};
+        struct policy_decision d;
+        rq.action = s ? "audit.show" : "audit.verify";
+        rq.need = GRAN_RECORD;
+        /* policy denies citizens and others and records the attempt */
+        rc = policy_decide(cx.cat, &cx.key, &cx.who.caller, &rq, &d, &err);
+        if (rc == GN_OK) {
+            policy_decision_free(&d);
+            rc = gn_errf(&err, GN_EDENIED, "reading the audit log needs the auditor role");
+        }
+        goto out;
+    }
+    if (s == 0) {
+        if ((rc = audit_verify(cx.cat, &cx.key, &n, &err)) < 0) goto out;
+        snprintf(detail, sizeof detail, "%lld entries verified", (long long)n);
+        if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, "audit", "audit.verify", "done",
+                               detail, NULL, &err)) == GN_OK)
+            printf("audit log intact: %lld entries\n", (long long)n);
+    } else {
+        if (o.person) {
+            person_pseudonym(&cx, o.person, ps);
+            f.person = ps;
+        }
+        f.actor = o.user;
+        f.purpose = o.project;
+        snprintf(detail, sizeof detail, "filter%s%s%s%s%s", o.person ? " person" : "",
+                 o.user ? " user " : "", o.user ? o.user : "", o.project ? " project " : "",
+                 o.project ? o.project : "");
+        if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, "audit", "audit.show", "done",
+                               detail, o.person ? ps : NULL, &err)) == GN_OK)
+            rc = audit_each(cx.cat, &f, print_entry, NULL, &err);
+    }
+out:
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
