@@ -390,7 +390,7 @@ int catalog_individual_add(struct catalog *c, const struct catalog_individual *i
     rc = prep(c,
               "INSERT INTO individuals(pseudonym, sex, year_of_birth, referral_group, created_at)"
               " VALUES(?,?,?,?,{NOW}) RETURNING id",
-              yob ? "titt" : "ttnt", a, &st, err);
+              yob ? "ttit" : "ttnt", a, &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         *id = db_col_i64(st, 0);

@@ -157,12 +157,10 @@ static int check_dataset(void *ctx, const char *name, struct gn_err *err)
  * them. */
 static int load_manifest(struct ingest *in, struct gn_err *err)
 {
-    const char *fmt = in->o->id_format ? in->o->id_format : "cpr";
     struct samplesheet_opts so = {0};
     int rc;
 
-    if (!(so.id_format = natid_format_find(fmt)))
-        return gn_errf(err, GN_EINVAL, "unknown national ID format '%s'", fmt);
+    if ((rc = node_id_format(in->cat, &so.id_format, err)) < 0) return rc;
     so.check_consent = check_consent;
     so.check_dataset = check_dataset;
     so.ctx = in->cat;
@@ -209,9 +207,9 @@ static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *
     snprintf(ci.sex, sizeof ci.sex, "%s", sex_name(r->sex));
     ci.year_of_birth = r->year_of_birth;
     snprintf(ci.referral_group, sizeof ci.referral_group, "%s", r->referral_group);
-    rc = catalog_individual_add(in->cat, &ci, ind, NULL);
+    rc = catalog_individual_add(in->cat, &ci, ind, err);
     if (rc == GN_EEXIST) return GN_OK; /* a known person's new sample: consent stands */
-    if (rc < 0) return gn_errf(err, rc, "manifest line %ld: cannot record the individual", r->line);
+    if (rc < 0) return gn_err_prefix(err, rc, "manifest line %ld: cannot record the individual", r->line);
     snprintf(actor, sizeof actor, "ingest:%s", in->o->batch);
     if (!strcmp(r->consent, "clinical"))
         return catalog_consent_add(in->cat, *ind, "clinical", "", actor, err);

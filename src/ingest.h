@@ -31,11 +31,10 @@ struct ingest_progress {
 struct ingest_opts {
     const char *batch;       /* batch name, required */
     /* Sample manifest (samplesheet.h): every sample of the files must be in it and every
-     * row in the files. National IDs become person pseudonyms; individuals, their first
+     * row in the files. National IDs, in the node's format (node_id_format), become person pseudonyms; individuals, their first
      * consent and dataset membership are recorded with the samples. NULL: no manifest
      * (samples are then known by pseudonym only, with no consent on record). */
     const char *manifest;
-    const char *id_format;   /* national ID format of the manifest (natid.h); NULL: "cpr" */
     int threads;             /* BGZF decompression threads (0: none) */
     /* Called about once a second while reading, and once at the end of each file. */
     void (*progress)(void *ctx, const struct ingest_progress *p);

@@ -3,6 +3,7 @@
  */
 #include "node.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "fsutil.h"
 #include "alloc.h"
 #include "gtstore.h"
+#include "natid.h"
 #include "pseudonym.h"
 
 int node_catalog_target(char *buf, size_t cap, const char *dir)
@@ -99,4 +101,29 @@ out:
     catalog_rollback(cat);
     gtstore_close(st);
     return rc;
+}
+
+int node_id_format(struct catalog *cat, const struct natid_format **fmt, struct gn_err *err)
+{
+    char name[64] = "cpr";
+    int rc = catalog_setting_get(cat, "national_id_format", name, sizeof name, NULL);
+    if (rc < 0 && rc != GN_ENOTFOUND) return gn_errf(err, rc, "cannot read settings");
+    if (!(*fmt = natid_format_find(name)))
+        return gn_errf(err, GN_EINVAL, "unknown national ID format '%s' in the settings", name);
+    return GN_OK;
+}
+
+int node_person_pseudonym(struct catalog *cat, const struct pseudonym *key,
+                          const char *national_id, char *out, struct gn_err *err)
+{
+    const struct natid_format *fmt;
+    char norm[NATID_NORM_MAX];
+    int rc;
+
+    if ((rc = node_id_format(cat, &fmt, err)) < 0) return rc;
+    if ((rc = fmt->validate(national_id, strlen(national_id), norm, sizeof norm, err)) < 0)
+        return gn_err_prefix(err, rc, "national ID");
+    pseudonym_of(key, "person", norm, strlen(norm), out);
+    sodium_memzero(norm, sizeof norm);
+    return GN_OK;
 }

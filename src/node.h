@@ -29,6 +29,18 @@ GN_MUST_CHECK int node_catalog_target(char *buf, size_t cap, const char *dir);
 GN_MUST_CHECK int node_key_path(char *buf, size_t cap, const char *dir);
 
 struct catalog;
+struct natid_format;
+struct pseudonym;
+
+/* The node's national ID format (catalog setting "national_id_format", default "cpr"). */
+GN_MUST_CHECK int node_id_format(struct catalog *cat, const struct natid_format **fmt,
+                                 struct gn_err *err);
+/* Checks and normalises a national ID in the node's format and writes its person
+ * pseudonym into out (PSEUDONYM_LEN + 1 bytes). GN_EPARSE names what is wrong without
+ * repeating the ID. */
+GN_MUST_CHECK int node_person_pseudonym(struct catalog *cat, const struct pseudonym *key,
+                                        const char *national_id, char *out, struct gn_err *err);
+
 /* Withdraws samples: marked in the catalog and listed as deleted in the store's manifest
  * (one commit), so every query excludes them at once; the next compaction purges their
  * genotypes. Takes the store's writer lock. */

@@ -187,7 +187,8 @@ int cli_decide(struct cli_ctx *c, const struct cli_access *a, const char *action
     rq.has_cohort = has_cohort;
     if (a && a->patient) {
         /* The patient is named by national ID; the catalog knows only its pseudonym. */
-        pseudonym_of(&c->key, "person", a->patient, strlen(a->patient), patient);
+        int rc = node_person_pseudonym(c->cat, &c->key, a->patient, patient, err);
+        if (rc < 0) return rc;
         rq.patient = patient;
     }
     return policy_decide(c->cat, &c->key, &c->who.caller, &rq, d, err);

@@ -76,7 +76,6 @@ int cmd_ingest(int argc, char **argv)
     int rc;
     static const struct option lo[] = {{"batch", required_argument, 0, 'b'},
                                        {"manifest", required_argument, 0, 'm'},
-                                       {"id-format", required_argument, 0, 'I'},
                                        {"token", required_argument, 0, 'T'},
                                        {"threads", required_argument, 0, 't'},
                                        {"quiet", no_argument, 0, 'q'},
@@ -87,7 +86,6 @@ int cmd_ingest(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
         if (c == 'b') o.batch = optarg;
         else if (c == 'm') o.manifest = optarg;
-        else if (c == 'I') o.id_format = optarg;
         else if (c == 'T') acc.token = optarg;
         else if (c == 't') {
             if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64)

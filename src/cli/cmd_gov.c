@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "duo.h"
+#include "natid.h"
 #include "node.h"
 #include "policy.h"
 #include "pseudonym.h"
@@ -100,9 +101,10 @@ static int canon_terms(const char *s, enum duo_side side, char *out, size_t cap,
     return GN_OK;
 }
 
-static void person_pseudonym(struct cli_ctx *cx, const char *nid, char out[PSEUDONYM_LEN + 1])
+static int person_pseudonym(struct cli_ctx *cx, const char *nid, char out[PSEUDONYM_LEN + 1],
+                            struct gn_err *err)
 {
-    pseudonym_of(&cx->key, "person", nid, strlen(nid), out);
+    return node_person_pseudonym(cx->cat, &cx->key, nid, out, err);
 }
 
 /* Subcommand dispatch: argv[0] is the command, argv[1] the subcommand. */
@@ -146,8 +148,8 @@ int cmd_user(int argc, char **argv)
         if ((rc = open_admin(&cx, argv[optind], &o, "user.add", &err)) == GN_OK) {
             snprintf(u.name, sizeof u.name, "%s", argv[optind + 1]);
             snprintf(u.role, sizeof u.role, "%s", o.role);
-            if (o.person) person_pseudonym(&cx, o.person, u.individual);
-            if (!strcmp(o.role, "citizen") && !o.person)
+            if (o.person && (rc = person_pseudonym(&cx, o.person, u.individual, &err)) < 0) {
+            } else if (!strcmp(o.role, "citizen") && !o.person)
                 rc = gn_errf(&err, GN_EINVAL, "a citizen user needs --person NATIONAL_ID");
             else if ((rc = catalog_user_add(cx.cat, &u, NULL, &err)) == GN_OK)
                 rc = done(&cx, "user.add", o.role, u.individual, &err);
@@ -352,7 +354,7 @@ int cmd_consent(int argc, char **argv)
     if (s == 0 && !o.clinical == !o.consent)
         return cli_usage_error("consent", "consent set needs --clinical or --research TERMS%s", "");
     if ((rc = open_admin(&cx, argv[optind], &o, actions[s], &err)) < 0) goto out;
-    person_pseudonym(&cx, o.person, ps);
+    if ((rc = person_pseudonym(&cx, o.person, ps, &err)) < 0) goto out;
     if ((rc = catalog_individual_get(cx.cat, ps, &ind, &err)) < 0) {
         if (rc == GN_ENOTFOUND) gn_errf(&err, rc, "no such person in the catalog");
         goto out;
@@ -398,8 +400,11 @@ int cmd_setting(int argc, char **argv)
     if ((rc = parse_gov("setting", argc, argv, &o))) return rc;
     if (optind + 3 != argc) return cli_usage_error("setting", "setting DIR KEY VALUE%s", "");
     const char *k = argv[optind + 1], *v = argv[optind + 2];
-    if (strcmp(k, "small_count_threshold") && strcmp(k, "small_count_mode"))
+    if (strcmp(k, "small_count_threshold") && strcmp(k, "small_count_mode") &&
+        strcmp(k, "national_id_format"))
         return cli_usage_error("setting", "unknown setting '%s'", k);
+    if (!strcmp(k, "national_id_format") && !natid_format_find(v))
+        return cli_usage_error("setting", "unknown national ID format '%s'", v);
     if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") && strcmp(v, "round"))
         return cli_usage_error("setting", "small_count_mode is suppress or round, not '%s'", v);
     if ((rc = open_admin(&cx, argv[optind], &o, "setting", &err)) == GN_OK &&
@@ -447,7 +452,7 @@ int cmd_pseudonym(int argc, char **argv)
     if (optind + 1 != argc || !o.id)
         return cli_usage_error("pseudonym", "pseudonym DIR --id NATIONAL_ID [--project P]%s", "");
     if ((rc = open_admin(&cx, argv[optind], &o, "pseudonym.reidentify", &err)) < 0) goto out;
-    person_pseudonym(&cx, o.id, ps);
+    if ((rc = person_pseudonym(&cx, o.id, ps, &err)) < 0) goto out;
     rc = catalog_individual_get(cx.cat, ps, &ind, &err);
     if (rc < 0 && rc != GN_ENOTFOUND) goto out;
     /* The act itself is on record, naming the person by pseudonym only. */
@@ -458,7 +463,11 @@ int cmd_pseudonym(int argc, char **argv)
     if (o.project) {
         struct pseudonym pk;
         pseudonym_derive(&cx.key, o.project, &pk);
-        pseudonym_of(&pk, "person", o.id, strlen(o.id), pp);
+        /* same normalisation as the node's pseudonym, in the project's key space */
+        if ((rc = node_person_pseudonym(cx.cat, &pk, o.id, pp, &err)) < 0) {
+            pseudonym_wipe(&pk);
+            goto out;
+        }
         pseudonym_wipe(&pk);
         printf("{\"pseudonym\":\"%s\",\"project\":\"%s\",\"project_pseudonym\":\"%s\",\"in_catalog\":%s}\n",
                ps, o.project, pp, ind.id ? "true" : "false");
@@ -544,7 +553,7 @@ int cmd_audit(int argc, char **argv)
             printf("audit log intact: %lld entries\n", (long long)n);
     } else {
         if (o.person) {
-            person_pseudonym(&cx, o.person, ps);
+            if ((rc = person_pseudonym(&cx, o.person, ps, &err)) < 0) goto out;
             f.person = ps;
         }
         f.actor = o.user;

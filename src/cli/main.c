@@ -19,7 +19,7 @@ static const struct cmd commands[] = {
      "Creates a node directory: genotype store, catalog and pseudonym key (mode 0600).\n"
      "The catalog is embedded SQLite unless --catalog (or GENOMENODE_CATALOG) names a\n"
      "PostgreSQL database."},
-    {"ingest", cmd_ingest, "ingest DIR --batch NAME [--manifest TSV [--id-format cpr|opaque]] [--threads N] "
+    {"ingest", cmd_ingest, "ingest DIR --batch NAME [--manifest TSV] [--threads N] "
      "[--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
@@ -53,8 +53,11 @@ static const struct cmd commands[] = {
      "consent set|withdraw|show DIR --person NATIONAL_ID [--clinical | --research DUO]",
      "Records a person's consent (clinical use only, or research under DUO terms), withdraws\n"
      "it (their samples leave every answer from the next query), or shows its history."},
-    {"setting", cmd_setting, "setting DIR small_count_threshold N | small_count_mode suppress|round",
-     "Sets how aggregate answers below record level hide small counts (default: suppress < 5)."},
+    {"setting", cmd_setting, "setting DIR small_count_threshold N | small_count_mode suppress|round | "
+     "national_id_format cpr|opaque",
+     "Sets how aggregate answers below record level hide small counts (default: suppress\n"
+     "counts below 5), or the national ID format (default cpr; set it before the first\n"
+     "ingest with a manifest)."},
     {"duo", cmd_duo, "duo match --consent TERMS --purpose TERMS",
      "Prints allowed, conditional or denied with the reason (exit 0 only when allowed)."},
     {"pseudonym", cmd_pseudonym, "pseudonym DIR --id NATIONAL_ID [--project P]",

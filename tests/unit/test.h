@@ -49,6 +49,10 @@ extern const struct test_case test_buf_cases[];
 extern const struct test_case test_segment_cases[];
 extern const struct test_case test_gtstore_cases[];
 extern const struct test_case test_misc_cases[];
+extern const struct test_case test_duo_cases[];
+extern const struct test_case test_natid_cases[];
+extern const struct test_case test_samplesheet_cases[];
+extern const struct test_case test_passport_cases[];
 
 /* A fresh temporary directory for the current test (created by the runner). */
 const char *test_tmpdir(void);

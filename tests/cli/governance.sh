@@ -1,0 +1,204 @@
+#!/bin/bash
+# Catalog, policy and audit behaviour through the CLI, on the committed 503-sample panel
+# with a synthetic sample manifest, compared with bcftools.
+#
+# Usage: tests/cli/governance.sh BUILD_DIR sqlite|postgresql
+# With postgresql, a throw-away server is started (scripts/pg-temp) and every node gets a
+# fresh database on it. Ends with "N passed, M failed".
+set -u
+B=${1:-build/asan}
+MODE=${2:-sqlite}
+GN="$B/genomenode"
+T=$(mktemp -d /tmp/gn-gov-XXXXXX)
+PG=""
+cleanup() { [ -n "$PG" ] && scripts/pg-temp stop "$PG"; rm -rf "$T"; }
+trap cleanup EXIT
+EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+pass=0; fail=0
+ok() { echo "ok   [$MODE] $1"; pass=$((pass+1)); }
+ko() { echo "FAIL [$MODE] $1"; fail=$((fail+1)); }
+expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+ref() { bcftools norm -m- "$1" 2>/dev/null | bcftools +fill-tags -- -t AC,AN 2>/dev/null |
+        bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t%AC\t%AN\n'; }
+
+if [ "$MODE" = postgresql ]; then
+  PG=$(mktemp -d /tmp/gn-pg-XXXXXX); rmdir "$PG"
+  scripts/pg-temp start "$PG" >/dev/null || { echo "FAIL [$MODE] cannot start PostgreSQL"; echo "0 passed, 1 failed"; exit 1; }
+fi
+n_db=0
+# newnode DIR: initialises a node whose catalog is SQLite or a fresh PostgreSQL database.
+newnode() {
+  if [ -n "$PG" ]; then
+    n_db=$((n_db+1)); local uri; uri=$(scripts/pg-temp createdb "$PG" "node$n_db")
+    "$GN" init "$1" --build GRCh37 --catalog "$uri" >/dev/null
+  else
+    "$GN" init "$1" --build GRCh37 >/dev/null
+  fi
+}
+# sql DIR STATEMENT: runs SQL on a node's catalog (to inspect it, or to tamper with it).
+sql() {
+  if [ -n "$PG" ]; then psql -qtAX "$(cat "$1/catalog.conf")" -c "$2"
+  else sqlite3 "$1/catalog.db" "$2"; fi
+}
+
+# --- a manifest for the 503 samples: synthetic CPR numbers, two datasets, three consents
+bcftools query -l "$EUR" > "$T/samples.txt"
+awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent", "year_of_birth" }
+     { i = NR; d = 1 + i % 28; m = 1 + int(i / 28) % 12
+       c = (i % 10 == 0) ? "clinical" : (i % 7 == 0) ? "HMB,NPU" : "GRU"
+       ds = (i % 5 == 0) ? "DS2" : "DS1"
+       printf "%02d%02d85-%04d\t%s\t%s\t%s\t%s\t1985\n", d, m, 1000 + i, $1, (i % 2 ? "female" : "male"), ds, c }' \
+    "$T/samples.txt" > "$T/man.tsv"
+# Who an HMB project granted DS1 may count: DS1, research consent that permits HMB (GRU).
+awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" > "$T/allowed.txt"
+cut -f1 "$T/man.tsv" | tail -n +2 > "$T/ids.txt"
+cut -f1 "$T/man.tsv" | tail -n +2 | tr -d - >> "$T/ids.txt"
+cat "$T/samples.txt" >> "$T/ids.txt"
+
+N="$T/n"
+newnode "$N"
+"$GN" dataset add "$N" DS1 --terms GRU >/dev/null
+"$GN" dataset add "$N" DS2 --terms HMB >/dev/null
+expect "dataset with an unknown DUO code is refused" '! "$GN" dataset add "$N" DS3 --terms XYZ 2>/dev/null'
+
+# --- bad manifests: each names the line, and nothing changes
+snapshot() { echo "$("$GN" stats "$N" | sed 's/"generation":[0-9]*//')|$(sql "$N" "SELECT (SELECT count(*) FROM samples), (SELECT count(*) FROM individuals), (SELECT count(*) FROM consent_events), (SELECT count(*) FROM batches)")"; }
+before=$(snapshot)
+badman() { # label sed-expression expected-message
+  sed "$2" "$T/man.tsv" > "$T/bad.tsv"
+  local msg; msg=$("$GN" ingest "$N" --batch bad --quiet --manifest "$T/bad.tsv" "$EUR" 2>&1)
+  if [ $? -ne 0 ] && echo "$msg" | grep -q -- "$3" && [ "$(snapshot)" = "$before" ] &&
+     ! echo "$msg" | grep -q "$(sed -n 6p "$T/man.tsv" | cut -f1)"; then ok "bad manifest: $1"
+  else ko "bad manifest: $1 ($msg)"; fi
+}
+badman "wrong column count" '6s/\t[^\t]*$//' 'bad.tsv:6: expected 6 fields, got 5'
+badman "invalid CPR date" '6s/^[0-9]*/3201/' "bad.tsv:6: field 'national_id'"
+badman "unknown DUO code" '6s/GRU/GRUX/' "bad.tsv:6: field 'consent'"
+badman "duplicate person" '7s/^[^\t]*/'"$(sed -n 6p "$T/man.tsv" | cut -f1)"'/' 'bad.tsv:7'
+badman "unknown dataset" '6s/\tDS[12]\t/\tDS9\t/' "bad.tsv:6: field 'dataset'"
+badman "a sample of the files not in the manifest" '6d' 'is not in the manifest'
+badman "a manifest row in none of the files" '$a010199-1234\tNOSUCH\tmale\tDS1\tGRU\t1990' 'in none of the input files'
+
+"$GN" ingest "$N" --batch b1 --quiet --manifest "$T/man.tsv" "$EUR" >/dev/null
+expect "ingest with manifest records 503 individuals with sex, year and consent" \
+  '[ "$(sql "$N" "SELECT count(*) FROM individuals")" = 503 ] && [ "$(sql "$N" "SELECT count(*) FROM consent_events")" = 503 ] && [ "$(sql "$N" "SELECT sex || '"'"' '"'"' || year_of_birth FROM individuals ORDER BY id LIMIT 1")" = "female 1985" ] && [ "$(sql "$N" "SELECT count(*) FROM consent_events WHERE kind = '"'"'research'"'"' AND terms = '"'"'HMB,NPU'"'"'")" = 64 ]'
+[ -n "$PG" ] && psql -qX "$(cat "$N/catalog.conf")" -c CHECKPOINT >/dev/null 2>&1
+expect "no national ID or sample ID in any byte of the node (or its catalog)" \
+  '! grep -a -r -q -F -f "$T/ids.txt" "$N" ${PG:+"$PG"}'
+
+# --- users, projects, tokens
+"$GN" user add "$N" alice --role researcher >/dev/null
+"$GN" user add "$N" bob --role researcher >/dev/null
+"$GN" user add "$N" carol --role auditor >/dev/null
+"$GN" project add "$N" P1 --purpose HMB --approval ETH-2026-01 --expires 2099-12-31 >/dev/null
+"$GN" project add "$N" OLD --purpose HMB --approval ETH-2019-07 --expires 2020-01-01 >/dev/null
+"$GN" project join "$N" P1 alice >/dev/null
+"$GN" project join "$N" OLD alice >/dev/null
+"$GN" grant "$N" --dataset DS1 --project P1 --level count >/dev/null
+"$GN" grant "$N" --dataset DS1 --project OLD --level count >/dev/null
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+TA=$("$GN" token create "$N" --user alice)
+TB=$("$GN" token create "$N" --user bob)
+TC=$("$GN" token create "$N" --user carol)
+expect "tokens are stored only as hashes" '[ -z "$(sql "$N" "SELECT 1 FROM tokens WHERE hash LIKE '"'"'gnt_%'"'"'")" ] && ! grep -a -r -q -F "$TA" "$N"'
+
+bcftools view -S "$T/allowed.txt" "$EUR" 2>/dev/null | ref /dev/stdin > "$T/allowed.ref"
+"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 > "$T/p1.gn"
+expect "researcher freq == bcftools on consent ∩ dataset terms ∩ grants ($(wc -l < "$T/allowed.txt") samples)" \
+  'cmp -s "$T/allowed.ref" "$T/p1.gn"'
+denied() { # label expected-reason command...
+  local l=$1 r=$2; shift 2
+  local msg; msg=$("$@" 2>&1 >/dev/null)
+  if [ $? -ne 0 ] && echo "$msg" | grep -q -- "$r"; then ok "denied: $l"; else ko "denied: $l ($msg)"; fi
+}
+denied "no project" "approved project" "$GN" freq "$N" --token "$TA"
+denied "expired project" "expired on 2020-01-01" "$GN" freq "$N" --token "$TA" --project OLD
+denied "not a member" "not a member" "$GN" freq "$N" --token "$TB" --project P1
+denied "record level without a record grant" "no sample may be used" "$GN" export "$N" --token "$TA" --project P1 -o "$T/x.vcf"
+denied "unknown token" "unknown token" "$GN" freq "$N" --token gnt_0000000000000000000000000000000000000000000000000000000000000000 --project P1
+denied "auditor reading genotypes" "no access to genotypes" "$GN" freq "$N" --token "$TC"
+denied "researcher changing the catalog" "steward role" "$GN" dataset add "$N" DS4 --terms GRU --token "$TA"
+TX=$("$GN" token create "$N" --user alice --expires 2001-01-01)
+denied "expired token" "token expired" "$GN" freq "$N" --token "$TX" --project P1
+"$GN" token revoke "$N" --id 2 >/dev/null
+denied "revoked token" "token revoked" "$GN" freq "$N" --token "$TB" --project P1
+expect "every denial is audited with its reason" \
+  '[ "$("$GN" audit show "$N" | grep -c "\"outcome\":\"denied\"")" -ge 9 ] && "$GN" audit show "$N" --user bob | grep -q "not a member"'
+
+# --- small counts
+"$GN" setting "$N" small_count_threshold 5 >/dev/null
+"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 > "$T/p1s.gn"
+expect "counts 1..4 are suppressed below record level" \
+  '[ "$(awk '"'"'$5 != "NA" && $5 > 0 && $5 < 5'"'"' "$T/p1s.gn" | wc -l)" = 0 ] && [ "$(paste "$T/p1.gn" "$T/p1s.gn" | awk '"'"'($5 > 0 && $5 < 5) != ($11 == "NA")'"'"' | wc -l)" = 0 ]'
+"$GN" setting "$N" small_count_mode round >/dev/null
+expect "or rounded up to the threshold" \
+  '"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 | awk '"'"'$5 > 0 && $5 < 5 { bad = 1 } END { exit bad }'"'"''
+expect "the steward (record level) sees exact counts" '"$GN" freq "$N" | tail -n +2 | cmp -s - <(ref "$EUR")'
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+
+# --- withdrawal changes the next answer by exactly that person
+x=$(sed -n 2p "$T/allowed.txt"); xid=$(awk -v s="$x" '$2 == s { print $1 }' "$T/man.tsv")
+"$GN" consent withdraw "$N" --person "$xid" >/dev/null
+bcftools view -s "^$x" "$EUR" 2>/dev/null | ref /dev/stdin > "$T/wd.ref"
+expect "after withdrawal, steward freq == bcftools without that sample" '"$GN" freq "$N" | tail -n +2 | cmp -s - "$T/wd.ref"'
+grep -v -x "$x" "$T/allowed.txt" > "$T/allowed2.txt"
+bcftools view -S "$T/allowed2.txt" "$EUR" 2>/dev/null | ref /dev/stdin > "$T/allowed2.ref"
+expect "after withdrawal, researcher freq == bcftools without that sample" \
+  '"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 | cmp -s - "$T/allowed2.ref"'
+y=$(sed -n 3p "$T/allowed.txt"); yid=$(awk -v s="$y" '$2 == s { print $1 }' "$T/man.tsv")
+"$GN" consent set "$N" --person "$yid" --clinical >/dev/null
+grep -v -x "$y" "$T/allowed2.txt" > "$T/allowed3.txt"
+bcftools view -S "$T/allowed3.txt" "$EUR" 2>/dev/null | ref /dev/stdin > "$T/allowed3.ref"
+expect "opting out of research removes the person from research answers only" \
+  '"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 | cmp -s - "$T/allowed3.ref" && "$GN" freq "$N" | tail -n +2 | cmp -s - "$T/wd.ref"'
+expect "consent history is kept" '[ "$("$GN" consent show "$N" --person "$yid" | wc -l)" = 2 ]'
+expect "audit show --person lists that person's consent changes" \
+  '"$GN" audit show "$N" --person "$xid" | grep -q "consent.withdraw"'
+"$GN" compact "$N" >/dev/null
+expect "compaction purges the withdrawn person; answers unchanged" '"$GN" freq "$N" | tail -n +2 | cmp -s - "$T/wd.ref"'
+
+# --- own treatment: a clinician sees their patient's record
+"$GN" user add "$N" dora --role clinician >/dev/null
+TD=$("$GN" token create "$N" --user dora)
+p=$(sed -n 20p "$T/samples.txt"); pid=$(awk -v s="$p" '$2 == s { print $1 }' "$T/man.tsv")
+"$GN" genotypes "$N" --token "$TD" --patient "$pid" --sample "$p" > "$T/pat.vcf" 2>/dev/null
+bcftools view -s "$p" "$EUR" 2>/dev/null | bcftools view -H -i 'GT="alt"' 2>/dev/null | wc -l > "$T/pat.ref"
+expect "clinician: own patient's genotypes == bcftools" '[ "$(bcftools view -H "$T/pat.vcf" | wc -l)" = "$(cat "$T/pat.ref")" ]'
+q=$(sed -n 21p "$T/samples.txt")
+denied "clinician: another person's genotypes" "no samples of that patient" "$GN" genotypes "$N" --token "$TD" --patient "$pid" --sample "$q"
+expect "the record access is audited with the patient's pseudonym" \
+  '"$GN" audit show "$N" --person "$pid" | grep -q "\"action\":\"genotypes\",\"outcome\":\"allowed\""'
+
+# --- re-identification by a steward is audited; pseudonyms differ per project
+"$GN" pseudonym "$N" --id "$pid" --project P1 > "$T/pp.json"
+expect "per-project pseudonym differs from the node's" \
+  'a=$(grep -o "\"pseudonym\":\"gn[0-9a-f]*\"" "$T/pp.json" | cut -d\" -f4); b=$(grep -o "\"project_pseudonym\":\"gn[0-9a-f]*\"" "$T/pp.json" | cut -d\" -f4); [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]'
+expect "re-identification is audited" '"$GN" audit show "$N" --person "$pid" | grep -q "pseudonym.reidentify"'
+
+# --- the audit chain
+expect "audit verify passes on the untouched log" '"$GN" audit verify "$N" --token "$TC" | grep -q "intact"'
+expect "the catalog refuses to change the audit log" '! sql "$N" "UPDATE audit SET actor = '"'"'x'"'"' WHERE seq = 3" 2>/dev/null'
+if [ -n "$PG" ]; then sql "$N" "DROP TRIGGER audit_no_change ON audit" >/dev/null
+else sql "$N" "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"; fi
+tamper() { # label expected-message tamper-sql restore-sql
+  sql "$N" "$3" >/dev/null
+  local msg; msg=$("$GN" audit verify "$N" 2>&1)
+  if [ $? -ne 0 ] && echo "$msg" | grep -q -- "$2"; then ok "audit verify catches $1"; else ko "audit verify catches $1 ($msg)"; fi
+  sql "$N" "$4" >/dev/null
+  expect "audit verify passes again once restored ($1)" '"$GN" audit verify "$N" >/dev/null'
+}
+tamper "a changed byte" "entry 5 does not match" \
+  "UPDATE audit SET records = records + 1 WHERE seq = 5" "UPDATE audit SET records = records - 1 WHERE seq = 5"
+tamper "a deleted entry" "entry 6 is missing" \
+  "CREATE TABLE bak AS SELECT * FROM audit WHERE seq = 6; DELETE FROM audit WHERE seq = 6" \
+  "INSERT INTO audit SELECT * FROM bak; DROP TABLE bak"
+tamper "an inserted entry" "entry 7 does not match" \
+  "UPDATE audit SET seq = seq + 100000 WHERE seq >= 7; UPDATE audit SET seq = seq - 99999 WHERE seq >= 100000; INSERT INTO audit SELECT 7, at, 'mallory', role, purpose, action, outcome, records, detail, subjects, prev, hash FROM audit WHERE seq = 8" \
+  "DELETE FROM audit WHERE seq = 7; UPDATE audit SET seq = seq + 100000 WHERE seq >= 8; UPDATE audit SET seq = seq - 100001 WHERE seq >= 100000"
+tamper "a swapped pair" "entry 3 does not follow" \
+  "UPDATE audit SET seq = -3 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -3" \
+  "UPDATE audit SET seq = -3 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -3"
+expect "no national ID in the audit log" '! sql "$N" "SELECT * FROM audit" | grep -q -F -f "$T/ids.txt"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
