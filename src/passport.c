@@ -157,7 +157,9 @@ static int later_than(int64_t a, int64_t b, int64_t slack)
     return a > b && (uint64_t)a - (uint64_t)b > (uint64_t)slack;
 }
 
-/* A NumericDate claim: 1 and *v when present, 0 when absent, -1 when not a number. */
+/* A NumericDate claim: 1 and *v when present, 0 when absent, -1 when not a number.
+ * RFC 7519 allows fractional seconds, so reals are accepted (truncated) as long as they
+ * fit an int64; strings such as "4102444800" are not numbers and are refused. */
 static int claim_time(const json_t *obj, const char *key, int64_t *v)
 {
     const json_t *x = json_object_get(obj, key);
@@ -395,7 +397,10 @@ static const struct trust_issuer *issuer_find(const struct passport_trust *t, co
     return NULL;
 }
 
-/* Fills is->keys from the "keys" array of a JWKS document. */
+/* Fills is->keys from the "keys" array of a JWKS document. Unsupported keys are skipped
+ * rather than refused, because real JWKS endpoints also publish encryption keys and other
+ * algorithms; a supported key that is malformed fails the whole document, because silently
+ * dropping it would hide a configuration error until tokens start failing. */
 static int jwks_keys(const json_t *doc, struct trust_issuer *is, struct gn_err *err)
 {
     const json_t *keys = json_object_get(doc, "keys");
@@ -579,6 +584,9 @@ static enum passport_reason header_check(const json_t *hdr, unsigned role, enum 
     return *kid ? PASSPORT_R_OK : PASSPORT_R_NO_KID;
 }
 
+/* The issuer must be trusted for this role: a Visa Issuer's key must not be able to mint
+ * Passports. The key is then the one named by kid among that issuer's keys only, so a kid
+ * of another issuer never matches, and its type fixes the algorithm. */
 static enum passport_reason key_select(const struct passport_trust *t, const char *iss,
                                        unsigned role, const char *kid, enum key_kind kind,
                                        const struct trust_key **out)
@@ -595,7 +603,9 @@ static enum passport_reason key_select(const struct passport_trust *t, const cha
     return PASSPORT_R_KID_NOT_FOUND;
 }
 
-/* Verifies sig over msg with the algorithm implied by kind; *ok = 1 when valid. */
+/* Verifies sig over msg with the algorithm implied by the key's kind; *ok = 1 when valid.
+ * Lengths are checked before OpenSSL sees anything: an RS256 signature is exactly the
+ * modulus size and an ES256 one exactly 64 bytes, so nothing odd reaches the verifier. */
 static int sig_verify(const struct trust_key *k, const char *msg, size_t n,
                       const unsigned char *sig, size_t sn, int *ok)
 {
@@ -783,7 +793,9 @@ static enum passport_reason visa_object(struct visa *v, int64_t now)
     return PASSPORT_R_OK;
 }
 
-/* Checks every entry of ga4gh_passport_v1. */
+/* Checks every entry of ga4gh_passport_v1. A bad Visa is recorded and skipped, never fatal:
+ * the spec has the clearinghouse ignore what it cannot use, and one stale Visa must not
+ * cost the user every other grant. */
 static int visas_check(struct vctx *c, const json_t *arr)
 {
     size_t n = json_array_size(arr);
@@ -817,7 +829,8 @@ static int hexval(char ch)
     return -1;
 }
 
-/* Percent-decodes [s, e) in place and NUL-terminates it; -1 on a bad escape or %00. */
+/* Percent-decodes [s, e) in place and NUL-terminates it; -1 on a bad escape or %00 (an
+ * embedded NUL would make the decoded identity compare equal to a shorter one). */
 static int pct_decode_inplace(char *s, const char *e)
 {
     char *w = s;
@@ -1152,6 +1165,9 @@ static int rejection_fill(struct passport_rejection *rj, const struct visa *v, s
     return fails ? GN_ENOMEM : GN_OK;
 }
 
+/* Copies what the caller needs out of the JSON documents, which die with the context.
+ * Arrays are sized for the worst case (every Visa a grant or a rejection), so filling
+ * them cannot fail half-way except on a string copy. */
 static int result_build(const struct vctx *c, struct passport_result **out)
 {
     struct passport_result *r = gn_calloc(1, sizeof *r);
@@ -1208,6 +1224,8 @@ void passport_result_free(struct passport_result *r)
 
 int passport_has_dataset(const struct passport_result *r, const char *dataset)
 {
+    /* Both forms are exact matches: the short id only exists for grants under the
+     * configured prefix, so a grant for another node's URL never matches a local id. */
     if (!r || !dataset) return 0;
     for (size_t i = 0; i < r->n_grants; i++) {
         if (strcmp(r->grants[i].dataset, dataset) == 0 ||
