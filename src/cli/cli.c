@@ -6,11 +6,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "contig.h"
 #include "fsutil.h"
 #include "node.h"
+#include "passport.h"
 #include "strparse.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -51,8 +53,84 @@ int cli_access_opt(struct cli_access *a, int c, const char *arg)
     case 'T': a->token = arg; return 1;
     case 'P': a->project = arg; return 1;
     case 'A': a->patient = arg; return 1;
+    case 'J': a->passport = arg; return 1;
+    case 'U': a->purpose = arg; return 1;
     default: return 0;
     }
+}
+
+/* The node's trusted Passport issuers, from the settings written by `genomenode trust`. */
+static int load_trust(struct catalog *cat, struct passport_trust **t, struct gn_err *err)
+{
+    char *list = NULL, *jwks = NULL, key[600], roles[16];
+    int rc;
+    const size_t cap = PASSPORT_MAX_JWKS_BYTES + 1;
+
+    *t = NULL;
+    if (!(list = gn_malloc(cap)) || !(jwks = gn_malloc(cap))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = passport_trust_new(t, err)) < 0) goto out;
+    rc = catalog_setting_get(cat, "passport.issuers", list, cap, NULL);
+    if (rc == GN_ENOTFOUND) {
+        rc = gn_errf(err, GN_EDENIED, "passport refused: this node trusts no issuer");
+        goto out;
+    }
+    if (rc < 0) goto out;
+    for (char *iss = strtok(list, "\n"); iss; iss = strtok(NULL, "\n")) {
+        snprintf(key, sizeof key, "passport.jwks:%s", iss);
+        if ((rc = catalog_setting_get(cat, key, jwks, cap, err)) < 0) goto out;
+        snprintf(key, sizeof key, "passport.roles:%s", iss);
+        if ((rc = catalog_setting_get(cat, key, roles, sizeof roles, err)) < 0) goto out;
+        if ((rc = passport_trust_add_jwks(*t, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
+                                          err)) < 0)
+            goto out;
+    }
+    if (catalog_setting_get(cat, "passport.dataset_prefix", key, sizeof key, NULL) == GN_OK &&
+        (rc = passport_trust_set_dataset_prefix(*t, key, err)) < 0)
+        goto out;
+    rc = GN_OK;
+out:
+    gn_free(list);
+    gn_free(jwks);
+    if (rc < 0) {
+        passport_trust_free(*t);
+        *t = NULL;
+    }
+    return rc;
+}
+
+/* Verifies the Passport in path; its subject becomes the caller. A refused Passport is
+ * audited like a refused token. */
+static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *err)
+{
+    struct passport_trust *t = NULL;
+    uint8_t *tok = NULL;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = fsutil_read_all(path, PASSPORT_MAX_TOKEN_BYTES + 2, &tok, &n, err)) < 0) return rc;
+    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ')) n--;
+    if ((rc = load_trust(c->cat, &t, err)) == GN_OK)
+        rc = passport_verify(t, (const char *)tok, n, (int64_t)time(NULL), &c->passport, err);
+    passport_trust_free(t);
+    gn_free(tok);
+    if (rc < 0) {
+        struct policy_caller pc = {"passport", "", 0, NULL};
+        char detail[GN_ERR_MSG_MAX];
+        snprintf(detail, sizeof detail, "%s", err->msg);
+        if (policy_audit(c->cat, &c->key, &pc, "", "auth.passport", "denied", detail, NULL,
+                         NULL) < 0)
+            return gn_errf(err, rc, "%s (and the refusal could not be audited)", detail);
+        return rc == GN_EDENIED ? rc : gn_errf(err, GN_EDENIED, "%s", detail);
+    }
+    snprintf(c->who.name, sizeof c->who.name, "passport:%s", c->passport->subject);
+    snprintf(c->who.user.role, sizeof c->who.user.role, "researcher");
+    c->who.caller.name = c->who.name;
+    c->who.caller.role = c->who.user.role;
+    c->who.caller.passport = c->passport;
+    return GN_OK;
 }
 
 int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struct cli_access *a,
@@ -68,6 +146,11 @@ int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struc
     if ((rc = catalog_open(&c->cat, path, err)) < 0) return rc;
     if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
     if ((rc = pseudonym_load(&c->key, path, err)) < 0) return rc;
+    if (a && a->passport) {
+        if (token && *token)
+            return gn_errf(err, GN_EINVAL, "give either a token or a passport, not both");
+        return passport_caller(c, a->passport, err);
+    }
     if (token && *token) return auth_token_check(c->cat, &c->key, token, &c->who, err);
     auth_operator(&c->who);
     return GN_OK;
@@ -76,6 +159,7 @@ int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struc
 void cli_ctx_close(struct cli_ctx *c)
 {
     gtsnap_free(c->snap);
+    passport_result_free(c->passport);
     catalog_close(c->cat);
     pseudonym_wipe(&c->key);
     memset(c, 0, sizeof *c);
@@ -181,6 +265,7 @@ int cli_decide(struct cli_ctx *c, const struct cli_access *a, const char *action
     rq.action = action;
     rq.detail = detail;
     rq.project = a ? a->project : NULL;
+    rq.purpose_terms = a ? a->purpose : NULL;
     rq.need = need;
     rq.cohort = cohort;
     rq.n_cohort = n_cohort;

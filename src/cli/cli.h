@@ -39,24 +39,30 @@ int cli_print_help(const char *name);
 struct cli_access {
     const char *token;
     const char *project;
-    const char *patient;   /* national ID or sample ID of the clinician's patient */
+    const char *patient;   /* national ID of the clinician's patient */
+    const char *passport;  /* file holding a GA4GH Passport JWT */
+    const char *purpose;   /* a Passport caller's purpose, DUO terms */
 };
-/* getopt_long entries for the access options; values 'T', 'P', 'A'. */
+/* getopt_long entries for the access options; values 'T', 'P', 'A', 'J', 'U'. */
 #define CLI_ACCESS_OPTIONS                                                                 \
     {"token", required_argument, 0, 'T'}, {"project", required_argument, 0, 'P'},          \
-        {"patient", required_argument, 0, 'A'}
+        {"patient", required_argument, 0, 'A'}, {"passport", required_argument, 0, 'J'},    \
+        {"purpose", required_argument, 0, 'U'}
 /* Handles c when it is an access option: returns 1 if consumed. */
 int cli_access_opt(struct cli_access *a, int c, const char *arg);
 
+struct passport_result;
 struct cli_ctx {
     struct gtsnap *snap;      /* NULL unless CLI_SNAP */
     struct catalog *cat;
     struct pseudonym key;
     struct auth_caller who;
+    struct passport_result *passport;  /* a verified Passport, when --passport was given */
 };
 #define CLI_SNAP 1u
 /* Opens the node's catalog and key (and snapshot with CLI_SNAP) and authenticates the
- * caller: the token's user, or the operator (steward) when no token is given. */
+ * caller: the token's user, the subject of a Passport verified against the node's trusted
+ * issuers (genomenode trust), or the operator (steward) when neither is given. */
 GN_MUST_CHECK int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags,
                                const struct cli_access *a, struct gn_err *err);
 void cli_ctx_close(struct cli_ctx *c);
@@ -100,5 +106,6 @@ int cmd_setting(int argc, char **argv);
 int cmd_duo(int argc, char **argv);
 int cmd_pseudonym(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 
 #endif

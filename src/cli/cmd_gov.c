@@ -13,8 +13,10 @@
 #include "catalog.h"
 #include "cli.h"
 #include "duo.h"
+#include "fsutil.h"
 #include "natid.h"
 #include "node.h"
+#include "passport.h"
 #include "policy.h"
 #include "pseudonym.h"
 
@@ -429,7 +431,7 @@ int cmd_duo(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "match"))
         return cli_usage_error("duo", "expected 'match'%s", "");
     if ((rc = parse_gov("duo", argc - 1, argv + 1, &o))) return rc;
-    if (optind + 1 != argc - 1 || !o.consent || !o.purpose)
+    if (optind != argc - 1 || !o.consent || !o.purpose)
         return cli_usage_error("duo", "duo match --consent TERMS --purpose TERMS%s", "");
     if (duo_list_parse(&use, o.consent, strlen(o.consent), DUO_SIDE_USE, &err) < 0 ||
         duo_list_parse(&purpose, o.purpose, strlen(o.purpose), DUO_SIDE_PURPOSE, &err) < 0)
@@ -566,6 +568,90 @@ int cmd_audit(int argc, char **argv)
             rc = audit_each(cx.cat, &f, print_entry, NULL, &err);
     }
 out:
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- trust (GA4GH Passport issuers) ------------------------------------------------- */
+
+int cmd_trust(int argc, char **argv)
+{
+    static const char *const subs[] = {"add", "prefix", NULL};
+    struct gn_err err = GN_ERR_INIT;
+    struct gov_opt o;
+    struct cli_ctx cx;
+    struct passport_trust *t = NULL;
+    uint8_t *jwks = NULL;
+    size_t n = 0;
+    char key[600], list[8192] = "", roles[16];
+    unsigned r = PASSPORT_ROLE_BROKER | PASSPORT_ROLE_VISA;
+    int s = sub("trust", argc, argv, subs), rc;
+
+    if (s < 0) return EXIT_USAGE;
+    if ((rc = parse_gov("trust", argc - 1, argv + 1, &o))) return rc;
+    optind++;
+    if (s == 1) {
+        if (optind + 2 != argc) return cli_usage_error("trust", "trust prefix DIR URL%s", "");
+        if ((rc = open_admin(&cx, argv[optind], &o, "trust.prefix", &err)) == GN_OK &&
+            (rc = catalog_setting_set(cx.cat, "passport.dataset_prefix", argv[optind + 1], &err)) ==
+                GN_OK)
+            rc = done(&cx, "trust.prefix", argv[optind + 1], NULL, &err);
+        goto out;
+    }
+    if (optind + 3 != argc)
+        return cli_usage_error("trust", "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both]%s", "");
+    if (o.role && !strcmp(o.role, "broker")) r = PASSPORT_ROLE_BROKER;
+    else if (o.role && !strcmp(o.role, "visa")) r = PASSPORT_ROLE_VISA;
+    else if (o.role && strcmp(o.role, "both"))
+        return cli_usage_error("trust", "bad --role '%s' (broker, visa or both)", o.role);
+    const char *iss = argv[optind + 1];
+    if (strlen(iss) > 512 || strchr(iss, '\n'))
+        return cli_usage_error("trust", "bad issuer '%s'", iss);
+    if ((rc = open_admin(&cx, argv[optind], &o, "trust.add", &err)) < 0) goto out;
+    /* Checked as the verifier will load it: no private keys, usable signing keys only. */
+    if ((rc = fsutil_read_all(argv[optind + 2], PASSPORT_MAX_JWKS_BYTES, &jwks, &n, &err)) < 0 ||
+        (rc = passport_trust_new(&t, &err)) < 0 ||
+        (rc = passport_trust_add_jwks(t, iss, r, (const char *)jwks, n, &err)) < 0)
+        goto out;
+    rc = catalog_setting_get(cx.cat, "passport.issuers", list, sizeof list, NULL);
+    if (rc < 0 && rc != GN_ENOTFOUND) goto out;
+    if (strlen(list) + strlen(iss) + 2 >= sizeof list) {
+        rc = gn_errf(&err, GN_ELIMIT, "too many trusted issuers");
+        goto out;
+    }
+    {
+        /* add the issuer once, then its keys and roles */
+        int seen = 0;
+        char copy[8192];
+        snprintf(copy, sizeof copy, "%s", list);
+        for (char *p = strtok(copy, "\n"); p; p = strtok(NULL, "\n")) seen |= !strcmp(p, iss);
+        if (!seen) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", l ? "\n" : "", iss);
+        }
+    }
+    {
+        char *text = gn_strndup((const char *)jwks, n);
+        if (!text) {
+            rc = gn_errf(&err, GN_ENOMEM, "out of memory");
+            goto out;
+        }
+        snprintf(key, sizeof key, "passport.jwks:%s", iss);
+        snprintf(roles, sizeof roles, "%u", r);
+        if ((rc = catalog_begin(cx.cat, &err)) == GN_OK &&
+            (rc = catalog_setting_set(cx.cat, key, text, &err)) == GN_OK &&
+            (snprintf(key, sizeof key, "passport.roles:%s", iss),
+             (rc = catalog_setting_set(cx.cat, key, roles, &err)) == GN_OK) &&
+            (rc = catalog_setting_set(cx.cat, "passport.issuers", list, &err)) == GN_OK &&
+            (rc = done(&cx, "trust.add", iss, NULL, &err)) == GN_OK)
+            rc = catalog_commit(cx.cat, &err);
+        catalog_rollback(cx.cat);
+        gn_free(text);
+    }
+    if (rc == GN_OK) printf("trusted %s\n", iss);
+out:
+    passport_trust_free(t);
+    gn_free(jwks);
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
 }

@@ -23,13 +23,13 @@ static const struct cmd commands[] = {
      "[--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
-    {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [--samples FILE]",
+    {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [--samples FILE] [ACCESS]",
      "Prints {\"ac\",\"an\",\"het\",\"hom_alt\",\"af\"} for one variant as JSON."},
-    {"freq", cmd_freq, "freq DIR [--region CHROM:START-END] [--samples FILE]",
+    {"freq", cmd_freq, "freq DIR [--region CHROM:START-END] [--samples FILE] [ACCESS]",
      "Prints CHROM POS REF ALT AC AN per ALT allele. --samples: file of sample IDs, one per line."},
-    {"genotypes", cmd_genotypes, "genotypes DIR --sample ID [--region R]",
+    {"genotypes", cmd_genotypes, "genotypes DIR --sample ID [--region R] [ACCESS]",
      "Prints one sample's non-reference genotypes as VCF (named by pseudonym)."},
-    {"export", cmd_export, "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf}",
+    {"export", cmd_export, "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
     {"stats", cmd_stats, "stats DIR", "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",
@@ -64,6 +64,9 @@ static const struct cmd commands[] = {
      "Steward re-identification: the person's pseudonym (and per-project pseudonym); audited."},
     {"audit", cmd_audit, "audit verify|show DIR [--person NATIONAL_ID | --user U | --project P]",
      "Verifies the hash chain (names the first bad entry) or lists accesses as JSON lines."},
+    {"trust", cmd_trust, "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL",
+     "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
+     "URL prefix under which ControlledAccessGrants name this node's datasets."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},
 };
@@ -80,6 +83,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: genomenode <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "\nACCESS: --token T (or GENOMENODE_TOKEN) [--project P | --patient NATIONAL_ID],\n"
+               "        or --passport FILE --purpose DUO; none: the node's operator (steward).\n"
+               "Every read and change is decided by policy and audited.\n");
     fprintf(f, "\ngenomenode <command> --help for details; genomenode --version.\n");
 }
 

@@ -200,5 +200,42 @@ tamper "a swapped pair" "entry 3 does not follow" \
   "UPDATE audit SET seq = -3 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -3"
 expect "no national ID in the audit log" '! sql "$N" "SELECT * FROM audit" | grep -q -F -f "$T/ids.txt"'
 
+# --- GA4GH Passport: visas decide, every signature checked (testdata/passport, synthetic)
+PP=testdata/passport
+M="$T/m"
+newnode "$M"
+for d in 1 2 3 4 5; do "$GN" dataset add "$M" "DS-000$d" --terms GRU >/dev/null; done
+awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent" }
+     NR <= 100 { i = NR; printf "%02d%02d85-%04d\t%s\tunknown\tDS-%04d\t%s\n", 1 + i % 28, 1 + int(i / 28) % 12, 2000 + i, $1, 1 + i % 5, (i % 9 == 0 ? "clinical" : "GRU") }' \
+    "$T/samples.txt" > "$T/pman.tsv"
+bcftools view -S <(cut -f2 "$T/pman.tsv" | tail -n +2) "$EUR" -Oz -o "$T/p100.vcf.gz" 2>/dev/null
+"$GN" ingest "$M" --batch b --quiet --manifest "$T/pman.tsv" "$T/p100.vcf.gz" >/dev/null
+denied "passport when no issuer is trusted" "trusts no issuer" "$GN" freq "$M" --passport "$PP/passport.jwt" --purpose GRU
+"$GN" trust add "$M" http://127.0.0.1:8089/broker/ "$PP/broker-jwks.json" >/dev/null
+"$GN" trust add "$M" http://127.0.0.1:8089/dac/ "$PP/dac-jwks.json" --role visa >/dev/null
+"$GN" trust prefix "$M" https://node.example.org/datasets/ >/dev/null
+expect "a JWKS holding a private key is refused" '! "$GN" trust add "$M" http://x/ <(printf "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"d\":\"AQAB\"}]}") 2>/dev/null'
+# record level: the datasets granted by valid visas (DS-0001; DS-0002 whose condition holds)
+awk -F'\t' 'NR > 1 && ($4 == "DS-0001" || $4 == "DS-0002") && $5 == "GRU" { print $2 }' "$T/pman.tsv" > "$T/pp.rec"
+"$GN" export "$M" --passport "$PP/passport.jwt" --purpose GRU -o "$T/pp.vcf" 2>/dev/null
+expect "passport: record access to exactly DS-0001 and DS-0002 ($(wc -l < "$T/pp.rec") samples)" \
+  '[ "$(bcftools query -l "$T/pp.vcf" | wc -l)" = "$(wc -l < "$T/pp.rec")" ] && cmp -s <(bcftools query -f "[%GT ]\n" "$T/pp.vcf") <(bcftools view -S "$T/pp.rec" "$T/p100.vcf.gz" 2>/dev/null | bcftools query -f "[%GT ]\n")'
+# count level: registered access (ResearcherStatus + AcceptedTermsAndPolicies) on every dataset
+awk -F'\t' 'NR > 1 && $5 == "GRU" { print $2 }' "$T/pman.tsv" > "$T/pp.cnt"
+"$GN" setting "$M" small_count_threshold 0 >/dev/null
+bcftools view -S "$T/pp.cnt" "$T/p100.vcf.gz" 2>/dev/null | ref /dev/stdin > "$T/pp.cnt.ref"
+expect "passport: registered access counts every dataset's research-consented samples" \
+  '"$GN" freq "$M" --passport "$PP/passport.jwt" --purpose GRU | tail -n +2 | cmp -s - "$T/pp.cnt.ref"'
+denied "passport without a purpose" "must state its purpose" "$GN" freq "$M" --passport "$PP/passport.jwt"
+tr 'A-Za-z' 'B-ZAb-za' < "$PP/passport.jwt" | head -c 300 > "$T/bad.jwt"
+denied "a garbled passport" "passport rejected" "$GN" freq "$M" --passport "$T/bad.jwt" --purpose GRU
+awk -F. '{ printf "%s.%s.%s", $1, $2, substr($3, 1, length($3) - 4) "AAAA" }' "$PP/passport.jwt" > "$T/sig.jwt"
+denied "a passport with a changed signature" "bad signature" "$GN" freq "$M" --passport "$T/sig.jwt" --purpose GRU
+expect "passport refusals are audited" '"$GN" audit show "$M" | grep -q "\"action\":\"auth.passport\",\"outcome\":\"denied\""'
+expect "passport accesses are audited under the subject" '"$GN" audit show "$M" --user passport:user-0001 | grep -q "\"action\":\"export\",\"outcome\":\"allowed\""'
+expect "duo match: GRU consent allows an HMB purpose" '"$GN" duo match --consent GRU --purpose HMB | grep -q "^allowed"'
+expect "duo match: NPU consent denies a for-profit purpose, with the reason" \
+  '! "$GN" duo match --consent HMB,NPU --purpose HMB > "$T/duo.txt" && grep -q "^denied: .*NPU" "$T/duo.txt"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
