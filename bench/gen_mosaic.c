@@ -169,25 +169,24 @@ typedef struct {
 
 static void usage(FILE *fp)
 {
-    fputs(
-        "Usage: gen_mosaic [options] PANEL.vcf.gz|PANEL.bcf -o OUT.bcf\n"
-        "Build a synthetic phased cohort by Li & Stephens mosaic copying of a\n"
-        "phased reference panel.\n\n"
-        "  -n, --samples N        synthetic diploid samples (default 1000)\n"
-        "  -s, --seed S           RNG seed (default 1)\n"
-        "  -k, --sites-limit K    stop after the first K records (default all)\n"
-        "  -r, --region REG       only records in REG (needs an indexed panel)\n"
-        "  -R, --switch-rate R    template switches per Mb (per cM with -c) (default 1)\n"
-        "  -c, --cm-tag TAG       use INFO/TAG (cM) instead of physical distance\n"
-        "  -m, --mut-rate M       per-allele probability of flipping an allele (default 0)\n"
-        "  -p, --prefix P         sample name prefix (default S -> S000001 ...)\n"
-        "  -l, --level L          BGZF compression level 0-9 (default htslib's)\n"
-        "  -t, --threads T        extra compression threads (default 0)\n"
-        "  -x, --index            also write OUT.csi index (OUT must be a file)\n"
-        "  -o, --output FILE      output BCF (required; '-' for stdout)\n"
-        "  -q, --quiet            no progress on stderr\n"
-        "  -h, --help             this help\n",
-        fp);
+    fputs("Usage: gen_mosaic [options] PANEL.vcf.gz|PANEL.bcf -o OUT.bcf\n"
+          "Build a synthetic phased cohort by Li & Stephens mosaic copying of a\n"
+          "phased reference panel.\n\n"
+          "  -n, --samples N        synthetic diploid samples (default 1000)\n"
+          "  -s, --seed S           RNG seed (default 1)\n"
+          "  -k, --sites-limit K    stop after the first K records (default all)\n"
+          "  -r, --region REG       only records in REG (needs an indexed panel)\n"
+          "  -R, --switch-rate R    template switches per Mb (per cM with -c) (default 1)\n"
+          "  -c, --cm-tag TAG       use INFO/TAG (cM) instead of physical distance\n"
+          "  -m, --mut-rate M       per-allele probability of flipping an allele (default 0)\n"
+          "  -p, --prefix P         sample name prefix (default S -> S000001 ...)\n"
+          "  -l, --level L          BGZF compression level 0-9 (default htslib's)\n"
+          "  -t, --threads T        extra compression threads (default 0)\n"
+          "  -x, --index            also write OUT.csi index (OUT must be a file)\n"
+          "  -o, --output FILE      output BCF (required; '-' for stdout)\n"
+          "  -q, --quiet            no progress on stderr\n"
+          "  -h, --help             this help\n",
+          fp);
 }
 
 static int parse_ll(const char *s, long long lo, long long *out)
@@ -195,8 +194,7 @@ static int parse_ll(const char *s, long long lo, long long *out)
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || v < lo)
-        return -1;
+    if (errno || *end || end == s || v < lo) return -1;
     *out = v;
     return 0;
 }
@@ -206,30 +204,28 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || *end || end == s || !(v >= lo && v <= hi))
-        return -1;
+    if (errno || *end || end == s || !(v >= lo && v <= hi)) return -1;
     *out = v;
     return 0;
 }
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
-    static const struct option lopts[] = {
-        {"samples", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},
-        {"sites-limit", required_argument, NULL, 'k'},
-        {"region", required_argument, NULL, 'r'},
-        {"switch-rate", required_argument, NULL, 'R'},
-        {"cm-tag", required_argument, NULL, 'c'},
-        {"mut-rate", required_argument, NULL, 'm'},
-        {"prefix", required_argument, NULL, 'p'},
-        {"level", required_argument, NULL, 'l'},
-        {"threads", required_argument, NULL, 't'},
-        {"index", no_argument, NULL, 'x'},
-        {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lopts[] = {{"samples", required_argument, NULL, 'n'},
+                                          {"seed", required_argument, NULL, 's'},
+                                          {"sites-limit", required_argument, NULL, 'k'},
+                                          {"region", required_argument, NULL, 'r'},
+                                          {"switch-rate", required_argument, NULL, 'R'},
+                                          {"cm-tag", required_argument, NULL, 'c'},
+                                          {"mut-rate", required_argument, NULL, 'm'},
+                                          {"prefix", required_argument, NULL, 'p'},
+                                          {"level", required_argument, NULL, 'l'},
+                                          {"threads", required_argument, NULL, 't'},
+                                          {"index", no_argument, NULL, 'x'},
+                                          {"output", required_argument, NULL, 'o'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     o->n_samples = 1000;
     o->seed = 1;
@@ -263,21 +259,27 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             }
             o->sites_limit = v;
             break;
-        case 'r': o->region = optarg; break;
+        case 'r':
+            o->region = optarg;
+            break;
         case 'R':
             if (parse_double(optarg, 0.0, 1e9, &o->switch_rate)) {
                 fprintf(stderr, "gen_mosaic: bad --switch-rate '%s'\n", optarg);
                 return -1;
             }
             break;
-        case 'c': o->cm_tag = optarg; break;
+        case 'c':
+            o->cm_tag = optarg;
+            break;
         case 'm':
             if (parse_double(optarg, 0.0, 1.0, &o->mut_rate)) {
                 fprintf(stderr, "gen_mosaic: bad --mut-rate '%s' (0..1)\n", optarg);
                 return -1;
             }
             break;
-        case 'p': o->prefix = optarg; break;
+        case 'p':
+            o->prefix = optarg;
+            break;
         case 'l':
             if (parse_ll(optarg, 0, &v) || v > 9) {
                 fprintf(stderr, "gen_mosaic: bad --level '%s' (0..9)\n", optarg);
@@ -292,11 +294,21 @@ static int parse_opts(int argc, char **argv, opts_t *o)
             }
             o->threads = (int)v;
             break;
-        case 'x': o->write_index = 1; break;
-        case 'o': o->out_fn = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'x':
+            o->write_index = 1;
+            break;
+        case 'o':
+            o->out_fn = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc - 1 || !o->out_fn) {
@@ -323,8 +335,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
 static bcf_hdr_t *make_out_header(const bcf_hdr_t *ih, const opts_t *o, int argc, char **argv)
 {
     bcf_hdr_t *oh = bcf_hdr_subset(ih, 0, NULL, NULL);
-    if (!oh)
-        return NULL;
+    if (!oh) return NULL;
     bcf_hdr_remove(oh, BCF_HL_INFO, NULL);
     bcf_hdr_remove(oh, BCF_HL_FMT, NULL);
     if (bcf_hdr_append(oh, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">") < 0)
@@ -340,9 +351,11 @@ static bcf_hdr_t *make_out_header(const bcf_hdr_t *ih, const opts_t *o, int argc
         goto fail;
     }
     ks.l = 0;
-    ksprintf(&ks, "##gen_mosaicModel=<ID=LiStephens2003,Description=\"mosaic copying of panel haplotypes\","
-                  "Samples=%" PRIu32 ",Seed=%" PRIu64 ",SwitchRate=%g,SwitchUnit=%s,MutRate=%g>",
-             o->n_samples, o->seed, o->switch_rate, o->cm_tag ? "cM" : "Mb", o->mut_rate);
+    ksprintf(
+        &ks,
+        "##gen_mosaicModel=<ID=LiStephens2003,Description=\"mosaic copying of panel haplotypes\","
+        "Samples=%" PRIu32 ",Seed=%" PRIu64 ",SwitchRate=%g,SwitchUnit=%s,MutRate=%g>",
+        o->n_samples, o->seed, o->switch_rate, o->cm_tag ? "cM" : "Mb", o->mut_rate);
     if (bcf_hdr_append(oh, ks.s) < 0) {
         free(ks.s);
         goto fail;
@@ -361,8 +374,7 @@ static bcf_hdr_t *make_out_header(const bcf_hdr_t *ih, const opts_t *o, int argc
         }
     }
     free(ks.s);
-    if (bcf_hdr_sync(oh) < 0)
-        goto fail;
+    if (bcf_hdr_sync(oh) < 0) goto fail;
     return oh;
 fail:
     bcf_hdr_destroy(oh);
@@ -383,8 +395,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     opts_t o;
-    if (parse_opts(argc, argv, &o))
-        return 2;
+    if (parse_opts(argc, argv, &o)) return 2;
 
     int ret = 1;
     bcf_srs_t *sr = bcf_sr_init();
@@ -397,8 +408,7 @@ int main(int argc, char **argv)
     int npgt = 0, ncm = 0;
     int *fmap = NULL;
     char *idx_fn = NULL;
-    if (!sr || !orec)
-        goto done;
+    if (!sr || !orec) goto done;
 
     /* ---- open the panel ------------------------------------------------- */
     if (o.region) {
@@ -438,8 +448,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_mosaic: cannot write %s: %s\n", o.out_fn, strerror(errno));
         goto done;
     }
-    if (o.threads > 0)
-        hts_set_threads(out, o.threads);
+    if (o.threads > 0) hts_set_threads(out, o.threads);
     if (bcf_hdr_write(out, oh) < 0) {
         fprintf(stderr, "gen_mosaic: failed to write the header\n");
         goto done;
@@ -447,8 +456,7 @@ int main(int argc, char **argv)
     if (o.write_index) {
         size_t l = strlen(o.out_fn);
         idx_fn = malloc(l + 5);
-        if (!idx_fn)
-            goto done;
+        if (!idx_fn) goto done;
         memcpy(idx_fn, o.out_fn, l);
         memcpy(idx_fn + l, ".csi", 5);
         /* On-the-fly indexing is only trusted without compression threads:
@@ -464,8 +472,7 @@ int main(int argc, char **argv)
     /* FILTER ids differ between the two headers: map by name lazily. */
     const int n_fmap = ih->n[BCF_DT_ID];
     fmap = malloc(sizeof(int) * (size_t)(n_fmap > 0 ? n_fmap : 1));
-    if (!fmap)
-        goto done;
+    if (!fmap) goto done;
     for (int i = 0; i < n_fmap; i++)
         fmap[i] = -2; /* -2: not looked up yet */
 
@@ -484,7 +491,7 @@ int main(int argc, char **argv)
     const double inv_log1m_mut = o.mut_rate > 0 && o.mut_rate < 1 ? 1.0 / log1p(-o.mut_rate) : 0;
 
     int prev_rid = -1;
-    double prev_x = 0;  /* previous site's position, Mb or cM */
+    double prev_x = 0; /* previous site's position, Mb or cM */
     long long n_sites = 0, n_switch = 0, n_mut = 0;
     const double t0 = now_s();
     double t_report = t0;
@@ -492,11 +499,9 @@ int main(int argc, char **argv)
     /* ---- stream the panel ----------------------------------------------- */
     while (o.sites_limit < 0 || n_sites < o.sites_limit) {
         int nr = bcf_sr_next_line(sr);
-        if (nr <= 0)
-            break;
+        if (nr <= 0) break;
         bcf1_t *rec = bcf_sr_get_line(sr, 0);
-        if (!rec)
-            continue;
+        if (!rec) continue;
         if (bcf_unpack(rec, BCF_UN_ALL) < 0) {
             fprintf(stderr, "gen_mosaic: cannot parse record %lld\n", n_sites + 1);
             goto done;
@@ -534,8 +539,7 @@ int main(int argc, char **argv)
             prev_rid = rec->rid;
         } else {
             double d = x - prev_x;
-            if (d < 0)
-                d = 0; /* unsorted input or a non-monotone map: no switch */
+            if (d < 0) d = 0; /* unsorted input or a non-monotone map: no switch */
             double p = -expm1(-o.switch_rate * d); /* 1 - exp(-rate*d) */
             if (p >= 1.0) {
                 for (size_t j = 0; j < n_hap; j++)
@@ -550,8 +554,7 @@ int main(int argc, char **argv)
                     src[j] = nsrc >= src[j] ? nsrc + 1 : nsrc;
                     n_switch++;
                     uint64_t skip = rng_geom_skip(&rng, inv);
-                    if (skip >= (uint64_t)n_hap)
-                        break;
+                    if (skip >= (uint64_t)n_hap) break;
                     j += 1 + skip;
                 }
             }
@@ -569,8 +572,7 @@ int main(int argc, char **argv)
             if (ploidy == 2) {
                 /* Haploid calls (vector_end in the 2nd slot) copy the 1st. */
                 for (int i = 0; i < n_panel; i++)
-                    if (pgt[2 * i + 1] == bcf_int32_vector_end)
-                        pgt[2 * i + 1] = pgt[2 * i];
+                    if (pgt[2 * i + 1] == bcf_int32_vector_end) pgt[2 * i + 1] = pgt[2 * i];
             } else {
                 /* Haploid record (or > 2 alleles per sample): rebuild a
                  * 2-slot vector from the first one or two alleles. */
@@ -580,8 +582,7 @@ int main(int argc, char **argv)
                     goto done;
                 }
                 int32_t *tmp = malloc(sizeof(int32_t) * 2 * (size_t)n_panel);
-                if (!tmp)
-                    goto done;
+                if (!tmp) goto done;
                 for (int i = 0; i < n_panel; i++) {
                     int32_t a = pgt[i * ploidy];
                     int32_t b = ploidy > 1 ? pgt[i * ploidy + 1] : bcf_int32_vector_end;
@@ -596,8 +597,8 @@ int main(int argc, char **argv)
              * allele unphased-flag, second phased ("a|b"), missing kept. */
             for (uint32_t h = 0; h < n_hap_panel; h++) {
                 int32_t v = pgt[h];
-                int allele = (v == bcf_int32_vector_end || bcf_gt_is_missing(v))
-                                 ? -1 : bcf_gt_allele(v);
+                int allele =
+                    (v == bcf_int32_vector_end || bcf_gt_is_missing(v)) ? -1 : bcf_gt_allele(v);
                 pgt[h] = allele < 0 ? bcf_gt_missing : bcf_gt_unphased(allele);
             }
             /* The hot loop: a gather from a cache-resident table. */
@@ -619,8 +620,7 @@ int main(int argc, char **argv)
                     n_mut++;
                 }
                 uint64_t skip = o.mut_rate >= 1 ? 0 : rng_geom_skip(&rng_mut, inv_log1m_mut);
-                if (skip >= (uint64_t)n_hap)
-                    break;
+                if (skip >= (uint64_t)n_hap) break;
                 j += 1 + skip;
             }
         }
@@ -644,11 +644,9 @@ int main(int argc, char **argv)
                     continue; /* FILTER added to the header after start-up */
                 if (fmap[fid] == -2)
                     fmap[fid] = bcf_hdr_id2int(oh, BCF_DT_ID, bcf_hdr_int2id(ih, BCF_DT_ID, fid));
-                if (fmap[fid] >= 0)
-                    flt[nf++] = fmap[fid];
+                if (fmap[fid] >= 0) flt[nf++] = fmap[fid];
             }
-            if (nf > 0 && bcf_update_filter(oh, orec, flt, nf) < 0)
-                goto done;
+            if (nf > 0 && bcf_update_filter(oh, orec, flt, nf) < 0) goto done;
         }
         if (bcf_update_genotypes(oh, orec, ogt, (int)n_hap) < 0) {
             fprintf(stderr, "gen_mosaic: cannot set GT at %s:%" PRIhts_pos "\n", chrom,
@@ -656,8 +654,7 @@ int main(int argc, char **argv)
             goto done;
         }
         if (bcf_write(out, oh, orec) < 0) {
-            fprintf(stderr, "gen_mosaic: write error at %s:%" PRIhts_pos "\n", chrom,
-                    rec->pos + 1);
+            fprintf(stderr, "gen_mosaic: write error at %s:%" PRIhts_pos "\n", chrom, rec->pos + 1);
             goto done;
         }
         n_sites++;
@@ -697,12 +694,9 @@ done:
         fprintf(stderr, "gen_mosaic: cannot index %s\n", o.out_fn);
         ret = 1;
     }
-    if (oh)
-        bcf_hdr_destroy(oh);
-    if (sr)
-        bcf_sr_destroy(sr);
-    if (orec)
-        bcf_destroy(orec);
+    if (oh) bcf_hdr_destroy(oh);
+    if (sr) bcf_sr_destroy(sr);
+    if (orec) bcf_destroy(orec);
     free(pgt);
     free(ogt);
     free(src);

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (segment_open(&s, path, &err) == GN_OK) {
         uint64_t mask[1 << 10] = {0};
         uint32_t words = (segment_n_samples(s) + 63) / 64;
-        for (uint32_t w = 0; w < words && w < (1 << 10); w++) mask[w] = 0x5555555555555555ull;
+        for (uint32_t w = 0; w < words && w < (1 << 10); w++)
+            mask[w] = 0x5555555555555555ull;
         if (segment_n_samples(s) % 64)
             if (words <= (1 << 10)) mask[words - 1] &= (1ull << (segment_n_samples(s) % 64)) - 1;
         for (uint32_t i = 0; i < segment_n_blocks(s) && i < 64; i++) {

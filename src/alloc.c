@@ -21,13 +21,17 @@ static int should_fail(void)
     if (fail_at < 0) {
         const char *s = getenv("GN_FAIL_ALLOC");
         long v = 0;
-        for (; s && *s >= '0' && *s <= '9'; s++) v = v * 10 + (*s - '0');
+        for (; s && *s >= '0' && *s <= '9'; s++)
+            v = v * 10 + (*s - '0');
         fail_at = v;
     }
     return fail_at > 0 && atomic_fetch_add(&alloc_count, 1) + 1 == fail_at;
 }
 #else
-static int should_fail(void) { return 0; }
+static int should_fail(void)
+{
+    return 0;
+}
 #endif
 
 void *gn_malloc(size_t n)
@@ -59,6 +63,12 @@ char *gn_strndup(const char *s, size_t n)
     return d;
 }
 
-char *gn_strdup(const char *s) { return gn_strndup(s, strlen(s)); }
+char *gn_strdup(const char *s)
+{
+    return gn_strndup(s, strlen(s));
+}
 
-void gn_free(void *p) { free(p); }
+void gn_free(void *p)
+{
+    free(p);
+}

@@ -83,7 +83,8 @@ int audit_append(struct catalog *c, const struct pseudonym *key, const struct au
     struct tm tm;
 
     if (own_tx && (rc = db_begin(db, err)) < 0) return rc;
-    if ((rc = db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, err)) < 0)
+    if ((rc = db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, err)) <
+        0)
         goto fail;
     if ((rc = db_step(st, err)) < 0) goto fail;
     if (rc == 1) {
@@ -109,10 +110,11 @@ int audit_append(struct catalog *c, const struct pseudonym *key, const struct au
     if (!e.subjects) e.subjects = "";
     chain_hash(key, &e, hash);
 
-    if ((rc = db_prepare(db,
-                         "INSERT INTO audit(seq, at, actor, role, purpose, action, outcome, records,"
-                         " detail, subjects, prev, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                         &st, err)) < 0)
+    if ((rc =
+             db_prepare(db,
+                        "INSERT INTO audit(seq, at, actor, role, purpose, action, outcome, records,"
+                        " detail, subjects, prev, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                        &st, err)) < 0)
         goto fail;
     if ((rc = db_bind_i64(st, 1, e.seq)) < 0 || (rc = db_bind_text(st, 2, e.at)) < 0 ||
         (rc = db_bind_text(st, 3, e.actor)) < 0 || (rc = db_bind_text(st, 4, e.role)) < 0 ||
@@ -144,8 +146,9 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
 
     *n = 0;
     memcpy(prev, ZERO_HASH, sizeof prev);
-    if ((rc = db_prepare(db, "SELECT seq, at, actor, role, purpose, action, outcome, records,"
-                             " detail, subjects, prev, hash FROM audit ORDER BY seq",
+    if ((rc = db_prepare(db,
+                         "SELECT seq, at, actor, role, purpose, action, outcome, records,"
+                         " detail, subjects, prev, hash FROM audit ORDER BY seq",
                          &st, err)) < 0)
         return rc;
     while ((rc = db_step(st, err)) == 1) {
@@ -157,7 +160,8 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
             break;
         }
         if (e.seq < expect) {
-            rc = gn_errf(err, GN_ECORRUPT, "audit entry %" PRId64 " appears twice (inserted)", e.seq);
+            rc = gn_errf(err, GN_ECORRUPT, "audit entry %" PRId64 " appears twice (inserted)",
+                         e.seq);
             break;
         }
         if (!e.prev || strcmp(e.prev, prev)) {
@@ -170,7 +174,8 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
         chain_hash(key, &e, hash);
         if (!e.hash || strcmp(e.hash, hash)) {
             rc = gn_errf(err, GN_ECORRUPT,
-                         "audit entry %" PRId64 " does not match its hash (changed or forged)", e.seq);
+                         "audit entry %" PRId64 " does not match its hash (changed or forged)",
+                         e.seq);
             break;
         }
         memcpy(prev, hash, sizeof prev);

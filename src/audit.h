@@ -34,15 +34,15 @@
 
 struct audit_entry {
     int64_t seq;
-    const char *at;        /* ISO-8601 UTC; filled by audit_append */
-    const char *actor;     /* user name, or "local:<unix user>" for the node's operator */
+    const char *at;    /* ISO-8601 UTC; filled by audit_append */
+    const char *actor; /* user name, or "local:<unix user>" for the node's operator */
     const char *role;
-    const char *purpose;   /* project name, "own-treatment", "administration", ... */
-    const char *action;    /* e.g. "freq", "export", "consent.withdraw", "pseudonym.reidentify" */
-    const char *outcome;   /* "allowed", "denied" or "done" */
-    int64_t records;       /* rows or records returned (0 for denials) */
-    const char *detail;    /* parameters or the reason of a denial; no identifiers in clear */
-    const char *subjects;  /* comma-separated individual pseudonyms, or "" */
+    const char *purpose;  /* project name, "own-treatment", "administration", ... */
+    const char *action;   /* e.g. "freq", "export", "consent.withdraw", "pseudonym.reidentify" */
+    const char *outcome;  /* "allowed", "denied" or "done" */
+    int64_t records;      /* rows or records returned (0 for denials) */
+    const char *detail;   /* parameters or the reason of a denial; no identifiers in clear */
+    const char *subjects; /* comma-separated individual pseudonyms, or "" */
     const char *prev, *hash;
 };
 
@@ -58,7 +58,7 @@ GN_MUST_CHECK int audit_verify(struct catalog *c, const struct pseudonym *key, i
                                struct gn_err *err);
 
 struct audit_filter {
-    const char *person;    /* individual pseudonym */
+    const char *person; /* individual pseudonym */
     const char *actor;
     const char *purpose;
 };

@@ -35,15 +35,16 @@ int auth_token_create(struct catalog *c, int64_t user, const char *label, const 
     return rc;
 }
 
-static int refuse(struct catalog *c, const struct pseudonym *key, const char *who,
-                  const char *role, const char *hash, const char *reason, struct gn_err *err)
+static int refuse(struct catalog *c, const struct pseudonym *key, const char *who, const char *role,
+                  const char *hash, const char *reason, struct gn_err *err)
 {
     struct policy_caller pc = {who, role, 0, NULL};
     char detail[160];
     int rc;
     snprintf(detail, sizeof detail, "%s (token hash %.8s...)", reason, hash);
     rc = policy_audit(c, key, &pc, "", "auth.token", "denied", detail, NULL, NULL);
-    if (rc < 0) return gn_errf(err, rc, "token refused: %s (and the refusal could not be audited)", reason);
+    if (rc < 0)
+        return gn_errf(err, rc, "token refused: %s (and the refusal could not be audited)", reason);
     return gn_errf(err, GN_EDENIED, "token refused: %s", reason);
 }
 
@@ -72,7 +73,8 @@ int auth_token_check(struct catalog *c, const struct pseudonym *key, const char 
     if (t.expires[0] && strcmp(now, t.expires) > 0 &&
         !(strlen(t.expires) == 10 && strncmp(now, t.expires, 10) <= 0))
         return refuse(c, key, out->name, out->user.role, hash, "token expired", err);
-    if (out->user.disabled) return refuse(c, key, out->name, out->user.role, hash, "user disabled", err);
+    if (out->user.disabled)
+        return refuse(c, key, out->name, out->user.role, hash, "user disabled", err);
     out->caller.name = out->name;
     out->caller.role = out->user.role;
     out->caller.user_id = out->user.id;

@@ -23,21 +23,20 @@
 #define AUTH_TOKEN_LEN 68 /* "gnt_" + 64 hex digits */
 
 struct auth_caller {
-    struct catalog_user user;  /* id 0 for the operator */
+    struct catalog_user user; /* id 0 for the operator */
     char name[CATALOG_NAME_MAX + 1];
-    struct policy_caller caller;  /* points into this struct */
+    struct policy_caller caller; /* points into this struct */
 };
 
 /* Creates a token for user; writes it into out (AUTH_TOKEN_LEN + 1 bytes). It is shown
  * once and cannot be recovered. expires: ISO date/time or NULL. */
 GN_MUST_CHECK int auth_token_create(struct catalog *c, int64_t user, const char *label,
-                                    const char *expires, char out[AUTH_TOKEN_LEN + 1],
-                                    int64_t *id, struct gn_err *err);
+                                    const char *expires, char out[AUTH_TOKEN_LEN + 1], int64_t *id,
+                                    struct gn_err *err);
 
 /* Resolves a token to its user. GN_EDENIED with the reason (audited) when refused. */
 GN_MUST_CHECK int auth_token_check(struct catalog *c, const struct pseudonym *key,
-                                   const char *token, struct auth_caller *out,
-                                   struct gn_err *err);
+                                   const char *token, struct auth_caller *out, struct gn_err *err);
 
 /* The node's operator: whoever can read the node's key file acts as steward, named
  * "local:<login>". */

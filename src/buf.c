@@ -15,7 +15,10 @@ void gn_buf_init(struct gn_buf *b, size_t max)
     b->max = max;
 }
 
-void gn_buf_reset(struct gn_buf *b) { b->len = 0; }
+void gn_buf_reset(struct gn_buf *b)
+{
+    b->len = 0;
+}
 
 void gn_buf_free(struct gn_buf *b)
 {
@@ -34,7 +37,8 @@ int gn_buf_reserve(struct gn_buf *b, size_t n)
     need = b->len + n;
     if (need <= b->cap) return GN_OK;
     cap = b->cap ? b->cap : 256;
-    while (cap < need) cap = cap > b->max / 2 ? b->max : cap * 2;
+    while (cap < need)
+        cap = cap > b->max / 2 ? b->max : cap * 2;
     d = gn_reallocarray(b->data, cap, 1);
     if (!d) return GN_ENOMEM;
     b->data = d;
@@ -51,7 +55,10 @@ int gn_buf_append(struct gn_buf *b, const void *p, size_t n)
     return GN_OK;
 }
 
-int gn_buf_put_u8(struct gn_buf *b, uint8_t v) { return gn_buf_append(b, &v, 1); }
+int gn_buf_put_u8(struct gn_buf *b, uint8_t v)
+{
+    return gn_buf_append(b, &v, 1);
+}
 
 int gn_buf_put_u16(struct gn_buf *b, uint16_t v)
 {

@@ -24,12 +24,12 @@ struct gn_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
-    size_t max;   /* hard cap in bytes */
+    size_t max; /* hard cap in bytes */
 };
 
 void gn_buf_init(struct gn_buf *b, size_t max);
-void gn_buf_reset(struct gn_buf *b);   /* len = 0, keeps memory */
-void gn_buf_free(struct gn_buf *b);    /* releases memory; b may be reused after init */
+void gn_buf_reset(struct gn_buf *b); /* len = 0, keeps memory */
+void gn_buf_free(struct gn_buf *b);  /* releases memory; b may be reused after init */
 /* Ensures room for n more bytes. GN_ENOMEM or GN_ELIMIT on failure. */
 GN_MUST_CHECK int gn_buf_reserve(struct gn_buf *b, size_t n);
 GN_MUST_CHECK int gn_buf_append(struct gn_buf *b, const void *p, size_t n);
@@ -43,7 +43,10 @@ GN_MUST_CHECK int gn_buf_put_str(struct gn_buf *b, const char *s, size_t n);
 
 static inline void gn_le_put_u32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 static inline void gn_le_put_u64(uint8_t *p, uint64_t v)
 {
@@ -63,7 +66,7 @@ static inline uint64_t gn_le_u64(const uint8_t *p)
 struct gn_rd {
     const uint8_t *p;
     const uint8_t *end;
-    int bad;   /* set on any out-of-bounds or malformed read */
+    int bad; /* set on any out-of-bounds or malformed read */
 };
 
 static inline void gn_rd_init(struct gn_rd *r, const void *p, size_t n)

@@ -18,8 +18,8 @@ struct catalog {
 };
 
 struct migration {
-    const char *sql;        /* both engines, or SQLite only when pg is set */
-    const char *pg;         /* PostgreSQL variant, NULL when sql serves both */
+    const char *sql; /* both engines, or SQLite only when pg is set */
+    const char *pg;  /* PostgreSQL variant, NULL when sql serves both */
 };
 
 static const struct migration migrations[] = {
@@ -91,9 +91,12 @@ static int prep(struct catalog *c, const char *sql, const char *types, const voi
     int rc;
     if ((rc = db_prepare(c->db, sql, st, err)) < 0) return rc;
     for (int i = 0; types && types[i]; i++) {
-        if (types[i] == 't') rc = db_bind_text(*st, i + 1, args[i]);
-        else if (types[i] == 'i') rc = db_bind_i64(*st, i + 1, *(const int64_t *)args[i]);
-        else rc = db_bind_null(*st, i + 1);
+        if (types[i] == 't')
+            rc = db_bind_text(*st, i + 1, args[i]);
+        else if (types[i] == 'i')
+            rc = db_bind_i64(*st, i + 1, *(const int64_t *)args[i]);
+        else
+            rc = db_bind_null(*st, i + 1);
         if (rc < 0) {
             db_finalize(*st);
             *st = NULL;
@@ -171,9 +174,18 @@ void catalog_close(struct catalog *c)
     gn_free(c);
 }
 
-struct db *catalog_db(struct catalog *c) { return c->db; }
-int catalog_begin(struct catalog *c, struct gn_err *err) { return db_begin(c->db, err); }
-int catalog_commit(struct catalog *c, struct gn_err *err) { return db_commit(c->db, err); }
+struct db *catalog_db(struct catalog *c)
+{
+    return c->db;
+}
+int catalog_begin(struct catalog *c, struct gn_err *err)
+{
+    return db_begin(c->db, err);
+}
+int catalog_commit(struct catalog *c, struct gn_err *err)
+{
+    return db_commit(c->db, err);
+}
 void catalog_rollback(struct catalog *c)
 {
     if (c) db_rollback(c->db);
@@ -207,8 +219,9 @@ int catalog_batch_add(struct catalog *c, const char *name, uint32_t first, uint3
 {
     int64_t f = first, k = n;
     const void *a[] = {name, &f, &k};
-    int rc = run(c, "INSERT INTO batches(name, first_sample, n_samples, added_at) VALUES(?,?,?,{NOW})",
-                 "tii", a, err);
+    int rc =
+        run(c, "INSERT INTO batches(name, first_sample, n_samples, added_at) VALUES(?,?,?,{NOW})",
+            "tii", a, err);
     if (rc == GN_EEXIST)
         return gn_errf(err, GN_EEXIST, "batch '%s' already exists in the store", name);
     return rc < 0 ? rc : GN_OK;
@@ -407,7 +420,8 @@ int catalog_individual_samples(struct catalog *c, int64_t individual, uint32_t *
 {
     struct db_stmt *st = NULL;
     const void *a[] = {&individual};
-    int rc = prep(c, "SELECT id FROM samples WHERE individual_id = ? ORDER BY id", "i", a, &st, err);
+    int rc =
+        prep(c, "SELECT id FROM samples WHERE individual_id = ? ORDER BY id", "i", a, &st, err);
     int n = 0;
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1)
@@ -422,8 +436,9 @@ int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
                         const char *description, struct gn_err *err)
 {
     const void *a[] = {name, terms, description ? description : ""};
-    int rc = run(c, "INSERT INTO datasets(name, terms, description, created_at) VALUES(?,?,?,{NOW})",
-                 "ttt", a, err);
+    int rc =
+        run(c, "INSERT INTO datasets(name, terms, description, created_at) VALUES(?,?,?,{NOW})",
+            "ttt", a, err);
     if (rc == GN_EEXIST) return gn_errf(err, rc, "dataset '%s' already exists", name);
     return rc < 0 ? rc : GN_OK;
 }
@@ -441,8 +456,8 @@ int catalog_dataset_get(struct catalog *c, const char *name, struct catalog_data
 {
     struct db_stmt *st = NULL;
     const void *a[] = {name};
-    int rc = prep(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a, &st,
-                  err);
+    int rc = prep(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a,
+                  &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         fill_dataset(st, out);
@@ -548,8 +563,8 @@ int catalog_project_get(struct catalog *c, const char *name, struct catalog_proj
 {
     struct db_stmt *st = NULL;
     const void *a[] = {name};
-    int rc = prep(c, "SELECT id, name, purpose, approval, expires FROM projects WHERE name = ?", "t",
-                  a, &st, err);
+    int rc = prep(c, "SELECT id, name, purpose, approval, expires FROM projects WHERE name = ?",
+                  "t", a, &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         out->id = db_col_i64(st, 0);
@@ -565,16 +580,14 @@ int catalog_project_get(struct catalog *c, const char *name, struct catalog_proj
     return rc;
 }
 
-int catalog_project_member_add(struct catalog *c, int64_t project, int64_t user,
-                               struct gn_err *err)
+int catalog_project_member_add(struct catalog *c, int64_t project, int64_t user, struct gn_err *err)
 {
     const void *a[] = {&project, &user};
     int rc = run(c, "INSERT INTO project_members(project_id, user_id) VALUES(?,?)", "ii", a, err);
     return rc < 0 ? rc : GN_OK;
 }
 
-int catalog_project_is_member(struct catalog *c, int64_t project, int64_t user,
-                              struct gn_err *err)
+int catalog_project_is_member(struct catalog *c, int64_t project, int64_t user, struct gn_err *err)
 {
     struct db_stmt *st = NULL;
     const void *a[] = {&project, &user};
@@ -649,8 +662,7 @@ int catalog_user_get(struct catalog *c, const char *name, struct catalog_user *o
     return rc;
 }
 
-int catalog_user_get_id(struct catalog *c, int64_t id, struct catalog_user *out,
-                        struct gn_err *err)
+int catalog_user_get_id(struct catalog *c, int64_t id, struct catalog_user *out, struct gn_err *err)
 {
     return user_get(c, "id = ?", "i", &id, out, err);
 }
@@ -679,7 +691,9 @@ int catalog_token_add(struct catalog *c, int64_t user, const char *hash, const c
     int rc = prep(c,
                   "INSERT INTO tokens(user_id, hash, label, expires_at, created_at)"
                   " VALUES(?,?,?,?,{NOW}) RETURNING id",
-                  "itt" "t", a, &st, err);
+                  "itt"
+                  "t",
+                  a, &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         if (id) *id = db_col_i64(st, 0);
@@ -758,11 +772,12 @@ int catalog_grant_each(struct catalog *c, int64_t user, int64_t project, catalog
 {
     struct db_stmt *st = NULL;
     const void *a[] = {&user, &project};
-    int rc = prep(c,
-                  "SELECT d.name, g.granularity FROM grants g JOIN datasets d ON d.id = g.dataset_id"
-                  " WHERE (g.user_id = ? AND g.user_id <> 0 AND g.project_id = 0)"
-                  " OR (g.project_id = ? AND g.project_id <> 0 AND g.user_id = 0) ORDER BY d.name",
-                  "ii", a, &st, err);
+    int rc =
+        prep(c,
+             "SELECT d.name, g.granularity FROM grants g JOIN datasets d ON d.id = g.dataset_id"
+             " WHERE (g.user_id = ? AND g.user_id <> 0 AND g.project_id = 0)"
+             " OR (g.project_id = ? AND g.project_id <> 0 AND g.user_id = 0) ORDER BY d.name",
+             "ii", a, &st, err);
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         enum catalog_granularity g = GRAN_NONE;

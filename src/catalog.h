@@ -67,13 +67,13 @@ GN_MUST_CHECK int catalog_sample_count(struct catalog *c, int64_t *all, int64_t 
 /* What policy needs to know of every sample, in one pass. Strings are NULL when absent. */
 struct catalog_sample_view {
     uint32_t id;
-    int withdrawn;               /* sample withdrawn or its individual's consent withdrawn */
-    const char *pseudonym;       /* the sample's */
-    const char *individual;      /* the individual's pseudonym */
-    const char *dataset;         /* dataset name */
-    const char *dataset_terms;   /* the dataset's DUO terms */
-    const char *consent;         /* current consent kind: "clinical", "research", "withdrawn" */
-    const char *consent_terms;   /* DUO terms of a research consent */
+    int withdrawn;             /* sample withdrawn or its individual's consent withdrawn */
+    const char *pseudonym;     /* the sample's */
+    const char *individual;    /* the individual's pseudonym */
+    const char *dataset;       /* dataset name */
+    const char *dataset_terms; /* the dataset's DUO terms */
+    const char *consent;       /* current consent kind: "clinical", "research", "withdrawn" */
+    const char *consent_terms; /* DUO terms of a research consent */
 };
 typedef int (*catalog_sample_cb)(void *ctx, const struct catalog_sample_view *v);
 /* Calls cb for every sample in id order; a negative return from cb stops and is returned. */
@@ -82,14 +82,14 @@ GN_MUST_CHECK int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, v
 
 /* ---- individuals -------------------------------------------------------------------- */
 
-#define CATALOG_NAME_MAX 128
+#define CATALOG_NAME_MAX  128
 #define CATALOG_TERMS_MAX 512
 
 struct catalog_individual {
     int64_t id;
     char pseudonym[32];
-    char sex[16];            /* "male", "female", "other", "unknown" */
-    int year_of_birth;       /* 0 when unknown */
+    char sex[16];      /* "male", "female", "other", "unknown" */
+    int year_of_birth; /* 0 when unknown */
     char referral_group[CATALOG_NAME_MAX + 1];
 };
 
@@ -108,7 +108,7 @@ GN_MUST_CHECK int catalog_individual_samples(struct catalog *c, int64_t individu
 struct catalog_dataset {
     int64_t id;
     char name[CATALOG_NAME_MAX + 1];
-    char terms[CATALOG_TERMS_MAX + 1];      /* DUO data-use terms, canonical form */
+    char terms[CATALOG_TERMS_MAX + 1]; /* DUO data-use terms, canonical form */
     char description[256];
 };
 
@@ -125,8 +125,8 @@ GN_MUST_CHECK int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb,
 struct catalog_consent {
     int64_t id;
     char at[32];
-    char kind[16];                          /* "clinical", "research", "withdrawn" */
-    char terms[CATALOG_TERMS_MAX + 1];      /* research: DUO terms; else empty */
+    char kind[16];                     /* "clinical", "research", "withdrawn" */
+    char terms[CATALOG_TERMS_MAX + 1]; /* research: DUO terms; else empty */
     char actor[CATALOG_NAME_MAX + 1];
 };
 
@@ -136,17 +136,17 @@ GN_MUST_CHECK int catalog_consent_add(struct catalog *c, int64_t individual, con
 GN_MUST_CHECK int catalog_consent_current(struct catalog *c, int64_t individual,
                                           struct catalog_consent *out, struct gn_err *err);
 typedef int (*catalog_consent_cb)(void *ctx, const struct catalog_consent *e);
-GN_MUST_CHECK int catalog_consent_each(struct catalog *c, int64_t individual,
-                                       catalog_consent_cb cb, void *ctx, struct gn_err *err);
+GN_MUST_CHECK int catalog_consent_each(struct catalog *c, int64_t individual, catalog_consent_cb cb,
+                                       void *ctx, struct gn_err *err);
 
 /* ---- projects ----------------------------------------------------------------------- */
 
 struct catalog_project {
     int64_t id;
     char name[CATALOG_NAME_MAX + 1];
-    char purpose[CATALOG_TERMS_MAX + 1];    /* DUO terms of the approved purpose */
-    char approval[CATALOG_NAME_MAX + 1];    /* ethics approval reference */
-    char expires[16];                       /* YYYY-MM-DD, last valid day (UTC) */
+    char purpose[CATALOG_TERMS_MAX + 1]; /* DUO terms of the approved purpose */
+    char approval[CATALOG_NAME_MAX + 1]; /* ethics approval reference */
+    char expires[16];                    /* YYYY-MM-DD, last valid day (UTC) */
 };
 
 GN_MUST_CHECK int catalog_project_add(struct catalog *c, const struct catalog_project *p,
@@ -164,8 +164,8 @@ GN_MUST_CHECK int catalog_project_is_member(struct catalog *c, int64_t project, 
 struct catalog_user {
     int64_t id;
     char name[CATALOG_NAME_MAX + 1];
-    char role[16];          /* steward, clinician, researcher, peer-node, citizen, auditor */
-    char individual[32];    /* citizen: the pseudonym of the person they are; else empty */
+    char role[16];       /* steward, clinician, researcher, peer-node, citizen, auditor */
+    char individual[32]; /* citizen: the pseudonym of the person they are; else empty */
     int disabled;
 };
 
@@ -183,7 +183,7 @@ struct catalog_token {
     int64_t id;
     int64_t user;
     char label[CATALOG_NAME_MAX + 1];
-    char expires[32];       /* ISO time, empty for none */
+    char expires[32]; /* ISO time, empty for none */
     int revoked;
 };
 

@@ -6,21 +6,22 @@
  */
 #include "contig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const int64_t len37[CONTIG_N_PRIMARY] = {
-    249250621, 243199373, 198022430, 191154276, 180915260, 171115067, 159138663, 146364022,
-    141213431, 135534747, 135006516, 133851895, 115169878, 107349540, 102531392, 90354753,
-    81195210,  78077248,  59128983,  63025520,  48129895,  51304566,  155270560, 59373566,
-    16569};
+    249250621, 243199373, 198022430, 191154276, 180915260, 171115067, 159138663,
+    146364022, 141213431, 135534747, 135006516, 133851895, 115169878, 107349540,
+    102531392, 90354753,  81195210,  78077248,  59128983,  63025520,  48129895,
+    51304566,  155270560, 59373566,  16569};
 static const int64_t len38[CONTIG_N_PRIMARY] = {
-    248956422, 242193529, 198295559, 190214555, 181538259, 170805979, 159345973, 145138636,
-    138394717, 133797422, 135086622, 133275309, 114364328, 107043718, 101991189, 90338345,
-    83257441,  80373285,  58617616,  64444167,  46709983,  50818468,  156040895, 57227415,
-    16569};
+    248956422, 242193529, 198295559, 190214555, 181538259, 170805979, 159345973,
+    145138636, 138394717, 133797422, 135086622, 133275309, 114364328, 107043718,
+    101991189, 90338345,  83257441,  80373285,  58617616,  64444167,  46709983,
+    50818468,  156040895, 57227415,  16569};
 static const char *const names37[CONTIG_N_PRIMARY] = {
-    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9", "10", "11", "12", "13",
-    "14", "15", "16", "17", "18", "19", "20", "21", "22", "X", "Y",  "MT"};
+    "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12", "13",
+    "14", "15", "16", "17", "18", "19", "20", "21", "22", "X",  "Y",  "MT"};
 static const char *const names38[CONTIG_N_PRIMARY] = {
     "chr1",  "chr2",  "chr3",  "chr4",  "chr5",  "chr6",  "chr7",  "chr8",  "chr9",
     "chr10", "chr11", "chr12", "chr13", "chr14", "chr15", "chr16", "chr17", "chr18",
@@ -63,8 +64,7 @@ static int primary_index(const char *p, size_t n)
     return v >= 1 && v <= 22 ? v - 1 : -1;
 }
 
-int contig_normalise(enum contig_build b, const char *name, size_t n,
-                     char out[CONTIG_NAME_MAX + 1])
+int contig_normalise(enum contig_build b, const char *name, size_t n, char out[CONTIG_NAME_MAX + 1])
 {
     int idx;
     if (n == 0 || n > CONTIG_NAME_MAX) return GN_EINVAL;
@@ -72,7 +72,7 @@ int contig_normalise(enum contig_build b, const char *name, size_t n,
         if (name[i] <= ' ' || name[i] == 127 || name[i] == ':') return GN_EINVAL;
     idx = primary_index(name, n);
     if (idx >= 0) {
-        strcpy(out, contig_primary_name(b, idx));
+        snprintf(out, CONTIG_NAME_MAX + 1, "%s", contig_primary_name(b, idx));
         return idx;
     }
     memcpy(out, name, n);

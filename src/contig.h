@@ -20,7 +20,7 @@
 enum contig_build { CONTIG_BUILD_GRCH37 = 37, CONTIG_BUILD_GRCH38 = 38 };
 
 #define CONTIG_N_PRIMARY 25 /* 1..22, X, Y, M */
-#define CONTIG_NAME_MAX 255
+#define CONTIG_NAME_MAX  255
 
 /* Parses "GRCh37"/"hg19"/"37" or "GRCh38"/"hg38"/"38". GN_EINVAL otherwise. */
 GN_MUST_CHECK int contig_build_parse(const char *s, enum contig_build *b);

@@ -70,7 +70,7 @@ void db_finalize(struct db_stmt *st);
  * an error. Arguments are passed as pointers: text as const char *, integers as
  * const int64_t *.
  */
-GN_MUST_CHECK int db_run(struct db *db, const char *sql, const char *types,
-                         const void *const *args, struct gn_err *err);
+GN_MUST_CHECK int db_run(struct db *db, const char *sql, const char *types, const void *const *args,
+                         struct gn_err *err);
 
 #endif

@@ -53,19 +53,27 @@ int gn_err_prefix(struct gn_err *err, int code, const char *fmt, ...)
 int gn_err_from_errno(int e)
 {
     switch (e) {
-    case ENOMEM: return GN_ENOMEM;
-    case ENOENT: return GN_ENOTFOUND;
-    case EEXIST: return GN_EEXIST;
-    case EINVAL: return GN_EINVAL;
-    case EWOULDBLOCK: return GN_EBUSY;
-    default: return GN_EIO;
+    case ENOMEM:
+        return GN_ENOMEM;
+    case ENOENT:
+        return GN_ENOTFOUND;
+    case EEXIST:
+        return GN_EEXIST;
+    case EINVAL:
+        return GN_EINVAL;
+    case EWOULDBLOCK:
+        return GN_EBUSY;
+    default:
+        return GN_EIO;
     }
 }
 
 const char *gn_strerror(int code)
 {
     switch (code) {
-#define GN__MSG(name, val, http, msg) case (val): return (msg);
+#define GN__MSG(name, val, http, msg)                                                              \
+    case (val):                                                                                    \
+        return (msg);
         GN_ERR_MAP(GN__MSG)
 #undef GN__MSG
     }
@@ -75,7 +83,9 @@ const char *gn_strerror(int code)
 const char *gn_err_name(int code)
 {
     switch (code) {
-#define GN__NAME(name, val, http, msg) case (val): return #name;
+#define GN__NAME(name, val, http, msg)                                                             \
+    case (val):                                                                                    \
+        return #name;
         GN_ERR_MAP(GN__NAME)
 #undef GN__NAME
     }
@@ -85,7 +95,9 @@ const char *gn_err_name(int code)
 int gn_err_http_status(int code)
 {
     switch (code) {
-#define GN__HTTP(name, val, http, msg) case (val): return (http);
+#define GN__HTTP(name, val, http, msg)                                                             \
+    case (val):                                                                                    \
+        return (http);
         GN_ERR_MAP(GN__HTTP)
 #undef GN__HTTP
     }

@@ -16,25 +16,25 @@
 
 #include <stddef.h>
 
-#define GN_MUST_CHECK __attribute__((warn_unused_result))
+#define GN_MUST_CHECK   __attribute__((warn_unused_result))
 #define GN_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* X(name, value, http_status, message) */
-#define GN_ERR_MAP(X)                                                          \
-    X(OK, 0, 200, "success")                                                   \
-    X(ENOMEM, -1, 503, "out of memory")                                        \
-    X(EIO, -2, 500, "input/output error")                                      \
-    X(EINVAL, -3, 400, "invalid argument")                                     \
-    X(EPARSE, -4, 400, "malformed input")                                      \
-    X(ENOTFOUND, -5, 404, "not found")                                         \
-    X(EEXIST, -6, 409, "already exists")                                       \
-    X(ECORRUPT, -7, 500, "data corruption detected")                           \
-    X(EBUSY, -8, 409, "resource busy (locked by another writer)")              \
-    X(EFORMAT, -9, 500, "unsupported on-disk format version")                  \
-    X(ELIMIT, -10, 413, "limit exceeded")                                      \
-    X(EDENIED, -11, 403, "access denied")                                      \
-    X(ECONFLICT, -12, 409, "conflicts with stored data")                       \
-    X(EUNSUPPORTED, -13, 501, "not supported")                                 \
+#define GN_ERR_MAP(X)                                                                              \
+    X(OK, 0, 200, "success")                                                                       \
+    X(ENOMEM, -1, 503, "out of memory")                                                            \
+    X(EIO, -2, 500, "input/output error")                                                          \
+    X(EINVAL, -3, 400, "invalid argument")                                                         \
+    X(EPARSE, -4, 400, "malformed input")                                                          \
+    X(ENOTFOUND, -5, 404, "not found")                                                             \
+    X(EEXIST, -6, 409, "already exists")                                                           \
+    X(ECORRUPT, -7, 500, "data corruption detected")                                               \
+    X(EBUSY, -8, 409, "resource busy (locked by another writer)")                                  \
+    X(EFORMAT, -9, 500, "unsupported on-disk format version")                                      \
+    X(ELIMIT, -10, 413, "limit exceeded")                                                          \
+    X(EDENIED, -11, 403, "access denied")                                                          \
+    X(ECONFLICT, -12, 409, "conflicts with stored data")                                           \
+    X(EUNSUPPORTED, -13, 501, "not supported")                                                     \
     X(EINTERNAL, -14, 500, "internal error")
 
 enum gn_status {
@@ -47,11 +47,17 @@ enum gn_status {
 
 /* Caller-owned error detail. Initialise with GN_ERR_INIT or zero it. */
 struct gn_err {
-    int code;                  /* the GN_E* last set, GN_OK when none */
-    char msg[GN_ERR_MSG_MAX];  /* human-readable, names file/line/field where known */
+    int code;                 /* the GN_E* last set, GN_OK when none */
+    char msg[GN_ERR_MSG_MAX]; /* human-readable, names file/line/field where known */
 };
 
-#define GN_ERR_INIT {0, {0}}
+#define GN_ERR_INIT                                                                                \
+    {                                                                                              \
+        0,                                                                                         \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /* Sets err (if non-NULL) to code and the formatted message; returns code. */
 int gn_errf(struct gn_err *err, int code, const char *fmt, ...) GN_PRINTF(3, 4);

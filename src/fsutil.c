@@ -46,8 +46,9 @@ int fsutil_pread_full(int fd, void *data, size_t n, uint64_t off, const char *wh
             if (errno == EINTR) continue;
             return gn_errf(err, GN_EIO, "%s: read: %s", what, strerror(errno));
         }
-        if (r == 0) return gn_errf(err, GN_ECORRUPT, "%s: file truncated at offset %llu", what,
-                                   (unsigned long long)off);
+        if (r == 0)
+            return gn_errf(err, GN_ECORRUPT, "%s: file truncated at offset %llu", what,
+                           (unsigned long long)off);
         p += r;
         n -= (size_t)r;
         off += (uint64_t)r;
@@ -97,7 +98,7 @@ int fsutil_write_atomic(const char *path, const void *data, size_t n, int mode, 
         dir[dn ? dn : 1] = '\0';
         if (!dn) dir[0] = '/';
     } else {
-        strcpy(dir, ".");
+        memcpy(dir, ".", 2);
     }
     return fsutil_fsync_dir(dir, err);
 fail:

@@ -7,7 +7,10 @@
 
 #include "alloc.h"
 
-void gtrec_init(struct gtrec *r) { memset(r, 0, sizeof *r); }
+void gtrec_init(struct gtrec *r)
+{
+    memset(r, 0, sizeof *r);
+}
 
 void gtrec_free(struct gtrec *r)
 {

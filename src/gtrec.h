@@ -21,18 +21,18 @@
 
 #include "err.h"
 
-#define GTREC_MISSING (-1)
-#define GTREC_NONE (-2)
-#define GTREC_MAX_ALT 1024        /* alleles per record; more is refused */
+#define GTREC_MISSING        (-1)
+#define GTREC_NONE           (-2)
+#define GTREC_MAX_ALT        1024  /* alleles per record; more is refused */
 #define GTREC_MAX_ALLELE_LEN 65535 /* bytes in one allele string */
 
 struct gtrec {
     uint32_t contig;
-    int64_t pos;         /* 1-based */
+    int64_t pos; /* 1-based */
     uint32_t n_alt;
     uint32_t n_samples;
-    char *ref;           /* NUL-terminated, points into str */
-    char **alt;          /* n_alt pointers into str */
+    char *ref;  /* NUL-terminated, points into str */
+    char **alt; /* n_alt pointers into str */
     /* Per sample, 2 slots; phased[i] is 1 when sample i's call is phased. */
     int16_t *al;
     uint8_t *phased;

@@ -116,7 +116,8 @@ void gtscan_free(struct gtscan *sc)
 {
     if (!sc) return;
     if (sc->cur)
-        for (uint32_t i = 0; i < sc->snap->n_seg; i++) segment_block_free(&sc->cur[i].blk);
+        for (uint32_t i = 0; i < sc->snap->n_seg; i++)
+            segment_block_free(&sc->cur[i].blk);
     gn_free(sc->cur);
     gn_free(sc->out);
     gn_free(sc);
@@ -150,7 +151,8 @@ int gtscan_next(struct gtscan *sc, struct gtscan_pos *out, struct gn_err *err)
         sc->out[i] = (struct gtscan_seg){&c->blk, 0, 0};
         if (c->done || c->blk.contig != best_contig || c->blk.rec[c->ri].pos != best_pos) continue;
         c->r1 = c->ri;
-        while (c->r1 < c->blk.n_records && c->blk.rec[c->r1].pos == best_pos) c->r1++;
+        while (c->r1 < c->blk.n_records && c->blk.rec[c->r1].pos == best_pos)
+            c->r1++;
         sc->out[i].r0 = c->ri;
         sc->out[i].r1 = c->r1;
         c->pending = 1;
@@ -167,9 +169,9 @@ int gtscan_next(struct gtscan *sc, struct gtscan_pos *out, struct gn_err *err)
 /* ------------------------------------------------------------------------------------ */
 
 struct mrec {
-    uint32_t seg0, rec0;  /* where the key was first seen */
-    uint32_t occ;         /* occurrence of this key within seg0's position group */
-    int32_t *comp;        /* per segment: record index in that block, or -1 */
+    uint32_t seg0, rec0; /* where the key was first seen */
+    uint32_t occ;        /* occurrence of this key within seg0's position group */
+    int32_t *comp;       /* per segment: record index in that block, or -1 */
 };
 
 struct gtmerge {
@@ -182,7 +184,7 @@ struct gtmerge {
     struct mrec *q;
     uint32_t q_n, q_cap, q_next;
     int32_t *comp_pool;
-    struct gtrec *dec;    /* per segment decode buffer */
+    struct gtrec *dec; /* per segment decode buffer */
 };
 
 void gtmerge_free(struct gtmerge *m)
@@ -190,7 +192,8 @@ void gtmerge_free(struct gtmerge *m)
     if (!m) return;
     gtscan_free(m->scan);
     if (m->dec)
-        for (uint32_t i = 0; i < m->snap->n_seg; i++) gtrec_free(&m->dec[i]);
+        for (uint32_t i = 0; i < m->snap->n_seg; i++)
+            gtrec_free(&m->dec[i]);
     gn_free(m->dec);
     gn_free(m->out_ids);
     gn_free(m->out_seg);
@@ -207,8 +210,7 @@ const uint32_t *gtmerge_samples(const struct gtmerge *m, uint32_t *n)
     return m->out_ids;
 }
 
-static int merge_samples(struct gtmerge *m, const uint32_t *ids, uint32_t n_ids,
-                         struct gn_err *err)
+static int merge_samples(struct gtmerge *m, const uint32_t *ids, uint32_t n_ids, struct gn_err *err)
 {
     const struct gtsnap *snap = m->snap;
     uint64_t total = ids ? n_ids : snap->n_live_samples;
@@ -260,7 +262,8 @@ int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto fail;
     }
-    for (uint32_t i = 0; i < snap->n_seg; i++) gtrec_init(&m->dec[i]);
+    for (uint32_t i = 0; i < snap->n_seg; i++)
+        gtrec_init(&m->dec[i]);
     if ((rc = merge_samples(m, ids, n_ids, err)) < 0) goto fail;
     o.use_seg = m->use_seg;
     if ((rc = gtscan_new(snap, &o, &m->scan, err)) < 0) goto fail;
@@ -278,7 +281,8 @@ static int same_record(const struct segment_block *a, uint32_t ra, const struct 
     if (x->ref_len != y->ref_len || x->n_alt != y->n_alt || memcmp(x->ref, y->ref, x->ref_len))
         return 0;
     for (uint32_t k = 0; k < x->n_alt; k++) {
-        const struct segment_site *s = &a->site[x->first_site + k], *t = &b->site[y->first_site + k];
+        const struct segment_site *s = &a->site[x->first_site + k],
+                                  *t = &b->site[y->first_site + k];
         if (s->alt_len != t->alt_len || memcmp(s->alt, t->alt, s->alt_len)) return 0;
     }
     return 1;
@@ -288,7 +292,8 @@ static int same_record(const struct segment_block *a, uint32_t ra, const struct 
 static int build_queue(struct gtmerge *m, struct gn_err *err)
 {
     uint32_t n = m->snap->n_seg, total = 0;
-    for (uint32_t s = 0; s < n; s++) total += m->pos.seg[s].r1 - m->pos.seg[s].r0;
+    for (uint32_t s = 0; s < n; s++)
+        total += m->pos.seg[s].r1 - m->pos.seg[s].r0;
     if (total > m->q_cap) {
         struct mrec *q = gn_reallocarray(m->q, total, sizeof *q);
         int32_t *pool = gn_reallocarray(m->comp_pool, (size_t)total * n, sizeof *pool);
@@ -303,7 +308,8 @@ static int build_queue(struct gtmerge *m, struct gn_err *err)
         for (uint32_t r = g->r0; r < g->r1; r++) {
             /* occurrence of this key among earlier records of the same segment */
             uint32_t occ = 0, j;
-            for (uint32_t r2 = g->r0; r2 < r; r2++) occ += same_record(g->blk, r2, g->blk, r);
+            for (uint32_t r2 = g->r0; r2 < r; r2++)
+                occ += same_record(g->blk, r2, g->blk, r);
             for (j = 0; j < m->q_n; j++) {
                 struct mrec *q = &m->q[j];
                 if (q->comp[s] < 0 && q->occ == occ &&
@@ -316,7 +322,8 @@ static int build_queue(struct gtmerge *m, struct gn_err *err)
                 q->rec0 = r;
                 q->occ = occ;
                 q->comp = m->comp_pool + (size_t)j * n;
-                for (uint32_t t = 0; t < n; t++) q->comp[t] = -1;
+                for (uint32_t t = 0; t < n; t++)
+                    q->comp[t] = -1;
             }
             m->q[j].comp[s] = (int32_t)r;
         }
@@ -338,9 +345,10 @@ static int emit(struct gtmerge *m, const struct mrec *q, struct gtrec *out, stru
     const struct gtrec *src = &m->dec[q->seg0];
     {
         size_t lens[GTREC_MAX_ALT];
-        for (uint32_t k = 0; k < src->n_alt; k++) lens[k] = strlen(src->alt[k]);
-        if ((rc = gtrec_set_alleles(out, src->ref, strlen(src->ref),
-                                    (const char *const *)src->alt, lens, src->n_alt)) < 0 ||
+        for (uint32_t k = 0; k < src->n_alt; k++)
+            lens[k] = strlen(src->alt[k]);
+        if ((rc = gtrec_set_alleles(out, src->ref, strlen(src->ref), (const char *const *)src->alt,
+                                    lens, src->n_alt)) < 0 ||
             (rc = gtrec_reserve(out, m->n_out)) < 0)
             return gn_errf(err, rc, "out of memory");
     }
@@ -353,9 +361,8 @@ static int emit(struct gtmerge *m, const struct mrec *q, struct gtrec *out, stru
             out->al[2 * j + 1] = m->dec[s].al[2 * l + 1];
             out->phased[j] = m->dec[s].phased[l];
         } else {
-            int16_t v = segment_sample_callable(snap->seg[s], l, out->contig, out->pos)
-                            ? 0
-                            : GTREC_MISSING;
+            int16_t v =
+                segment_sample_callable(snap->seg[s], l, out->contig, out->pos) ? 0 : GTREC_MISSING;
             out->al[2 * j] = out->al[2 * j + 1] = v;
             out->phased[j] = 0;
         }
@@ -440,7 +447,8 @@ int gtstore_compact(struct gtstore *st, struct gn_err *err)
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto out;
     }
-    for (uint32_t i = 0; i < n_old; i++) old[i] = man->seg[i].id;
+    for (uint32_t i = 0; i < n_old; i++)
+        old[i] = man->seg[i].id;
     seg_id = man->next_segment;
     if ((rc = compact_write(st, snap, seg_id, &n_sites, &n_samples, err)) < 0) goto out;
     /* Commit: the new segment replaces every old one; purged samples leave the list. */

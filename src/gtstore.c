@@ -44,7 +44,8 @@ struct gtstore {
 void gtstore_manifest_free(struct gtstore_manifest *m)
 {
     if (!m) return;
-    for (uint32_t i = 0; i < m->n_contigs; i++) gn_free(m->contig[i].name);
+    for (uint32_t i = 0; i < m->n_contigs; i++)
+        gn_free(m->contig[i].name);
     gn_free(m->contig);
     gn_free(m->seg);
     gn_free(m->deleted);
@@ -102,9 +103,11 @@ static int push_u32(uint32_t **arr, uint32_t *n, uint32_t v, uint32_t max)
 static struct strparse_span field(const char **p, const char *end)
 {
     struct strparse_span s;
-    while (*p < end && **p == ' ') (*p)++;
+    while (*p < end && **p == ' ')
+        (*p)++;
     s.p = *p;
-    while (*p < end && **p != ' ') (*p)++;
+    while (*p < end && **p != ' ')
+        (*p)++;
     s.n = (size_t)(*p - s.p);
     return s;
 }
@@ -250,10 +253,10 @@ static int manifest_write(const char *dir, const struct gtstore_manifest *m, str
     int rc = GN_OK, n;
 
     gn_buf_init(&b, MANIFEST_MAX_BYTES);
-#define PUT(...)                                                                        \
-    do {                                                                                \
-        n = snprintf(line, sizeof line, __VA_ARGS__);                                   \
-        if (rc == GN_OK) rc = gn_buf_append(&b, line, (size_t)n);                       \
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        n = snprintf(line, sizeof line, __VA_ARGS__);                                              \
+        if (rc == GN_OK) rc = gn_buf_append(&b, line, (size_t)n);                                  \
     } while (0)
     PUT("genomenode-manifest %d\n", GTSTORE_MANIFEST_VERSION);
     PUT("build %s\n", contig_build_name(m->build));
@@ -265,7 +268,8 @@ static int manifest_write(const char *dir, const struct gtstore_manifest *m, str
     for (uint32_t i = 0; i < m->n_segments; i++)
         PUT("segment %u %u %llu\n", m->seg[i].id, m->seg[i].n_samples,
             (unsigned long long)m->seg[i].n_sites);
-    for (uint32_t i = 0; i < m->n_deleted; i++) PUT("deleted %u\n", m->deleted[i]);
+    for (uint32_t i = 0; i < m->n_deleted; i++)
+        PUT("deleted %u\n", m->deleted[i]);
     if (rc == GN_OK) {
         uint32_t c = (uint32_t)crc32(0L, b.data, (uInt)b.len);
         PUT("end %08x\n", c);
@@ -275,8 +279,10 @@ static int manifest_write(const char *dir, const struct gtstore_manifest *m, str
         gn_buf_free(&b);
         return gn_errf(err, rc, "manifest: %s", gn_strerror(rc));
     }
-    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0) rc = GN_ELIMIT;
-    else rc = fsutil_write_atomic(path, b.data, b.len, 0644, err);
+    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0)
+        rc = GN_ELIMIT;
+    else
+        rc = fsutil_write_atomic(path, b.data, b.len, 0644, err);
     gn_buf_free(&b);
     return rc;
 }
@@ -336,7 +342,8 @@ static int remove_orphans(struct gtstore *st, struct gn_err *err)
         char full[4096 + 300];
         snprintf(full, sizeof full, "%s/%s", path, nm);
         log_info("removing orphan segment %s", full);
-        if (unlink(full) < 0 && errno != ENOENT) log_warn("cannot remove %s: %s", full, strerror(errno));
+        if (unlink(full) < 0 && errno != ENOENT)
+            log_warn("cannot remove %s: %s", full, strerror(errno));
     }
     closedir(d);
     return GN_OK;
@@ -381,8 +388,14 @@ void gtstore_close(struct gtstore *st)
     gn_free(st);
 }
 
-struct gtstore_manifest *gtstore_manifest(struct gtstore *st) { return &st->man; }
-const char *gtstore_dir(const struct gtstore *st) { return st->dir; }
+struct gtstore_manifest *gtstore_manifest(struct gtstore *st)
+{
+    return &st->man;
+}
+const char *gtstore_dir(const struct gtstore *st)
+{
+    return st->dir;
+}
 
 int gtstore_contig_intern(struct gtstore *st, const char *name, int64_t length, uint32_t *id,
                           struct gn_err *err)
@@ -462,7 +475,8 @@ static int snap_try_open(struct gtsnap *snap, struct gn_err *err)
         struct segment *s = snap->seg[i];
         uint32_t n = segment_n_samples(s), dels = 0;
         const uint32_t *ids = segment_sample_ids(s);
-        for (uint32_t j = 0; j < n; j++) dels += gtstore_manifest_is_deleted(&snap->man, ids[j]);
+        for (uint32_t j = 0; j < n; j++)
+            dels += gtstore_manifest_is_deleted(&snap->man, ids[j]);
         snap->n_live_samples += n - dels;
         if (!dels) continue;
         uint64_t *mk = gn_calloc((n + 63) / 64, sizeof *mk);
@@ -503,7 +517,8 @@ int gtsnap_open(struct gtsnap **out, const char *dir, struct gn_err *err)
 void gtsnap_masks_free(const struct gtsnap *snap, uint64_t **masks)
 {
     if (!masks) return;
-    for (uint32_t i = 0; i < snap->n_seg; i++) gn_free(masks[i]);
+    for (uint32_t i = 0; i < snap->n_seg; i++)
+        gn_free(masks[i]);
     gn_free(masks);
 }
 

@@ -34,12 +34,12 @@
 #include "segment.h"
 
 #define GTSTORE_MANIFEST_VERSION 1
-#define GTSTORE_MAX_SEGMENTS 65536
-#define GTSTORE_MAX_CONTIGS 100000
+#define GTSTORE_MAX_SEGMENTS     65536
+#define GTSTORE_MAX_CONTIGS      100000
 
 struct gtstore_contig {
     char *name;
-    int64_t length;   /* 0 when unknown */
+    int64_t length; /* 0 when unknown */
 };
 
 struct gtstore_segref {
@@ -58,7 +58,7 @@ struct gtstore_manifest {
     uint32_t n_segments;
     struct gtstore_segref *seg;
     uint32_t n_deleted;
-    uint32_t *deleted;   /* sorted, unique global sample ids */
+    uint32_t *deleted; /* sorted, unique global sample ids */
 };
 
 /* Creates DIR (and DIR/segments) with an empty manifest. GN_EEXIST if a store is there. */
@@ -109,7 +109,7 @@ struct gtsnap {
     struct gtstore_manifest man;
     uint32_t n_seg;
     struct segment **seg;
-    uint64_t **live;      /* per segment: local mask of non-withdrawn samples, or NULL if all */
+    uint64_t **live; /* per segment: local mask of non-withdrawn samples, or NULL if all */
     uint64_t n_live_samples;
 };
 
@@ -124,17 +124,17 @@ GN_MUST_CHECK int gtsnap_masks_new(const struct gtsnap *snap, const uint32_t *id
                                    uint64_t ***out, struct gn_err *err);
 void gtsnap_masks_free(const struct gtsnap *snap, uint64_t **masks);
 /* Locates a global sample: segment index and local index; GN_ENOTFOUND if not live. */
-GN_MUST_CHECK int gtsnap_find_sample(const struct gtsnap *snap, uint32_t global_id,
-                                     uint32_t *seg, uint32_t *local);
+GN_MUST_CHECK int gtsnap_find_sample(const struct gtsnap *snap, uint32_t global_id, uint32_t *seg,
+                                     uint32_t *local);
 
 /* ---- scans: all records of the snapshot in (contig, pos) order ---- */
 
 struct gtscan_opts {
-    uint32_t contig;                 /* UINT32_MAX: every contig */
-    int64_t start, end;              /* 1-based inclusive, within contig */
-    const uint64_t *const *masks;    /* per segment (NULL array: no masks) */
-    const uint8_t *use_seg;          /* per segment 0/1 (NULL: all) */
-    int decode;                      /* load payloads of every used segment */
+    uint32_t contig;              /* UINT32_MAX: every contig */
+    int64_t start, end;           /* 1-based inclusive, within contig */
+    const uint64_t *const *masks; /* per segment (NULL array: no masks) */
+    const uint8_t *use_seg;       /* per segment 0/1 (NULL: all) */
+    int decode;                   /* load payloads of every used segment */
 };
 
 /* One position: for each segment, the records [r0, r1) of block blk at this position
@@ -148,7 +148,7 @@ struct gtscan_pos {
     uint32_t contig;
     int64_t pos;
     uint32_t n_seg;
-    struct gtscan_seg *seg;   /* borrowed from the scan; valid until the next call */
+    struct gtscan_seg *seg; /* borrowed from the scan; valid until the next call */
 };
 
 struct gtscan;
@@ -168,8 +168,8 @@ struct gtmerge;
  * position, REF and ALT list in several segments become one record; a sample whose
  * segment lacks a record is hom-ref where its gVCF said callable, else missing. */
 GN_MUST_CHECK int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start,
-                              int64_t end, const uint32_t *ids, uint32_t n_ids,
-                              struct gtmerge **m, struct gn_err *err);
+                              int64_t end, const uint32_t *ids, uint32_t n_ids, struct gtmerge **m,
+                              struct gn_err *err);
 /* 1 with a record in out, 0 at end, < 0 on error. */
 GN_MUST_CHECK int gtmerge_next(struct gtmerge *m, struct gtrec *out, struct gn_err *err);
 /* Global ids of the output samples, in output order (borrowed). */

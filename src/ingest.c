@@ -47,7 +47,7 @@ struct infile {
     uint32_t first_id;
     uint32_t seg_id;
     char (*pseud)[PSEUDONYM_LEN + 1];
-    int32_t *row;                     /* manifest row of each sample, -1 without manifest */
+    int32_t *row; /* manifest row of each sample, -1 without manifest */
     struct segment_writer *w;
 };
 
@@ -69,13 +69,13 @@ struct ingest {
     struct infile *f;
     uint32_t n_files;
     struct samplesheet *sheet;
-    struct sheet_ent *ents;           /* sorted by sample_id */
+    struct sheet_ent *ents; /* sorted by sample_id */
     size_t n_ents;
-    struct gtsnap *snap;              /* the store before this batch, for REF checks */
-    struct segment_block *refblk;     /* per snapshot segment, cached record tables */
+    struct gtsnap *snap;          /* the store before this batch, for REF checks */
+    struct segment_block *refblk; /* per snapshot segment, cached record tables */
     struct ingest_result *res;
     /* per-file header maps */
-    uint32_t *rid_map;                /* htslib rid -> store contig id */
+    uint32_t *rid_map; /* htslib rid -> store contig id */
     int n_rid;
     /* progress */
     time_t last_draw;
@@ -183,17 +183,21 @@ static int load_manifest(struct ingest *in, struct gn_err *err)
 static const char *sex_name(enum samplesheet_sex s)
 {
     switch (s) {
-    case SAMPLESHEET_SEX_MALE: return "male";
-    case SAMPLESHEET_SEX_FEMALE: return "female";
-    case SAMPLESHEET_SEX_OTHER: return "other";
-    default: return "unknown";
+    case SAMPLESHEET_SEX_MALE:
+        return "male";
+    case SAMPLESHEET_SEX_FEMALE:
+        return "female";
+    case SAMPLESHEET_SEX_OTHER:
+        return "other";
+    default:
+        return "unknown";
     }
 }
 
 /* The catalog rows of one manifest sample: its individual (new, with the manifest's
  * consent as the first consent event, or known from an earlier batch), its dataset. */
-static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *ind,
-                         int64_t *ds, struct gn_err *err)
+static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *ind, int64_t *ds,
+                         struct gn_err *err)
 {
     const struct samplesheet_row *r = samplesheet_row(in->sheet, e->row);
     struct catalog_individual ci = {0};
@@ -209,7 +213,8 @@ static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *
     snprintf(ci.referral_group, sizeof ci.referral_group, "%s", r->referral_group);
     rc = catalog_individual_add(in->cat, &ci, ind, err);
     if (rc == GN_EEXIST) return GN_OK; /* a known person's new sample: consent stands */
-    if (rc < 0) return gn_err_prefix(err, rc, "manifest line %ld: cannot record the individual", r->line);
+    if (rc < 0)
+        return gn_err_prefix(err, rc, "manifest line %ld: cannot record the individual", r->line);
     snprintf(actor, sizeof actor, "ingest:%s", in->o->batch);
     if (!strcmp(r->consent, "clinical"))
         return catalog_consent_add(in->cat, *ind, "clinical", "", actor, err);
@@ -370,8 +375,8 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
     if (b->rid < 0 || b->rid >= in->n_rid)
         return gn_errf(err, GN_EPARSE, "%s: %s: unknown contig", f->path, where);
     if (b->n_allele < 1 || b->n_allele > GTREC_MAX_ALT + 1)
-        return gn_errf(err, GN_ELIMIT, "%s: %s: %d alleles (limit %d)", f->path, where,
-                       b->n_allele, GTREC_MAX_ALT + 1);
+        return gn_errf(err, GN_ELIMIT, "%s: %s: %d alleles (limit %d)", f->path, where, b->n_allele,
+                       GTREC_MAX_ALT + 1);
     rs->remap[0] = 0;
     for (int a = 1; a < b->n_allele; a++) {
         if (is_symbolic_ref(b->d.allele[a])) {
@@ -384,8 +389,8 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
     }
     r->contig = in->rid_map[b->rid];
     r->pos = (int64_t)b->pos + 1;
-    if ((rc = gtrec_set_alleles(r, b->d.allele[0], strlen(b->d.allele[0]), alts, alt_len,
-                                n_keep)) < 0)
+    if ((rc = gtrec_set_alleles(r, b->d.allele[0], strlen(b->d.allele[0]), alts, alt_len, n_keep)) <
+        0)
         return gn_errf(err, rc, "%s: %s: alleles: %s", f->path, where, gn_strerror(rc));
     ngt = bcf_get_genotypes(h, b, &rs->gt, &rs->gt_cap);
     mp = ngt > 0 ? ngt / (int)f->n_samples : 0;
@@ -460,7 +465,8 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
             goto out;
         }
         f->first_id = in->man->next_sample;
-        for (uint32_t i = 0; i < f->n_samples; i++) ids[i] = f->first_id + i;
+        for (uint32_t i = 0; i < f->n_samples; i++)
+            ids[i] = f->first_id + i;
         in->man->next_sample += f->n_samples;
         f->seg_id = in->man->next_segment++;
         struct segment_writer_opts wo = {f->n_samples, ids, 0, SEGMENT_FLAG_CALLABILITY};
@@ -477,8 +483,10 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         int r = bcf_read(fp, h, rs.b);
         char where[64];
         nrec++;
-        if (is_bcf) snprintf(where, sizeof where, "record %ld", nrec);
-        else snprintf(where, sizeof where, "line %ld", line0 + nrec);
+        if (is_bcf)
+            snprintf(where, sizeof where, "record %ld", nrec);
+        else
+            snprintf(where, sizeof where, "line %ld", line0 + nrec);
         if (r == -1) break;
         if (r == 0 && rs.b->errcode == BCF_ERR_CTG_UNDEF && rs.b->rid >= in->n_rid) {
             /* A contig used but not declared: htslib added it to the header, as bcftools
@@ -489,10 +497,10 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         if (r < -1 || rs.b->errcode) {
             rc = gn_errf(err, GN_EPARSE, "%s: %s: malformed record (htslib error %d%s)", f->path,
                          where, rs.b->errcode,
-                         rs.b->errcode & BCF_ERR_CTG_UNDEF ? ": contig not in header"
+                         rs.b->errcode & BCF_ERR_CTG_UNDEF   ? ": contig not in header"
                          : rs.b->errcode & BCF_ERR_TAG_UNDEF ? ": tag not in header"
-                         : rs.b->errcode & BCF_ERR_NCOLS ? ": wrong number of columns"
-                         : "");
+                         : rs.b->errcode & BCF_ERR_NCOLS     ? ": wrong number of columns"
+                                                             : "");
             goto out;
         }
         if ((rc = rec_one(in, f, h, &rs, where, line0 + nrec, err)) < 0) goto out;
@@ -517,7 +525,8 @@ static void ingest_cleanup(struct ingest *in)
         gn_free(in->f[i].row);
     }
     if (in->snap && in->refblk)
-        for (uint32_t s = 0; s < in->snap->n_seg; s++) segment_block_free(&in->refblk[s]);
+        for (uint32_t s = 0; s < in->snap->n_seg; s++)
+            segment_block_free(&in->refblk[s]);
     gn_free(in->refblk);
     gtsnap_free(in->snap);
     gn_free(in->f);
@@ -546,7 +555,8 @@ static int open_parts(struct ingest *in, const char *dir, struct gn_err *err)
     if ((rc = gtsnap_open(&in->snap, dir, err)) < 0) return rc;
     in->refblk = gn_calloc(in->snap->n_seg + 1, sizeof *in->refblk);
     if (!in->refblk) return gn_errf(err, GN_ENOMEM, "out of memory");
-    for (uint32_t s = 0; s < in->snap->n_seg; s++) segment_block_init(&in->refblk[s]);
+    for (uint32_t s = 0; s < in->snap->n_seg; s++)
+        segment_block_init(&in->refblk[s]);
     return GN_OK;
 }
 
@@ -603,7 +613,8 @@ int ingest_run(const char *dir, const char *const *files, uint32_t n_files,
         goto out;
     }
     in.n_files = n_files;
-    for (uint32_t i = 0; i < n_files; i++) in.f[i].path = files[i];
+    for (uint32_t i = 0; i < n_files; i++)
+        in.f[i].path = files[i];
     if (o->manifest && (rc = load_manifest(&in, err)) < 0) goto out;
     for (uint32_t i = 0; i < n_files; i++)
         if ((rc = read_file(&in, i, err)) < 0) goto out;

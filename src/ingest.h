@@ -23,19 +23,20 @@
 struct ingest_progress {
     const char *file;
     uint64_t records;
-    double elapsed;          /* seconds */
-    double fraction;         /* of the compressed file read, or -1 when unknown */
+    double elapsed;  /* seconds */
+    double fraction; /* of the compressed file read, or -1 when unknown */
     int done;
 };
 
 struct ingest_opts {
-    const char *batch;       /* batch name, required */
+    const char *batch; /* batch name, required */
     /* Sample manifest (samplesheet.h): every sample of the files must be in it and every
-     * row in the files. National IDs, in the node's format (node_id_format), become person pseudonyms; individuals, their first
-     * consent and dataset membership are recorded with the samples. NULL: no manifest
-     * (samples are then known by pseudonym only, with no consent on record). */
+     * row in the files. National IDs, in the node's format (node_id_format), become person
+     * pseudonyms; individuals, their first consent and dataset membership are recorded with the
+     * samples. NULL: no manifest (samples are then known by pseudonym only, with no consent on
+     * record). */
     const char *manifest;
-    int threads;             /* BGZF decompression threads (0: none) */
+    int threads; /* BGZF decompression threads (0: none) */
     /* Called about once a second while reading, and once at the end of each file. */
     void (*progress)(void *ctx, const struct ingest_progress *p);
     void *progress_ctx;

@@ -17,8 +17,8 @@ enum log_level log_get_level(void);
 void log_msg(enum log_level lvl, const char *func, const char *fmt, ...) GN_PRINTF(3, 4);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __func__, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LEVEL_WARN, __func__, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __func__, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __func__, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __func__, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __func__, __VA_ARGS__)
 
 #endif

@@ -24,14 +24,15 @@ int node_catalog_target(char *buf, size_t cap, const char *dir)
 
     if (env && *env) {
         if (strlen(env) >= cap) return GN_ELIMIT;
-        strcpy(buf, env);
+        memcpy(buf, env, strlen(env) + 1);
         return GN_OK;
     }
     if (fsutil_path(conf, sizeof conf, dir, "catalog.conf") < 0) return GN_ELIMIT;
     if (fsutil_read_all(conf, 4096, &data, &n, NULL) == GN_OK) {
         const char *s = (const char *)data;
         size_t len = 0;
-        while (len < n && s[len] != '\n' && s[len] != '\r') len++;
+        while (len < n && s[len] != '\n' && s[len] != '\r')
+            len++;
         if (len == 0 || len >= cap) {
             gn_free(data);
             return GN_ELIMIT;
@@ -49,14 +50,13 @@ int node_key_path(char *buf, size_t cap, const char *dir)
     const char *env = getenv("GENOMENODE_KEY");
     if (env && *env) {
         if (strlen(env) >= cap) return GN_ELIMIT;
-        strcpy(buf, env);
+        memcpy(buf, env, strlen(env) + 1);
         return GN_OK;
     }
     return fsutil_path(buf, cap, dir, "pseudonym.key");
 }
 
-int node_init(const char *dir, enum contig_build build, const char *catalog,
-              struct gn_err *err)
+int node_init(const char *dir, enum contig_build build, const char *catalog, struct gn_err *err)
 {
     struct catalog *cat = NULL;
     char path[4096];
@@ -70,7 +70,8 @@ int node_init(const char *dir, enum contig_build build, const char *catalog,
         /* Remembered beside the store; may hold a password, so private like the key. */
         char line[4200];
         int n = snprintf(line, sizeof line, "%s\n", catalog);
-        if (n < 0 || (size_t)n >= sizeof line) return gn_errf(err, GN_ELIMIT, "catalog URI too long");
+        if (n < 0 || (size_t)n >= sizeof line)
+            return gn_errf(err, GN_ELIMIT, "catalog URI too long");
         if (fsutil_path(path, sizeof path, dir, "catalog.conf") < 0)
             return gn_errf(err, GN_ELIMIT, "path too long");
         if ((rc = fsutil_write_atomic(path, line, (size_t)n, 0600, err)) < 0) return rc;
@@ -113,8 +114,8 @@ int node_id_format(struct catalog *cat, const struct natid_format **fmt, struct 
     return GN_OK;
 }
 
-int node_person_pseudonym(struct catalog *cat, const struct pseudonym *key,
-                          const char *national_id, char *out, struct gn_err *err)
+int node_person_pseudonym(struct catalog *cat, const struct pseudonym *key, const char *national_id,
+                          char *out, struct gn_err *err)
 {
     const struct natid_format *fmt;
     char norm[NATID_NORM_MAX];

@@ -18,9 +18,10 @@
 #include "audit.h"
 #include "duo.h"
 #include "passport.h"
+#include "strparse.h"
 
 #define MATCH_CACHE 64
-#define GRANTS_MAX 256
+#define GRANTS_MAX  256
 
 struct match_cache {
     char terms[MATCH_CACHE][CATALOG_TERMS_MAX + 1];
@@ -38,12 +39,12 @@ struct walk {
     const struct policy_request *rq;
     struct policy_decision *d;
     struct duo_list purpose;
-    int has_purpose;                 /* research-style matching of consent and dataset terms */
-    int admin;                       /* steward: everything not withdrawn */
-    const char *patient;             /* own-treatment: only this individual */
+    int has_purpose;     /* research-style matching of consent and dataset terms */
+    int admin;           /* steward: everything not withdrawn */
+    const char *patient; /* own-treatment: only this individual */
     struct grant grants[GRANTS_MAX];
     int n_grants;
-    int registered_all;              /* Passport registered access: count on every dataset */
+    int registered_all; /* Passport registered access: count on every dataset */
     struct match_cache cache;
     uint32_t cohort_pos;
     /* why samples were left out, for the denial message */
@@ -66,9 +67,13 @@ static int deny(struct catalog *c, const struct pseudonym *key, const struct pol
     va_end(ap);
     snprintf(detail, sizeof detail, "%s%s%s", reason, rq->detail ? "; request: " : "",
              rq->detail ? rq->detail : "");
-    rc = policy_audit(c, key, who, rq->project ? rq->project : rq->patient ? POLICY_PURPOSE_OWN_TREATMENT : "",
+    rc = policy_audit(c, key, who,
+                      rq->project   ? rq->project
+                      : rq->patient ? POLICY_PURPOSE_OWN_TREATMENT
+                                    : "",
                       rq->action, "denied", detail, NULL, NULL);
-    if (rc < 0) return gn_errf(err, rc, "access denied: %s (and the denial could not be audited)", reason);
+    if (rc < 0)
+        return gn_errf(err, rc, "access denied: %s (and the denial could not be audited)", reason);
     return gn_errf(err, GN_EDENIED, "access denied: %s", reason);
 }
 
@@ -81,8 +86,10 @@ static int cached_match(struct walk *w, const char *terms)
     for (int i = 0; i < w->cache.n; i++)
         if (!strcmp(w->cache.terms[i], terms)) return w->cache.verdict[i];
     /* Terms are validated when stored; a list that no longer parses permits nothing. */
-    if (duo_list_parse(&use, terms, n, DUO_SIDE_USE, NULL) < 0) v = DUO_DENIED;
-    else v = duo_match(&use, &w->purpose, NULL, NULL);
+    if (duo_list_parse(&use, terms, n, DUO_SIDE_USE, NULL) < 0)
+        v = DUO_DENIED;
+    else
+        v = duo_match(&use, &w->purpose, NULL, NULL);
     if (w->cache.n < MATCH_CACHE && n <= CATALOG_TERMS_MAX) {
         memcpy(w->cache.terms[w->cache.n], terms, n + 1);
         w->cache.verdict[w->cache.n++] = v;
@@ -97,8 +104,10 @@ static enum catalog_granularity granted(const struct walk *w, const char *datase
     for (int i = 0; i < w->n_grants; i++)
         if (!strcmp(w->grants[i].dataset, dataset) && w->grants[i].g > g) g = w->grants[i].g;
     if (w->who->passport) {
-        if (passport_has_dataset(w->who->passport, dataset)) g = GRAN_RECORD;
-        else if (w->registered_all && g < GRAN_COUNT) g = GRAN_COUNT;
+        if (passport_has_dataset(w->who->passport, dataset))
+            g = GRAN_RECORD;
+        else if (w->registered_all && g < GRAN_COUNT)
+            g = GRAN_COUNT;
     }
     return g;
 }
@@ -107,7 +116,8 @@ static int in_cohort(struct walk *w, uint32_t id)
 {
     const struct policy_request *rq = w->rq;
     if (!rq->has_cohort) return 1;
-    while (w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] < id) w->cohort_pos++;
+    while (w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] < id)
+        w->cohort_pos++;
     return w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] == id;
 }
 
@@ -178,9 +188,8 @@ static int load_settings(struct catalog *c, struct policy_decision *d, struct gn
     d->small_round = 0;
     rc = catalog_setting_get(c, "small_count_threshold", v, sizeof v, NULL);
     if (rc == GN_OK) {
-        char *end;
-        long t = strtol(v, &end, 10);
-        if (*end || t < 0 || t > 1000000)
+        int64_t t;
+        if (strparse_i64_all(v, strlen(v), &t) < 0 || t < 0 || t > 1000000)
             return gn_errf(err, GN_EINVAL, "setting small_count_threshold: bad value '%s'", v);
         d->small_threshold = (int)t;
     } else if (rc != GN_ENOTFOUND) {
@@ -225,7 +234,8 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         goto out;
     } else if (rq->patient) {
         if (strcmp(role, "clinician")) {
-            rc = deny(c, key, who, rq, err, "only a clinician may act for a patient's own treatment");
+            rc = deny(c, key, who, rq, err,
+                      "only a clinician may act for a patient's own treatment");
             goto out;
         }
         w->patient = rq->patient;
@@ -238,7 +248,8 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         }
         if (duo_list_parse(&w->purpose, rq->purpose_terms, strlen(rq->purpose_terms),
                            DUO_SIDE_PURPOSE, err) < 0) {
-            rc = deny(c, key, who, rq, err, "bad purpose: %s", err ? err->msg : "invalid DUO terms");
+            rc =
+                deny(c, key, who, rq, err, "bad purpose: %s", err ? err->msg : "invalid DUO terms");
             goto out;
         }
         w->has_purpose = 1;
@@ -247,7 +258,8 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         d->granularity = rq->need;
     } else {
         if (!rq->project) {
-            rc = deny(c, key, who, rq, err, "research access needs an approved project (--project)");
+            rc =
+                deny(c, key, who, rq, err, "research access needs an approved project (--project)");
             goto out;
         }
         if ((rc = catalog_project_get(c, rq->project, &proj, NULL)) < 0) {
@@ -260,8 +272,9 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
             goto out;
         }
         if (who->user_id && (rc = catalog_project_is_member(c, proj.id, who->user_id, err)) != 1) {
-            rc = rc < 0 ? rc : deny(c, key, who, rq, err, "%s is not a member of project '%s'",
-                                    who->name, proj.name);
+            rc = rc < 0 ? rc
+                        : deny(c, key, who, rq, err, "%s is not a member of project '%s'",
+                               who->name, proj.name);
             goto out;
         }
         if (!strcmp(role, "peer-node") && rq->need > GRAN_COUNT) {

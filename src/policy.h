@@ -49,34 +49,34 @@
 struct passport_result;
 
 #define POLICY_PURPOSE_OWN_TREATMENT "own-treatment"
-#define POLICY_PURPOSE_ADMIN "administration"
+#define POLICY_PURPOSE_ADMIN         "administration"
 
 struct policy_caller {
-    const char *name;        /* user name; "local:<unix user>" for the node's operator */
-    const char *role;        /* steward, clinician, researcher, peer-node, citizen, auditor */
-    int64_t user_id;         /* catalog id, 0 for the operator or a Passport caller */
-    const struct passport_result *passport;  /* verified passport, or NULL */
+    const char *name; /* user name; "local:<unix user>" for the node's operator */
+    const char *role; /* steward, clinician, researcher, peer-node, citizen, auditor */
+    int64_t user_id;  /* catalog id, 0 for the operator or a Passport caller */
+    const struct passport_result *passport; /* verified passport, or NULL */
 };
 
 struct policy_request {
-    const char *action;      /* for the audit log: "freq", "count", "export", ... */
-    const char *detail;      /* request parameters for the audit log (no identifiers) */
-    const char *project;     /* project name, or NULL */
-    const char *purpose_terms;  /* Passport callers: DUO purpose terms */
-    const char *patient;     /* own-treatment: the patient's individual pseudonym */
+    const char *action;        /* for the audit log: "freq", "count", "export", ... */
+    const char *detail;        /* request parameters for the audit log (no identifiers) */
+    const char *project;       /* project name, or NULL */
+    const char *purpose_terms; /* Passport callers: DUO purpose terms */
+    const char *patient;       /* own-treatment: the patient's individual pseudonym */
     enum catalog_granularity need;
-    const uint32_t *cohort;  /* optional restriction to these global sample ids (sorted) */
+    const uint32_t *cohort; /* optional restriction to these global sample ids (sorted) */
     uint32_t n_cohort;
     int has_cohort;
 };
 
 struct policy_decision {
-    uint64_t *bits;          /* bit i set: global sample id i may be used */
-    uint32_t n_bits;         /* samples covered by the bitmap */
+    uint64_t *bits;  /* bit i set: global sample id i may be used */
+    uint32_t n_bits; /* samples covered by the bitmap */
     uint32_t n_allowed;
     enum catalog_granularity granularity;
-    int small_threshold;     /* counts in [1, small_threshold) are masked below record level */
-    int small_round;         /* 1: round up to the threshold; 0: suppress */
+    int small_threshold; /* counts in [1, small_threshold) are masked below record level */
+    int small_round;     /* 1: round up to the threshold; 0: suppress */
     /* for policy_done */
     char actor[CATALOG_NAME_MAX + 1], role[16], purpose[CATALOG_NAME_MAX + 1];
     char action[64];

@@ -20,7 +20,7 @@
 #include "err.h"
 
 #define PSEUDONYM_KEY_BYTES 32
-#define PSEUDONYM_LEN 26 /* "gn" + 24 hex digits, without the NUL */
+#define PSEUDONYM_LEN       26 /* "gn" + 24 hex digits, without the NUL */
 
 struct pseudonym {
     unsigned char key[PSEUDONYM_KEY_BYTES];

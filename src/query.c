@@ -21,14 +21,14 @@
 struct key {
     uint32_t seg, rec, site, occ;
     struct query_row row;
-    uint64_t seen;   /* bit per segment that had this key (first 64 segments) */
+    uint64_t seen; /* bit per segment that had this key (first 64 segments) */
     uint8_t *seen_all;
 };
 
 struct fstate {
     struct key *k;
     uint32_t n, cap;
-    uint8_t *seen;   /* n_seg bytes per key */
+    uint8_t *seen; /* n_seg bytes per key */
     size_t seen_cap;
 };
 
@@ -41,8 +41,8 @@ static int same_site(const struct segment_block *a, uint32_t ra, uint32_t sa,
            !memcmp(x->ref, y->ref, x->ref_len) && !memcmp(s->alt, t->alt, s->alt_len);
 }
 
-static int group_position(const struct gtsnap *snap, const struct gtscan_pos *p,
-                          struct fstate *fs, struct gn_err *err)
+static int group_position(const struct gtsnap *snap, const struct gtscan_pos *p, struct fstate *fs,
+                          struct gn_err *err)
 {
     uint32_t total = 0;
     int rc;
@@ -126,14 +126,14 @@ static void add_callable(const struct gtsnap *snap, const struct gtscan_pos *p,
 }
 
 int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r),
-               void *ctx, struct gn_err *err)
+               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
+               struct gn_err *err)
 {
     struct gtscan *sc = NULL;
     struct gtscan_pos p;
     struct fstate fs = {0};
-    const uint64_t *const *mk = masks ? (const uint64_t *const *)masks
-                                      : (const uint64_t *const *)snap->live;
+    const uint64_t *const *mk =
+        masks ? (const uint64_t *const *)masks : (const uint64_t *const *)snap->live;
     struct gtscan_opts o = {contig, start, end, mk, NULL, 0};
     int rc;
 
@@ -232,20 +232,24 @@ static int export_record(bcf_hdr_t *h, bcf1_t *b, const struct gtrec *r, const c
     b->rid = bcf_hdr_name2id(h, chrom);
     b->pos = r->pos - 1;
     al[0] = r->ref;
-    for (uint32_t k = 0; k < r->n_alt; k++) al[k + 1] = r->alt[k];
+    for (uint32_t k = 0; k < r->n_alt; k++)
+        al[k + 1] = r->alt[k];
     if (bcf_update_alleles(h, b, al, (int)r->n_alt + 1) < 0) return -1;
     for (uint32_t i = 0; i < r->n_samples; i++) {
         int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
         gt[2 * i] = a0 < 0 ? bcf_gt_missing : bcf_gt_unphased(a0);
-        if (a1 == GTREC_NONE) gt[2 * i + 1] = bcf_int32_vector_end;
-        else if (a1 < 0) gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(-1) : bcf_gt_missing;
-        else gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(a1) : bcf_gt_unphased(a1);
+        if (a1 == GTREC_NONE)
+            gt[2 * i + 1] = bcf_int32_vector_end;
+        else if (a1 < 0)
+            gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(-1) : bcf_gt_missing;
+        else
+            gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(a1) : bcf_gt_unphased(a1);
     }
     return bcf_update_genotypes(h, b, gt, (int)r->n_samples * 2);
 }
 
-int query_export(const struct gtsnap *snap, const struct query_export_opts *o,
-                 uint64_t *n_written, struct gn_err *err)
+int query_export(const struct gtsnap *snap, const struct query_export_opts *o, uint64_t *n_written,
+                 struct gn_err *err)
 {
     struct gtmerge *m = NULL;
     struct gtrec r;
@@ -277,7 +281,8 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o,
     while ((rc = gtmerge_next(m, &r, err)) == 1) {
         if (o->nonref_only) {
             int any = 0;
-            for (uint32_t i = 0; i < 2 * n && !any; i++) any = r.al[i] > 0;
+            for (uint32_t i = 0; i < 2 * n && !any; i++)
+                any = r.al[i] > 0;
             if (!any) continue;
         }
         if (export_record(h, b, &r, snap->man.contig[r.contig].name, gt) < 0 ||

@@ -32,8 +32,8 @@ struct query_row {
 /* Calls row() for every ALT allele in [start, end] of contig (UINT32_MAX: all), in
  * position order then as ingested. masks: per segment (NULL: every live sample). A
  * non-zero return from row() stops the scan and is returned. */
-GN_MUST_CHECK int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start,
-                             int64_t end, uint64_t *const *masks,
+GN_MUST_CHECK int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+                             uint64_t *const *masks,
                              int (*row)(void *ctx, const struct query_row *r), void *ctx,
                              struct gn_err *err);
 
@@ -51,7 +51,7 @@ struct query_export_opts {
     int64_t start, end;
     const uint32_t *ids;
     uint32_t n_ids;
-    const char *const *names;   /* pseudonyms for the output samples, in output order */
+    const char *const *names; /* pseudonyms for the output samples, in output order */
     const char *path;
     const char *mode;
     int nonref_only;

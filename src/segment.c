@@ -42,26 +42,29 @@
 #include "buf.h"
 #include "fsutil.h"
 
-#define HEADER_BYTES 128
-#define INDEX_ENTRY_BYTES 64
+#define HEADER_BYTES         128
+#define INDEX_ENTRY_BYTES    64
 #define BLOCK_PAYLOAD_TARGET (48u * 1024)
-#define BLOCK_MAX_RECORDS 2048
-#define BUF_MAX ((size_t)1 << 31)
+#define BLOCK_MAX_RECORDS    2048
+#define BUF_MAX              ((size_t)1 << 31)
 
-#define SHARED_MISSING 1u
-#define SHARED_HAPLOID 2u
-#define SHARED_PHASED 4u
+#define SHARED_MISSING   1u
+#define SHARED_HAPLOID   2u
+#define SHARED_PHASED    4u
 #define SHARED_PHASE_EXC 8u
 
 #define SITE_SPARSE 0
-#define SITE_DENSE 1
+#define SITE_DENSE  1
 
 static uint32_t crc(const void *p, size_t n)
 {
     return (uint32_t)crc32(0L, (const Bytef *)p, (uInt)n);
 }
 
-static size_t plane_bytes(uint32_t n_samples) { return ((size_t)n_samples + 63) / 64 * 8; }
+static size_t plane_bytes(uint32_t n_samples)
+{
+    return ((size_t)n_samples + 63) / 64 * 8;
+}
 
 static size_t varint_len(uint64_t v)
 {
@@ -90,7 +93,7 @@ struct segment_writer {
     uint32_t *sample_ids;
     int level;
     uint32_t flags;
-    uint64_t off;          /* next write offset */
+    uint64_t off; /* next write offset */
     uint64_t n_records, n_sites;
     /* current block */
     int blk_open;
@@ -105,7 +108,7 @@ struct segment_writer {
     int64_t cur_pos;
     uint32_t n_blocks;
     ZSTD_CCtx *cctx;
-    struct callable *call;   /* per sample, when SEGMENT_FLAG_CALLABILITY */
+    struct callable *call; /* per sample, when SEGMENT_FLAG_CALLABILITY */
 };
 
 int segment_writer_open(struct segment_writer **out, const char *path,
@@ -160,8 +163,14 @@ fail:
     return rc;
 }
 
-uint64_t segment_writer_n_records(const struct segment_writer *w) { return w->n_records; }
-uint64_t segment_file_bytes_of(const struct segment_writer *w) { return w ? w->off : 0; }
+uint64_t segment_writer_n_records(const struct segment_writer *w)
+{
+    return w->n_records;
+}
+uint64_t segment_file_bytes_of(const struct segment_writer *w)
+{
+    return w ? w->off : 0;
+}
 
 static int flush_block(struct segment_writer *w, struct gn_err *err)
 {
@@ -177,8 +186,8 @@ static int flush_block(struct segment_writer *w, struct gn_err *err)
     if ((rc = gn_buf_reserve(&w->comp, bound)) < 0) return gn_errf(err, rc, "out of memory");
     tc = ZSTD_compressCCtx(w->cctx, w->comp.data, bound, w->table.data, w->table.len, w->level);
     if (ZSTD_isError(tc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(tc));
-    pc = ZSTD_compressCCtx(w->cctx, w->comp.data + tc, bound - tc, w->payload.data,
-                           w->payload.len, w->level);
+    pc = ZSTD_compressCCtx(w->cctx, w->comp.data + tc, bound - tc, w->payload.data, w->payload.len,
+                           w->level);
     if (ZSTD_isError(pc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(pc));
     tcrc = crc(w->comp.data, tc);
     pcrc = crc(w->comp.data + tc, pc);
@@ -231,8 +240,10 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
 
     for (uint32_t i = 0; i < n; i++) {
         int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
-        if (a1 == GTREC_NONE) n_hap++;
-        else n_dip++, n_phased += r->phased[i] != 0;
+        if (a1 == GTREC_NONE)
+            n_hap++;
+        else
+            n_dip++, n_phased += r->phased[i] != 0;
         if (a0 == GTREC_MISSING || a1 == GTREC_MISSING) n_miss++;
     }
     int def_phased = n_phased * 2 > n_dip;
@@ -271,8 +282,8 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
 }
 
 /* One ALT site: which haplotypes carry allele k. Sparse list or two bitplanes. */
-static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t k,
-                       uint32_t *ac, uint32_t *het, uint32_t *hom)
+static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t k, uint32_t *ac,
+                       uint32_t *het, uint32_t *hom)
 {
     uint32_t n = r->n_samples, nc = 0;
     size_t sparse = 0, dense = 1 + 2 * plane_bytes(n);
@@ -523,7 +534,8 @@ void segment_writer_free(struct segment_writer *w)
     if (w->fd >= 0) close(w->fd);
     if (!w->finished && w->fd >= 0 && w->path) unlink(w->path);
     if (w->call) {
-        for (uint32_t i = 0; i < w->n_samples; i++) gn_free(w->call[i].iv);
+        for (uint32_t i = 0; i < w->n_samples; i++)
+            gn_free(w->call[i].iv);
         gn_free(w->call);
     }
     gn_buf_free(&w->table);
@@ -559,7 +571,7 @@ struct segment {
     uint32_t flags, n_samples, n_blocks;
     uint64_t n_records, n_sites;
     uint32_t *sample_ids;
-    struct idpair *by_global;  /* sorted by global id */
+    struct idpair *by_global; /* sorted by global id */
     struct blkent *blk;
     /* callability: intervals of sample i are iv[call_off[i] .. call_off[i+1]) */
     uint64_t *call_off;
@@ -659,12 +671,10 @@ static int parse_index(struct segment *s, const uint8_t *p, struct gn_err *err)
             (uint64_t)b->tclen + b->pclen > s->file_bytes - b->off ||
             b->trlen > SEGMENT_MAX_BLOCK_BYTES || b->prlen > SEGMENT_MAX_BLOCK_BYTES ||
             b->info.first_pos < 1 || b->info.last_pos < b->info.first_pos ||
-            b->info.n_records == 0 || b->info.n_records > b->trlen ||
-            b->info.n_sites > b->trlen)
+            b->info.n_records == 0 || b->info.n_records > b->trlen || b->info.n_sites > b->trlen)
             return CORRUPT(err, s, "%s: block index entry %u is invalid", s->path, i);
         if (i && (b->info.contig < b[-1].info.contig ||
-                  (b->info.contig == b[-1].info.contig &&
-                   b->info.first_pos < b[-1].info.last_pos)))
+                  (b->info.contig == b[-1].info.contig && b->info.first_pos < b[-1].info.last_pos)))
             return CORRUPT(err, s, "%s: block index not sorted at entry %u", s->path, i);
     }
     return GN_OK;
@@ -784,14 +794,38 @@ void segment_close(struct segment *s)
     gn_free(s);
 }
 
-const char *segment_path(const struct segment *s) { return s->path; }
-uint32_t segment_n_samples(const struct segment *s) { return s->n_samples; }
-const uint32_t *segment_sample_ids(const struct segment *s) { return s->sample_ids; }
-uint64_t segment_n_records(const struct segment *s) { return s->n_records; }
-uint64_t segment_n_sites(const struct segment *s) { return s->n_sites; }
-uint64_t segment_file_bytes(const struct segment *s) { return s->file_bytes; }
-uint32_t segment_n_blocks(const struct segment *s) { return s->n_blocks; }
-int segment_has_callability(const struct segment *s) { return s->call_off != NULL; }
+const char *segment_path(const struct segment *s)
+{
+    return s->path;
+}
+uint32_t segment_n_samples(const struct segment *s)
+{
+    return s->n_samples;
+}
+const uint32_t *segment_sample_ids(const struct segment *s)
+{
+    return s->sample_ids;
+}
+uint64_t segment_n_records(const struct segment *s)
+{
+    return s->n_records;
+}
+uint64_t segment_n_sites(const struct segment *s)
+{
+    return s->n_sites;
+}
+uint64_t segment_file_bytes(const struct segment *s)
+{
+    return s->file_bytes;
+}
+uint32_t segment_n_blocks(const struct segment *s)
+{
+    return s->n_blocks;
+}
+int segment_has_callability(const struct segment *s)
+{
+    return s->call_off != NULL;
+}
 
 const struct segment_block_info *segment_block_info(const struct segment *s, uint32_t i)
 {
@@ -804,8 +838,10 @@ uint32_t segment_find_block(const struct segment *s, uint32_t contig, int64_t po
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const struct segment_block_info *b = &s->blk[mid].info;
-        if (b->contig < contig || (b->contig == contig && b->last_pos < pos)) lo = mid + 1;
-        else hi = mid;
+        if (b->contig < contig || (b->contig == contig && b->last_pos < pos))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -952,7 +988,10 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
 /* Payload decoding                                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-static inline int bit_get(const uint64_t *m, uint32_t i) { return (int)((m[i >> 6] >> (i & 63)) & 1); }
+static inline int bit_get(const uint64_t *m, uint32_t i)
+{
+    return (int)((m[i >> 6] >> (i & 63)) & 1);
+}
 
 static inline uint64_t load64(const uint8_t *p)
 {
@@ -966,7 +1005,8 @@ void segment_block_set_mask(struct segment_block *b, const struct segment *s, co
     uint32_t words = (s->n_samples + 63) / 64, pop = 0;
     b->mask = mask;
     if (mask)
-        for (uint32_t w = 0; w < words; w++) pop += (uint32_t)__builtin_popcountll(mask[w]);
+        for (uint32_t w = 0; w < words; w++)
+            pop += (uint32_t)__builtin_popcountll(mask[w]);
     b->mask_pop = mask ? pop : s->n_samples;
 }
 
@@ -1084,15 +1124,17 @@ int segment_site_stats(const struct segment *s, struct segment_block *b, uint32_
         if (i < 0) goto bad;
         if (!bit_get(m, (uint32_t)i)) continue;
         out->ac += (code & 1) + (code >> 1);
-        if (code == 3 || (hap && bit_get(hap, (uint32_t)i))) out->hom++;
-        else out->het++;
+        if (code == 3 || (hap && bit_get(hap, (uint32_t)i)))
+            out->hom++;
+        else
+            out->het++;
     }
     if (rd.bad || rd.p != rd.end) goto bad;
     return GN_OK;
 bad:
     if (rc == GN_ENOMEM) return gn_errf(err, GN_ENOMEM, "out of memory");
-    return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed",
-                   s->path, b->index, (long long)rec->pos);
+    return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed", s->path,
+                   b->index, (long long)rec->pos);
 }
 
 /* Applies one site's carriers to out->al as allele k. */
@@ -1209,8 +1251,8 @@ int segment_record_decode(const struct segment *s, struct segment_block *b, uint
         if (decode_site(s, b, &b->site[rec->first_site + k], (int16_t)(k + 1), out) < 0) goto bad;
     return GN_OK;
 bad:
-    return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed",
-                   s->path, b->index, (long long)rec->pos);
+    return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed", s->path,
+                   b->index, (long long)rec->pos);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1224,8 +1266,10 @@ int segment_sample_callable(const struct segment *s, uint32_t i, uint32_t contig
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         const struct segment_interval *v = &s->iv[mid];
-        if (v->contig < contig || (v->contig == contig && v->end < pos)) lo = mid + 1;
-        else hi = mid;
+        if (v->contig < contig || (v->contig == contig && v->end < pos))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < s->call_off[i + 1] && s->iv[lo].contig == contig && s->iv[lo].start <= pos;
 }

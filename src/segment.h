@@ -30,12 +30,12 @@
 #include "err.h"
 #include "gtrec.h"
 
-#define SEGMENT_MAGIC "GNSEG\r\n\032"
-#define SEGMENT_VERSION 1
+#define SEGMENT_MAGIC            "GNSEG\r\n\032"
+#define SEGMENT_VERSION          1
 #define SEGMENT_FLAG_CALLABILITY 1u /* the callability section is present */
 
 /* Caps that bound what a reader accepts from a file (untrusted bytes). */
-#define SEGMENT_MAX_SAMPLES (1u << 26)
+#define SEGMENT_MAX_SAMPLES     (1u << 26)
 #define SEGMENT_MAX_BLOCK_BYTES (1u << 30)
 
 struct segment_writer_opts {
@@ -82,7 +82,7 @@ struct segment_block_info {
 };
 
 struct segment_site {
-    const char *alt;      /* points into the block's table (not NUL-terminated) */
+    const char *alt; /* points into the block's table (not NUL-terminated) */
     uint32_t alt_len;
     uint32_t ac, het, hom; /* over all samples of the segment */
     uint32_t payload_off, payload_len;
@@ -90,16 +90,16 @@ struct segment_site {
 
 struct segment_record {
     int64_t pos;
-    const char *ref;       /* not NUL-terminated */
+    const char *ref; /* not NUL-terminated */
     uint32_t ref_len;
     uint32_t n_alt;
-    uint32_t first_site;   /* index into block->site */
-    uint32_t an;           /* called alleles over all samples */
+    uint32_t first_site; /* index into block->site */
+    uint32_t an;         /* called alleles over all samples */
     uint32_t shared_off, shared_len;
 };
 
 struct segment_block {
-    uint32_t index;        /* which block is loaded; UINT32_MAX when none */
+    uint32_t index; /* which block is loaded; UINT32_MAX when none */
     uint32_t contig;
     uint32_t n_records, n_sites;
     struct segment_record *rec;
@@ -109,9 +109,9 @@ struct segment_block {
     uint8_t *table, *payload, *comp;
     size_t table_cap, payload_cap, comp_cap, payload_len;
     uint32_t rec_cap, site_cap;
-    uint64_t *scratch;     /* one bitmap of n_samples bits */
+    uint64_t *scratch; /* one bitmap of n_samples bits */
     uint32_t scratch_words;
-    const uint64_t *mask;  /* set by segment_block_set_mask; NULL means all samples */
+    const uint64_t *mask; /* set by segment_block_set_mask; NULL means all samples */
     uint32_t mask_pop;
 };
 
@@ -141,20 +141,17 @@ void segment_block_init(struct segment_block *b);
 void segment_block_free(struct segment_block *b);
 /* Loads block i; with need_payload also the genotype payload. Checks CRCs and bounds:
  * GN_ECORRUPT names the file and block. */
-GN_MUST_CHECK int segment_block_load(const struct segment *s, uint32_t i,
-                                     struct segment_block *b, int need_payload,
-                                     struct gn_err *err);
+GN_MUST_CHECK int segment_block_load(const struct segment *s, uint32_t i, struct segment_block *b,
+                                     int need_payload, struct gn_err *err);
 
 /* Sets the sample mask (borrowed; ceil(n_samples/64) words, bits past n_samples zero) that
  * segment_site_stats counts over; NULL means every sample. Call again whenever the mask's
  * content changes: its population count is cached here. */
-void segment_block_set_mask(struct segment_block *b, const struct segment *s,
-                            const uint64_t *mask);
+void segment_block_set_mask(struct segment_block *b, const struct segment *s, const uint64_t *mask);
 /* Counts of one site (index into b->site) of record rec over the block's mask. The block
  * must hold payload when a mask is set. */
-GN_MUST_CHECK int segment_site_stats(const struct segment *s, struct segment_block *b,
-                                     uint32_t rec, uint32_t site, struct segment_stats *out,
-                                     struct gn_err *err);
+GN_MUST_CHECK int segment_site_stats(const struct segment *s, struct segment_block *b, uint32_t rec,
+                                     uint32_t site, struct segment_stats *out, struct gn_err *err);
 /* Decodes all genotypes of record rec into out (contig, pos, alleles, al, phased). */
 GN_MUST_CHECK int segment_record_decode(const struct segment *s, struct segment_block *b,
                                         uint32_t rec, struct gtrec *out, struct gn_err *err);
@@ -170,7 +167,6 @@ struct segment_interval {
 uint64_t segment_callable_intervals(const struct segment *s, uint32_t sample,
                                     const struct segment_interval **iv);
 /* 1 when local sample is callable at contig:pos. */
-int segment_sample_callable(const struct segment *s, uint32_t sample, uint32_t contig,
-                            int64_t pos);
+int segment_sample_callable(const struct segment *s, uint32_t sample, uint32_t contig, int64_t pos);
 
 #endif

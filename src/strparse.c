@@ -46,7 +46,8 @@ int strparse_i64(const char **p, const char *end, int64_t *out)
         neg = 1;
         s++;
     }
-    if (parse_digits(&s, end, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v, 0) < 0) return GN_EPARSE;
+    if (parse_digits(&s, end, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v, 0) < 0)
+        return GN_EPARSE;
     *out = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
     *p = s;
     return GN_OK;
@@ -122,7 +123,8 @@ int strparse_variant(const char *s, size_t n, struct strparse_variant *v)
     if (p == end || (*p != ':' && *p != '-')) return GN_EPARSE;
     p++;
     v->ref.p = p;
-    while (p < end && *p != ':' && *p != '-') p++;
+    while (p < end && *p != ':' && *p != '-')
+        p++;
     v->ref.n = (size_t)(p - v->ref.p);
     if (p == end) return GN_EPARSE;
     p++;

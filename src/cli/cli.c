@@ -50,12 +50,23 @@ int cli_print_help(const char *name)
 int cli_access_opt(struct cli_access *a, int c, const char *arg)
 {
     switch (c) {
-    case 'T': a->token = arg; return 1;
-    case 'P': a->project = arg; return 1;
-    case 'A': a->patient = arg; return 1;
-    case 'J': a->passport = arg; return 1;
-    case 'U': a->purpose = arg; return 1;
-    default: return 0;
+    case 'T':
+        a->token = arg;
+        return 1;
+    case 'P':
+        a->project = arg;
+        return 1;
+    case 'A':
+        a->patient = arg;
+        return 1;
+    case 'J':
+        a->passport = arg;
+        return 1;
+    case 'U':
+        a->purpose = arg;
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -78,7 +89,7 @@ static int load_trust(struct catalog *cat, struct passport_trust **t, struct gn_
         goto out;
     }
     if (rc < 0) goto out;
-    for (char *iss = strtok(list, "\n"); iss; iss = strtok(NULL, "\n")) {
+    for (char *sp = NULL, *iss = strtok_r(list, "\n", &sp); iss; iss = strtok_r(NULL, "\n", &sp)) {
         snprintf(key, sizeof key, "passport.jwks:%s", iss);
         if ((rc = catalog_setting_get(cat, key, jwks, cap, err)) < 0) goto out;
         snprintf(key, sizeof key, "passport.roles:%s", iss);
@@ -111,7 +122,8 @@ static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *e
     int rc;
 
     if ((rc = fsutil_read_all(path, PASSPORT_MAX_TOKEN_BYTES + 2, &tok, &n, err)) < 0) return rc;
-    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ')) n--;
+    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' '))
+        n--;
     if ((rc = load_trust(c->cat, &t, err)) == GN_OK)
         rc = passport_verify(t, (const char *)tok, n, (int64_t)time(NULL), &c->passport, err);
     passport_trust_free(t);
@@ -120,8 +132,8 @@ static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *e
         struct policy_caller pc = {"passport", "", 0, NULL};
         char detail[GN_ERR_MSG_MAX];
         snprintf(detail, sizeof detail, "%s", err->msg);
-        if (policy_audit(c->cat, &c->key, &pc, "", "auth.passport", "denied", detail, NULL,
-                         NULL) < 0)
+        if (policy_audit(c->cat, &c->key, &pc, "", "auth.passport", "denied", detail, NULL, NULL) <
+            0)
             return gn_errf(err, rc, "%s (and the refusal could not be audited)", detail);
         return rc == GN_EDENIED ? rc : gn_errf(err, GN_EDENIED, "%s", detail);
     }
@@ -171,7 +183,8 @@ int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid, st
     int wd = 0, rc;
     pseudonym_of(&c->key, "sample", id, n, ps);
     rc = catalog_sample_lookup(c->cat, ps, gid, &wd, NULL);
-    if (rc == GN_ENOTFOUND) return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
+    if (rc == GN_ENOTFOUND)
+        return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
     if (rc < 0) return gn_errf(err, rc, "catalog lookup failed");
     if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, *gid)))
         return gn_errf(err, GN_ENOTFOUND, "sample '%.*s' has been withdrawn", (int)n, id);
@@ -200,7 +213,8 @@ int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *e = eol ? eol : end;
         size_t l = (size_t)(e - p);
-        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t')) l--;
+        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
+            l--;
         if (l && p[0] != '#') {
             uint32_t gid;
             if ((rc = cli_sample_id(c, p, l, &gid, err)) < 0) {

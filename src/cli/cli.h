@@ -18,7 +18,7 @@
 #include "pseudonym.h"
 
 #define GENOMENODE_VERSION "0.2.0"
-#define EXIT_USAGE 2
+#define EXIT_USAGE         2
 
 struct cmd {
     const char *name;
@@ -39,25 +39,27 @@ int cli_print_help(const char *name);
 struct cli_access {
     const char *token;
     const char *project;
-    const char *patient;   /* national ID of the clinician's patient */
-    const char *passport;  /* file holding a GA4GH Passport JWT */
-    const char *purpose;   /* a Passport caller's purpose, DUO terms */
+    const char *patient;  /* national ID of the clinician's patient */
+    const char *passport; /* file holding a GA4GH Passport JWT */
+    const char *purpose;  /* a Passport caller's purpose, DUO terms */
 };
 /* getopt_long entries for the access options; values 'T', 'P', 'A', 'J', 'U'. */
-#define CLI_ACCESS_OPTIONS                                                                 \
-    {"token", required_argument, 0, 'T'}, {"project", required_argument, 0, 'P'},          \
-        {"patient", required_argument, 0, 'A'}, {"passport", required_argument, 0, 'J'},    \
-        {"purpose", required_argument, 0, 'U'}
+#define CLI_ACCESS_OPTIONS                                                                         \
+    {"token", required_argument, 0, 'T'}, {"project", required_argument, 0, 'P'},                  \
+        {"patient", required_argument, 0, 'A'}, {"passport", required_argument, 0, 'J'},           \
+    {                                                                                              \
+        "purpose", required_argument, 0, 'U'                                                       \
+    }
 /* Handles c when it is an access option: returns 1 if consumed. */
 int cli_access_opt(struct cli_access *a, int c, const char *arg);
 
 struct passport_result;
 struct cli_ctx {
-    struct gtsnap *snap;      /* NULL unless CLI_SNAP */
+    struct gtsnap *snap; /* NULL unless CLI_SNAP */
     struct catalog *cat;
     struct pseudonym key;
     struct auth_caller who;
-    struct passport_result *passport;  /* a verified Passport, when --passport was given */
+    struct passport_result *passport; /* a verified Passport, when --passport was given */
 };
 #define CLI_SNAP 1u
 /* Opens the node's catalog and key (and snapshot with CLI_SNAP) and authenticates the
@@ -71,8 +73,8 @@ void cli_ctx_close(struct cli_ctx *c);
 GN_MUST_CHECK int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid,
                                 struct gn_err *err);
 /* Reads a file of sample IDs (one per line; blank lines and #comments skipped), sorted. */
-GN_MUST_CHECK int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids,
-                                   uint32_t *n, struct gn_err *err);
+GN_MUST_CHECK int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32_t *n,
+                                   struct gn_err *err);
 GN_MUST_CHECK int cli_parse_region(const struct gtsnap *snap, const char *s, uint32_t *contig,
                                    int64_t *start, int64_t *end, struct gn_err *err);
 
@@ -82,8 +84,8 @@ GN_MUST_CHECK int cli_decide(struct cli_ctx *c, const struct cli_access *a, cons
                              const uint32_t *cohort, uint32_t n_cohort, int has_cohort,
                              struct policy_decision *d, struct gn_err *err);
 /* Per-segment masks for a decision; NULL masks when it allows every live sample. */
-GN_MUST_CHECK int cli_masks(struct cli_ctx *c, const struct policy_decision *d,
-                            uint64_t ***masks, struct gn_err *err);
+GN_MUST_CHECK int cli_masks(struct cli_ctx *c, const struct policy_decision *d, uint64_t ***masks,
+                            struct gn_err *err);
 
 /* Commands: cmd_data.c (genotypes) and cmd_gov.c (governance). */
 int cmd_init(int argc, char **argv);

@@ -32,9 +32,8 @@ int cmd_init(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     enum contig_build build = CONTIG_BUILD_GRCH38;
     const char *catalog = NULL;
-    static const struct option lo[] = {{"build", required_argument, 0, 'b'},
-                                       {"catalog", required_argument, 0, 'c'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"build", required_argument, 0, 'b'}, {"catalog", required_argument, 0, 'c'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "b:c:", lo, NULL)) != -1) {
         if (c == 'c') {
@@ -74,28 +73,32 @@ int cmd_ingest(int argc, char **argv)
     struct cli_access acc = {0};
     char detail[300];
     int rc;
-    static const struct option lo[] = {{"batch", required_argument, 0, 'b'},
-                                       {"manifest", required_argument, 0, 'm'},
-                                       {"token", required_argument, 0, 'T'},
-                                       {"threads", required_argument, 0, 't'},
-                                       {"quiet", no_argument, 0, 'q'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"batch", required_argument, 0, 'b'}, {"manifest", required_argument, 0, 'm'},
+        {"token", required_argument, 0, 'T'}, {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},       {0, 0, 0, 0}};
     int c, quiet = 0;
     int64_t th = 2;
     o.threads = 2;
     while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
-        if (c == 'b') o.batch = optarg;
-        else if (c == 'm') o.manifest = optarg;
-        else if (c == 'T') acc.token = optarg;
+        if (c == 'b')
+            o.batch = optarg;
+        else if (c == 'm')
+            o.manifest = optarg;
+        else if (c == 'T')
+            acc.token = optarg;
         else if (c == 't') {
             if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64)
                 return cli_usage_error("ingest", "bad --threads '%s'", optarg);
             o.threads = (int)th;
-        } else if (c == 'q') quiet = 1;
-        else return cli_usage_error("ingest", "unknown option%s", "");
+        } else if (c == 'q')
+            quiet = 1;
+        else
+            return cli_usage_error("ingest", "unknown option%s", "");
     }
     if (!o.batch) return cli_usage_error("ingest", "--batch NAME is required%s", "");
-    if (argc - optind < 2) return cli_usage_error("ingest", "expected DIR and at least one FILE%s", "");
+    if (argc - optind < 2)
+        return cli_usage_error("ingest", "expected DIR and at least one FILE%s", "");
     if (!quiet && isatty(2)) o.progress = progress_line;
     if ((rc = cli_ctx_open(&cx, argv[optind], 0, &acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "ingest", &err)) == GN_OK &&
@@ -133,10 +136,14 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
     int c;
     memset(so, 0, sizeof *so);
     while ((c = getopt_long(argc, argv, "S:r:s:o:", lo, NULL)) != -1) {
-        if (c == 'S') so->samples = optarg;
-        else if (c == 'r') so->region = optarg;
-        else if (c == 's') so->sample = optarg;
-        else if (c == 'o') so->out = optarg;
+        if (c == 'S')
+            so->samples = optarg;
+        else if (c == 'r')
+            so->region = optarg;
+        else if (c == 's')
+            so->sample = optarg;
+        else if (c == 'o')
+            so->out = optarg;
         else if (!cli_access_opt(&so->acc, c, optarg))
             return cli_usage_error(cmd, "unknown option%s", "");
     }
@@ -178,8 +185,10 @@ struct freq_out {
 static void print_count(const struct policy_decision *d, int64_t v)
 {
     int64_t shown;
-    if (policy_mask_count(d, v, &shown)) fputs("NA", stdout);
-    else printf("%lld", (long long)shown);
+    if (policy_mask_count(d, v, &shown))
+        fputs("NA", stdout);
+    else
+        printf("%lld", (long long)shown);
 }
 
 static int print_row(void *ctx, const struct query_row *r)
@@ -260,8 +269,10 @@ int cmd_count(int argc, char **argv)
             print_count(&d, row.het);
             printf(",\"hom_alt\":");
             print_count(&d, row.hom);
-            if (masked) printf(",\"af\":null,\"suppressed\":true}\n");
-            else printf(",\"af\":%.6g}\n", row.an ? (double)ac / row.an : 0.0);
+            if (masked)
+                printf(",\"af\":null,\"suppressed\":true}\n");
+            else
+                printf(",\"af\":%.6g}\n", row.an ? (double)ac / row.an : 0.0);
             rc = policy_done(cx.cat, &cx.key, &d, 1, NULL, &err);
         }
     }
@@ -292,7 +303,8 @@ static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, cha
     }
     return names;
 fail:
-    for (uint32_t j = 0; names && j < n; j++) gn_free(names[j]);
+    for (uint32_t j = 0; names && j < n; j++)
+        gn_free(names[j]);
     gn_free(names);
     gn_free(*subjects);
     *subjects = NULL;
@@ -334,7 +346,8 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     o.nonref_only = nonref;
     rc = query_export(cx->snap, &o, &written, err);
     if (rc == GN_OK) rc = policy_done(cx->cat, &cx->key, d, (int64_t)written, subjects, err);
-    for (uint32_t i = 0; i < n; i++) gn_free(names[i]);
+    for (uint32_t i = 0; i < n; i++)
+        gn_free(names[i]);
     gn_free(names);
     gn_free(subjects);
     gtmerge_free(m);
@@ -413,8 +426,7 @@ int cmd_export(int argc, char **argv)
     if ((rc = parse_common("export", argc, argv, &so))) return rc;
     if (optind + 1 != argc || !so.out)
         return cli_usage_error("export", "expected DIR and -o OUT.{vcf,vcf.gz,bcf}%s", "");
-    if ((rc = open_and_decide(&cx, argv[optind], &so, "export", GRAN_RECORD, &d, &err)) ==
-            GN_OK &&
+    if ((rc = open_and_decide(&cx, argv[optind], &so, "export", GRAN_RECORD, &d, &err)) == GN_OK &&
         (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK)
         rc = run_export(&cx, &so, ids, n, so.out, mode_for(so.out), 0, &d, &err);
     gn_free(ids);
@@ -441,8 +453,8 @@ int cmd_stats(int argc, char **argv)
            "\"sites\":%llu,\"genotypes\":%llu,\"bytes\":%llu,\"bits_per_genotype\":%.4f,"
            "\"generation\":%llu}\n",
            contig_build_name(snap->man.build), (unsigned long long)snap->n_live_samples,
-           snap->man.n_deleted, snap->n_seg, (unsigned long long)records,
-           (unsigned long long)sites, (unsigned long long)gts, (unsigned long long)bytes,
+           snap->man.n_deleted, snap->n_seg, (unsigned long long)records, (unsigned long long)sites,
+           (unsigned long long)gts, (unsigned long long)bytes,
            gts ? 8.0 * (double)bytes / (double)gts : 0.0, (unsigned long long)snap->man.generation);
     gtsnap_free(snap);
     return 0;
@@ -554,7 +566,7 @@ int cmd_lookup_bench(int argc, char **argv)
     }
     for (int64_t i = 0; i < n; i++) {
         uint32_t j = (uint32_t)(i % p.n);
-        struct query_row row;
+        struct query_row row = {0};
         int found;
         int64_t cid = gtstore_manifest_contig(&snap->man, p.rows[j].chrom);
         double t0 = now_us();

@@ -53,24 +53,60 @@ static int parse_gov(const char *cmd, int argc, char **argv, struct gov_opt *o)
     memset(o, 0, sizeof *o);
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'r': o->role = optarg; break;
-        case 'p': o->person = optarg; break;
-        case 'l': o->label = optarg; break;
-        case 'e': o->expires = optarg; break;
-        case 't': o->terms = optarg; break;
-        case 'u': o->purpose = optarg; break;
-        case 'a': o->approval = optarg; break;
-        case 'd': o->description = optarg; break;
-        case 'D': o->dataset = optarg; break;
-        case 'U': o->user = optarg; break;
-        case 'L': o->level = optarg; break;
-        case 'c': case 'R': o->consent = optarg; break;
-        case 'C': o->clinical = 1; break;
-        case 'i': o->id = optarg; break;
-        case 'm': o->member = optarg; break;
-        case 'T': o->acc.token = optarg; break;
-        case 'P': o->project = optarg; break;
-        default: return cli_usage_error(cmd, "unknown option%s", "");
+        case 'r':
+            o->role = optarg;
+            break;
+        case 'p':
+            o->person = optarg;
+            break;
+        case 'l':
+            o->label = optarg;
+            break;
+        case 'e':
+            o->expires = optarg;
+            break;
+        case 't':
+            o->terms = optarg;
+            break;
+        case 'u':
+            o->purpose = optarg;
+            break;
+        case 'a':
+            o->approval = optarg;
+            break;
+        case 'd':
+            o->description = optarg;
+            break;
+        case 'D':
+            o->dataset = optarg;
+            break;
+        case 'U':
+            o->user = optarg;
+            break;
+        case 'L':
+            o->level = optarg;
+            break;
+        case 'c':
+        case 'R':
+            o->consent = optarg;
+            break;
+        case 'C':
+            o->clinical = 1;
+            break;
+        case 'i':
+            o->id = optarg;
+            break;
+        case 'm':
+            o->member = optarg;
+            break;
+        case 'T':
+            o->acc.token = optarg;
+            break;
+        case 'P':
+            o->project = optarg;
+            break;
+        default:
+            return cli_usage_error(cmd, "unknown option%s", "");
         }
     }
     return 0;
@@ -93,8 +129,7 @@ static int done(struct cli_ctx *cx, const char *action, const char *detail, cons
 }
 
 /* Canonical DUO terms of a use or purpose list, or the parse error. */
-static int canon_terms(const char *s, enum duo_side side, char *out, size_t cap,
-                       struct gn_err *err)
+static int canon_terms(const char *s, enum duo_side side, char *out, size_t cap, struct gn_err *err)
 {
     struct duo_list l;
     int rc = duo_list_parse(&l, s, strlen(s), side, err);
@@ -146,7 +181,8 @@ int cmd_user(int argc, char **argv)
     if (s == 0) {
         struct catalog_user u = {0};
         if (optind + 2 != argc || !o.role)
-            return cli_usage_error("user", "user add DIR NAME --role ROLE [--person NATIONAL_ID]%s", "");
+            return cli_usage_error("user", "user add DIR NAME --role ROLE [--person NATIONAL_ID]%s",
+                                   "");
         if ((rc = open_admin(&cx, argv[optind], &o, "user.add", &err)) == GN_OK) {
             snprintf(u.name, sizeof u.name, "%s", argv[optind + 1]);
             snprintf(u.role, sizeof u.role, "%s", o.role);
@@ -195,7 +231,8 @@ int cmd_token(int argc, char **argv)
     } else {
         char *end;
         long long id = o.id ? strtoll(o.id, &end, 10) : 0;
-        if (!o.id || *end || id <= 0) return cli_usage_error("token", "token revoke DIR --id N%s", "");
+        if (!o.id || *end || id <= 0)
+            return cli_usage_error("token", "token revoke DIR --id N%s", "");
         if ((rc = open_admin(&cx, argv[optind], &o, "token.revoke", &err)) == GN_OK &&
             (rc = catalog_token_revoke(cx.cat, id, &err)) == GN_OK) {
             snprintf(detail, sizeof detail, "token %lld", id);
@@ -230,7 +267,8 @@ int cmd_dataset(int argc, char **argv)
     optind++;
     if (s == 0) {
         if (optind + 2 != argc || !o.terms)
-            return cli_usage_error("dataset", "dataset add DIR NAME --terms DUO [--description T]%s", "");
+            return cli_usage_error("dataset",
+                                   "dataset add DIR NAME --terms DUO [--description T]%s", "");
         if ((rc = open_admin(&cx, argv[optind], &o, "dataset.add", &err)) == GN_OK &&
             (rc = canon_terms(o.terms, DUO_SIDE_USE, terms, sizeof terms, &err)) == GN_OK &&
             (rc = catalog_dataset_add(cx.cat, argv[optind + 1], terms, o.description, &err)) ==
@@ -271,7 +309,8 @@ int cmd_project(int argc, char **argv)
         if (optind + 2 != argc || !o.purpose || !o.approval || !o.expires)
             return cli_usage_error("project",
                                    "project add DIR NAME --purpose DUO --approval REF "
-                                   "--expires YYYY-MM-DD%s", "");
+                                   "--expires YYYY-MM-DD%s",
+                                   "");
         if (!valid_date(o.expires))
             return cli_usage_error("project", "bad --expires '%s' (YYYY-MM-DD)", o.expires);
         if ((rc = open_admin(&cx, argv[optind], &o, "project.add", &err)) == GN_OK &&
@@ -285,7 +324,8 @@ int cmd_project(int argc, char **argv)
                 printf("project %s added (purpose %s, until %s)\n", p.name, p.purpose, p.expires);
         }
     } else {
-        if (optind + 3 != argc) return cli_usage_error("project", "project join DIR PROJECT USER%s", "");
+        if (optind + 3 != argc)
+            return cli_usage_error("project", "project join DIR PROJECT USER%s", "");
         if ((rc = open_admin(&cx, argv[optind], &o, "project.join", &err)) == GN_OK &&
             (rc = catalog_project_get(cx.cat, argv[optind + 1], &p, &err)) == GN_OK &&
             (rc = catalog_user_get(cx.cat, argv[optind + 2], &u, &err)) == GN_OK &&
@@ -311,9 +351,11 @@ int cmd_grant(int argc, char **argv)
 
     if ((rc = parse_gov("grant", argc, argv, &o))) return rc;
     if (optind + 1 != argc || !o.dataset || !o.level || !o.user == !o.project)
-        return cli_usage_error("grant", "grant DIR --dataset D (--user U | --project P) --level L%s", "");
+        return cli_usage_error("grant",
+                               "grant DIR --dataset D (--user U | --project P) --level L%s", "");
     if (strcmp(o.level, "none") && catalog_granularity_parse(o.level, &g) < 0)
-        return cli_usage_error("grant", "bad --level '%s' (boolean, count, record or none)", o.level);
+        return cli_usage_error("grant", "bad --level '%s' (boolean, count, record or none)",
+                               o.level);
     if ((rc = open_admin(&cx, argv[optind], &o, "grant", &err)) == GN_OK &&
         (rc = catalog_dataset_get(cx.cat, o.dataset, &d, &err)) == GN_OK &&
         (!o.user || (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK) &&
@@ -351,8 +393,10 @@ int cmd_consent(int argc, char **argv)
     if ((rc = parse_gov("consent", argc - 1, argv + 1, &o))) return rc;
     optind++;
     if (optind + 1 != argc || !o.person)
-        return cli_usage_error("consent", "consent set|withdraw|show DIR --person NATIONAL_ID "
-                                          "[--clinical | --research DUO]%s", "");
+        return cli_usage_error("consent",
+                               "consent set|withdraw|show DIR --person NATIONAL_ID "
+                               "[--clinical | --research DUO]%s",
+                               "");
     if (s == 0 && !o.clinical == !o.consent)
         return cli_usage_error("consent", "consent set needs --clinical or --research TERMS%s", "");
     if ((rc = open_admin(&cx, argv[optind], &o, actions[s], &err)) < 0) goto out;
@@ -459,8 +503,8 @@ int cmd_pseudonym(int argc, char **argv)
     if (rc < 0 && rc != GN_ENOTFOUND) goto out;
     /* The act itself is on record, naming the person by pseudonym only. */
     if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN,
-                           "pseudonym.reidentify", "done", o.project ? o.project : "", ps,
-                           &err)) < 0)
+                           "pseudonym.reidentify", "done", o.project ? o.project : "", ps, &err)) <
+        0)
         goto out;
     if (o.project) {
         struct pseudonym pk;
@@ -471,11 +515,11 @@ int cmd_pseudonym(int argc, char **argv)
             goto out;
         }
         pseudonym_wipe(&pk);
-        printf("{\"pseudonym\":\"%s\",\"project\":\"%s\",\"project_pseudonym\":\"%s\",\"in_catalog\":%s}\n",
+        printf("{\"pseudonym\":\"%s\",\"project\":\"%s\",\"project_pseudonym\":\"%s\",\"in_"
+               "catalog\":%s}\n",
                ps, o.project, pp, ind.id ? "true" : "false");
     } else {
-        printf("{\"pseudonym\":\"%s\",\"in_catalog\":%s}\n", ps,
-               rc == GN_OK ? "true" : "false");
+        printf("{\"pseudonym\":\"%s\",\"in_catalog\":%s}\n", ps, rc == GN_OK ? "true" : "false");
     }
     rc = GN_OK;
 out:
@@ -490,9 +534,12 @@ static void json_str(const char *s)
     putchar('"');
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch < 0x20) printf("\\u%04x", ch);
-        else putchar(ch);
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
     }
     putchar('"');
 }
@@ -599,9 +646,12 @@ int cmd_trust(int argc, char **argv)
         goto out;
     }
     if (optind + 3 != argc)
-        return cli_usage_error("trust", "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both]%s", "");
-    if (o.role && !strcmp(o.role, "broker")) r = PASSPORT_ROLE_BROKER;
-    else if (o.role && !strcmp(o.role, "visa")) r = PASSPORT_ROLE_VISA;
+        return cli_usage_error("trust",
+                               "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both]%s", "");
+    if (o.role && !strcmp(o.role, "broker"))
+        r = PASSPORT_ROLE_BROKER;
+    else if (o.role && !strcmp(o.role, "visa"))
+        r = PASSPORT_ROLE_VISA;
     else if (o.role && strcmp(o.role, "both"))
         return cli_usage_error("trust", "bad --role '%s' (broker, visa or both)", o.role);
     const char *iss = argv[optind + 1];
@@ -624,7 +674,8 @@ int cmd_trust(int argc, char **argv)
         int seen = 0;
         char copy[8192];
         snprintf(copy, sizeof copy, "%s", list);
-        for (char *p = strtok(copy, "\n"); p; p = strtok(NULL, "\n")) seen |= !strcmp(p, iss);
+        for (char *sp = NULL, *p = strtok_r(copy, "\n", &sp); p; p = strtok_r(NULL, "\n", &sp))
+            seen |= !strcmp(p, iss);
         if (!seen) {
             size_t l = strlen(list);
             snprintf(list + l, sizeof list - l, "%s%s", l ? "\n" : "", iss);

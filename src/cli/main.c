@@ -19,7 +19,8 @@ static const struct cmd commands[] = {
      "Creates a node directory: genotype store, catalog and pseudonym key (mode 0600).\n"
      "The catalog is embedded SQLite unless --catalog (or GENOMENODE_CATALOG) names a\n"
      "PostgreSQL database."},
-    {"ingest", cmd_ingest, "ingest DIR --batch NAME [--manifest TSV] [--threads N] "
+    {"ingest", cmd_ingest,
+     "ingest DIR --batch NAME [--manifest TSV] [--threads N] "
      "[--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
@@ -29,9 +30,11 @@ static const struct cmd commands[] = {
      "Prints CHROM POS REF ALT AC AN per ALT allele. --samples: file of sample IDs, one per line."},
     {"genotypes", cmd_genotypes, "genotypes DIR --sample ID [--region R] [ACCESS]",
      "Prints one sample's non-reference genotypes as VCF (named by pseudonym)."},
-    {"export", cmd_export, "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
+    {"export", cmd_export,
+     "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
-    {"stats", cmd_stats, "stats DIR", "Prints samples, sites, segments, bytes and bits per genotype."},
+    {"stats", cmd_stats, "stats DIR",
+     "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",
      "Merges all segments into one and purges withdrawn samples; readers are unaffected."},
     {"withdraw", cmd_withdraw, "withdraw DIR --sample ID",
@@ -39,21 +42,25 @@ static const struct cmd commands[] = {
     {"user", cmd_user, "user add|list DIR [NAME --role ROLE [--person NATIONAL_ID]]",
      "Adds a user (steward, clinician, researcher, peer-node, citizen, auditor) or lists them.\n"
      "A citizen is linked to their person by national ID (kept only as a pseudonym)."},
-    {"token", cmd_token, "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
+    {"token", cmd_token,
+     "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
      "Creates an API token (printed once; only its SHA-256 is stored) or revokes one."},
     {"dataset", cmd_dataset, "dataset add|list DIR [NAME --terms DUO [--description TEXT]]",
      "Adds a dataset with its DUO data-use terms, or lists datasets."},
     {"project", cmd_project,
-     "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT USER",
+     "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT "
+     "USER",
      "Registers an approved project (purpose as DUO terms, ethics approval, expiry) or adds a\n"
      "member."},
-    {"grant", cmd_grant, "grant DIR --dataset D (--user U | --project P) --level boolean|count|record|none",
+    {"grant", cmd_grant,
+     "grant DIR --dataset D (--user U | --project P) --level boolean|count|record|none",
      "Grants (or with none, removes) access to a dataset at a granularity."},
     {"consent", cmd_consent,
      "consent set|withdraw|show DIR --person NATIONAL_ID [--clinical | --research DUO]",
      "Records a person's consent (clinical use only, or research under DUO terms), withdraws\n"
      "it (their samples leave every answer from the next query), or shows its history."},
-    {"setting", cmd_setting, "setting DIR small_count_threshold N | small_count_mode suppress|round | "
+    {"setting", cmd_setting,
+     "setting DIR small_count_threshold N | small_count_mode suppress|round | "
      "national_id_format cpr|opaque",
      "Sets how aggregate answers below record level hide small counts (default: suppress\n"
      "counts below 5), or the national ID format (default cpr; set it before the first\n"
@@ -64,7 +71,8 @@ static const struct cmd commands[] = {
      "Steward re-identification: the person's pseudonym (and per-project pseudonym); audited."},
     {"audit", cmd_audit, "audit verify|show DIR [--person NATIONAL_ID | --user U | --project P]",
      "Verifies the hash chain (names the first bad entry) or lists accesses as JSON lines."},
-    {"trust", cmd_trust, "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL",
+    {"trust", cmd_trust,
+     "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL",
      "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
      "URL prefix under which ControlledAccessGrants name this node's datasets."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",

@@ -10,14 +10,15 @@
 
 static char tmpdir[256];
 
-const char *test_tmpdir(void) { return tmpdir; }
+const char *test_tmpdir(void)
+{
+    return tmpdir;
+}
 
-static const struct test_case *const suites[] = {test_strparse_cases, test_buf_cases,
-                                                 test_segment_cases, test_gtstore_cases,
-                                                 test_misc_cases,
-                                                 test_duo_cases,
-                                                 test_natid_cases, test_samplesheet_cases,
-                                                 test_passport_cases};
+static const struct test_case *const suites[] = {
+    test_strparse_cases, test_buf_cases,         test_segment_cases,
+    test_gtstore_cases,  test_misc_cases,        test_duo_cases,
+    test_natid_cases,    test_samplesheet_cases, test_passport_cases};
 
 int main(int argc, char **argv)
 {
@@ -38,8 +39,8 @@ int main(int argc, char **argv)
             waitpid(pid, &st, 0);
             int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
             printf("%s %s", ok ? "ok  " : "FAIL", t->name);
-            if (WIFSIGNALED(st)) printf(" (signal %d%s)", WTERMSIG(st),
-                                        WTERMSIG(st) == SIGALRM ? ", timeout" : "");
+            if (WIFSIGNALED(st))
+                printf(" (signal %d%s)", WTERMSIG(st), WTERMSIG(st) == SIGALRM ? ", timeout" : "");
             printf("\n");
             ok ? passed++ : failed++;
             char cmd[300];

@@ -15,32 +15,32 @@ struct test_case {
     void (*fn)(void);
 };
 
-#define TEST_FAIL_(...)                                                                   \
-    do {                                                                                  \
-        fprintf(stderr, "    %s:%d: ", __FILE__, __LINE__);                               \
-        fprintf(stderr, __VA_ARGS__);                                                     \
-        fputc('\n', stderr);                                                              \
-        exit(1);                                                                          \
+#define TEST_FAIL_(...)                                                                            \
+    do {                                                                                           \
+        fprintf(stderr, "    %s:%d: ", __FILE__, __LINE__);                                        \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        exit(1);                                                                                   \
     } while (0)
 
-#define ASSERT_TRUE(c)                                                                    \
-    do {                                                                                  \
-        if (!(c)) TEST_FAIL_("expected true: %s", #c);                                    \
+#define ASSERT_TRUE(c)                                                                             \
+    do {                                                                                           \
+        if (!(c)) TEST_FAIL_("expected true: %s", #c);                                             \
     } while (0)
-#define ASSERT_EQ_INT(a, b)                                                               \
-    do {                                                                                  \
-        long long a_ = (long long)(a), b_ = (long long)(b);                               \
-        if (a_ != b_) TEST_FAIL_("%s == %s: %lld != %lld", #a, #b, a_, b_);               \
+#define ASSERT_EQ_INT(a, b)                                                                        \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ != b_) TEST_FAIL_("%s == %s: %lld != %lld", #a, #b, a_, b_);                        \
     } while (0)
-#define ASSERT_EQ_STR(a, b)                                                               \
-    do {                                                                                  \
-        const char *a_ = (a), *b_ = (b);                                                  \
-        if (strcmp(a_, b_)) TEST_FAIL_("%s == %s: \"%s\" != \"%s\"", #a, #b, a_, b_);     \
+#define ASSERT_EQ_STR(a, b)                                                                        \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (strcmp(a_, b_)) TEST_FAIL_("%s == %s: \"%s\" != \"%s\"", #a, #b, a_, b_);              \
     } while (0)
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        int rc_ = (expr);                                                                 \
-        if (rc_ < 0) TEST_FAIL_("%s failed: %d", #expr, rc_);                            \
+#define ASSERT_OK(expr)                                                                            \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        if (rc_ < 0) TEST_FAIL_("%s failed: %d", #expr, rc_);                                      \
     } while (0)
 
 /* Each test file exports a table ending with {NULL, NULL}. */

@@ -8,7 +8,8 @@ static void t_varint(void)
     struct gn_rd rd;
     static const uint64_t vals[] = {0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX, UINT64_MAX};
     gn_buf_init(&b, 1024);
-    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) ASSERT_OK(gn_buf_put_varint(&b, vals[i]));
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+        ASSERT_OK(gn_buf_put_varint(&b, vals[i]));
     gn_rd_init(&rd, b.data, b.len);
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
         ASSERT_TRUE(gn_rd_varint(&rd) == vals[i]);

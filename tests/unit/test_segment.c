@@ -9,7 +9,7 @@
 #include "segment.h"
 #include "test.h"
 
-#define NS 300
+#define NS   300
 #define NREC 400
 
 static uint64_t rng = 12345;
@@ -53,7 +53,8 @@ static void write_seg(void)
     struct gtrec r;
     uint32_t ids[NS];
     struct gn_err err = GN_ERR_INIT;
-    for (uint32_t s = 0; s < NS; s++) ids[s] = 1000 + s * 2;
+    for (uint32_t s = 0; s < NS; s++)
+        ids[s] = 1000 + s * 2;
     struct segment_writer_opts o = {NS, ids, 0, SEGMENT_FLAG_CALLABILITY};
     gtrec_init(&r);
     rng = 12345;
@@ -96,7 +97,8 @@ static void t_roundtrip(void)
             ASSERT_EQ_INT(got.pos, want.pos);
             ASSERT_EQ_INT(got.contig, want.contig);
             ASSERT_EQ_INT(got.n_alt, want.n_alt);
-            for (uint32_t x = 0; x < 2 * NS; x++) ASSERT_EQ_INT(got.al[x], want.al[x]);
+            for (uint32_t x = 0; x < 2 * NS; x++)
+                ASSERT_EQ_INT(got.al[x], want.al[x]);
             for (uint32_t x = 0; x < NS; x++)
                 if (want.al[2 * x + 1] != GTREC_NONE) ASSERT_EQ_INT(got.phased[x], want.phased[x]);
         }
@@ -142,8 +144,10 @@ static void t_masked_stats(void)
                     uint32_t c = (a0 == a) + (a1 == a);
                     an += (a0 >= 0) + (a1 >= 0);
                     ac += c;
-                    if (c == 2 || (c == 1 && a1 == GTREC_NONE)) hom++;
-                    else if (c == 1) het++;
+                    if (c == 2 || (c == 1 && a1 == GTREC_NONE))
+                        hom++;
+                    else if (c == 1)
+                        het++;
                 }
                 segment_block_set_mask(&b, s, mask);
                 ASSERT_OK(segment_site_stats(s, &b, r, b.rec[r].first_site + k, &st, &err));
@@ -197,7 +201,8 @@ static void t_unsorted(void)
     struct gtrec r;
     uint32_t ids[NS];
     struct gn_err err = GN_ERR_INIT;
-    for (uint32_t x = 0; x < NS; x++) ids[x] = x;
+    for (uint32_t x = 0; x < NS; x++)
+        ids[x] = x;
     struct segment_writer_opts o = {NS, ids, 0, 0};
     gtrec_init(&r);
     ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));

@@ -75,6 +75,7 @@ static void t_i64(void)
     ASSERT_EQ_INT(v, 12);
 }
 
-const struct test_case test_strparse_cases[] = {
-    {"strparse_region", t_region}, {"strparse_variant", t_variant}, {"strparse_i64", t_i64},
-    {NULL, NULL}};
+const struct test_case test_strparse_cases[] = {{"strparse_region", t_region},
+                                                {"strparse_variant", t_variant},
+                                                {"strparse_i64", t_i64},
+                                                {NULL, NULL}};
