@@ -68,6 +68,8 @@ struct ingest {
     struct pseudonym key;
     struct infile *f;
     uint32_t n_files;
+    char (*seen)[PSEUDONYM_LEN + 1]; /* pseudonyms of the batch so far, sorted */
+    size_t n_seen;
     struct samplesheet *sheet;
     struct sheet_ent *ents; /* sorted by sample_id */
     size_t n_ents;
@@ -228,6 +230,50 @@ static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *
     }
 }
 
+static int cmp_ps(const void *a, const void *b)
+{
+    return memcmp(a, b, PSEUDONYM_LEN + 1);
+}
+
+/* No sample twice in the batch: the file's pseudonyms sorted, against each other and
+ * against the sorted pseudonyms of the earlier files. O(n log n) in the batch's samples. */
+static int check_batch_dups(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct gn_err *err)
+{
+    char(*tmp)[PSEUDONYM_LEN + 1] = NULL, (*all)[PSEUDONYM_LEN + 1];
+    const char *dup = NULL;
+    uint32_t n = f->n_samples;
+    int rc = GN_OK;
+
+    if (!(tmp = gn_reallocarray(NULL, n, sizeof *tmp)))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    memcpy(tmp, f->pseud, (size_t)n * sizeof *tmp);
+    qsort(tmp, n, sizeof *tmp, cmp_ps);
+    for (uint32_t i = 0; !dup && i < n; i++)
+        if ((i && !memcmp(tmp[i], tmp[i - 1], sizeof *tmp)) ||
+            (in->n_seen && bsearch(tmp[i], in->seen, in->n_seen, sizeof *tmp, cmp_ps)))
+            dup = tmp[i];
+    if (dup) {
+        for (uint32_t i = 0; i < n; i++)
+            if (!memcmp(f->pseud[i], dup, sizeof *tmp)) {
+                rc = gn_errf(err, GN_EEXIST, "%s: sample '%s' appears twice in the batch", f->path,
+                             h->samples[i]);
+                break;
+            }
+        goto out;
+    }
+    if (!(all = gn_reallocarray(in->seen, (size_t)in->n_seen + n, sizeof *all))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    in->seen = all;
+    memcpy(all + in->n_seen, tmp, (size_t)n * sizeof *tmp);
+    in->n_seen += n;
+    qsort(in->seen, in->n_seen, sizeof *tmp, cmp_ps);
+out:
+    gn_free(tmp);
+    return rc;
+}
+
 static int check_samples(struct ingest *in, uint32_t fi, bcf_hdr_t *h, struct gn_err *err)
 {
     struct infile *f = &in->f[fi];
@@ -260,16 +306,8 @@ static int check_samples(struct ingest *in, uint32_t fi, bcf_hdr_t *h, struct gn
             return gn_errf(err, GN_EEXIST, "%s: sample '%s' is already in the store%s", f->path, id,
                            wd ? " (withdrawn)" : "");
         if (rc != GN_ENOTFOUND) return gn_errf(err, rc, "%s: catalog lookup failed", f->path);
-        /* Within the batch: earlier files and earlier columns. */
-        for (uint32_t g = 0; g <= fi; g++) {
-            uint32_t lim = g == fi ? i : in->f[g].n_samples;
-            for (uint32_t j = 0; j < lim; j++)
-                if (!strcmp(in->f[g].pseud[j], f->pseud[i]))
-                    return gn_errf(err, GN_EEXIST, "%s: sample '%s' appears twice in the batch",
-                                   f->path, id);
-        }
     }
-    return GN_OK;
+    return check_batch_dups(in, f, h, err);
 }
 
 /* ---- records ---- */
@@ -534,6 +572,7 @@ static void ingest_cleanup(struct ingest *in)
     pseudonym_wipe(&in->key);
     if (in->ents) sodium_memzero(in->ents, in->n_ents * sizeof *in->ents);
     gn_free(in->ents);
+    gn_free(in->seen);
     samplesheet_free(in->sheet);
     catalog_close(in->cat);
     gtstore_close(in->st);
