@@ -72,6 +72,9 @@ static const struct migration migrations[] = {
      " $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;"
      "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
      " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"},
+    /* 4: which store segment holds each sample (refreshed by ingest and compaction; the
+     * store's manifest stays authoritative) */
+    {"ALTER TABLE samples ADD COLUMN segment BIGINT;", NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -298,6 +301,23 @@ int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t 
     }
     db_finalize(st);
     return rc;
+}
+
+int catalog_sample_set_segment(struct catalog *c, uint32_t first, uint32_t n, uint32_t segment,
+                               struct gn_err *err)
+{
+    int64_t lo = first, hi = (int64_t)first + n, sg = segment;
+    const void *a[] = {&sg, &lo, &hi};
+    int rc = run(c, "UPDATE samples SET segment = ? WHERE id >= ? AND id < ?", "iii", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_sample_set_segment_all(struct catalog *c, int64_t segment, struct gn_err *err)
+{
+    const void *a[] = {&segment};
+    int rc = run(c, "UPDATE samples SET segment = CASE WHEN withdrawn_at IS NULL THEN CAST(? AS BIGINT) END", "i",
+                 a, err);
+    return rc < 0 ? rc : GN_OK;
 }
 
 int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err)

@@ -60,6 +60,12 @@ GN_MUST_CHECK int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char 
 GN_MUST_CHECK int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t cap,
                                             struct gn_err *err);
 GN_MUST_CHECK int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err);
+/* Records that samples [first, first + n) live in store segment `segment`. */
+GN_MUST_CHECK int catalog_sample_set_segment(struct catalog *c, uint32_t first, uint32_t n,
+                                             uint32_t segment, struct gn_err *err);
+/* After a compaction into one segment: every live sample is there; withdrawn ones nowhere. */
+GN_MUST_CHECK int catalog_sample_set_segment_all(struct catalog *c, int64_t segment,
+                                                 struct gn_err *err);
 /* Number of samples (committed or not) and of those not withdrawn. */
 GN_MUST_CHECK int catalog_sample_count(struct catalog *c, int64_t *all, int64_t *live,
                                        struct gn_err *err);

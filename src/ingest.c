@@ -253,12 +253,19 @@ static int check_batch_dups(struct ingest *in, struct infile *f, bcf_hdr_t *h, s
             (in->n_seen && bsearch(tmp[i], in->seen, in->n_seen, sizeof *tmp, cmp_ps)))
             dup = tmp[i];
     if (dup) {
-        for (uint32_t i = 0; i < n; i++)
-            if (!memcmp(f->pseud[i], dup, sizeof *tmp)) {
+        /* name the first duplicated sample in column order */
+        for (uint32_t i = 0; i < n; i++) {
+            char(*e)[PSEUDONYM_LEN + 1] = bsearch(f->pseud[i], tmp, n, sizeof *tmp, cmp_ps);
+            int twice =
+                (in->n_seen && bsearch(f->pseud[i], in->seen, in->n_seen, sizeof *tmp, cmp_ps)) ||
+                (e > tmp && !memcmp(e[-1], e[0], sizeof *tmp)) ||
+                (e + 1 < tmp + n && !memcmp(e[1], e[0], sizeof *tmp));
+            if (twice) {
                 rc = gn_errf(err, GN_EEXIST, "%s: sample '%s' appears twice in the batch", f->path,
                              h->samples[i]);
                 break;
             }
+        }
         goto out;
     }
     if (!(all = gn_reallocarray(in->seen, (size_t)in->n_seen + n, sizeof *all))) {
@@ -624,6 +631,10 @@ static int commit_batch(struct ingest *in, struct gn_err *err)
                                          in->o->batch, ind, ds, err)) < 0)
                 goto fail;
         }
+    for (uint32_t i = 0; i < in->n_files; i++)
+        if ((rc = catalog_sample_set_segment(in->cat, in->f[i].first_id, in->f[i].n_samples,
+                                             in->f[i].seg_id, err)) < 0)
+            goto fail;
     if ((rc = catalog_commit(in->cat, err)) < 0) goto fail;
     if ((rc = gtstore_commit(in->st, err)) < 0) return rc;
     /* Committed: the segments are the store's now; keep the writers from unlinking them. */

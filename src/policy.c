@@ -290,6 +290,7 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         if ((rc = catalog_grant_each(c, who->user_id, proj.id, add_grant, w, err)) < 0) goto out;
         if (who->passport) w->registered_all = who->passport->registered_access;
         snprintf(d->purpose, sizeof d->purpose, "%s", proj.name);
+        snprintf(d->project, sizeof d->project, "%s", proj.name);
         d->granularity = rq->need;
     }
     if (d->granularity < rq->need) {

@@ -77,6 +77,9 @@ struct policy_decision {
     enum catalog_granularity granularity;
     int small_threshold; /* counts in [1, small_threshold) are masked below record level */
     int small_round;     /* 1: round up to the threshold; 0: suppress */
+    /* under a project: record-level answers name samples by the project's pseudonyms
+     * (pseudonym_derive), so two projects' exports cannot be linked; else empty */
+    char project[CATALOG_NAME_MAX + 1];
     /* for policy_done */
     char actor[CATALOG_NAME_MAX + 1], role[16], purpose[CATALOG_NAME_MAX + 1];
     char action[64];

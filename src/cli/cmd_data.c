@@ -284,20 +284,25 @@ int cmd_count(int argc, char **argv)
 
 /* Pseudonyms of the given global ids, in order, as owned strings; and the comma-joined
  * individual pseudonyms (sample pseudonyms where no individual is known) for the audit. */
-static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, char **subjects,
-                        struct gn_err *err)
+static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, const char *project,
+                        char **subjects, struct gn_err *err)
 {
+    struct pseudonym pk;
     char **names = gn_calloc((size_t)n + 1, sizeof *names);
     char buf[64], ind[64];
     size_t len = 0;
     *subjects = gn_malloc((size_t)n * (PSEUDONYM_LEN + 1) + 1);
+    if (project && *project) pseudonym_derive(&cx->key, project, &pk);
     if (!names || !*subjects) goto fail;
     (*subjects)[0] = '\0';
     for (uint32_t i = 0; i < n; i++) {
+        char proj[PSEUDONYM_LEN + 1];
         if (catalog_sample_pseudonym(cx->cat, ids[i], buf, sizeof buf, err) < 0 ||
-            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0 ||
-            !(names[i] = gn_strdup(buf)))
+            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0)
             goto fail;
+        /* Under a project the output names samples in the project's own pseudonym space. */
+        if (project && *project) pseudonym_of(&pk, "sample", buf, strlen(buf), proj);
+        if (!(names[i] = gn_strdup(project && *project ? proj : buf))) goto fail;
         len += (size_t)snprintf(*subjects + len, PSEUDONYM_LEN + 2, "%s%s", i ? "," : "",
                                 ind[0] ? ind : buf);
     }
@@ -329,10 +334,10 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     if (!ids) { /* every live sample, in the order gtmerge uses */
         if ((rc = gtmerge_new(cx->snap, UINT32_MAX, 1, 1, NULL, 0, &m, err)) < 0) return rc;
         all = gtmerge_samples(m, &n_all);
-        names = names_for(cx, all, n_all, &subjects, err);
+        names = names_for(cx, all, n_all, d->project, &subjects, err);
         n = n_all;
     } else {
-        names = names_for(cx, ids, n, &subjects, err);
+        names = names_for(cx, ids, n, d->project, &subjects, err);
     }
     if (!names) {
         gtmerge_free(m);
@@ -463,16 +468,32 @@ int cmd_stats(int argc, char **argv)
 int cmd_compact(int argc, char **argv)
 {
     struct gn_err err = GN_ERR_INIT;
+    struct data_opt so;
     struct gtstore *st = NULL;
-    if (cli_wants_help(argc, argv)) return cli_print_help("compact");
-    if (argc != 2) return cli_usage_error("compact", "expected DIR%s", "");
-    if (gtstore_open_writer(&st, argv[1], &err) < 0 || gtstore_compact(st, &err) < 0) {
-        gtstore_close(st);
-        return cli_fail(&err);
+    struct cli_ctx cx;
+    const struct gtstore_manifest *m;
+    char detail[120];
+    int rc;
+
+    if ((rc = parse_common("compact", argc, argv, &so))) return rc;
+    if (optind + 1 != argc) return cli_usage_error("compact", "expected DIR%s", "");
+    if ((rc = cli_ctx_open(&cx, argv[optind], 0, &so.acc, &err)) == GN_OK &&
+        (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "compact", &err)) == GN_OK &&
+        (rc = gtstore_open_writer(&st, argv[optind], &err)) == GN_OK &&
+        (rc = gtstore_compact(st, &err)) == GN_OK) {
+        m = gtstore_manifest(st);
+        /* The manifest committed; the catalog's segment column follows it. */
+        rc = catalog_sample_set_segment_all(cx.cat, m->n_segments ? (int64_t)m->seg[0].id : -1,
+                                            &err);
+        snprintf(detail, sizeof detail, "%u segment(s) after", m->n_segments);
+        if (rc == GN_OK)
+            rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "compact",
+                              "done", detail, NULL, &err);
+        if (rc == GN_OK) printf("compacted %s: %u segment(s)\n", argv[optind], m->n_segments);
     }
-    printf("compacted %s: %u segment(s)\n", argv[1], gtstore_manifest(st)->n_segments);
     gtstore_close(st);
-    return 0;
+    cli_ctx_close(&cx);
+    return rc < 0 ? cli_fail(&err) : 0;
 }
 
 int cmd_withdraw(int argc, char **argv)

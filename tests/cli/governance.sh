@@ -125,6 +125,20 @@ denied "revoked token" "token revoked" "$GN" freq "$N" --token "$TB" --project P
 expect "every denial is audited with its reason" \
   '[ "$("$GN" audit show "$N" | grep -c "\"outcome\":\"denied\"")" -ge 9 ] && "$GN" audit show "$N" --user bob | grep -q "not a member"'
 
+# --- record-level exports under two projects cannot be linked
+"$GN" project add "$N" P2 --purpose HMB --approval ETH-2026-02 --expires 2099-12-31 >/dev/null
+"$GN" project join "$N" P2 alice >/dev/null
+"$GN" grant "$N" --dataset DS1 --project P1 --level record >/dev/null
+"$GN" grant "$N" --dataset DS1 --project P2 --level record >/dev/null
+"$GN" export "$N" --token "$TA" --project P1 --region 20:1000000-1200000 -o "$T/e1.vcf" 2>/dev/null
+"$GN" export "$N" --token "$TA" --project P2 --region 20:1000000-1200000 -o "$T/e2.vcf" 2>/dev/null
+"$GN" export "$N" --region 20:1000000-1200000 -o "$T/e0.vcf" 2>/dev/null
+expect "exports under two projects: same genotypes, unlinkable sample names" \
+  '[ "$(bcftools query -l "$T/e1.vcf" | wc -l)" = "$(wc -l < "$T/allowed.txt")" ] && cmp -s <(bcftools query -f "[%GT ]\n" "$T/e1.vcf") <(bcftools query -f "[%GT ]\n" "$T/e2.vcf") && [ -z "$(comm -12 <(bcftools query -l "$T/e1.vcf" | sort) <(bcftools query -l "$T/e2.vcf" | sort))" ] && [ -z "$(comm -12 <(bcftools query -l "$T/e1.vcf" | sort) <(bcftools query -l "$T/e0.vcf" | sort))" ]'
+"$GN" grant "$N" --dataset DS1 --project P1 --level count >/dev/null
+expect "the catalog knows which segment holds each sample" \
+  '[ "$(sql "$N" "SELECT count(*) FROM samples WHERE segment IS NOT NULL")" = 503 ]'
+
 # --- small counts
 "$GN" setting "$N" small_count_threshold 5 >/dev/null
 "$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 > "$T/p1s.gn"
@@ -156,6 +170,8 @@ expect "audit show --person lists that person's consent changes" \
   '"$GN" audit show "$N" --person "$xid" | grep -q "consent.withdraw"'
 "$GN" compact "$N" >/dev/null
 expect "compaction purges the withdrawn person; answers unchanged" '"$GN" freq "$N" | tail -n +2 | cmp -s - "$T/wd.ref"'
+expect "after compaction the withdrawn sample is in no segment" \
+  '[ "$(sql "$N" "SELECT count(*) FROM samples WHERE segment IS NULL")" = 1 ]'
 
 # --- own treatment: a clinician sees their patient's record
 "$GN" user add "$N" dora --role clinician >/dev/null
