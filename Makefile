@@ -3,7 +3,7 @@
 #   make [BUILD=debug|release|asan] [CC=gcc|clang] [WERROR=1]
 #   make demo     install deps, build, load the bundled demo data, run example queries
 #   make check    install deps, build with ASan+UBSan, run every test; last line "N passed, M failed"
-#   make lint     clang-format check, cppcheck, banned-call grep
+#   make lint     banned calls, clang-format, a clang -Werror build, cppcheck, clang-tidy
 #   make bench    genomenode side by side with bcftools and plink2 (see bench/README.md)
 #
 # Outputs go to build/$(BUILD)/. Core modules are compiled once into libgenomenode.a,
@@ -106,6 +106,7 @@ torture:
 	@TORTURE=1 scripts/run-tests build/torture
 
 lint:
+	@WITH_OPTIONAL=1 scripts/install-deps
 	@scripts/lint
 
 format:
