@@ -16,6 +16,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/hts.h>
 #include <htslib/vcf.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,7 +385,28 @@ struct rdstate {
     int32_t *gt;
     int gt_cap;
     int remap[GTREC_MAX_ALT + 2];
+};
+
+#define PIPE_SLOTS 8
+
+/* One parsed record on its way from the reader to the writer. */
+struct slot {
     struct gtrec rec;
+    int refblock;   /* callability only (no ALT left) */
+    int64_t end;    /* refblock: last position covered */
+    char where[64]; /* "line N" / "record N", for messages */
+};
+
+struct pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv_put, cv_get;
+    struct slot slot[PIPE_SLOTS];
+    unsigned head, tail; /* consumed / published counts */
+    int closed;          /* the reader is done */
+    int rc;              /* the writer's status */
+    struct gn_err err;   /* the writer's error detail */
+    struct ingest *in;
+    struct infile *f;
 };
 
 static void draw_progress(struct ingest *in, htsFile *fp, uint64_t n, time_t t0, int done)
@@ -405,16 +427,16 @@ static void draw_progress(struct ingest *in, htsFile *fp, uint64_t n, time_t t0,
 /* Converts the current htslib record into in's gtrec and hands it to the writer (or,
  * for a reference block, records callability only). */
 static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rdstate *rs,
-                   const char *where, long line, struct gn_err *err)
+                   struct slot *sl, struct gn_err *err)
 {
     bcf1_t *b = rs->b;
-    struct gtrec *r = &rs->rec;
+    struct gtrec *r = &sl->rec;
+    const char *where = sl->where;
     const char *alts[GTREC_MAX_ALT];
     size_t alt_len[GTREC_MAX_ALT];
     uint32_t n_keep = 0;
     int rc, ngt, mp;
 
-    (void)line;
     if (bcf_unpack(b, BCF_UN_STR | BCF_UN_FMT) < 0)
         return gn_errf(err, GN_EPARSE, "%s: %s: cannot unpack record", f->path, where);
     if (b->rid < 0 || b->rid >= in->n_rid)
@@ -453,22 +475,91 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
             return gn_errf(err, GN_EPARSE, "%s: %s: sample %s: GT allele index out of range",
                            f->path, where, h->samples[i]);
     }
-    if (n_keep == 0) {
-        /* Reference block (gVCF) or monomorphic site: callability for called samples. */
-        int64_t end = (int64_t)b->pos + b->rlen;
+    /* No ALT left: a reference block (gVCF) or a monomorphic site, i.e. callability. */
+    sl->refblock = n_keep == 0;
+    sl->end = (int64_t)b->pos + b->rlen;
+    return GN_OK;
+}
+
+/* The writer's half of a record: REF check against the store, then the segment. */
+static int emit(struct ingest *in, struct infile *f, struct slot *sl, struct gn_err *err)
+{
+    struct gtrec *r = &sl->rec;
+    int rc;
+    if (sl->refblock) {
         in->res->n_ref_blocks++;
         for (uint32_t i = 0; i < f->n_samples; i++) {
             if (r->al[2 * i] < 0) continue;
-            if ((rc = segment_writer_add_callable(f->w, i, r->contig, r->pos, end, err)) < 0)
-                return gn_err_prefix(err, rc, "%s: %s", f->path, where);
+            if ((rc = segment_writer_add_callable(f->w, i, r->contig, r->pos, sl->end, err)) < 0)
+                return gn_err_prefix(err, rc, "%s: %s", f->path, sl->where);
         }
         return GN_OK;
     }
-    if ((rc = check_ref(in, r, f->path, 0, err)) < 0) return gn_err_prefix(err, rc, "%s", where);
+    if ((rc = check_ref(in, r, f->path, 0, err)) < 0)
+        return gn_err_prefix(err, rc, "%s", sl->where);
     if ((rc = segment_writer_add(f->w, r, err)) < 0)
-        return gn_err_prefix(err, rc, "%s: %s", f->path, where);
+        return gn_err_prefix(err, rc, "%s: %s", f->path, sl->where);
     in->res->n_records++;
     return GN_OK;
+}
+
+/* ---- the reader/writer pipeline ----
+ *
+ * One thread parses (htslib decode, genotype unpacking), another encodes (REF check,
+ * segment writer, zstd); PIPE_SLOTS records are in flight. The writer owns the segment
+ * writer, the REF-check cache and the result counters; the reader everything else. */
+
+static void *writer_main(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        struct slot *sl;
+        pthread_mutex_lock(&p->mu);
+        while (p->head == p->tail && !p->closed)
+            pthread_cond_wait(&p->cv_get, &p->mu);
+        if (p->head == p->tail) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        sl = &p->slot[p->head % PIPE_SLOTS];
+        pthread_mutex_unlock(&p->mu);
+        int rc = emit(p->in, p->f, sl, &p->err);
+        pthread_mutex_lock(&p->mu);
+        p->head++;
+        if (rc < 0) p->rc = rc;
+        pthread_cond_signal(&p->cv_put);
+        pthread_mutex_unlock(&p->mu);
+        if (rc < 0) break;
+    }
+    return NULL;
+}
+
+/* A free slot for the reader, or NULL when the writer has failed. */
+static struct slot *pipe_acquire(struct pipe *p)
+{
+    struct slot *sl = NULL;
+    pthread_mutex_lock(&p->mu);
+    while (p->tail - p->head >= PIPE_SLOTS && p->rc == GN_OK)
+        pthread_cond_wait(&p->cv_put, &p->mu);
+    if (p->rc == GN_OK) sl = &p->slot[p->tail % PIPE_SLOTS];
+    pthread_mutex_unlock(&p->mu);
+    return sl;
+}
+
+static void pipe_publish(struct pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->tail++;
+    pthread_cond_signal(&p->cv_get);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_close(struct pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->closed = 1;
+    pthread_cond_signal(&p->cv_get);
+    pthread_mutex_unlock(&p->mu);
 }
 
 static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
@@ -477,12 +568,19 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
     htsFile *fp = NULL;
     bcf_hdr_t *h = NULL;
     struct rdstate rs = {0};
+    struct pipe *pp;
+    pthread_t writer;
     struct stat sb;
     long line0 = 0, nrec = 0;
     time_t t0 = time(NULL);
-    int rc, is_bcf;
+    int rc, is_bcf, started = 0;
 
-    gtrec_init(&rs.rec);
+    if (!(pp = gn_calloc(1, sizeof *pp))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->cv_put, NULL);
+    pthread_cond_init(&pp->cv_get, NULL);
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        gtrec_init(&pp->slot[i].rec);
     if (!(fp = hts_open(f->path, "r"))) {
         rc = gn_errf(err, GN_ENOTFOUND, "%s: cannot open as VCF/BCF", f->path);
         goto out;
@@ -520,19 +618,32 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         gn_free(ids);
         if (rc < 0) goto out;
     }
-    if (!(rs.b = bcf_init()) || (rc = gtrec_reserve(&rs.rec, f->n_samples)) < 0) {
+    if (!(rs.b = bcf_init())) {
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto out;
     }
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        if ((rc = gtrec_reserve(&pp->slot[i].rec, f->n_samples)) < 0) {
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto out;
+        }
+    pp->in = in;
+    pp->f = f;
+    if (pthread_create(&writer, NULL, writer_main, pp) != 0) {
+        rc = gn_errf(err, GN_EINTERNAL, "cannot start the writer thread");
+        goto out;
+    }
+    started = 1;
     for (;;) {
         int r = bcf_read(fp, h, rs.b);
-        char where[64];
+        struct slot *sl;
         nrec++;
-        if (is_bcf)
-            snprintf(where, sizeof where, "record %ld", nrec);
-        else
-            snprintf(where, sizeof where, "line %ld", line0 + nrec);
         if (r == -1) break;
+        if (!(sl = pipe_acquire(pp))) break; /* the writer failed: its error wins */
+        if (is_bcf)
+            snprintf(sl->where, sizeof sl->where, "record %ld", nrec);
+        else
+            snprintf(sl->where, sizeof sl->where, "line %ld", line0 + nrec);
         if (r == 0 && rs.b->errcode == BCF_ERR_CTG_UNDEF && rs.b->rid >= in->n_rid) {
             /* A contig used but not declared: htslib added it to the header, as bcftools
              * does; map it like any other contig (build checks still apply by name). */
@@ -541,20 +652,34 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         }
         if (r < -1 || rs.b->errcode) {
             rc = gn_errf(err, GN_EPARSE, "%s: %s: malformed record (htslib error %d%s)", f->path,
-                         where, rs.b->errcode,
+                         sl->where, rs.b->errcode,
                          rs.b->errcode & BCF_ERR_CTG_UNDEF   ? ": contig not in header"
                          : rs.b->errcode & BCF_ERR_TAG_UNDEF ? ": tag not in header"
                          : rs.b->errcode & BCF_ERR_NCOLS     ? ": wrong number of columns"
                                                              : "");
             goto out;
         }
-        if ((rc = rec_one(in, f, h, &rs, where, line0 + nrec, err)) < 0) goto out;
+        if ((rc = rec_one(in, f, h, &rs, sl, err)) < 0) goto out;
+        pipe_publish(pp);
         if ((nrec & 4095) == 0) draw_progress(in, fp, (uint64_t)nrec, t0, 0);
     }
-    draw_progress(in, fp, (uint64_t)nrec - 1, t0, 1);
     rc = GN_OK;
 out:
-    gtrec_free(&rs.rec);
+    if (started) {
+        pipe_close(pp);
+        pthread_join(writer, NULL);
+        if (rc == GN_OK && pp->rc < 0) {
+            rc = pp->rc;
+            if (err) *err = pp->err;
+        }
+    }
+    if (rc == GN_OK) draw_progress(in, fp, (uint64_t)nrec - 1, t0, 1);
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        gtrec_free(&pp->slot[i].rec);
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->cv_put);
+    pthread_cond_destroy(&pp->cv_get);
+    gn_free(pp);
     gn_free(rs.gt);
     if (rs.b) bcf_destroy(rs.b);
     if (h) bcf_hdr_destroy(h);
