@@ -32,8 +32,8 @@ static void chain_hash(const struct pseudonym *key, const struct audit_entry *e,
     char seq[24], rec[24];
 
     pseudonym_derive(key, "audit-chain", &k);
-    snprintf(seq, sizeof seq, "%" PRId64, e->seq);
-    snprintf(rec, sizeof rec, "%" PRId64, e->records);
+    (void)snprintf(seq, sizeof seq, "%" PRId64, e->seq); /* 24 bytes hold any int64 */
+    (void)snprintf(rec, sizeof rec, "%" PRId64, e->records);
     crypto_auth_hmacsha256_init(&st, k.key, sizeof k.key);
     put_field(&st, seq);
     put_field(&st, e->at);
@@ -84,12 +84,14 @@ int audit_append(struct catalog *c, const struct pseudonym *key, const struct au
 
     if (own_tx && (rc = db_begin(db, err)) < 0) return rc;
     if ((rc = db_prepare(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, err)) <
-        0)
+        0) {
         goto fail;
+    }
     if ((rc = db_step(st, err)) < 0) goto fail;
     if (rc == 1) {
         e.seq = db_col_i64(st, 0) + 1;
-        snprintf(prev, sizeof prev, "%s", db_col_text(st, 1) ? db_col_text(st, 1) : "");
+        /* A longer (corrupt) stored hash is cut here and then fails audit_verify. */
+        (void)snprintf(prev, sizeof prev, "%s", db_col_text(st, 1) ? db_col_text(st, 1) : "");
     } else {
         e.seq = 1;
         memcpy(prev, ZERO_HASH, sizeof prev);
@@ -98,7 +100,7 @@ int audit_append(struct catalog *c, const struct pseudonym *key, const struct au
     st = NULL;
 
     gmtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    (void)strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm); /* 21 bytes of 32 */
     e.at = at;
     e.prev = prev;
     if (!e.actor) e.actor = "";
@@ -114,8 +116,9 @@ int audit_append(struct catalog *c, const struct pseudonym *key, const struct au
              db_prepare(db,
                         "INSERT INTO audit(seq, at, actor, role, purpose, action, outcome, records,"
                         " detail, subjects, prev, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                        &st, err)) < 0)
+                        &st, err)) < 0) {
         goto fail;
+    }
     if ((rc = db_bind_i64(st, 1, e.seq)) < 0 || (rc = db_bind_text(st, 2, e.at)) < 0 ||
         (rc = db_bind_text(st, 3, e.actor)) < 0 || (rc = db_bind_text(st, 4, e.role)) < 0 ||
         (rc = db_bind_text(st, 5, e.purpose)) < 0 || (rc = db_bind_text(st, 6, e.action)) < 0 ||
@@ -149,8 +152,9 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
     if ((rc = db_prepare(db,
                          "SELECT seq, at, actor, role, purpose, action, outcome, records,"
                          " detail, subjects, prev, hash FROM audit ORDER BY seq",
-                         &st, err)) < 0)
+                         &st, err)) < 0) {
         return rc;
+    }
     while ((rc = db_step(st, err)) == 1) {
         struct audit_entry e;
         fill(st, &e);
@@ -164,7 +168,7 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
                          e.seq);
             break;
         }
-        if (!e.prev || strcmp(e.prev, prev)) {
+        if (!e.prev || strcmp(e.prev, prev) != 0) {
             rc = gn_errf(err, GN_ECORRUPT,
                          "audit entry %" PRId64 " does not follow entry %" PRId64
                          " (inserted, deleted or reordered)",
@@ -172,7 +176,7 @@ int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n, str
             break;
         }
         chain_hash(key, &e, hash);
-        if (!e.hash || strcmp(e.hash, hash)) {
+        if (!e.hash || strcmp(e.hash, hash) != 0) {
             rc = gn_errf(err, GN_ECORRUPT,
                          "audit entry %" PRId64 " does not match its hash (changed or forged)",
                          e.seq);
@@ -195,18 +199,22 @@ int audit_each(struct catalog *c, const struct audit_filter *f, audit_cb cb, voi
     int rc, k = 0;
 
     if (f && f->person) {
-        for (const char *p = f->person; *p; p++)
-            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')))
+        for (const char *p = f->person; *p; p++) {
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z'))) {
                 return gn_errf(err, GN_EINVAL, "audit: a person filter is a pseudonym");
+            }
+        }
         if (strlen(f->person) > 64) return gn_errf(err, GN_EINVAL, "audit: pseudonym too long");
     }
-    snprintf(sql, sizeof sql, "%s WHERE 1 = 1%s%s%s ORDER BY seq", COLS,
-             f && f->person ? " AND subjects LIKE ?" : "", f && f->actor ? " AND actor = ?" : "",
-             f && f->purpose ? " AND purpose = ?" : "");
+    /* COLS and the filters are fixed text, well under sizeof sql. */
+    (void)snprintf(sql, sizeof sql, "%s WHERE 1 = 1%s%s%s ORDER BY seq", COLS,
+                   f && f->person ? " AND subjects LIKE ?" : "",
+                   f && f->actor ? " AND actor = ?" : "",
+                   f && f->purpose ? " AND purpose = ?" : "");
     if ((rc = db_prepare(db, sql, &st, err)) < 0) return rc;
     if (f && f->person) {
         /* Pseudonyms are fixed-length hex, so a substring match is exact. */
-        snprintf(like, sizeof like, "%%%s%%", f->person);
+        (void)snprintf(like, sizeof like, "%%%s%%", f->person); /* person: <= 64 bytes */
         if ((rc = db_bind_text(st, ++k, like)) < 0) goto out;
     }
     if (f && f->actor && (rc = db_bind_text(st, ++k, f->actor)) < 0) goto out;

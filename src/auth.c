@@ -26,7 +26,7 @@ int auth_token_create(struct catalog *c, int64_t user, const char *label, const 
 
     if (sodium_init() < 0) return gn_errf(err, GN_EINTERNAL, "libsodium failed to initialise");
     randombytes_buf(rnd, sizeof rnd);
-    memcpy(out, "gnt_", 4);
+    memcpy(out, "gnt_", sizeof "gnt_"); /* its NUL is overwritten by the hex digits */
     sodium_bin2hex(out + 4, AUTH_TOKEN_LEN - 3, rnd, sizeof rnd);
     sodium_memzero(rnd, sizeof rnd);
     sha256_hex(out, hash);
@@ -41,10 +41,12 @@ static int refuse(struct catalog *c, const struct pseudonym *key, const char *wh
     struct policy_caller pc = {who, role, 0, NULL};
     char detail[160];
     int rc;
-    snprintf(detail, sizeof detail, "%s (token hash %.8s...)", reason, hash);
+    (void)snprintf(detail, sizeof detail, "%s (token hash %.8s...)", reason,
+                   hash); /* fixed reasons */
     rc = policy_audit(c, key, &pc, "", "auth.token", "denied", detail, NULL, NULL);
-    if (rc < 0)
+    if (rc < 0) {
         return gn_errf(err, rc, "token refused: %s (and the refusal could not be audited)", reason);
+    }
     return gn_errf(err, GN_EDENIED, "token refused: %s", reason);
 }
 
@@ -60,21 +62,24 @@ int auth_token_check(struct catalog *c, const struct pseudonym *key, const char 
     memset(out, 0, sizeof *out);
     if (sodium_init() < 0) return gn_errf(err, GN_EINTERNAL, "libsodium failed to initialise");
     sha256_hex(token, hash);
-    if (strlen(token) != AUTH_TOKEN_LEN || strncmp(token, "gnt_", 4))
+    if (strlen(token) != AUTH_TOKEN_LEN || strncmp(token, "gnt_", 4) != 0) {
         return refuse(c, key, "unknown", "", hash, "malformed token", err);
+    }
     rc = catalog_token_find(c, hash, &t, NULL);
     if (rc == GN_ENOTFOUND) return refuse(c, key, "unknown", "", hash, "unknown token", err);
     if (rc < 0) return gn_errf(err, rc, "cannot look the token up");
     if ((rc = catalog_user_get_id(c, t.user, &out->user, err)) < 0) return rc;
-    snprintf(out->name, sizeof out->name, "%s", out->user.name);
+    (void)snprintf(out->name, sizeof out->name, "%s", out->user.name); /* same size */
     if (t.revoked) return refuse(c, key, out->name, out->user.role, hash, "token revoked", err);
     gmtime_r(&tt, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    (void)strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm); /* 21 bytes of 32 */
     if (t.expires[0] && strcmp(now, t.expires) > 0 &&
-        !(strlen(t.expires) == 10 && strncmp(now, t.expires, 10) <= 0))
+        !(strlen(t.expires) == 10 && strncmp(now, t.expires, 10) <= 0)) {
         return refuse(c, key, out->name, out->user.role, hash, "token expired", err);
-    if (out->user.disabled)
+    }
+    if (out->user.disabled) {
         return refuse(c, key, out->name, out->user.role, hash, "user disabled", err);
+    }
     out->caller.name = out->name;
     out->caller.role = out->user.role;
     out->caller.user_id = out->user.id;
@@ -88,8 +93,9 @@ void auth_operator(struct auth_caller *out)
     const char *login = "unknown";
     memset(out, 0, sizeof *out);
     if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res) login = res->pw_name;
-    snprintf(out->name, sizeof out->name, "local:%s", login);
-    snprintf(out->user.role, sizeof out->user.role, "steward");
+    /* A login too long for the name is cut: the name only labels audit entries. */
+    (void)snprintf(out->name, sizeof out->name, "local:%s", login);
+    (void)snprintf(out->user.role, sizeof out->user.role, "steward");
     out->caller.name = out->name;
     out->caller.role = out->user.role;
 }

@@ -37,8 +37,9 @@ int gn_buf_reserve(struct gn_buf *b, size_t n)
     need = b->len + n;
     if (need <= b->cap) return GN_OK;
     cap = b->cap ? b->cap : 256;
-    while (cap < need)
+    while (cap < need) {
         cap = cap > b->max / 2 ? b->max : cap * 2;
+    }
     d = gn_reallocarray(b->data, cap, 1);
     if (!d) return GN_ENOMEM;
     b->data = d;

@@ -94,12 +94,13 @@ static int prep(struct catalog *c, const char *sql, const char *types, const voi
     int rc;
     if ((rc = db_prepare(c->db, sql, st, err)) < 0) return rc;
     for (int i = 0; types && types[i]; i++) {
-        if (types[i] == 't')
+        if (types[i] == 't') {
             rc = db_bind_text(*st, i + 1, args[i]);
-        else if (types[i] == 'i')
+        } else if (types[i] == 'i') {
             rc = db_bind_i64(*st, i + 1, *(const int64_t *)args[i]);
-        else
+        } else {
             rc = db_bind_null(*st, i + 1);
+        }
         if (rc < 0) {
             db_finalize(*st);
             *st = NULL;
@@ -122,11 +123,13 @@ static int migrate(struct catalog *c, struct gn_err *err)
     int rc;
 
     if ((rc = db_exec(c->db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)",
-                      err)) < 0)
+                      err)) < 0) {
         return rc;
+    }
     if ((rc = db_begin(c->db, err)) < 0) return rc;
-    if ((rc = prep(c, "SELECT max(version) FROM schema_version", NULL, NULL, &st, err)) < 0)
+    if ((rc = prep(c, "SELECT max(version) FROM schema_version", NULL, NULL, &st, err)) < 0) {
         goto fail;
+    }
     if ((rc = db_step(st, err)) < 0) goto fail;
     version = rc == 1 ? db_col_i64(st, 0) : 0;
     db_finalize(st);
@@ -208,8 +211,9 @@ int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sample, struct gn
     if ((rc = run(c,
                   "DELETE FROM consent_events WHERE individual_id NOT IN"
                   " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
-                  NULL, NULL, err)) < 0)
+                  NULL, NULL, err)) < 0) {
         return rc;
+    }
     rc = run(c,
              "DELETE FROM individuals WHERE id NOT IN"
              " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
@@ -225,8 +229,9 @@ int catalog_batch_add(struct catalog *c, const char *name, uint32_t first, uint3
     int rc =
         run(c, "INSERT INTO batches(name, first_sample, n_samples, added_at) VALUES(?,?,?,{NOW})",
             "tii", a, err);
-    if (rc == GN_EEXIST)
+    if (rc == GN_EEXIST) {
         return gn_errf(err, GN_EEXIST, "batch '%s' already exists in the store", name);
+    }
     return rc < 0 ? rc : GN_OK;
 }
 
@@ -315,8 +320,9 @@ int catalog_sample_set_segment(struct catalog *c, uint32_t first, uint32_t n, ui
 int catalog_sample_set_segment_all(struct catalog *c, int64_t segment, struct gn_err *err)
 {
     const void *a[] = {&segment};
-    int rc = run(c, "UPDATE samples SET segment = CASE WHEN withdrawn_at IS NULL THEN CAST(? AS BIGINT) END", "i",
-                 a, err);
+    int rc = run(
+        c, "UPDATE samples SET segment = CASE WHEN withdrawn_at IS NULL THEN CAST(? AS BIGINT) END",
+        "i", a, err);
     return rc < 0 ? rc : GN_OK;
 }
 
@@ -412,7 +418,7 @@ int catalog_individual_add(struct catalog *c, const struct catalog_individual *i
     struct db_stmt *st = NULL;
     int64_t yob = ind->year_of_birth;
     const void *a[] = {ind->pseudonym, ind->sex, &yob, ind->referral_group};
-    struct catalog_individual old;
+    struct catalog_individual old = {0};
     int rc;
 
     rc = catalog_individual_get(c, ind->pseudonym, &old, NULL);
@@ -444,8 +450,9 @@ int catalog_individual_samples(struct catalog *c, int64_t individual, uint32_t *
         prep(c, "SELECT id FROM samples WHERE individual_id = ? ORDER BY id", "i", a, &st, err);
     int n = 0;
     if (rc < 0) return rc;
-    while ((rc = db_step(st, err)) == 1)
+    while ((rc = db_step(st, err)) == 1) {
         if (n < cap) ids[n++] = (uint32_t)db_col_i64(st, 0);
+    }
     db_finalize(st);
     return rc < 0 ? rc : n;
 }
@@ -456,6 +463,12 @@ int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
                         const char *description, struct gn_err *err)
 {
     const void *a[] = {name, terms, description ? description : ""};
+    /* Names are read back into CATALOG_NAME_MAX + 1 byte fields: a longer one would be cut
+     * there and could then equal another dataset's name. */
+    if (strlen(name) > CATALOG_NAME_MAX) {
+        return gn_errf(err, GN_ELIMIT, "dataset name too long (at most %d bytes)",
+                       CATALOG_NAME_MAX);
+    }
     int rc =
         run(c, "INSERT INTO datasets(name, terms, description, created_at) VALUES(?,?,?,{NOW})",
             "ttt", a, err);
@@ -662,7 +675,7 @@ static int user_get(struct catalog *c, const char *where, const char *type, cons
     char sql[256];
     const void *a[] = {arg};
     int rc;
-    snprintf(sql, sizeof sql, "%s WHERE %s", USER_COLS, where);
+    (void)snprintf(sql, sizeof sql, "%s WHERE %s", USER_COLS, where); /* fixed text, fits */
     if ((rc = prep(c, sql, type, a, &st, err)) < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         fill_user(st, out);
@@ -692,7 +705,7 @@ int catalog_user_each(struct catalog *c, catalog_user_cb cb, void *ctx, struct g
     struct db_stmt *st = NULL;
     char sql[256];
     int rc;
-    snprintf(sql, sizeof sql, "%s ORDER BY name", USER_COLS);
+    (void)snprintf(sql, sizeof sql, "%s ORDER BY name", USER_COLS); /* fixed text, fits */
     if ((rc = prep(c, sql, NULL, NULL, &st, err)) < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         struct catalog_user u;
@@ -765,11 +778,12 @@ const char *catalog_granularity_name(enum catalog_granularity g)
 
 int catalog_granularity_parse(const char *s, enum catalog_granularity *g)
 {
-    for (int i = 1; i < 4; i++)
+    for (int i = 1; i < 4; i++) {
         if (!strcmp(s, gran_names[i])) {
             *g = (enum catalog_granularity)i;
             return GN_OK;
         }
+    }
     return GN_EINVAL;
 }
 

@@ -68,11 +68,12 @@ int contig_normalise(enum contig_build b, const char *name, size_t n, char out[C
 {
     int idx;
     if (n == 0 || n > CONTIG_NAME_MAX) return GN_EINVAL;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (name[i] <= ' ' || name[i] == 127 || name[i] == ':') return GN_EINVAL;
+    }
     idx = primary_index(name, n);
     if (idx >= 0) {
-        snprintf(out, CONTIG_NAME_MAX + 1, "%s", contig_primary_name(b, idx));
+        (void)snprintf(out, CONTIG_NAME_MAX + 1, "%s", contig_primary_name(b, idx)); /* short */
         return idx;
     }
     memcpy(out, name, n);

@@ -16,7 +16,7 @@
 #include "alloc.h"
 
 #define DB_MAX_PARAMS 32
-#define DB_SQL_MAX    (256 * 1024)
+#define DB_SQL_MAX    ((size_t)256 * 1024)
 
 struct db {
     enum db_engine engine;
@@ -78,7 +78,7 @@ static char *rewrite(const struct db *db, const char *sql, int *nparams)
         } else if (sql[i] == '?') {
             k++;
             if (db->engine == DB_POSTGRES) {
-                snprintf(num, sizeof num, "$%d", k);
+                (void)snprintf(num, sizeof num, "$%d", k);
                 rep = num;
             }
         }
@@ -125,12 +125,13 @@ static int pg_err(struct db *db, const PGresult *res, struct gn_err *err, const 
     size_t n;
 
     if (state) {
-        if (!strcmp(state, "23505"))
+        if (!strcmp(state, "23505")) {
             rc = GN_EEXIST;
-        else if (!strncmp(state, "23", 2))
+        } else if (!strncmp(state, "23", 2)) {
             rc = GN_ECONFLICT;
-        else if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+        } else if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")) {
             rc = GN_EBUSY;
+        }
     }
     if (!msg || !*msg) msg = "unknown error";
     n = strcspn(msg, "\n");
@@ -155,8 +156,9 @@ int db_open(struct db **out, const char *target, struct gn_err *err)
                          db->pg ? PQerrorMessage(db->pg) : "out of memory");
             goto fail;
         }
-        if ((rc = db_exec(db, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err)) < 0)
+        if ((rc = db_exec(db, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err)) < 0) {
             goto fail;
+        }
     } else {
         const char *path = !strncmp(target, "sqlite:", 7) ? target + 7 : target;
         db->engine = DB_SQLITE;
@@ -171,8 +173,9 @@ int db_open(struct db **out, const char *target, struct gn_err *err)
         if ((rc = db_exec(db,
                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                           "PRAGMA foreign_keys=ON",
-                          err)) < 0)
+                          err)) < 0) {
             goto fail;
+        }
     }
     *out = db;
     return GN_OK;
@@ -197,8 +200,9 @@ int db_exec(struct db *db, const char *sql, struct gn_err *err)
 
     if (!s) return gn_errf(err, GN_ENOMEM, "out of memory (or statement too long)");
     if (db->engine == DB_SQLITE) {
-        if (sqlite3_exec(db->lite, s, NULL, NULL, NULL) != SQLITE_OK)
+        if (sqlite3_exec(db->lite, s, NULL, NULL, NULL) != SQLITE_OK) {
             rc = lite_err(db, err, "exec");
+        }
     } else {
         PGresult *res = PQexec(db->pg, s);
         ExecStatusType st = PQresultStatus(res);
@@ -219,10 +223,11 @@ int db_begin(struct db *db, struct gn_err *err)
                  db->engine == DB_SQLITE ? "BEGIN IMMEDIATE"
                                          : "BEGIN; SELECT pg_advisory_xact_lock(4740434154)",
                  err);
-    if (rc == GN_OK)
+    if (rc == GN_OK) {
         db->in_tx = 1;
-    else if (db->engine == DB_POSTGRES)
+    } else if (db->engine == DB_POSTGRES) {
         db_rollback(db);
+    }
     return rc;
 }
 
@@ -238,8 +243,9 @@ void db_rollback(struct db *db)
 {
     if (!db) return;
     if (db->engine == DB_SQLITE) {
-        if (db->lite && !sqlite3_get_autocommit(db->lite))
+        if (db->lite && !sqlite3_get_autocommit(db->lite)) {
             sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
+        }
     } else if (db->pg && PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
         PQclear(PQexec(db->pg, "ROLLBACK"));
     }
@@ -292,9 +298,10 @@ static int bind_pg(struct db_stmt *st, int i, const char *v)
 int db_bind_text(struct db_stmt *st, int i, const char *v)
 {
     if (!v) return db_bind_null(st, i);
-    if (st->lite)
+    if (st->lite) {
         return sqlite3_bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? GN_OK
                                                                                     : GN_EINVAL;
+    }
     return bind_pg(st, i, v);
 }
 
@@ -302,7 +309,7 @@ int db_bind_i64(struct db_stmt *st, int i, int64_t v)
 {
     char num[24];
     if (st->lite) return sqlite3_bind_int64(st->lite, i, v) == SQLITE_OK ? GN_OK : GN_EINVAL;
-    snprintf(num, sizeof num, "%lld", (long long)v);
+    (void)snprintf(num, sizeof num, "%lld", (long long)v);
     return bind_pg(st, i, num);
 }
 
@@ -355,8 +362,9 @@ const char *db_col_text(struct db_stmt *st, int i)
 {
     if (st->lite) return (const char *)sqlite3_column_text(st->lite, i);
     if (!st->res || st->row < 0 || st->row >= st->nrows || i >= PQnfields(st->res) ||
-        PQgetisnull(st->res, st->row, i))
+        PQgetisnull(st->res, st->row, i)) {
         return NULL;
+    }
     return PQgetvalue(st->res, st->row, i);
 }
 
@@ -418,13 +426,15 @@ int db_run(struct db *db, const char *sql, const char *types, const void *const 
     int rc;
 
     if ((rc = db_prepare(db, sql, &st, err)) < 0) return rc;
+    if (!st) return gn_errf(err, GN_EINTERNAL, "catalog: statement not prepared");
     for (int i = 0; types && types[i]; i++) {
-        if (types[i] == 't')
+        if (types[i] == 't') {
             rc = db_bind_text(st, i + 1, args[i]);
-        else if (types[i] == 'i')
+        } else if (types[i] == 'i') {
             rc = db_bind_i64(st, i + 1, *(const int64_t *)args[i]);
-        else
+        } else {
             rc = db_bind_null(st, i + 1);
+        }
         if (rc < 0) {
             rc = gn_errf(err, rc, "catalog: cannot bind parameter %d", i + 1);
             goto out;

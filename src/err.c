@@ -17,7 +17,8 @@ int gn_errf(struct gn_err *err, int code, const char *fmt, ...)
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        /* Truncation is acceptable: the message is for people and stays bounded. */
+        (void)vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
     }
@@ -31,7 +32,7 @@ int gn_err_prefix(struct gn_err *err, int code, const char *fmt, ...)
 
     if (!err) return code;
     va_start(ap, fmt);
-    vsnprintf(head, sizeof head, fmt, ap);
+    (void)vsnprintf(head, sizeof head, fmt, ap); /* cut like the message itself */
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
     /* Truncation is acceptable here: the message is for people and stays bounded. */
@@ -94,12 +95,17 @@ const char *gn_err_name(int code)
 
 int gn_err_http_status(int code)
 {
-    switch (code) {
-#define GN__HTTP(name, val, http, msg)                                                             \
-    case (val):                                                                                    \
-        return (http);
+    /* A table rather than a switch: several codes share a status, and a switch would have
+     * identical neighbouring branches. */
+    static const struct {
+        int code, http;
+    } map[] = {
+#define GN__HTTP(name, val, http, msg) {(val), (http)},
         GN_ERR_MAP(GN__HTTP)
 #undef GN__HTTP
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].code == code) return map[i].http;
     }
     return 500;
 }

@@ -46,9 +46,10 @@ int fsutil_pread_full(int fd, void *data, size_t n, uint64_t off, const char *wh
             if (errno == EINTR) continue;
             return gn_errf(err, GN_EIO, "%s: read: %s", what, strerror(errno));
         }
-        if (r == 0)
+        if (r == 0) {
             return gn_errf(err, GN_ECORRUPT, "%s: file truncated at offset %llu", what,
                            (unsigned long long)off);
+        }
         p += r;
         n -= (size_t)r;
         off += (uint64_t)r;
@@ -75,8 +76,9 @@ int fsutil_write_atomic(const char *path, const void *data, size_t n, int mode, 
     const char *slash;
     int fd = -1, rc;
 
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         return gn_errf(err, GN_ELIMIT, "%s: path too long", path);
+    }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return gn_errf(err, gn_err_from_errno(errno), "%s: %s", tmp, strerror(errno));
     if ((rc = fsutil_write_full(fd, data, n, tmp, err)) < 0) goto fail;
@@ -149,8 +151,9 @@ int fsutil_lock(const char *path, struct gn_err *err)
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int e = errno;
         close(fd);
-        if (e == EWOULDBLOCK)
+        if (e == EWOULDBLOCK) {
             return gn_errf(err, GN_EBUSY, "%s: another writer holds the store lock", path);
+        }
         return gn_errf(err, GN_EIO, "%s: flock: %s", path, strerror(e));
     }
     return fd;

@@ -67,8 +67,9 @@ static int cursor_settle(struct gtscan *sc, uint32_t i, struct gn_err *err)
             segment_block_set_mask(&c->blk, s, seg_mask(sc, i));
         }
         while (c->ri < c->blk.n_records && sc->o.contig != UINT32_MAX &&
-               c->blk.rec[c->ri].pos < sc->o.start)
+               c->blk.rec[c->ri].pos < sc->o.start) {
             c->ri++;
+        }
         if (c->ri < c->blk.n_records) {
             if (sc->o.contig != UINT32_MAX && c->blk.rec[c->ri].pos > sc->o.end) c->done = 1;
             break;
@@ -115,9 +116,11 @@ int gtscan_new(const struct gtsnap *snap, const struct gtscan_opts *o, struct gt
 void gtscan_free(struct gtscan *sc)
 {
     if (!sc) return;
-    if (sc->cur)
-        for (uint32_t i = 0; i < sc->snap->n_seg; i++)
+    if (sc->cur) {
+        for (uint32_t i = 0; i < sc->snap->n_seg; i++) {
             segment_block_free(&sc->cur[i].blk);
+        }
+    }
     gn_free(sc->cur);
     gn_free(sc->out);
     gn_free(sc);
@@ -151,8 +154,9 @@ int gtscan_next(struct gtscan *sc, struct gtscan_pos *out, struct gn_err *err)
         sc->out[i] = (struct gtscan_seg){&c->blk, 0, 0};
         if (c->done || c->blk.contig != best_contig || c->blk.rec[c->ri].pos != best_pos) continue;
         c->r1 = c->ri;
-        while (c->r1 < c->blk.n_records && c->blk.rec[c->r1].pos == best_pos)
+        while (c->r1 < c->blk.n_records && c->blk.rec[c->r1].pos == best_pos) {
             c->r1++;
+        }
         sc->out[i].r0 = c->ri;
         sc->out[i].r1 = c->r1;
         c->pending = 1;
@@ -191,9 +195,11 @@ void gtmerge_free(struct gtmerge *m)
 {
     if (!m) return;
     gtscan_free(m->scan);
-    if (m->dec)
-        for (uint32_t i = 0; i < m->snap->n_seg; i++)
+    if (m->dec) {
+        for (uint32_t i = 0; i < m->snap->n_seg; i++) {
             gtrec_free(&m->dec[i]);
+        }
+    }
     gn_free(m->dec);
     gn_free(m->out_ids);
     gn_free(m->out_seg);
@@ -219,14 +225,16 @@ static int merge_samples(struct gtmerge *m, const uint32_t *ids, uint32_t n_ids,
     m->out_seg = gn_reallocarray(NULL, total + 1, sizeof *m->out_seg);
     m->out_local = gn_reallocarray(NULL, total + 1, sizeof *m->out_local);
     m->use_seg = gn_calloc(snap->n_seg + 1, 1);
-    if (!m->out_ids || !m->out_seg || !m->out_local || !m->use_seg)
+    if (!m->out_ids || !m->out_seg || !m->out_local || !m->use_seg) {
         return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
     m->n_out = 0;
     if (ids) {
         for (uint32_t j = 0; j < n_ids; j++) {
             uint32_t s, l;
-            if (gtsnap_find_sample(snap, ids[j], &s, &l) < 0)
+            if (gtsnap_find_sample(snap, ids[j], &s, &l) < 0) {
                 return gn_errf(err, GN_ENOTFOUND, "sample %u is not in the store", ids[j]);
+            }
             m->out_ids[m->n_out] = ids[j];
             m->out_seg[m->n_out] = s;
             m->out_local[m->n_out++] = l;
@@ -262,11 +270,16 @@ int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto fail;
     }
-    for (uint32_t i = 0; i < snap->n_seg; i++)
+    for (uint32_t i = 0; i < snap->n_seg; i++) {
         gtrec_init(&m->dec[i]);
+    }
     if ((rc = merge_samples(m, ids, n_ids, err)) < 0) goto fail;
     o.use_seg = m->use_seg;
     if ((rc = gtscan_new(snap, &o, &m->scan, err)) < 0) goto fail;
+    if (!m->scan) {
+        rc = gn_errf(err, GN_EINTERNAL, "merge: no scan");
+        goto fail;
+    }
     *out = m;
     return GN_OK;
 fail:
@@ -278,22 +291,56 @@ static int same_record(const struct segment_block *a, uint32_t ra, const struct 
                        uint32_t rb)
 {
     const struct segment_record *x = &a->rec[ra], *y = &b->rec[rb];
-    if (x->ref_len != y->ref_len || x->n_alt != y->n_alt || memcmp(x->ref, y->ref, x->ref_len))
+    if (x->ref_len != y->ref_len || x->n_alt != y->n_alt ||
+        memcmp(x->ref, y->ref, x->ref_len) != 0) {
         return 0;
+    }
     for (uint32_t k = 0; k < x->n_alt; k++) {
         const struct segment_site *s = &a->site[x->first_site + k],
                                   *t = &b->site[y->first_site + k];
-        if (s->alt_len != t->alt_len || memcmp(s->alt, t->alt, s->alt_len)) return 0;
+        if (s->alt_len != t->alt_len || memcmp(s->alt, t->alt, s->alt_len) != 0) return 0;
     }
     return 1;
+}
+
+/* Appends a merged record whose first component is record r of segment s. */
+static void queue_add(struct gtmerge *m, uint32_t s, uint32_t r, uint32_t occ)
+{
+    uint32_t n = m->snap->n_seg;
+    struct mrec *q = &m->q[m->q_n];
+    q->seg0 = s;
+    q->rec0 = r;
+    q->occ = occ;
+    q->comp = m->comp_pool + (size_t)m->q_n * n;
+    for (uint32_t t = 0; t < n; t++) {
+        q->comp[t] = -1;
+    }
+    m->q_n++;
+}
+
+/* Index of the queued merged record that record r of segment s (its occ-th occurrence of
+ * the key) joins, or m->q_n when it starts a new one. */
+static uint32_t queue_find(const struct gtmerge *m, uint32_t s, uint32_t r, uint32_t occ)
+{
+    const struct segment_block *blk = m->pos.seg[s].blk;
+    uint32_t j;
+    for (j = 0; j < m->q_n; j++) {
+        const struct mrec *q = &m->q[j];
+        if (q->comp[s] < 0 && q->occ == occ &&
+            same_record(m->pos.seg[q->seg0].blk, q->rec0, blk, r)) {
+            break;
+        }
+    }
+    return j;
 }
 
 /* Groups the records of the current position into merged records (m->q). */
 static int build_queue(struct gtmerge *m, struct gn_err *err)
 {
     uint32_t n = m->snap->n_seg, total = 0;
-    for (uint32_t s = 0; s < n; s++)
+    for (uint32_t s = 0; s < n; s++) {
         total += m->pos.seg[s].r1 - m->pos.seg[s].r0;
+    }
     if (total > m->q_cap) {
         struct mrec *q = gn_reallocarray(m->q, total, sizeof *q);
         int32_t *pool = gn_reallocarray(m->comp_pool, (size_t)total * n, sizeof *pool);
@@ -308,23 +355,11 @@ static int build_queue(struct gtmerge *m, struct gn_err *err)
         for (uint32_t r = g->r0; r < g->r1; r++) {
             /* occurrence of this key among earlier records of the same segment */
             uint32_t occ = 0, j;
-            for (uint32_t r2 = g->r0; r2 < r; r2++)
+            for (uint32_t r2 = g->r0; r2 < r; r2++) {
                 occ += same_record(g->blk, r2, g->blk, r);
-            for (j = 0; j < m->q_n; j++) {
-                struct mrec *q = &m->q[j];
-                if (q->comp[s] < 0 && q->occ == occ &&
-                    same_record(m->pos.seg[q->seg0].blk, q->rec0, g->blk, r))
-                    break;
             }
-            if (j == m->q_n) {
-                struct mrec *q = &m->q[m->q_n++];
-                q->seg0 = s;
-                q->rec0 = r;
-                q->occ = occ;
-                q->comp = m->comp_pool + (size_t)j * n;
-                for (uint32_t t = 0; t < n; t++)
-                    q->comp[t] = -1;
-            }
+            j = queue_find(m, s, r, occ);
+            if (j == m->q_n) queue_add(m, s, r, occ);
             m->q[j].comp[s] = (int32_t)r;
         }
     }
@@ -345,25 +380,27 @@ static int emit(struct gtmerge *m, const struct mrec *q, struct gtrec *out, stru
     const struct gtrec *src = &m->dec[q->seg0];
     {
         size_t lens[GTREC_MAX_ALT];
-        for (uint32_t k = 0; k < src->n_alt; k++)
+        for (uint32_t k = 0; k < src->n_alt; k++) {
             lens[k] = strlen(src->alt[k]);
+        }
         if ((rc = gtrec_set_alleles(out, src->ref, strlen(src->ref), (const char *const *)src->alt,
                                     lens, src->n_alt)) < 0 ||
-            (rc = gtrec_reserve(out, m->n_out)) < 0)
+            (rc = gtrec_reserve(out, m->n_out)) < 0) {
             return gn_errf(err, rc, "out of memory");
+        }
     }
     out->contig = m->pos.contig;
     out->pos = m->pos.pos;
     for (uint32_t j = 0; j < m->n_out; j++) {
         uint32_t s = m->out_seg[j], l = m->out_local[j];
         if (q->comp[s] >= 0) {
-            out->al[2 * j] = m->dec[s].al[2 * l];
-            out->al[2 * j + 1] = m->dec[s].al[2 * l + 1];
+            out->al[(size_t)2 * j] = m->dec[s].al[(size_t)2 * l];
+            out->al[(size_t)2 * j + 1] = m->dec[s].al[(size_t)2 * l + 1];
             out->phased[j] = m->dec[s].phased[l];
         } else {
             int16_t v =
                 segment_sample_callable(snap->seg[s], l, out->contig, out->pos) ? 0 : GTREC_MISSING;
-            out->al[2 * j] = out->al[2 * j + 1] = v;
+            out->al[(size_t)2 * j] = out->al[(size_t)2 * j + 1] = v;
             out->phased[j] = 0;
         }
     }
@@ -386,6 +423,25 @@ int gtmerge_next(struct gtmerge *m, struct gtrec *out, struct gn_err *err)
 /* Compaction                                                                            */
 /* ------------------------------------------------------------------------------------ */
 
+/* Copies the callable intervals of the n samples ids into the new segment. */
+static int copy_callable(struct segment_writer *w, const struct gtsnap *snap, const uint32_t *ids,
+                         uint32_t n, struct gn_err *err)
+{
+    uint32_t seg, local;
+    int rc;
+
+    for (uint32_t j = 0; j < n; j++) {
+        const struct segment_interval *iv;
+        if ((rc = gtsnap_find_sample(snap, ids[j], &seg, &local)) < 0) return rc;
+        uint64_t k = segment_callable_intervals(snap->seg[seg], local, &iv);
+        for (uint64_t t = 0; t < k; t++) {
+            rc = segment_writer_add_callable(w, j, iv[t].contig, iv[t].start, iv[t].end, err);
+            if (rc < 0) return rc;
+        }
+    }
+    return GN_OK;
+}
+
 static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t seg_id,
                          uint64_t *n_sites, uint32_t *n_samples, struct gn_err *err)
 {
@@ -398,30 +454,25 @@ static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t
     int rc;
 
     gtrec_init(&rec);
-    for (uint32_t s = 0; s < snap->n_seg; s++)
+    for (uint32_t s = 0; s < snap->n_seg; s++) {
         if (segment_has_callability(snap->seg[s])) flags |= SEGMENT_FLAG_CALLABILITY;
+    }
     if ((rc = gtmerge_new(snap, UINT32_MAX, 1, INT64_MAX, NULL, 0, &m, err)) < 0) goto out;
+    if (!m) {
+        rc = gn_errf(err, GN_EINTERNAL, "compaction: no merge");
+        goto out;
+    }
     ids = gtmerge_samples(m, &n);
     *n_samples = n;
     if (n == 0) goto out; /* everyone withdrawn: the store becomes empty */
     if ((rc = gtstore_segment_path(path, sizeof path, gtstore_dir(st), seg_id)) < 0) goto out;
     struct segment_writer_opts wo = {n, ids, 0, flags};
     if ((rc = segment_writer_open(&w, path, &wo, err)) < 0) goto out;
-    while ((rc = gtmerge_next(m, &rec, err)) == 1)
+    while ((rc = gtmerge_next(m, &rec, err)) == 1) {
         if ((rc = segment_writer_add(w, &rec, err)) < 0) goto out;
-    if (rc < 0) goto out;
-    if (flags) {
-        uint32_t seg, local;
-        for (uint32_t j = 0; j < n; j++) {
-            const struct segment_interval *iv;
-            if ((rc = gtsnap_find_sample(snap, ids[j], &seg, &local)) < 0) goto out;
-            uint64_t k = segment_callable_intervals(snap->seg[seg], local, &iv);
-            for (uint64_t t = 0; t < k; t++)
-                if ((rc = segment_writer_add_callable(w, j, iv[t].contig, iv[t].start, iv[t].end,
-                                                      err)) < 0)
-                    goto out;
-        }
     }
+    if (rc < 0) goto out;
+    if (flags && (rc = copy_callable(w, snap, ids, n, err)) < 0) goto out;
     if ((rc = segment_writer_finish(w, err)) < 0) goto out;
     *n_sites = segment_writer_n_records(w);
 out:
@@ -447,8 +498,9 @@ int gtstore_compact(struct gtstore *st, struct gn_err *err)
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto out;
     }
-    for (uint32_t i = 0; i < n_old; i++)
+    for (uint32_t i = 0; i < n_old; i++) {
         old[i] = man->seg[i].id;
+    }
     seg_id = man->next_segment;
     if ((rc = compact_write(st, snap, seg_id, &n_sites, &n_samples, err)) < 0) goto out;
     /* Commit: the new segment replaces every old one; purged samples leave the list. */
@@ -458,10 +510,12 @@ int gtstore_compact(struct gtstore *st, struct gn_err *err)
     if (n_samples && (rc = gtstore_add_segment(st, seg_id, n_samples, n_sites, err)) < 0) goto out;
     if ((rc = gtstore_commit(st, err)) < 0) goto out;
     /* Old files go only after the commit; open readers keep their descriptors. */
-    for (uint32_t i = 0; i < n_old; i++)
+    for (uint32_t i = 0; i < n_old; i++) {
         if (gtstore_segment_path(path, sizeof path, gtstore_dir(st), old[i]) == GN_OK &&
-            unlink(path) < 0)
+            unlink(path) < 0) {
             log_warn("cannot remove old segment %s", path);
+        }
+    }
 out:
     gn_free(old);
     gtsnap_free(snap);

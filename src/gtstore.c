@@ -44,8 +44,9 @@ struct gtstore {
 void gtstore_manifest_free(struct gtstore_manifest *m)
 {
     if (!m) return;
-    for (uint32_t i = 0; i < m->n_contigs; i++)
+    for (uint32_t i = 0; i < m->n_contigs; i++) {
         gn_free(m->contig[i].name);
+    }
     gn_free(m->contig);
     gn_free(m->seg);
     gn_free(m->deleted);
@@ -60,8 +61,9 @@ int gtstore_segment_path(char *buf, size_t cap, const char *dir, uint32_t id)
 
 int64_t gtstore_manifest_contig(const struct gtstore_manifest *m, const char *name)
 {
-    for (uint32_t i = 0; i < m->n_contigs; i++)
+    for (uint32_t i = 0; i < m->n_contigs; i++) {
         if (!strcmp(m->contig[i].name, name)) return i;
+    }
     return -1;
 }
 
@@ -103,11 +105,13 @@ static int push_u32(uint32_t **arr, uint32_t *n, uint32_t v, uint32_t max)
 static struct strparse_span field(const char **p, const char *end)
 {
     struct strparse_span s;
-    while (*p < end && **p == ' ')
+    while (*p < end && **p == ' ') {
         (*p)++;
+    }
     s.p = *p;
-    while (*p < end && **p != ' ')
+    while (*p < end && **p != ' ') {
         (*p)++;
+    }
     s.n = (size_t)(*p - s.p);
     return s;
 }
@@ -146,13 +150,15 @@ static int parse_line(struct gtstore_manifest *m, const char *p, const char *end
         m->next_segment = (uint32_t)a;
     } else if (KEY("contig")) {
         struct strparse_span name = field(&p, end);
-        if (name.n == 0 || name.n > CONTIG_NAME_MAX || field_u64(&p, end, INT64_MAX, &a) < 0)
+        if (name.n == 0 || name.n > CONTIG_NAME_MAX || field_u64(&p, end, INT64_MAX, &a) < 0) {
             return GN_EPARSE;
+        }
         if ((rc = push_contig(m, name.p, name.n, (int64_t)a)) < 0) return rc;
     } else if (KEY("segment")) {
         if (field_u64(&p, end, UINT32_MAX, &a) < 0 || field_u64(&p, end, UINT32_MAX, &b) < 0 ||
-            field_u64(&p, end, UINT64_MAX >> 1, &c) < 0)
+            field_u64(&p, end, UINT64_MAX >> 1, &c) < 0) {
             return GN_EPARSE;
+        }
         if (m->n_segments >= GTSTORE_MAX_SEGMENTS) return GN_ELIMIT;
         struct gtstore_segref *s = gn_reallocarray(m->seg, m->n_segments + 1, sizeof *s);
         if (!s) return GN_ENOMEM;
@@ -178,11 +184,13 @@ int gtstore_manifest_parse(const char *text, size_t n, struct gtstore_manifest *
 
     memset(m, 0, sizeof *m);
     /* The trailer "end XXXXXXXX\n" closes the file; its CRC covers everything before. */
-    if (n < sizeof head + 14 || memcmp(text, head, sizeof head - 1) != 0)
+    if (n < sizeof head + 14 || memcmp(text, head, sizeof head - 1) != 0) {
         return gn_errf(err, GN_ECORRUPT, "manifest: not a genomenode manifest");
+    }
     trailer = end - 13;
-    if (memcmp(trailer, "end ", 4) != 0 || end[-1] != '\n' || trailer[-1] != '\n')
+    if (memcmp(trailer, "end ", 4) != 0 || end[-1] != '\n' || trailer[-1] != '\n') {
         return gn_errf(err, GN_ECORRUPT, "manifest: missing end line (incomplete write?)");
+    }
     {
         uint32_t want = 0;
         for (int i = 0; i < 8; i++) {
@@ -191,18 +199,21 @@ int gtstore_manifest_parse(const char *text, size_t n, struct gtstore_manifest *
             if (d < 0) return gn_errf(err, GN_ECORRUPT, "manifest: bad checksum field");
             want = want << 4 | (uint32_t)d;
         }
-        if ((uint32_t)crc32(0L, (const Bytef *)text, (uInt)(trailer - text)) != want)
+        if ((uint32_t)crc32(0L, (const Bytef *)text, (uInt)(trailer - text)) != want) {
             return gn_errf(err, GN_ECORRUPT, "manifest: checksum mismatch");
+        }
     }
     eol = memchr(p, '\n', (size_t)(trailer - p));
     {
         const char *q = p + sizeof head - 1;
         int64_t ver;
-        if (!eol || strparse_i64_all(q, (size_t)(eol - q), &ver) < 0)
+        if (!eol || strparse_i64_all(q, (size_t)(eol - q), &ver) < 0) {
             return gn_errf(err, GN_ECORRUPT, "manifest: bad version line");
-        if (ver != GTSTORE_MANIFEST_VERSION)
+        }
+        if (ver != GTSTORE_MANIFEST_VERSION) {
             return gn_errf(err, GN_EFORMAT, "manifest version %lld; this build reads %d",
                            (long long)ver, GTSTORE_MANIFEST_VERSION);
+        }
     }
     for (p = eol + 1, line = 2; p < trailer; p = eol + 1, line++) {
         eol = memchr(p, '\n', (size_t)(trailer - p));
@@ -218,11 +229,12 @@ int gtstore_manifest_parse(const char *text, size_t n, struct gtstore_manifest *
         return gn_errf(err, GN_ECORRUPT, "manifest: no build line");
     }
     if (m->n_deleted) qsort(m->deleted, m->n_deleted, sizeof *m->deleted, cmp_u32);
-    for (uint32_t i = 0; i < m->n_segments; i++)
+    for (uint32_t i = 0; i < m->n_segments; i++) {
         if (m->seg[i].id >= m->next_segment) {
             gtstore_manifest_free(m);
             return gn_errf(err, GN_ECORRUPT, "manifest: segment id beyond next_segment");
         }
+    }
     return GN_OK;
 }
 
@@ -233,11 +245,13 @@ int gtstore_manifest_read(const char *dir, struct gtstore_manifest *m, struct gn
     size_t n;
     int rc;
 
-    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0)
+    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0) {
         return gn_errf(err, GN_ELIMIT, "path too long");
+    }
     if ((rc = fsutil_read_all(path, MANIFEST_MAX_BYTES, &data, &n, err)) < 0) {
-        if (rc == GN_ENOTFOUND)
+        if (rc == GN_ENOTFOUND) {
             return gn_errf(err, rc, "%s is not a genomenode store (no MANIFEST; run init)", dir);
+        }
         return rc;
     }
     rc = gtstore_manifest_parse((const char *)data, n, m, err);
@@ -263,13 +277,16 @@ static int manifest_write(const char *dir, const struct gtstore_manifest *m, str
     PUT("generation %llu\n", (unsigned long long)m->generation);
     PUT("next_sample %u\n", m->next_sample);
     PUT("next_segment %u\n", m->next_segment);
-    for (uint32_t i = 0; i < m->n_contigs; i++)
+    for (uint32_t i = 0; i < m->n_contigs; i++) {
         PUT("contig %s %lld\n", m->contig[i].name, (long long)m->contig[i].length);
-    for (uint32_t i = 0; i < m->n_segments; i++)
+    }
+    for (uint32_t i = 0; i < m->n_segments; i++) {
         PUT("segment %u %u %llu\n", m->seg[i].id, m->seg[i].n_samples,
             (unsigned long long)m->seg[i].n_sites);
-    for (uint32_t i = 0; i < m->n_deleted; i++)
+    }
+    for (uint32_t i = 0; i < m->n_deleted; i++) {
         PUT("deleted %u\n", m->deleted[i]);
+    }
     if (rc == GN_OK) {
         uint32_t c = (uint32_t)crc32(0L, b.data, (uInt)b.len);
         PUT("end %08x\n", c);
@@ -279,10 +296,11 @@ static int manifest_write(const char *dir, const struct gtstore_manifest *m, str
         gn_buf_free(&b);
         return gn_errf(err, rc, "manifest: %s", gn_strerror(rc));
     }
-    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0)
+    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0) {
         rc = GN_ELIMIT;
-    else
+    } else {
         rc = fsutil_write_atomic(path, b.data, b.len, 0644, err);
+    }
     gn_buf_free(&b);
     return rc;
 }
@@ -294,12 +312,14 @@ int gtstore_init(const char *dir, enum contig_build build, struct gn_err *err)
     struct stat st;
     int rc;
 
-    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0)
+    if (fsutil_path(path, sizeof path, dir, "MANIFEST") < 0) {
         return gn_errf(err, GN_ELIMIT, "path too long");
+    }
     if (stat(path, &st) == 0) return gn_errf(err, GN_EEXIST, "%s already holds a store", dir);
     if ((rc = fsutil_mkdir(dir, err)) < 0) return rc;
-    if (fsutil_path(path, sizeof path, dir, "segments") < 0)
+    if (fsutil_path(path, sizeof path, dir, "segments") < 0) {
         return gn_errf(err, GN_ELIMIT, "path too long");
+    }
     if ((rc = fsutil_mkdir(path, err)) < 0) return rc;
     memset(&m, 0, sizeof m);
     m.build = build;
@@ -326,8 +346,9 @@ static int remove_orphans(struct gtstore *st, struct gn_err *err)
     DIR *d;
     struct dirent *e;
 
-    if (fsutil_path(path, sizeof path, st->dir, "segments") < 0)
+    if (fsutil_path(path, sizeof path, st->dir, "segments") < 0) {
         return gn_errf(err, GN_ELIMIT, "path too long");
+    }
     if (!(d = opendir(path))) return gn_errf(err, GN_EIO, "%s: %s", path, strerror(errno));
     while ((e = readdir(d))) {
         const char *nm = e->d_name;
@@ -336,14 +357,16 @@ static int remove_orphans(struct gtstore *st, struct gn_err *err)
         int live = 0;
         if (strncmp(nm, "seg-", 4) != 0) continue;
         if (strparse_u64(&p, nm + strlen(nm), &id) < 0) continue;
-        for (uint32_t i = 0; i < st->man.n_segments; i++)
+        for (uint32_t i = 0; i < st->man.n_segments; i++) {
             if (st->man.seg[i].id == id && !strcmp(p, ".gns")) live = 1;
+        }
         if (live) continue;
         char full[4096 + 300];
-        snprintf(full, sizeof full, "%s/%s", path, nm);
+        (void)snprintf(full, sizeof full, "%s/%s", path, nm); /* path < 4096, nm < 256 */
         log_info("removing orphan segment %s", full);
-        if (unlink(full) < 0 && errno != ENOENT)
+        if (unlink(full) < 0 && errno != ENOENT) {
             log_warn("cannot remove %s: %s", full, strerror(errno));
+        }
     }
     closedir(d);
     return GN_OK;
@@ -406,8 +429,9 @@ int gtstore_contig_intern(struct gtstore *st, const char *name, int64_t length, 
         *id = (uint32_t)i;
         return GN_OK;
     }
-    if ((rc = push_contig(&st->man, name, strlen(name), length)) < 0)
+    if ((rc = push_contig(&st->man, name, strlen(name), length)) < 0) {
         return gn_errf(err, rc, "contig %s: %s", name, gn_strerror(rc));
+    }
     *id = st->man.n_contigs - 1;
     return GN_OK;
 }
@@ -416,8 +440,9 @@ int gtstore_add_segment(struct gtstore *st, uint32_t id, uint32_t n_samples, uin
                         struct gn_err *err)
 {
     struct gtstore_manifest *m = &st->man;
-    if (m->n_segments >= GTSTORE_MAX_SEGMENTS)
+    if (m->n_segments >= GTSTORE_MAX_SEGMENTS) {
         return gn_errf(err, GN_ELIMIT, "too many segments; run compact");
+    }
     struct gtstore_segref *s = gn_reallocarray(m->seg, m->n_segments + 1, sizeof *s);
     if (!s) return gn_errf(err, GN_ENOMEM, "out of memory");
     m->seg = s;
@@ -430,8 +455,9 @@ int gtstore_withdraw(struct gtstore *st, const uint32_t *ids, uint32_t n, struct
     struct gtstore_manifest *m = &st->man;
     for (uint32_t i = 0; i < n; i++) {
         if (gtstore_manifest_is_deleted(m, ids[i])) continue;
-        if (push_u32(&m->deleted, &m->n_deleted, ids[i], UINT32_MAX) < 0)
+        if (push_u32(&m->deleted, &m->n_deleted, ids[i], UINT32_MAX) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
+        }
         qsort(m->deleted, m->n_deleted, sizeof *m->deleted, cmp_u32);
     }
     return GN_OK;
@@ -464,25 +490,28 @@ static int snap_try_open(struct gtsnap *snap, struct gn_err *err)
     char path[4096];
     int rc;
 
-    snap->seg = gn_calloc(snap->man.n_segments + 1, sizeof *snap->seg);
+    snap->seg = gn_calloc(snap->man.n_segments + 1, sizeof(struct segment *));
     snap->live = gn_calloc(snap->man.n_segments + 1, sizeof *snap->live);
     if (!snap->seg || !snap->live) return gn_errf(err, GN_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < snap->man.n_segments; i++) {
-        if (gtstore_segment_path(path, sizeof path, snap->dir, snap->man.seg[i].id) < 0)
+        if (gtstore_segment_path(path, sizeof path, snap->dir, snap->man.seg[i].id) < 0) {
             return gn_errf(err, GN_ELIMIT, "path too long");
+        }
         if ((rc = segment_open(&snap->seg[i], path, err)) < 0) return rc;
         snap->n_seg = i + 1;
         struct segment *s = snap->seg[i];
         uint32_t n = segment_n_samples(s), dels = 0;
         const uint32_t *ids = segment_sample_ids(s);
-        for (uint32_t j = 0; j < n; j++)
+        for (uint32_t j = 0; j < n; j++) {
             dels += gtstore_manifest_is_deleted(&snap->man, ids[j]);
+        }
         snap->n_live_samples += n - dels;
         if (!dels) continue;
         uint64_t *mk = gn_calloc((n + 63) / 64, sizeof *mk);
         if (!mk) return gn_errf(err, GN_ENOMEM, "out of memory");
-        for (uint32_t j = 0; j < n; j++)
+        for (uint32_t j = 0; j < n; j++) {
             if (!gtstore_manifest_is_deleted(&snap->man, ids[j])) mk[j >> 6] |= 1ull << (j & 63);
+        }
         snap->live[i] = mk;
     }
     return GN_OK;
@@ -517,8 +546,9 @@ int gtsnap_open(struct gtsnap **out, const char *dir, struct gn_err *err)
 void gtsnap_masks_free(const struct gtsnap *snap, uint64_t **masks)
 {
     if (!masks) return;
-    for (uint32_t i = 0; i < snap->n_seg; i++)
+    for (uint32_t i = 0; i < snap->n_seg; i++) {
         gn_free(masks[i]);
+    }
     gn_free(masks);
 }
 
@@ -541,8 +571,9 @@ int gtsnap_masks_new(const struct gtsnap *snap, const uint32_t *ids, uint32_t n,
         }
         for (uint32_t j = 0; j < n; j++) {
             int64_t l = segment_local_index(snap->seg[i], ids[j]);
-            if (l >= 0 && (!snap->live[i] || (snap->live[i][l >> 6] >> (l & 63) & 1)))
+            if (l >= 0 && (!snap->live[i] || (snap->live[i][l >> 6] >> (l & 63) & 1))) {
                 mk[i][l >> 6] |= 1ull << (l & 63);
+            }
         }
     }
     *out = mk;

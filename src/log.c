@@ -25,10 +25,11 @@ void log_msg(enum log_level lvl, const char *func, const char *fmt, ...)
 
     if (lvl > cur_level) return;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    (void)vsnprintf(line, sizeof line, fmt, ap); /* long messages are cut */
     va_end(ap);
-    if (cur_level >= LOG_LEVEL_DEBUG)
-        fprintf(stderr, "genomenode: %s: %s: %s\n", tag[lvl], func, line);
-    else
-        fprintf(stderr, "genomenode: %s: %s\n", tag[lvl], line);
+    if (cur_level >= LOG_LEVEL_DEBUG) {
+        (void)fprintf(stderr, "genomenode: %s: %s: %s\n", tag[lvl], func, line);
+    } else {
+        (void)fprintf(stderr, "genomenode: %s: %s\n", tag[lvl], line); /* nowhere to report */
+    }
 }

@@ -63,17 +63,19 @@ static int deny(struct catalog *c, const struct pseudonym *key, const struct pol
     int rc;
 
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
+    /* The reason and detail are for people: cut when too long, like any message. */
+    (void)vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    snprintf(detail, sizeof detail, "%s%s%s", reason, rq->detail ? "; request: " : "",
-             rq->detail ? rq->detail : "");
+    (void)snprintf(detail, sizeof detail, "%s%s%s", reason, rq->detail ? "; request: " : "",
+                   rq->detail ? rq->detail : "");
     rc = policy_audit(c, key, who,
                       rq->project   ? rq->project
                       : rq->patient ? POLICY_PURPOSE_OWN_TREATMENT
                                     : "",
                       rq->action, "denied", detail, NULL, NULL);
-    if (rc < 0)
+    if (rc < 0) {
         return gn_errf(err, rc, "access denied: %s (and the denial could not be audited)", reason);
+    }
     return gn_errf(err, GN_EDENIED, "access denied: %s", reason);
 }
 
@@ -83,13 +85,15 @@ static int cached_match(struct walk *w, const char *terms)
     size_t n = strlen(terms);
     int v;
 
-    for (int i = 0; i < w->cache.n; i++)
+    for (int i = 0; i < w->cache.n; i++) {
         if (!strcmp(w->cache.terms[i], terms)) return w->cache.verdict[i];
+    }
     /* Terms are validated when stored; a list that no longer parses permits nothing. */
-    if (duo_list_parse(&use, terms, n, DUO_SIDE_USE, NULL) < 0)
+    if (duo_list_parse(&use, terms, n, DUO_SIDE_USE, NULL) < 0) {
         v = DUO_DENIED;
-    else
+    } else {
         v = duo_match(&use, &w->purpose, NULL, NULL);
+    }
     if (w->cache.n < MATCH_CACHE && n <= CATALOG_TERMS_MAX) {
         memcpy(w->cache.terms[w->cache.n], terms, n + 1);
         w->cache.verdict[w->cache.n++] = v;
@@ -101,13 +105,15 @@ static enum catalog_granularity granted(const struct walk *w, const char *datase
 {
     enum catalog_granularity g = GRAN_NONE;
     if (!dataset) return GRAN_NONE;
-    for (int i = 0; i < w->n_grants; i++)
+    for (int i = 0; i < w->n_grants; i++) {
         if (!strcmp(w->grants[i].dataset, dataset) && w->grants[i].g > g) g = w->grants[i].g;
+    }
     if (w->who->passport) {
-        if (passport_has_dataset(w->who->passport, dataset))
+        if (passport_has_dataset(w->who->passport, dataset)) {
             g = GRAN_RECORD;
-        else if (w->registered_all && g < GRAN_COUNT)
+        } else if (w->registered_all && g < GRAN_COUNT) {
             g = GRAN_COUNT;
+        }
     }
     return g;
 }
@@ -116,8 +122,9 @@ static int in_cohort(struct walk *w, uint32_t id)
 {
     const struct policy_request *rq = w->rq;
     if (!rq->has_cohort) return 1;
-    while (w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] < id)
+    while (w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] < id) {
         w->cohort_pos++;
+    }
     return w->cohort_pos < rq->n_cohort && rq->cohort[w->cohort_pos] == id;
 }
 
@@ -139,7 +146,7 @@ static int visit(void *ctx, const struct catalog_sample_view *v)
         w->no_consent++;
         return GN_OK;
     }
-    if (strcmp(v->consent, "research")) {
+    if (strcmp(v->consent, "research") != 0) {
         w->clinical_only++;
         return GN_OK;
     }
@@ -164,8 +171,11 @@ allow:
 static int add_grant(void *ctx, const char *dataset, enum catalog_granularity g)
 {
     struct walk *w = ctx;
+    int n;
     if (w->n_grants >= GRANTS_MAX) return GN_OK;
-    snprintf(w->grants[w->n_grants].dataset, sizeof w->grants[0].dataset, "%s", dataset);
+    n = snprintf(w->grants[w->n_grants].dataset, sizeof w->grants[0].dataset, "%s", dataset);
+    /* A cut name could equal another dataset's: such a grant is left out (fail closed). */
+    if (n < 0 || (size_t)n >= sizeof w->grants[0].dataset) return GN_OK;
     w->grants[w->n_grants++].g = g;
     return GN_OK;
 }
@@ -176,7 +186,7 @@ static int today_after(const char *expires)
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm); /* 11 bytes of 16 */
     return strcmp(today, expires) > 0;
 }
 
@@ -189,8 +199,9 @@ static int load_settings(struct catalog *c, struct policy_decision *d, struct gn
     rc = catalog_setting_get(c, "small_count_threshold", v, sizeof v, NULL);
     if (rc == GN_OK) {
         int64_t t;
-        if (strparse_i64_all(v, strlen(v), &t) < 0 || t < 0 || t > 1000000)
+        if (strparse_i64_all(v, strlen(v), &t) < 0 || t < 0 || t > 1000000) {
             return gn_errf(err, GN_EINVAL, "setting small_count_threshold: bad value '%s'", v);
+        }
         d->small_threshold = (int)t;
     } else if (rc != GN_ENOTFOUND) {
         return gn_errf(err, rc, "cannot read settings");
@@ -214,10 +225,11 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
     w->who = who;
     w->rq = rq;
     w->d = d;
-    snprintf(d->actor, sizeof d->actor, "%s", who->name ? who->name : "");
-    snprintf(d->role, sizeof d->role, "%s", role);
-    snprintf(d->action, sizeof d->action, "%s", rq->action ? rq->action : "");
-    snprintf(d->detail, sizeof d->detail, "%s", rq->detail ? rq->detail : "");
+    /* The decision's labels feed only its audit entry: cut when too long. */
+    (void)snprintf(d->actor, sizeof d->actor, "%s", who->name ? who->name : "");
+    (void)snprintf(d->role, sizeof d->role, "%s", role);
+    (void)snprintf(d->action, sizeof d->action, "%s", rq->action ? rq->action : "");
+    (void)snprintf(d->detail, sizeof d->detail, "%s", rq->detail ? rq->detail : "");
 
     if ((rc = load_settings(c, d, err)) < 0) goto out;
 
@@ -227,19 +239,19 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
             goto out;
         }
         w->admin = 1;
-        snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_ADMIN);
+        (void)snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_ADMIN);
         d->granularity = GRAN_RECORD;
     } else if (!strcmp(role, "citizen") || !strcmp(role, "auditor")) {
         rc = deny(c, key, who, rq, err, "role %s has no access to genotypes", role);
         goto out;
     } else if (rq->patient) {
-        if (strcmp(role, "clinician")) {
+        if (strcmp(role, "clinician") != 0) {
             rc = deny(c, key, who, rq, err,
                       "only a clinician may act for a patient's own treatment");
             goto out;
         }
         w->patient = rq->patient;
-        snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_OWN_TREATMENT);
+        (void)snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_OWN_TREATMENT);
         d->granularity = GRAN_RECORD;
     } else if (who->passport && !rq->project) {
         if (!rq->purpose_terms) {
@@ -254,7 +266,7 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         }
         w->has_purpose = 1;
         w->registered_all = who->passport->registered_access;
-        snprintf(d->purpose, sizeof d->purpose, "%s", rq->purpose_terms);
+        (void)snprintf(d->purpose, sizeof d->purpose, "%s", rq->purpose_terms);
         d->granularity = rq->need;
     } else {
         if (!rq->project) {
@@ -289,8 +301,8 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         w->has_purpose = 1;
         if ((rc = catalog_grant_each(c, who->user_id, proj.id, add_grant, w, err)) < 0) goto out;
         if (who->passport) w->registered_all = who->passport->registered_access;
-        snprintf(d->purpose, sizeof d->purpose, "%s", proj.name);
-        snprintf(d->project, sizeof d->project, "%s", proj.name);
+        (void)snprintf(d->purpose, sizeof d->purpose, "%s", proj.name);
+        (void)snprintf(d->project, sizeof d->project, "%s", proj.name);
         d->granularity = rq->need;
     }
     if (d->granularity < rq->need) {
@@ -357,8 +369,9 @@ int policy_done(struct catalog *c, const struct pseudonym *key, const struct pol
 {
     struct audit_entry e = {0};
     char detail[700];
-    snprintf(detail, sizeof detail, "%s%s%u samples in scope, granularity %s", d->detail,
-             d->detail[0] ? "; " : "", d->n_allowed, catalog_granularity_name(d->granularity));
+    (void)snprintf(detail, sizeof detail, "%s%s%u samples in scope, granularity %s", d->detail,
+                   d->detail[0] ? "; " : "", d->n_allowed,
+                   catalog_granularity_name(d->granularity));
     e.actor = d->actor;
     e.role = d->role;
     e.purpose = d->purpose;
@@ -375,10 +388,12 @@ int policy_ids(const struct policy_decision *d, uint32_t **ids, uint32_t *n)
     uint32_t k = 0;
     *ids = NULL;
     *n = 0;
-    if (!(*ids = gn_reallocarray(NULL, d->n_allowed ? d->n_allowed : 1, sizeof **ids)))
+    if (!(*ids = gn_reallocarray(NULL, d->n_allowed ? d->n_allowed : 1, sizeof **ids))) {
         return GN_ENOMEM;
-    for (uint32_t i = 0; i < d->n_bits; i++)
+    }
+    for (uint32_t i = 0; i < d->n_bits; i++) {
         if (policy_allows(d, i)) (*ids)[k++] = i;
+    }
     *n = k;
     return GN_OK;
 }

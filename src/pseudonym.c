@@ -39,9 +39,10 @@ int pseudonym_load(struct pseudonym *ps, const char *path, struct gn_err *err)
 
     if (sodium_init() < 0) return gn_errf(err, GN_EINTERNAL, "libsodium failed to initialise");
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
         return gn_errf(err, gn_err_from_errno(errno), "pseudonym key %s: %s", path,
                        strerror(errno));
+    }
     if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
         close(fd);
         return gn_errf(err, GN_EDENIED, "pseudonym key %s must have mode 0600", path);

@@ -47,9 +47,11 @@ static int group_position(const struct gtsnap *snap, const struct gtscan_pos *p,
     uint32_t total = 0;
     int rc;
 
-    for (uint32_t s = 0; s < p->n_seg; s++)
-        for (uint32_t r = p->seg[s].r0; r < p->seg[s].r1; r++)
+    for (uint32_t s = 0; s < p->n_seg; s++) {
+        for (uint32_t r = p->seg[s].r0; r < p->seg[s].r1; r++) {
             total += p->seg[s].blk->rec[r].n_alt;
+        }
+    }
     if (total > fs->cap) {
         struct key *k = gn_reallocarray(fs->k, total, sizeof *k);
         if (!k) return gn_errf(err, GN_ENOMEM, "out of memory");
@@ -69,16 +71,23 @@ static int group_position(const struct gtsnap *snap, const struct gtscan_pos *p,
             for (uint32_t t = 0; t < b->rec[r].n_alt; t++) {
                 uint32_t site = b->rec[r].first_site + t, occ = 0, j;
                 struct segment_stats st;
-                for (uint32_t r2 = p->seg[s].r0; r2 < r; r2++)
-                    for (uint32_t t2 = 0; t2 < b->rec[r2].n_alt; t2++)
+                for (uint32_t r2 = p->seg[s].r0; r2 < r; r2++) {
+                    for (uint32_t t2 = 0; t2 < b->rec[r2].n_alt; t2++) {
                         occ += same_site(b, r2, b->rec[r2].first_site + t2, b, r, site);
+                    }
+                }
                 for (j = 0; j < fs->n; j++) {
                     struct key *k = &fs->k[j];
                     if (!fs->seen[(size_t)j * p->n_seg + s] && k->occ == occ &&
-                        same_site(p->seg[k->seg].blk, k->rec, k->site, b, r, site))
+                        same_site(p->seg[k->seg].blk, k->rec, k->site, b, r, site)) {
                         break;
+                    }
                 }
                 if (j == fs->n) {
+                    /* the sizes above counted every ALT of the position: never more keys */
+                    if (j >= fs->cap || (size_t)(j + 1) * p->n_seg > fs->seen_cap) {
+                        return gn_errf(err, GN_EINTERNAL, "frequency: more sites than counted");
+                    }
                     struct key *k = &fs->k[fs->n++];
                     memset(k, 0, sizeof *k);
                     k->seg = s;
@@ -141,14 +150,15 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
     while ((rc = gtscan_next(sc, &p, err)) == 1) {
         if ((rc = group_position(snap, &p, &fs, err)) < 0) break;
         add_callable(snap, &p, masks, &fs);
-        for (uint32_t j = 0; j < fs.n && rc >= 0; j++)
+        for (uint32_t j = 0; j < fs.n && rc >= 0; j++) {
             if ((rc = row(ctx, &fs.k[j].row)) != 0) break;
-        if (rc != 1 && rc != 0) break;
+        }
+        if (rc != 0) break; /* an error, or row() asked to stop */
     }
     gn_free(fs.k);
     gn_free(fs.seen);
     gtscan_free(sc);
-    return rc < 0 ? rc : rc;
+    return rc;
 }
 
 struct count_ctx {
@@ -184,10 +194,12 @@ int query_count(const struct gtsnap *snap, uint32_t contig, int64_t pos, const c
     if (!c.found) {
         /* Absent allele: nobody carries it; AN is what the position's calls say. */
         out->ac = out->het = out->hom = 0;
-        if (out->an == 0)
-            for (uint32_t s = 0; s < snap->n_seg; s++)
+        if (out->an == 0) {
+            for (uint32_t s = 0; s < snap->n_seg; s++) {
                 out->an += 2 * segment_callable_count(snap->seg[s], contig, pos,
                                                       masks ? masks[s] : snap->live[s]);
+            }
+        }
     }
     return GN_OK;
 }
@@ -200,22 +212,26 @@ static bcf_hdr_t *export_header(const struct gtsnap *snap, const struct query_ex
     bcf_hdr_t *h = bcf_hdr_init("w");
     char line[1024];
     if (!h) goto oom;
-    if (bcf_hdr_append(h, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">") < 0)
+    if (bcf_hdr_append(h, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">") < 0) {
         goto oom;
-    snprintf(line, sizeof line, "##source=genomenode;reference=%s",
-             contig_build_name(snap->man.build));
+    }
+    /* Contig names are at most CONTIG_NAME_MAX bytes: the lines below always fit. */
+    (void)snprintf(line, sizeof line, "##source=genomenode;reference=%s",
+                   contig_build_name(snap->man.build));
     if (bcf_hdr_append(h, line) < 0) goto oom;
     for (uint32_t i = 0; i < snap->man.n_contigs; i++) {
         const struct gtstore_contig *c = &snap->man.contig[i];
-        if (c->length > 0)
-            snprintf(line, sizeof line, "##contig=<ID=%s,length=%lld>", c->name,
-                     (long long)c->length);
-        else
-            snprintf(line, sizeof line, "##contig=<ID=%s>", c->name);
+        if (c->length > 0) {
+            (void)snprintf(line, sizeof line, "##contig=<ID=%s,length=%lld>", c->name,
+                           (long long)c->length);
+        } else {
+            (void)snprintf(line, sizeof line, "##contig=<ID=%s>", c->name);
+        }
         if (bcf_hdr_append(h, line) < 0) goto oom;
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         if (bcf_hdr_add_sample(h, o->names[i]) < 0) goto oom;
+    }
     if (bcf_hdr_sync(h) < 0) goto oom;
     return h;
 oom:
@@ -232,18 +248,20 @@ static int export_record(bcf_hdr_t *h, bcf1_t *b, const struct gtrec *r, const c
     b->rid = bcf_hdr_name2id(h, chrom);
     b->pos = r->pos - 1;
     al[0] = r->ref;
-    for (uint32_t k = 0; k < r->n_alt; k++)
+    for (uint32_t k = 0; k < r->n_alt; k++) {
         al[k + 1] = r->alt[k];
+    }
     if (bcf_update_alleles(h, b, al, (int)r->n_alt + 1) < 0) return -1;
     for (uint32_t i = 0; i < r->n_samples; i++) {
-        int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
-        gt[2 * i] = a0 < 0 ? bcf_gt_missing : bcf_gt_unphased(a0);
-        if (a1 == GTREC_NONE)
-            gt[2 * i + 1] = bcf_int32_vector_end;
-        else if (a1 < 0)
-            gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(-1) : bcf_gt_missing;
-        else
-            gt[2 * i + 1] = r->phased[i] ? bcf_gt_phased(a1) : bcf_gt_unphased(a1);
+        int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
+        gt[(size_t)2 * i] = a0 < 0 ? bcf_gt_missing : bcf_gt_unphased(a0);
+        if (a1 == GTREC_NONE) {
+            gt[(size_t)2 * i + 1] = bcf_int32_vector_end;
+        } else if (a1 < 0) {
+            gt[(size_t)2 * i + 1] = r->phased[i] ? bcf_gt_phased(-1) : bcf_gt_missing;
+        } else {
+            gt[(size_t)2 * i + 1] = r->phased[i] ? bcf_gt_phased(a1) : bcf_gt_unphased(a1);
+        }
     }
     return bcf_update_genotypes(h, b, gt, (int)r->n_samples * 2);
 }
@@ -262,8 +280,9 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o, u
 
     *n_written = 0;
     gtrec_init(&r);
-    if ((rc = gtmerge_new(snap, o->contig, o->start, o->end, o->ids, o->n_ids, &m, err)) < 0)
+    if ((rc = gtmerge_new(snap, o->contig, o->start, o->end, o->ids, o->n_ids, &m, err)) < 0) {
         goto out;
+    }
     gtmerge_samples(m, &n);
     if (!(h = export_header(snap, o, n, err))) {
         rc = GN_ENOMEM;
@@ -281,8 +300,9 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o, u
     while ((rc = gtmerge_next(m, &r, err)) == 1) {
         if (o->nonref_only) {
             int any = 0;
-            for (uint32_t i = 0; i < 2 * n && !any; i++)
+            for (uint32_t i = 0; i < 2 * n && !any; i++) {
                 any = r.al[i] > 0;
+            }
             if (!any) continue;
         }
         if (export_record(h, b, &r, snap->man.contig[r.contig].name, gt) < 0 ||

@@ -44,7 +44,7 @@
 
 #define HEADER_BYTES         128
 #define INDEX_ENTRY_BYTES    64
-#define BLOCK_PAYLOAD_TARGET (48u * 1024)
+#define BLOCK_PAYLOAD_TARGET ((size_t)48 * 1024)
 #define BLOCK_MAX_RECORDS    2048
 #define BUF_MAX              ((size_t)1 << 31)
 
@@ -119,9 +119,10 @@ int segment_writer_open(struct segment_writer **out, const char *path,
     int rc;
 
     *out = NULL;
-    if (o->n_samples == 0 || o->n_samples > SEGMENT_MAX_SAMPLES)
+    if (o->n_samples == 0 || o->n_samples > SEGMENT_MAX_SAMPLES) {
         return gn_errf(err, GN_EINVAL, "%s: a segment needs 1..%u samples, got %u", path,
                        SEGMENT_MAX_SAMPLES, o->n_samples);
+    }
     w = gn_calloc(1, sizeof *w);
     if (!w) return gn_errf(err, GN_ENOMEM, "out of memory");
     w->fd = -1;
@@ -239,11 +240,12 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
     int rc;
 
     for (uint32_t i = 0; i < n; i++) {
-        int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
-        if (a1 == GTREC_NONE)
+        int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
+        if (a1 == GTREC_NONE) {
             n_hap++;
-        else
+        } else {
             n_dip++, n_phased += r->phased[i] != 0;
+        }
         if (a0 == GTREC_MISSING || a1 == GTREC_MISSING) n_miss++;
     }
     int def_phased = n_phased * 2 > n_dip;
@@ -256,28 +258,34 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
         if ((rc = gn_buf_put_varint(&w->payload, n_miss)) < 0) return rc;
         prev = -1;
         for (uint32_t i = 0; i < n; i++) {
-            unsigned code = (r->al[2 * i] == GTREC_MISSING ? 1u : 0u) |
-                            (r->al[2 * i + 1] == GTREC_MISSING ? 2u : 0u);
+            unsigned code = (r->al[(size_t)2 * i] == GTREC_MISSING ? 1u : 0u) |
+                            (r->al[(size_t)2 * i + 1] == GTREC_MISSING ? 2u : 0u);
             if (code && (rc = put_coded(&w->payload, &prev, i, code)) < 0) return rc;
         }
     }
     if (n_hap) {
         if ((rc = gn_buf_put_varint(&w->payload, n_hap)) < 0) return rc;
         prev = -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (r->al[2 * i + 1] == GTREC_NONE && (rc = put_delta(&w->payload, &prev, i)) < 0)
+        for (uint32_t i = 0; i < n; i++) {
+            if (r->al[(size_t)2 * i + 1] == GTREC_NONE &&
+                (rc = put_delta(&w->payload, &prev, i)) < 0) {
                 return rc;
+            }
+        }
     }
     if (n_exc) {
         if ((rc = gn_buf_put_varint(&w->payload, n_exc)) < 0) return rc;
         prev = -1;
         for (uint32_t i = 0; i < n; i++) {
-            if (r->al[2 * i + 1] == GTREC_NONE || (r->phased[i] != 0) == def_phased) continue;
+            if (r->al[(size_t)2 * i + 1] == GTREC_NONE || (r->phased[i] != 0) == def_phased) {
+                continue;
+            }
             if ((rc = put_delta(&w->payload, &prev, i)) < 0) return rc;
         }
     }
-    for (uint32_t i = 0; i < n; i++)
-        *an += (r->al[2 * i] >= 0) + (r->al[2 * i + 1] >= 0);
+    for (uint32_t i = 0; i < n; i++) {
+        *an += (r->al[(size_t)2 * i] >= 0) + (r->al[(size_t)2 * i + 1] >= 0);
+    }
     return GN_OK;
 }
 
@@ -292,15 +300,16 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
 
     *ac = *het = *hom = 0;
     for (uint32_t i = 0; i < n; i++) {
-        int16_t a0 = r->al[2 * i], a1 = r->al[2 * i + 1];
+        int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
         unsigned code = (a0 == k ? 1u : 0u) | (a1 == k ? 2u : 0u);
         if (!code) continue;
         *ac += (code & 1) + (code >> 1);
         if (code == 3 || a1 == GTREC_NONE || (a0 == k && a1 == GTREC_MISSING) ||
-            (a1 == k && a0 == GTREC_MISSING))
+            (a1 == k && a0 == GTREC_MISSING)) {
             (*hom)++;
-        else
+        } else {
             (*het)++;
+        }
         sparse += varint_len((uint64_t)((int64_t)i - prev) << 2 | code);
         prev = i;
         nc++;
@@ -311,7 +320,8 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
         if ((rc = gn_buf_put_varint(&w->payload, nc)) < 0) return rc;
         prev = -1;
         for (uint32_t i = 0; i < n && nc; i++) {
-            unsigned code = (r->al[2 * i] == k ? 1u : 0u) | (r->al[2 * i + 1] == k ? 2u : 0u);
+            unsigned code =
+                (r->al[(size_t)2 * i] == k ? 1u : 0u) | (r->al[(size_t)2 * i + 1] == k ? 2u : 0u);
             if (code && (rc = put_coded(&w->payload, &prev, i, code)) < 0) return rc;
         }
         return GN_OK;
@@ -322,8 +332,8 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
     uint8_t *h0 = w->payload.data + w->payload.len, *h1 = h0 + pb;
     memset(h0, 0, 2 * pb);
     for (uint32_t i = 0; i < n; i++) {
-        if (r->al[2 * i] == k) h0[i >> 3] |= (uint8_t)(1u << (i & 7));
-        if (r->al[2 * i + 1] == k) h1[i >> 3] |= (uint8_t)(1u << (i & 7));
+        if (r->al[(size_t)2 * i] == k) h0[i >> 3] |= (uint8_t)(1u << (i & 7));
+        if (r->al[(size_t)2 * i + 1] == k) h1[i >> 3] |= (uint8_t)(1u << (i & 7));
     }
     w->payload.len += 2 * pb;
     return GN_OK;
@@ -332,9 +342,10 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
 static int check_order(struct segment_writer *w, const struct gtrec *r, struct gn_err *err)
 {
     if (w->have_contig && r->contig == w->cur_contig) {
-        if (r->pos < w->cur_pos)
+        if (r->pos < w->cur_pos) {
             return gn_errf(err, GN_EINVAL, "records not sorted: position %lld after %lld",
                            (long long)r->pos, (long long)w->cur_pos);
+        }
         w->cur_pos = r->pos;
         return GN_OK;
     }
@@ -346,8 +357,9 @@ static int check_order(struct segment_writer *w, const struct gtrec *r, struct g
         w->contig_seen = s;
         w->contig_seen_cap = cap;
     }
-    if (w->contig_seen[r->contig])
+    if (w->contig_seen[r->contig]) {
         return gn_errf(err, GN_EINVAL, "records not sorted: a contig appears in two separate runs");
+    }
     w->contig_seen[r->contig] = 1;
     w->have_contig = 1;
     w->cur_contig = r->contig;
@@ -361,9 +373,10 @@ int segment_writer_add(struct segment_writer *w, const struct gtrec *r, struct g
     size_t piece_start, site_start;
     int rc;
 
-    if (r->n_samples != w->n_samples)
+    if (r->n_samples != w->n_samples) {
         return gn_errf(err, GN_EINVAL, "record has %u samples, segment %u", r->n_samples,
                        w->n_samples);
+    }
     if (r->pos < 1) return gn_errf(err, GN_EINVAL, "position %lld < 1", (long long)r->pos);
     if ((rc = check_order(w, r, err)) < 0) return rc;
     /* A block never splits the records of one position, so that readers find every
@@ -412,8 +425,9 @@ int segment_writer_add_callable(struct segment_writer *w, uint32_t sample, uint3
 {
     struct callable *c;
 
-    if (!w->call || sample >= w->n_samples || start < 1 || end < start)
+    if (!w->call || sample >= w->n_samples || start < 1 || end < start) {
         return gn_errf(err, GN_EINVAL, "bad callable interval");
+    }
     c = &w->call[sample];
     if (c->n) {
         struct segment_interval *last = &c->iv[c->n - 1];
@@ -453,8 +467,9 @@ static int encode_callability(struct segment_writer *w, size_t *rlen, struct gn_
         for (uint32_t j = 0; j < c->n && rc == GN_OK; j++) {
             rc = gn_buf_put_varint(&w->tmp, c->iv[j].contig);
             if (rc == GN_OK) rc = gn_buf_put_varint(&w->tmp, (uint64_t)c->iv[j].start);
-            if (rc == GN_OK)
+            if (rc == GN_OK) {
                 rc = gn_buf_put_varint(&w->tmp, (uint64_t)(c->iv[j].end - c->iv[j].start));
+            }
         }
     }
     if (rc < 0) return gn_errf(err, rc, "out of memory");
@@ -488,8 +503,9 @@ int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
     if ((rc = flush_block(w, err)) < 0) return rc;
     /* Sample table. */
     gn_buf_reset(&w->tmp);
-    for (uint32_t i = 0; i < w->n_samples; i++)
+    for (uint32_t i = 0; i < w->n_samples; i++) {
         if ((rc = gn_buf_put_u32(&w->tmp, w->sample_ids[i])) < 0) return gn_errf(err, rc, "oom");
+    }
     uint32_t samples_crc = crc(w->tmp.data, w->tmp.len);
     if ((rc = write_section(w, w->tmp.data, w->tmp.len, &samples_off, err)) < 0) return rc;
     if (w->flags & SEGMENT_FLAG_CALLABILITY) {
@@ -503,7 +519,7 @@ int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
     uint32_t index_crc = crc(w->index.data, w->index.len);
     if ((rc = write_section(w, w->index.data, w->index.len, &index_off, err)) < 0) return rc;
 
-    memcpy(h, SEGMENT_MAGIC, 8);
+    memcpy(h, SEGMENT_MAGIC, sizeof SEGMENT_MAGIC - 1); /* 8 bytes, no NUL in the file */
     gn_le_put_u32(h + 8, SEGMENT_VERSION);
     gn_le_put_u32(h + 12, w->flags);
     gn_le_put_u32(h + 16, w->n_samples);
@@ -521,8 +537,9 @@ int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
     gn_le_put_u32(h + 88, (uint32_t)w->index.len);
     gn_le_put_u32(h + 92, index_crc);
     gn_le_put_u32(h + 124, crc(h, 124));
-    if (pwrite(w->fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+    if (pwrite(w->fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
         return gn_errf(err, GN_EIO, "%s: writing header: %s", w->path, strerror(errno));
+    }
     if (fsync(w->fd) < 0) return gn_errf(err, GN_EIO, "%s: fsync: %s", w->path, strerror(errno));
     w->finished = 1;
     return GN_OK;
@@ -534,8 +551,9 @@ void segment_writer_free(struct segment_writer *w)
     if (w->fd >= 0) close(w->fd);
     if (!w->finished && w->fd >= 0 && w->path) unlink(w->path);
     if (w->call) {
-        for (uint32_t i = 0; i < w->n_samples; i++)
+        for (uint32_t i = 0; i < w->n_samples; i++) {
             gn_free(w->call[i].iv);
+        }
         gn_free(w->call);
     }
     gn_buf_free(&w->table);
@@ -594,8 +612,9 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
     uint64_t n_iv = 0, cap = 0;
     int rc;
 
-    if (off + clen > s->file_bytes || rlen > SEGMENT_MAX_BLOCK_BYTES)
+    if (off + clen > s->file_bytes || rlen > SEGMENT_MAX_BLOCK_BYTES) {
         return CORRUPT(err, s, "%s: callability section out of bounds", s->path);
+    }
     comp = gn_malloc(clen);
     raw = gn_malloc(rlen);
     s->call_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->call_off);
@@ -634,8 +653,9 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
             v->end = v->start + (int64_t)gn_rd_varint(&rd);
             if (v->start < 1 || v->end < v->start ||
                 (j && (v->contig < v[-1].contig ||
-                       (v->contig == v[-1].contig && v->start <= v[-1].end))))
+                       (v->contig == v[-1].contig && v->start <= v[-1].end)))) {
                 rd.bad = 1;
+            }
         }
         n_iv += n;
     }
@@ -671,11 +691,14 @@ static int parse_index(struct segment *s, const uint8_t *p, struct gn_err *err)
             (uint64_t)b->tclen + b->pclen > s->file_bytes - b->off ||
             b->trlen > SEGMENT_MAX_BLOCK_BYTES || b->prlen > SEGMENT_MAX_BLOCK_BYTES ||
             b->info.first_pos < 1 || b->info.last_pos < b->info.first_pos ||
-            b->info.n_records == 0 || b->info.n_records > b->trlen || b->info.n_sites > b->trlen)
+            b->info.n_records == 0 || b->info.n_records > b->trlen || b->info.n_sites > b->trlen) {
             return CORRUPT(err, s, "%s: block index entry %u is invalid", s->path, i);
-        if (i && (b->info.contig < b[-1].info.contig ||
-                  (b->info.contig == b[-1].info.contig && b->info.first_pos < b[-1].info.last_pos)))
+        }
+        if (i &&
+            (b->info.contig < b[-1].info.contig ||
+             (b->info.contig == b[-1].info.contig && b->info.first_pos < b[-1].info.last_pos))) {
             return CORRUPT(err, s, "%s: block index not sorted at entry %u", s->path, i);
+        }
     }
     return GN_OK;
 }
@@ -755,11 +778,12 @@ int segment_open(struct segment **out, const char *path, struct gn_err *err)
         s->by_global[i] = (struct idpair){s->sample_ids[i], i};
     }
     qsort(s->by_global, s->n_samples, sizeof *s->by_global, cmp_idpair);
-    for (uint32_t i = 1; i < s->n_samples; i++)
+    for (uint32_t i = 1; i < s->n_samples; i++) {
         if (s->by_global[i].global == s->by_global[i - 1].global) {
             rc = CORRUPT(err, s, "%s: sample id %u appears twice", path, s->by_global[i].global);
             goto fail;
         }
+    }
     /* Block index. */
     if ((rc = fsutil_pread_full(s->fd, tmp, index_len, index_off, path, err)) < 0) goto fail;
     if (crc(tmp, index_len) != gn_le_u32(h + 92)) {
@@ -838,10 +862,11 @@ uint32_t segment_find_block(const struct segment *s, uint32_t contig, int64_t po
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const struct segment_block_info *b = &s->blk[mid].info;
-        if (b->contig < contig || (b->contig == contig && b->last_pos < pos))
+        if (b->contig < contig || (b->contig == contig && b->last_pos < pos)) {
             lo = mid + 1;
-        else
+        } else {
             hi = mid;
+        }
     }
     return lo;
 }
@@ -939,8 +964,9 @@ static int parse_table(const struct segment *s, const struct blkent *e, struct s
         }
     }
     if (rd.bad || rd.p != rd.end || ns != e->info.n_sites || cursor != e->prlen ||
-        pos != e->info.last_pos)
+        pos != e->info.last_pos) {
         return CORRUPT(err, s, "%s: block %u: record table is malformed", s->path, i);
+    }
     b->n_records = e->info.n_records;
     b->n_sites = ns;
     return GN_OK;
@@ -959,23 +985,30 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
     b->index = UINT32_MAX;
     b->has_payload = 0;
     clen = (size_t)e->tclen + (need_payload ? e->pclen : 0);
-    if (grow(&b->comp, &b->comp_cap, clen) < 0 || grow(&b->table, &b->table_cap, e->trlen + 1) < 0)
+    if (grow(&b->comp, &b->comp_cap, clen) < 0 ||
+        grow(&b->table, &b->table_cap, e->trlen + 1) < 0) {
         return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
     if ((rc = fsutil_pread_full(s->fd, b->comp, clen, e->off, s->path, err)) < 0) return rc;
-    if (crc(b->comp, e->tclen) != e->tcrc)
+    if (crc(b->comp, e->tclen) != e->tcrc) {
         return CORRUPT(err, s, "%s: block %u: record table checksum mismatch", s->path, i);
+    }
     got = ZSTD_decompress(b->table, e->trlen, b->comp, e->tclen);
-    if (ZSTD_isError(got) || got != e->trlen)
+    if (ZSTD_isError(got) || got != e->trlen) {
         return CORRUPT(err, s, "%s: block %u: record table does not decompress", s->path, i);
+    }
     if ((rc = parse_table(s, e, b, i, err)) < 0) return rc;
     if (need_payload) {
-        if (crc(b->comp + e->tclen, e->pclen) != e->pcrc)
+        if (crc(b->comp + e->tclen, e->pclen) != e->pcrc) {
             return CORRUPT(err, s, "%s: block %u: payload checksum mismatch", s->path, i);
-        if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0)
+        }
+        if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
+        }
         got = ZSTD_decompress(b->payload, e->prlen, b->comp + e->tclen, e->pclen);
-        if (ZSTD_isError(got) || got != e->prlen)
+        if (ZSTD_isError(got) || got != e->prlen) {
             return CORRUPT(err, s, "%s: block %u: payload does not decompress", s->path, i);
+        }
         b->payload_len = e->prlen;
         b->has_payload = 1;
     }
@@ -1004,9 +1037,11 @@ void segment_block_set_mask(struct segment_block *b, const struct segment *s, co
 {
     uint32_t words = (s->n_samples + 63) / 64, pop = 0;
     b->mask = mask;
-    if (mask)
-        for (uint32_t w = 0; w < words; w++)
+    if (mask) {
+        for (uint32_t w = 0; w < words; w++) {
             pop += (uint32_t)__builtin_popcountll(mask[w]);
+        }
+    }
     b->mask_pop = mask ? pop : s->n_samples;
 }
 
@@ -1124,10 +1159,11 @@ int segment_site_stats(const struct segment *s, struct segment_block *b, uint32_
         if (i < 0) goto bad;
         if (!bit_get(m, (uint32_t)i)) continue;
         out->ac += (code & 1) + (code >> 1);
-        if (code == 3 || (hap && bit_get(hap, (uint32_t)i)))
+        if (code == 3 || (hap && bit_get(hap, (uint32_t)i))) {
             out->hom++;
-        else
+        } else {
             out->het++;
+        }
     }
     if (rd.bad || rd.p != rd.end) goto bad;
     return GN_OK;
@@ -1151,10 +1187,10 @@ static int decode_site(const struct segment *s, const struct segment_block *b,
         const uint8_t *h0 = gn_rd_bytes(&rd, pb), *h1 = gn_rd_bytes(&rd, pb);
         if (!h0 || !h1 || rd.p != rd.end) return GN_ECORRUPT;
         for (uint32_t i = 0; i < n; i++) {
-            if ((h0[i >> 3] >> (i & 7)) & 1) out->al[2 * i] = k;
+            if ((h0[i >> 3] >> (i & 7)) & 1) out->al[(size_t)2 * i] = k;
             if ((h1[i >> 3] >> (i & 7)) & 1) {
-                if (out->al[2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
-                out->al[2 * i + 1] = k;
+                if (out->al[(size_t)2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
+                out->al[(size_t)2 * i + 1] = k;
             }
         }
         return GN_OK;
@@ -1167,10 +1203,10 @@ static int decode_site(const struct segment *s, const struct segment_block *b,
     for (uint64_t j = 0; j < nc; j++) {
         int64_t i = next_idx(&rd, &prev, n, 1, &code);
         if (i < 0) return GN_ECORRUPT;
-        if (code & 1) out->al[2 * i] = k;
+        if (code & 1) out->al[(size_t)2 * i] = k;
         if (code & 2) {
-            if (out->al[2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
-            out->al[2 * i + 1] = k;
+            if (out->al[(size_t)2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
+            out->al[(size_t)2 * i + 1] = k;
         }
     }
     return rd.bad || rd.p != rd.end ? GN_ECORRUPT : GN_OK;
@@ -1190,7 +1226,7 @@ static int decode_shared(const struct segment *s, const struct segment_block *b,
     flags = gn_rd_u8(&rd);
     def = (flags & SHARED_PHASED) ? 1 : 0;
     for (uint32_t i = 0; i < n; i++) {
-        out->al[2 * i] = out->al[2 * i + 1] = 0;
+        out->al[(size_t)2 * i] = out->al[(size_t)2 * i + 1] = 0;
         out->phased[i] = def;
     }
     if (flags & SHARED_MISSING) {
@@ -1200,8 +1236,8 @@ static int decode_shared(const struct segment *s, const struct segment_block *b,
         for (uint64_t j = 0; j < cnt; j++) {
             int64_t i = next_idx(&rd, &prev, n, 1, &code);
             if (i < 0) return GN_ECORRUPT;
-            if (code & 1) out->al[2 * i] = GTREC_MISSING;
-            if (code & 2) out->al[2 * i + 1] = GTREC_MISSING;
+            if (code & 1) out->al[(size_t)2 * i] = GTREC_MISSING;
+            if (code & 2) out->al[(size_t)2 * i + 1] = GTREC_MISSING;
         }
     }
     if (flags & SHARED_HAPLOID) {
@@ -1211,7 +1247,7 @@ static int decode_shared(const struct segment *s, const struct segment_block *b,
         for (uint64_t j = 0; j < cnt; j++) {
             int64_t i = next_idx(&rd, &prev, n, 0, &code);
             if (i < 0) return GN_ECORRUPT;
-            out->al[2 * i + 1] = GTREC_NONE;
+            out->al[(size_t)2 * i + 1] = GTREC_NONE;
             out->phased[i] = 0;
         }
     }
@@ -1242,13 +1278,15 @@ int segment_record_decode(const struct segment *s, struct segment_block *b, uint
         alt_len[k] = b->site[rec->first_site + k].alt_len;
     }
     if ((rc = gtrec_set_alleles(out, rec->ref, rec->ref_len, alts, alt_len, rec->n_alt)) < 0 ||
-        (rc = gtrec_reserve(out, s->n_samples)) < 0)
+        (rc = gtrec_reserve(out, s->n_samples)) < 0) {
         return gn_errf(err, rc, "cannot decode record: %s", gn_strerror(rc));
+    }
     out->contig = b->contig;
     out->pos = rec->pos;
     if (decode_shared(s, b, rec, out) < 0) goto bad;
-    for (uint32_t k = 0; k < rec->n_alt; k++)
+    for (uint32_t k = 0; k < rec->n_alt; k++) {
         if (decode_site(s, b, &b->site[rec->first_site + k], (int16_t)(k + 1), out) < 0) goto bad;
+    }
     return GN_OK;
 bad:
     return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed", s->path,
@@ -1266,10 +1304,11 @@ int segment_sample_callable(const struct segment *s, uint32_t i, uint32_t contig
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         const struct segment_interval *v = &s->iv[mid];
-        if (v->contig < contig || (v->contig == contig && v->end < pos))
+        if (v->contig < contig || (v->contig == contig && v->end < pos)) {
             lo = mid + 1;
-        else
+        } else {
             hi = mid;
+        }
     }
     return lo < s->call_off[i + 1] && s->iv[lo].contig == contig && s->iv[lo].start <= pos;
 }
@@ -1279,8 +1318,9 @@ uint32_t segment_callable_count(const struct segment *s, uint32_t contig, int64_
 {
     uint32_t n = 0;
     if (!s->call_off) return 0;
-    for (uint32_t i = 0; i < s->n_samples; i++)
+    for (uint32_t i = 0; i < s->n_samples; i++) {
         if ((!mask || bit_get(mask, i)) && segment_sample_callable(s, i, contig, pos)) n++;
+    }
     return n;
 }
 

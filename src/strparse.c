@@ -46,8 +46,9 @@ int strparse_i64(const char **p, const char *end, int64_t *out)
         neg = 1;
         s++;
     }
-    if (parse_digits(&s, end, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v, 0) < 0)
+    if (parse_digits(&s, end, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v, 0) < 0) {
         return GN_EPARSE;
+    }
     *out = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
     *p = s;
     return GN_OK;
@@ -82,8 +83,9 @@ int strparse_region(const char *s, size_t n, struct strparse_region *r)
     r->chrom.p = s;
     r->chrom.n = colon ? (size_t)(colon - s) : n;
     if (r->chrom.n == 0 || r->chrom.n > 255) return GN_EPARSE;
-    for (size_t i = 0; i < r->chrom.n; i++)
+    for (size_t i = 0; i < r->chrom.n; i++) {
         if (!chrom_char_ok(s[i])) return GN_EPARSE;
+    }
     r->start = 1;
     r->end = INT64_MAX;
     if (!colon) return GN_OK;
@@ -103,8 +105,9 @@ static int allele_ok(const char *a, size_t n)
 {
     if (n == 0 || n > 65535) return 0;
     if (n == 1 && a[0] == '*') return 1;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!strchr("ACGTNacgtn", a[i]) || a[i] == '\0') return 0;
+    }
     return 1;
 }
 
@@ -116,15 +119,17 @@ int strparse_variant(const char *s, size_t n, struct strparse_variant *v)
     if (!sep || sep == s || sep - s > 255) return GN_EPARSE;
     v->chrom.p = s;
     v->chrom.n = (size_t)(sep - s);
-    for (size_t i = 0; i < v->chrom.n; i++)
+    for (size_t i = 0; i < v->chrom.n; i++) {
         if (!chrom_char_ok(s[i])) return GN_EPARSE;
+    }
     p = sep + 1;
     if (parse_pos(&p, end, &v->pos) < 0) return GN_EPARSE;
     if (p == end || (*p != ':' && *p != '-')) return GN_EPARSE;
     p++;
     v->ref.p = p;
-    while (p < end && *p != ':' && *p != '-')
+    while (p < end && *p != ':' && *p != '-') {
         p++;
+    }
     v->ref.n = (size_t)(p - v->ref.p);
     if (p == end) return GN_EPARSE;
     p++;

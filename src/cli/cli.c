@@ -18,25 +18,27 @@
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
 {
     const struct cmd *c = cli_find_cmd(cmd);
-    fprintf(stderr, "genomenode %s: ", cmd);
+    (void)fprintf(stderr, "genomenode %s: ", cmd);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    fprintf(stderr, fmt, arg ? arg : "");
+    (void)fprintf(stderr, fmt, arg ? arg : "");
 #pragma GCC diagnostic pop
-    fprintf(stderr, "\nusage: genomenode %s\n", c ? c->usage : cmd);
+    (void)fprintf(stderr, "\nusage: genomenode %s\n", c ? c->usage : cmd);
     return EXIT_USAGE;
 }
 
 int cli_fail(const struct gn_err *err)
 {
-    fprintf(stderr, "genomenode: error: %s\n", err->msg[0] ? err->msg : gn_strerror(err->code));
+    (void)fprintf(stderr, "genomenode: error: %s\n",
+                  err->msg[0] ? err->msg : gn_strerror(err->code));
     return 1;
 }
 
 int cli_wants_help(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    }
     return 0;
 }
 
@@ -70,6 +72,17 @@ int cli_access_opt(struct cli_access *a, int c, const char *arg)
     }
 }
 
+/* Writes the settings key "passport.<what>:<iss>"; a cut key could name another issuer's
+ * settings, so one that does not fit is an error. */
+static int issuer_key(char *key, size_t cap, const char *what, const char *iss, struct gn_err *err)
+{
+    int n = snprintf(key, cap, "passport.%s:%s", what, iss);
+    if (n < 0 || (size_t)n >= cap) {
+        return gn_errf(err, GN_ELIMIT, "passport: trusted issuer name too long");
+    }
+    return GN_OK;
+}
+
 /* The node's trusted Passport issuers, from the settings written by `genomenode trust`. */
 static int load_trust(struct catalog *cat, struct passport_trust **t, struct gn_err *err)
 {
@@ -90,17 +103,23 @@ static int load_trust(struct catalog *cat, struct passport_trust **t, struct gn_
     }
     if (rc < 0) goto out;
     for (char *sp = NULL, *iss = strtok_r(list, "\n", &sp); iss; iss = strtok_r(NULL, "\n", &sp)) {
-        snprintf(key, sizeof key, "passport.jwks:%s", iss);
-        if ((rc = catalog_setting_get(cat, key, jwks, cap, err)) < 0) goto out;
-        snprintf(key, sizeof key, "passport.roles:%s", iss);
-        if ((rc = catalog_setting_get(cat, key, roles, sizeof roles, err)) < 0) goto out;
-        if ((rc = passport_trust_add_jwks(*t, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
-                                          err)) < 0)
+        if ((rc = issuer_key(key, sizeof key, "jwks", iss, err)) < 0 ||
+            (rc = catalog_setting_get(cat, key, jwks, cap, err)) < 0) {
             goto out;
+        }
+        if ((rc = issuer_key(key, sizeof key, "roles", iss, err)) < 0 ||
+            (rc = catalog_setting_get(cat, key, roles, sizeof roles, err)) < 0) {
+            goto out;
+        }
+        if ((rc = passport_trust_add_jwks(*t, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
+                                          err)) < 0) {
+            goto out;
+        }
     }
     if (catalog_setting_get(cat, "passport.dataset_prefix", key, sizeof key, NULL) == GN_OK &&
-        (rc = passport_trust_set_dataset_prefix(*t, key, err)) < 0)
+        (rc = passport_trust_set_dataset_prefix(*t, key, err)) < 0) {
         goto out;
+    }
     rc = GN_OK;
 out:
     gn_free(list);
@@ -122,23 +141,27 @@ static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *e
     int rc;
 
     if ((rc = fsutil_read_all(path, PASSPORT_MAX_TOKEN_BYTES + 2, &tok, &n, err)) < 0) return rc;
-    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' '))
+    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ')) {
         n--;
-    if ((rc = load_trust(c->cat, &t, err)) == GN_OK)
+    }
+    if ((rc = load_trust(c->cat, &t, err)) == GN_OK) {
         rc = passport_verify(t, (const char *)tok, n, (int64_t)time(NULL), &c->passport, err);
+    }
     passport_trust_free(t);
     gn_free(tok);
     if (rc < 0) {
         struct policy_caller pc = {"passport", "", 0, NULL};
         char detail[GN_ERR_MSG_MAX];
-        snprintf(detail, sizeof detail, "%s", err->msg);
+        (void)snprintf(detail, sizeof detail, "%s", err->msg);
         if (policy_audit(c->cat, &c->key, &pc, "", "auth.passport", "denied", detail, NULL, NULL) <
-            0)
+            0) {
             return gn_errf(err, rc, "%s (and the refusal could not be audited)", detail);
+        }
         return rc == GN_EDENIED ? rc : gn_errf(err, GN_EDENIED, "%s", detail);
     }
-    snprintf(c->who.name, sizeof c->who.name, "passport:%s", c->passport->subject);
-    snprintf(c->who.user.role, sizeof c->who.user.role, "researcher");
+    /* The name labels audit entries only; a subject longer than it is cut there. */
+    (void)snprintf(c->who.name, sizeof c->who.name, "passport:%s", c->passport->subject);
+    (void)snprintf(c->who.user.role, sizeof c->who.user.role, "researcher");
     c->who.caller.name = c->who.name;
     c->who.caller.role = c->who.user.role;
     c->who.caller.passport = c->passport;
@@ -159,8 +182,9 @@ int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struc
     if (node_key_path(path, sizeof path, dir) < 0) return gn_errf(err, GN_ELIMIT, "path");
     if ((rc = pseudonym_load(&c->key, path, err)) < 0) return rc;
     if (a && a->passport) {
-        if (token && *token)
+        if (token && *token) {
             return gn_errf(err, GN_EINVAL, "give either a token or a passport, not both");
+        }
         return passport_caller(c, a->passport, err);
     }
     if (token && *token) return auth_token_check(c->cat, &c->key, token, &c->who, err);
@@ -183,11 +207,13 @@ int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid, st
     int wd = 0, rc;
     pseudonym_of(&c->key, "sample", id, n, ps);
     rc = catalog_sample_lookup(c->cat, ps, gid, &wd, NULL);
-    if (rc == GN_ENOTFOUND)
+    if (rc == GN_ENOTFOUND) {
         return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
+    }
     if (rc < 0) return gn_errf(err, rc, "catalog lookup failed");
-    if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, *gid)))
+    if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, *gid))) {
         return gn_errf(err, GN_ENOTFOUND, "sample '%.*s' has been withdrawn", (int)n, id);
+    }
     return GN_OK;
 }
 
@@ -213,13 +239,14 @@ int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *e = eol ? eol : end;
         size_t l = (size_t)(e - p);
-        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
+        while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t')) {
             l--;
+        }
         if (l && p[0] != '#') {
             uint32_t gid;
             if ((rc = cli_sample_id(c, p, l, &gid, err)) < 0) {
                 if (rc != GN_ENOTFOUND) goto fail;
-                fprintf(stderr, "genomenode: warning: %s; skipped\n", err->msg);
+                (void)fprintf(stderr, "genomenode: warning: %s; skipped\n", err->msg);
             } else {
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 256;
@@ -257,10 +284,12 @@ int cli_parse_region(const struct gtsnap *snap, const char *s, uint32_t *contig,
         *end = INT64_MAX;
         return GN_OK;
     }
-    if (strparse_region(s, strlen(s), &r) < 0)
+    if (strparse_region(s, strlen(s), &r) < 0) {
         return gn_errf(err, GN_EINVAL, "bad region '%s' (expected CHROM[:START[-END]])", s);
-    if (contig_normalise(snap->man.build, r.chrom.p, r.chrom.n, norm) == GN_EINVAL)
+    }
+    if (contig_normalise(snap->man.build, r.chrom.p, r.chrom.n, norm) == GN_EINVAL) {
         return gn_errf(err, GN_EINVAL, "bad contig in '%s'", s);
+    }
     int64_t id = gtstore_manifest_contig(&snap->man, norm);
     if (id < 0) return gn_errf(err, GN_ENOTFOUND, "contig '%s' is not in the store", norm);
     *contig = (uint32_t)id;
@@ -300,8 +329,9 @@ int cli_masks(struct cli_ctx *c, const struct policy_decision *d, uint64_t ***ma
     int rc;
 
     *masks = NULL;
-    for (uint32_t i = 0; i < d->n_bits && i < c->snap->man.next_sample; i++)
+    for (uint32_t i = 0; i < d->n_bits && i < c->snap->man.next_sample; i++) {
         if (policy_allows(d, i) && !gtstore_manifest_is_deleted(&c->snap->man, i)) live++;
+    }
     if (live == c->snap->n_live_samples) return GN_OK; /* everyone: precomputed counts serve */
     if ((rc = policy_ids(d, &ids, &n)) < 0) return gn_errf(err, rc, "out of memory");
     rc = gtsnap_masks_new(c->snap, ids, n, masks, err);

@@ -109,5 +109,6 @@ int cmd_duo(int argc, char **argv);
 int cmd_pseudonym(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

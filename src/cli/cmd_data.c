@@ -41,8 +41,9 @@ int cmd_init(int argc, char **argv)
             continue;
         }
         if (c != 'b') return cli_usage_error("init", "unknown option%s", "");
-        if (contig_build_parse(optarg, &build) < 0)
+        if (contig_build_parse(optarg, &build) < 0) {
             return cli_usage_error("init", "unknown build '%s' (GRCh37 or GRCh38)", optarg);
+        }
     }
     if (optind + 1 != argc) return cli_usage_error("init", "expected one directory%s", "");
     if (node_init(argv[optind], build, catalog, &err) < 0) return cli_fail(&err);
@@ -54,21 +55,22 @@ static void progress_line(void *ctx, const struct ingest_progress *p)
 {
     (void)ctx;
     double rate = p->elapsed > 0 ? (double)p->records / p->elapsed : 0;
-    if (p->fraction > 0.01 && !p->done)
-        fprintf(stderr, "\r%s: %llu records, %.0f/s, %.0f%%, ETA %.0fs   ", p->file,
-                (unsigned long long)p->records, rate, 100 * p->fraction,
-                p->elapsed / p->fraction - p->elapsed);
-    else
-        fprintf(stderr, "\r%s: %llu records, %.0f/s   ", p->file, (unsigned long long)p->records,
-                rate);
-    if (p->done) fputc('\n', stderr);
+    if (p->fraction > 0.01 && !p->done) {
+        (void)fprintf(stderr, "\r%s: %llu records, %.0f/s, %.0f%%, ETA %.0fs   ", p->file,
+                      (unsigned long long)p->records, rate, 100 * p->fraction,
+                      p->elapsed / p->fraction - p->elapsed);
+    } else {
+        (void)fprintf(stderr, "\r%s: %llu records, %.0f/s   ", p->file,
+                      (unsigned long long)p->records, rate);
+    }
+    if (p->done) (void)fputc('\n', stderr);
 }
 
 int cmd_ingest(int argc, char **argv)
 {
     struct gn_err err = GN_ERR_INIT;
     struct ingest_opts o = {0};
-    struct ingest_result res;
+    struct ingest_result res = {0};
     struct cli_ctx cx;
     struct cli_access acc = {0};
     char detail[300];
@@ -81,31 +83,34 @@ int cmd_ingest(int argc, char **argv)
     int64_t th = 2;
     o.threads = 2;
     while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
-        if (c == 'b')
+        if (c == 'b') {
             o.batch = optarg;
-        else if (c == 'm')
+        } else if (c == 'm') {
             o.manifest = optarg;
-        else if (c == 'T')
+        } else if (c == 'T') {
             acc.token = optarg;
-        else if (c == 't') {
-            if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64)
+        } else if (c == 't') {
+            if (strparse_i64_all(optarg, strlen(optarg), &th) < 0 || th < 0 || th > 64) {
                 return cli_usage_error("ingest", "bad --threads '%s'", optarg);
+            }
             o.threads = (int)th;
-        } else if (c == 'q')
+        } else if (c == 'q') {
             quiet = 1;
-        else
+        } else {
             return cli_usage_error("ingest", "unknown option%s", "");
+        }
     }
     if (!o.batch) return cli_usage_error("ingest", "--batch NAME is required%s", "");
-    if (argc - optind < 2)
+    if (argc - optind < 2) {
         return cli_usage_error("ingest", "expected DIR and at least one FILE%s", "");
+    }
     if (!quiet && isatty(2)) o.progress = progress_line;
     if ((rc = cli_ctx_open(&cx, argv[optind], 0, &acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "ingest", &err)) == GN_OK &&
         (rc = ingest_run(argv[optind], (const char *const *)argv + optind + 1,
                          (uint32_t)(argc - optind - 1), &o, &res, &err)) == GN_OK) {
-        snprintf(detail, sizeof detail, "batch %s: %u files, %u samples%s", o.batch, res.n_files,
-                 res.n_samples, o.manifest ? ", with manifest" : "");
+        (void)snprintf(detail, sizeof detail, "batch %s: %u files, %u samples%s", o.batch,
+                       res.n_files, res.n_samples, o.manifest ? ", with manifest" : "");
         rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "ingest", "done",
                           detail, NULL, &err);
     }
@@ -136,16 +141,17 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
     int c;
     memset(so, 0, sizeof *so);
     while ((c = getopt_long(argc, argv, "S:r:s:o:", lo, NULL)) != -1) {
-        if (c == 'S')
+        if (c == 'S') {
             so->samples = optarg;
-        else if (c == 'r')
+        } else if (c == 'r') {
             so->region = optarg;
-        else if (c == 's')
+        } else if (c == 's') {
             so->sample = optarg;
-        else if (c == 'o')
+        } else if (c == 'o') {
             so->out = optarg;
-        else if (!cli_access_opt(&so->acc, c, optarg))
+        } else if (!cli_access_opt(&so->acc, c, optarg)) {
             return cli_usage_error(cmd, "unknown option%s", "");
+        }
     }
     return 0;
 }
@@ -170,8 +176,8 @@ static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct dat
         n = 1;
         has = 1;
     }
-    snprintf(detail, sizeof detail, "region %s; cohort %s%u", so->region ? so->region : "all",
-             has ? "" : "all, ", has ? n : 0);
+    (void)snprintf(detail, sizeof detail, "region %s; cohort %s%u", so->region ? so->region : "all",
+                   has ? "" : "all, ", has ? n : 0);
     rc = cli_decide(cx, &so->acc, action, detail, need, ids, n, has, d, err);
     if (ids != &one) gn_free(ids);
     return rc;
@@ -185,10 +191,11 @@ struct freq_out {
 static void print_count(const struct policy_decision *d, int64_t v)
 {
     int64_t shown;
-    if (policy_mask_count(d, v, &shown))
-        fputs("NA", stdout);
-    else
+    if (policy_mask_count(d, v, &shown)) {
+        (void)fputs("NA", stdout);
+    } else {
         printf("%lld", (long long)shown);
+    }
 }
 
 static int print_row(void *ctx, const struct query_row *r)
@@ -242,23 +249,27 @@ int cmd_count(int argc, char **argv)
     int rc, found = 0;
 
     if ((rc = parse_common("count", argc, argv, &so))) return rc;
-    if (optind + 2 != argc)
+    if (optind + 2 != argc) {
         return cli_usage_error("count", "expected DIR and CHROM:POS:REF:ALT%s", "");
+    }
     const char *q = argv[optind + 1];
-    if (strparse_variant(q, strlen(q), &v) < 0)
+    if (strparse_variant(q, strlen(q), &v) < 0) {
         return cli_usage_error("count", "bad variant '%s' (expected CHROM:POS:REF:ALT)", q);
+    }
     if ((rc = open_and_decide(&cx, argv[optind], &so, "count", GRAN_COUNT, &d, &err)) == GN_OK &&
         (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK) {
         int64_t id = -1;
-        if (contig_normalise(cx.snap->man.build, v.chrom.p, v.chrom.n, norm) != GN_EINVAL)
+        if (contig_normalise(cx.snap->man.build, v.chrom.p, v.chrom.n, norm) != GN_EINVAL) {
             id = gtstore_manifest_contig(&cx.snap->man, norm);
+        }
         memcpy(ref, v.ref.p, v.ref.n);
         ref[v.ref.n] = '\0';
         memcpy(alt, v.alt.p, v.alt.n);
         alt[v.alt.n] = '\0';
         memset(&row, 0, sizeof row);
-        if (id >= 0)
+        if (id >= 0) {
             rc = query_count(cx.snap, (uint32_t)id, v.pos, ref, alt, masks, &row, &found, &err);
+        }
         if (rc == GN_OK) {
             int64_t ac;
             int masked = policy_mask_count(&d, row.ac, &ac);
@@ -269,10 +280,11 @@ int cmd_count(int argc, char **argv)
             print_count(&d, row.het);
             printf(",\"hom_alt\":");
             print_count(&d, row.hom);
-            if (masked)
+            if (masked) {
                 printf(",\"af\":null,\"suppressed\":true}\n");
-            else
+            } else {
                 printf(",\"af\":%.6g}\n", row.an ? (double)ac / row.an : 0.0);
+            }
             rc = policy_done(cx.cat, &cx.key, &d, 1, NULL, &err);
         }
     }
@@ -298,8 +310,9 @@ static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, con
     for (uint32_t i = 0; i < n; i++) {
         char proj[PSEUDONYM_LEN + 1];
         if (catalog_sample_pseudonym(cx->cat, ids[i], buf, sizeof buf, err) < 0 ||
-            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0)
+            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0) {
             goto fail;
+        }
         /* Under a project the output names samples in the project's own pseudonym space. */
         if (project && *project) pseudonym_of(&pk, "sample", buf, strlen(buf), proj);
         if (!(names[i] = gn_strdup(project && *project ? proj : buf))) goto fail;
@@ -308,8 +321,9 @@ static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, con
     }
     return names;
 fail:
-    for (uint32_t j = 0; names && j < n; j++)
+    for (uint32_t j = 0; names && j < n; j++) {
         gn_free(names[j]);
+    }
     gn_free(names);
     gn_free(*subjects);
     *subjects = NULL;
@@ -329,8 +343,9 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     struct gtmerge *m = NULL;
     int rc;
 
-    if ((rc = cli_parse_region(cx->snap, so->region, &o.contig, &o.start, &o.end, err)) < 0)
+    if ((rc = cli_parse_region(cx->snap, so->region, &o.contig, &o.start, &o.end, err)) < 0) {
         return rc;
+    }
     if (!ids) { /* every live sample, in the order gtmerge uses */
         if ((rc = gtmerge_new(cx->snap, UINT32_MAX, 1, 1, NULL, 0, &m, err)) < 0) return rc;
         all = gtmerge_samples(m, &n_all);
@@ -351,8 +366,9 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     o.nonref_only = nonref;
     rc = query_export(cx->snap, &o, &written, err);
     if (rc == GN_OK) rc = policy_done(cx->cat, &cx->key, d, (int64_t)written, subjects, err);
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         gn_free(names[i]);
+    }
     gn_free(names);
     gn_free(subjects);
     gtmerge_free(m);
@@ -370,10 +386,12 @@ static int export_ids(struct cli_ctx *cx, const struct data_opt *so,
     *ids = NULL;
     *n = 0;
     if ((rc = policy_ids(d, &all, &na)) < 0) return gn_errf(err, rc, "out of memory");
-    for (uint32_t i = 0; i < na; i++)
+    for (uint32_t i = 0; i < na; i++) {
         if (all[i] < cx->snap->man.next_sample &&
-            !gtstore_manifest_is_deleted(&cx->snap->man, all[i]))
+            !gtstore_manifest_is_deleted(&cx->snap->man, all[i])) {
             all[k++] = all[i];
+        }
+    }
     if (!so->samples && !so->sample && k == cx->snap->n_live_samples) {
         gn_free(all);
         return GN_OK;
@@ -397,12 +415,13 @@ int cmd_genotypes(int argc, char **argv)
     int rc;
 
     if ((rc = parse_common("genotypes", argc, argv, &so))) return rc;
-    if (optind + 1 != argc || !so.sample)
+    if (optind + 1 != argc || !so.sample) {
         return cli_usage_error("genotypes", "expected DIR and --sample ID%s", "");
+    }
     if ((rc = open_and_decide(&cx, argv[optind], &so, "genotypes", GRAN_RECORD, &d, &err)) ==
             GN_OK &&
         (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK) {
-        fflush(stdout);
+        (void)fflush(stdout);
         rc = run_export(&cx, &so, ids, n, "-", "w", 1, &d, &err);
     }
     gn_free(ids);
@@ -429,11 +448,13 @@ int cmd_export(int argc, char **argv)
     int rc;
 
     if ((rc = parse_common("export", argc, argv, &so))) return rc;
-    if (optind + 1 != argc || !so.out)
+    if (optind + 1 != argc || !so.out) {
         return cli_usage_error("export", "expected DIR and -o OUT.{vcf,vcf.gz,bcf}%s", "");
+    }
     if ((rc = open_and_decide(&cx, argv[optind], &so, "export", GRAN_RECORD, &d, &err)) == GN_OK &&
-        (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK)
+        (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK) {
         rc = run_export(&cx, &so, ids, n, so.out, mode_for(so.out), 0, &d, &err);
+    }
     gn_free(ids);
     policy_decision_free(&d);
     cli_ctx_close(&cx);
@@ -485,10 +506,11 @@ int cmd_compact(int argc, char **argv)
         /* The manifest committed; the catalog's segment column follows it. */
         rc = catalog_sample_set_segment_all(cx.cat, m->n_segments ? (int64_t)m->seg[0].id : -1,
                                             &err);
-        snprintf(detail, sizeof detail, "%u segment(s) after", m->n_segments);
-        if (rc == GN_OK)
+        (void)snprintf(detail, sizeof detail, "%u segment(s) after", m->n_segments);
+        if (rc == GN_OK) {
             rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "compact",
                               "done", detail, NULL, &err);
+        }
         if (rc == GN_OK) printf("compacted %s: %u segment(s)\n", argv[optind], m->n_segments);
     }
     gtstore_close(st);
@@ -506,16 +528,18 @@ int cmd_withdraw(int argc, char **argv)
     int rc;
 
     if ((rc = parse_common("withdraw", argc, argv, &so))) return rc;
-    if (optind + 1 != argc || !so.sample)
+    if (optind + 1 != argc || !so.sample) {
         return cli_usage_error("withdraw", "expected DIR and --sample ID%s", "");
+    }
     if ((rc = cli_ctx_open(&cx, argv[optind], CLI_SNAP, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "sample.withdraw", &err)) == GN_OK &&
         (rc = cli_sample_id(&cx, so.sample, strlen(so.sample), &gid, &err)) == GN_OK &&
         (rc = catalog_sample_pseudonym(cx.cat, gid, ps, sizeof ps, &err)) == GN_OK &&
         (rc = catalog_sample_individual(cx.cat, gid, ind, sizeof ind, &err)) == GN_OK &&
-        (rc = node_withdraw(argv[optind], cx.cat, &gid, 1, &err)) == GN_OK)
+        (rc = node_withdraw(argv[optind], cx.cat, &gid, 1, &err)) == GN_OK) {
         rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "sample.withdraw",
                           "done", ps, ind[0] ? ind : ps, &err);
+    }
     cli_ctx_close(&cx);
     if (rc < 0) return cli_fail(&err);
     printf("withdrawn: excluded from every query from now on; run compact to purge\n");
@@ -570,8 +594,9 @@ int cmd_lookup_bench(int argc, char **argv)
     int c, rc = 0;
 
     while ((c = getopt_long(argc, argv, "n:", lo, NULL)) != -1) {
-        if (c != 'n' || strparse_i64_all(optarg, strlen(optarg), &n) < 0 || n < 1 || n > 10000000)
+        if (c != 'n' || strparse_i64_all(optarg, strlen(optarg), &n) < 0 || n < 1 || n > 10000000) {
             return cli_usage_error("lookup-bench", "bad option%s", "");
+        }
     }
     if (optind + 1 != argc) return cli_usage_error("lookup-bench", "expected DIR%s", "");
     if (gtsnap_open(&snap, argv[optind], &err) < 0) return cli_fail(&err);

@@ -121,11 +121,24 @@ static int open_admin(struct cli_ctx *cx, const char *dir, const struct gov_opt 
     return rc;
 }
 
+/* Audits a steward's change as done. Details are descriptions for people: the callers cut
+ * one that is too long for their buffer rather than fail the change. */
 static int done(struct cli_ctx *cx, const char *action, const char *detail, const char *subjects,
                 struct gn_err *err)
 {
     return policy_audit(cx->cat, &cx->key, &cx->who.caller, POLICY_PURPOSE_ADMIN, action, "done",
                         detail, subjects, err);
+}
+
+/* Copies the argument src into dst (cap bytes). One that does not fit is an error: a name
+ * stored cut would not be found again under the name the operator gave. */
+static int copy_arg(char *dst, size_t cap, const char *what, const char *src, struct gn_err *err)
+{
+    int n = snprintf(dst, cap, "%s", src);
+    if (n < 0 || (size_t)n >= cap) {
+        return gn_errf(err, GN_ELIMIT, "%s too long (at most %zu bytes)", what, cap - 1);
+    }
+    return GN_OK;
 }
 
 /* Canonical DUO terms of a use or purpose list, or the parse error. */
@@ -151,8 +164,9 @@ static int sub(const char *cmd, int argc, char **argv, const char *const *subs)
         cli_usage_error(cmd, "expected a subcommand%s", "");
         return -1;
     }
-    for (int i = 0; subs[i]; i++)
+    for (int i = 0; subs[i]; i++) {
         if (!strcmp(argv[1], subs[i])) return i;
+    }
     cli_usage_error(cmd, "unknown subcommand '%s'", argv[1]);
     return -1;
 }
@@ -180,23 +194,26 @@ int cmd_user(int argc, char **argv)
     optind++;
     if (s == 0) {
         struct catalog_user u = {0};
-        if (optind + 2 != argc || !o.role)
+        if (optind + 2 != argc || !o.role) {
             return cli_usage_error("user", "user add DIR NAME --role ROLE [--person NATIONAL_ID]%s",
                                    "");
-        if ((rc = open_admin(&cx, argv[optind], &o, "user.add", &err)) == GN_OK) {
-            snprintf(u.name, sizeof u.name, "%s", argv[optind + 1]);
-            snprintf(u.role, sizeof u.role, "%s", o.role);
+        }
+        if ((rc = open_admin(&cx, argv[optind], &o, "user.add", &err)) == GN_OK &&
+            (rc = copy_arg(u.name, sizeof u.name, "user name", argv[optind + 1], &err)) == GN_OK &&
+            (rc = copy_arg(u.role, sizeof u.role, "role", o.role, &err)) == GN_OK) {
             if (o.person && (rc = person_pseudonym(&cx, o.person, u.individual, &err)) < 0) {
-            } else if (!strcmp(o.role, "citizen") && !o.person)
+            } else if (!strcmp(o.role, "citizen") && !o.person) {
                 rc = gn_errf(&err, GN_EINVAL, "a citizen user needs --person NATIONAL_ID");
-            else if ((rc = catalog_user_add(cx.cat, &u, NULL, &err)) == GN_OK)
+            } else if ((rc = catalog_user_add(cx.cat, &u, NULL, &err)) == GN_OK) {
                 rc = done(&cx, "user.add", o.role, u.individual, &err);
+            }
             if (rc == GN_OK) printf("user %s added (%s)\n", u.name, u.role);
         }
     } else {
         if (optind + 1 != argc) return cli_usage_error("user", "user list DIR%s", "");
-        if ((rc = open_admin(&cx, argv[optind], &o, "user.list", &err)) == GN_OK)
+        if ((rc = open_admin(&cx, argv[optind], &o, "user.list", &err)) == GN_OK) {
             rc = catalog_user_each(cx.cat, print_user, NULL, &err);
+        }
     }
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
@@ -224,18 +241,20 @@ int cmd_token(int argc, char **argv)
         if ((rc = open_admin(&cx, argv[optind], &o, "token.create", &err)) == GN_OK &&
             (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK &&
             (rc = auth_token_create(cx.cat, u.id, o.label, o.expires, tok, &id, &err)) == GN_OK) {
-            snprintf(detail, sizeof detail, "token %lld for %s", (long long)id, u.name);
-            if ((rc = done(&cx, "token.create", detail, NULL, &err)) == GN_OK)
+            (void)snprintf(detail, sizeof detail, "token %lld for %s", (long long)id, u.name);
+            if ((rc = done(&cx, "token.create", detail, NULL, &err)) == GN_OK) {
                 printf("%s\n", tok); /* shown once; only its hash is stored */
+            }
         }
     } else {
         char *end;
         long long id = o.id ? strtoll(o.id, &end, 10) : 0;
-        if (!o.id || *end || id <= 0)
+        if (!o.id || *end || id <= 0) {
             return cli_usage_error("token", "token revoke DIR --id N%s", "");
+        }
         if ((rc = open_admin(&cx, argv[optind], &o, "token.revoke", &err)) == GN_OK &&
             (rc = catalog_token_revoke(cx.cat, id, &err)) == GN_OK) {
-            snprintf(detail, sizeof detail, "token %lld", id);
+            (void)snprintf(detail, sizeof detail, "token %lld", id);
             rc = done(&cx, "token.revoke", detail, NULL, &err);
             if (rc == GN_OK) printf("token %lld revoked\n", id);
         }
@@ -266,19 +285,22 @@ int cmd_dataset(int argc, char **argv)
     if ((rc = parse_gov("dataset", argc - 1, argv + 1, &o))) return rc;
     optind++;
     if (s == 0) {
-        if (optind + 2 != argc || !o.terms)
+        if (optind + 2 != argc || !o.terms) {
             return cli_usage_error("dataset",
                                    "dataset add DIR NAME --terms DUO [--description T]%s", "");
+        }
         if ((rc = open_admin(&cx, argv[optind], &o, "dataset.add", &err)) == GN_OK &&
             (rc = canon_terms(o.terms, DUO_SIDE_USE, terms, sizeof terms, &err)) == GN_OK &&
             (rc = catalog_dataset_add(cx.cat, argv[optind + 1], terms, o.description, &err)) ==
                 GN_OK &&
-            (rc = done(&cx, "dataset.add", argv[optind + 1], NULL, &err)) == GN_OK)
+            (rc = done(&cx, "dataset.add", argv[optind + 1], NULL, &err)) == GN_OK) {
             printf("dataset %s added (%s)\n", argv[optind + 1], terms);
+        }
     } else {
         if (optind + 1 != argc) return cli_usage_error("dataset", "dataset list DIR%s", "");
-        if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) == GN_OK)
+        if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) == GN_OK) {
             rc = catalog_dataset_each(cx.cat, print_dataset, NULL, &err);
+        }
     }
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
@@ -306,32 +328,38 @@ int cmd_project(int argc, char **argv)
     if ((rc = parse_gov("project", argc - 1, argv + 1, &o))) return rc;
     optind++;
     if (s == 0) {
-        if (optind + 2 != argc || !o.purpose || !o.approval || !o.expires)
+        if (optind + 2 != argc || !o.purpose || !o.approval || !o.expires) {
             return cli_usage_error("project",
                                    "project add DIR NAME --purpose DUO --approval REF "
                                    "--expires YYYY-MM-DD%s",
                                    "");
-        if (!valid_date(o.expires))
+        }
+        if (!valid_date(o.expires)) {
             return cli_usage_error("project", "bad --expires '%s' (YYYY-MM-DD)", o.expires);
+        }
         if ((rc = open_admin(&cx, argv[optind], &o, "project.add", &err)) == GN_OK &&
             (rc = canon_terms(o.purpose, DUO_SIDE_PURPOSE, p.purpose, sizeof p.purpose, &err)) ==
-                GN_OK) {
-            snprintf(p.name, sizeof p.name, "%s", argv[optind + 1]);
-            snprintf(p.approval, sizeof p.approval, "%s", o.approval);
-            snprintf(p.expires, sizeof p.expires, "%s", o.expires);
+                GN_OK &&
+            (rc = copy_arg(p.name, sizeof p.name, "project name", argv[optind + 1], &err)) ==
+                GN_OK &&
+            (rc = copy_arg(p.approval, sizeof p.approval, "approval", o.approval, &err)) == GN_OK) {
+            (void)snprintf(p.expires, sizeof p.expires, "%s", o.expires); /* checked: 10 bytes */
             if ((rc = catalog_project_add(cx.cat, &p, &err)) == GN_OK &&
-                (rc = done(&cx, "project.add", p.name, NULL, &err)) == GN_OK)
+                (rc = done(&cx, "project.add", p.name, NULL, &err)) == GN_OK) {
                 printf("project %s added (purpose %s, until %s)\n", p.name, p.purpose, p.expires);
+            }
         }
     } else {
-        if (optind + 3 != argc)
+        if (optind + 3 != argc) {
             return cli_usage_error("project", "project join DIR PROJECT USER%s", "");
+        }
         if ((rc = open_admin(&cx, argv[optind], &o, "project.join", &err)) == GN_OK &&
             (rc = catalog_project_get(cx.cat, argv[optind + 1], &p, &err)) == GN_OK &&
             (rc = catalog_user_get(cx.cat, argv[optind + 2], &u, &err)) == GN_OK &&
             (rc = catalog_project_member_add(cx.cat, p.id, u.id, &err)) == GN_OK &&
-            (rc = done(&cx, "project.join", u.name, NULL, &err)) == GN_OK)
+            (rc = done(&cx, "project.join", u.name, NULL, &err)) == GN_OK) {
             printf("%s joined project %s\n", u.name, p.name);
+        }
     }
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
@@ -350,19 +378,21 @@ int cmd_grant(int argc, char **argv)
     int rc;
 
     if ((rc = parse_gov("grant", argc, argv, &o))) return rc;
-    if (optind + 1 != argc || !o.dataset || !o.level || !o.user == !o.project)
+    if (optind + 1 != argc || !o.dataset || !o.level || !o.user == !o.project) {
         return cli_usage_error("grant",
                                "grant DIR --dataset D (--user U | --project P) --level L%s", "");
-    if (strcmp(o.level, "none") && catalog_granularity_parse(o.level, &g) < 0)
+    }
+    if (strcmp(o.level, "none") != 0 && catalog_granularity_parse(o.level, &g) < 0) {
         return cli_usage_error("grant", "bad --level '%s' (boolean, count, record or none)",
                                o.level);
+    }
     if ((rc = open_admin(&cx, argv[optind], &o, "grant", &err)) == GN_OK &&
         (rc = catalog_dataset_get(cx.cat, o.dataset, &d, &err)) == GN_OK &&
         (!o.user || (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK) &&
         (!o.project || (rc = catalog_project_get(cx.cat, o.project, &p, &err)) == GN_OK) &&
         (rc = catalog_grant_set(cx.cat, u.id, p.id, d.id, g, &err)) == GN_OK) {
-        snprintf(detail, sizeof detail, "%s %s: %s on %s", o.user ? "user" : "project",
-                 o.user ? o.user : o.project, catalog_granularity_name(g), d.name);
+        (void)snprintf(detail, sizeof detail, "%s %s: %s on %s", o.user ? "user" : "project",
+                       o.user ? o.user : o.project, catalog_granularity_name(g), d.name);
         if ((rc = done(&cx, "grant", detail, NULL, &err)) == GN_OK) printf("granted %s\n", detail);
     }
     cli_ctx_close(&cx);
@@ -392,13 +422,15 @@ int cmd_consent(int argc, char **argv)
     if (s < 0) return EXIT_USAGE;
     if ((rc = parse_gov("consent", argc - 1, argv + 1, &o))) return rc;
     optind++;
-    if (optind + 1 != argc || !o.person)
+    if (optind + 1 != argc || !o.person) {
         return cli_usage_error("consent",
                                "consent set|withdraw|show DIR --person NATIONAL_ID "
                                "[--clinical | --research DUO]%s",
                                "");
-    if (s == 0 && !o.clinical == !o.consent)
+    }
+    if (s == 0 && !o.clinical == !o.consent) {
         return cli_usage_error("consent", "consent set needs --clinical or --research TERMS%s", "");
+    }
     if ((rc = open_admin(&cx, argv[optind], &o, actions[s], &err)) < 0) goto out;
     if ((rc = person_pseudonym(&cx, o.person, ps, &err)) < 0) goto out;
     if ((rc = catalog_individual_get(cx.cat, ps, &ind, &err)) < 0) {
@@ -409,13 +441,16 @@ int cmd_consent(int argc, char **argv)
         rc = catalog_consent_each(cx.cat, ind.id, print_consent, NULL, &err);
         if (rc == GN_OK) rc = done(&cx, actions[s], "", ps, &err);
     } else if (s == 0) {
-        if (o.consent && (rc = canon_terms(o.consent, DUO_SIDE_USE, terms, sizeof terms, &err)) < 0)
+        if (o.consent &&
+            (rc = canon_terms(o.consent, DUO_SIDE_USE, terms, sizeof terms, &err)) < 0) {
             goto out;
+        }
         if ((rc = catalog_consent_add(cx.cat, ind.id, o.clinical ? "clinical" : "research", terms,
                                       cx.who.name, &err)) == GN_OK &&
-            (rc = done(&cx, actions[s], o.clinical ? "clinical" : terms, ps, &err)) == GN_OK)
+            (rc = done(&cx, actions[s], o.clinical ? "clinical" : terms, ps, &err)) == GN_OK) {
             printf("consent of %s: %s %s\n", ps, o.clinical ? "clinical use only" : "research",
                    terms);
+        }
     } else {
         uint32_t ids[256];
         int n = catalog_individual_samples(cx.cat, ind.id, ids, 256, &err);
@@ -423,10 +458,12 @@ int cmd_consent(int argc, char **argv)
         /* The consent event and the samples' withdrawal: from the next query on, every
          * answer excludes this person; compaction then purges the genotypes. */
         if ((rc = catalog_consent_add(cx.cat, ind.id, "withdrawn", "", cx.who.name, &err)) < 0 ||
-            (n > 0 && (rc = node_withdraw(argv[optind], cx.cat, ids, (uint32_t)n, &err)) < 0))
+            (n > 0 && (rc = node_withdraw(argv[optind], cx.cat, ids, (uint32_t)n, &err)) < 0)) {
             goto out;
-        if ((rc = done(&cx, actions[s], "", ps, &err)) == GN_OK)
+        }
+        if ((rc = done(&cx, actions[s], "", ps, &err)) == GN_OK) {
             printf("consent withdrawn: %d sample(s) excluded from every query from now on\n", n);
+        }
     }
 out:
     cli_ctx_close(&cx);
@@ -446,16 +483,19 @@ int cmd_setting(int argc, char **argv)
     if ((rc = parse_gov("setting", argc, argv, &o))) return rc;
     if (optind + 3 != argc) return cli_usage_error("setting", "setting DIR KEY VALUE%s", "");
     const char *k = argv[optind + 1], *v = argv[optind + 2];
-    if (strcmp(k, "small_count_threshold") && strcmp(k, "small_count_mode") &&
-        strcmp(k, "national_id_format"))
+    if (strcmp(k, "small_count_threshold") != 0 && strcmp(k, "small_count_mode") != 0 &&
+        strcmp(k, "national_id_format") != 0) {
         return cli_usage_error("setting", "unknown setting '%s'", k);
-    if (!strcmp(k, "national_id_format") && !natid_format_find(v))
+    }
+    if (!strcmp(k, "national_id_format") && !natid_format_find(v)) {
         return cli_usage_error("setting", "unknown national ID format '%s'", v);
-    if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") && strcmp(v, "round"))
+    }
+    if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") != 0 && strcmp(v, "round") != 0) {
         return cli_usage_error("setting", "small_count_mode is suppress or round, not '%s'", v);
+    }
     if ((rc = open_admin(&cx, argv[optind], &o, "setting", &err)) == GN_OK &&
         (rc = catalog_setting_set(cx.cat, k, v, &err)) == GN_OK) {
-        snprintf(detail, sizeof detail, "%s = %s", k, v);
+        (void)snprintf(detail, sizeof detail, "%s = %s", k, v);
         rc = done(&cx, "setting", detail, NULL, &err);
     }
     cli_ctx_close(&cx);
@@ -472,14 +512,17 @@ int cmd_duo(int argc, char **argv)
     struct duo_result res;
     int rc;
 
-    if (argc < 2 || strcmp(argv[1], "match"))
+    if (argc < 2 || strcmp(argv[1], "match") != 0) {
         return cli_usage_error("duo", "expected 'match'%s", "");
+    }
     if ((rc = parse_gov("duo", argc - 1, argv + 1, &o))) return rc;
-    if (optind != argc - 1 || !o.consent || !o.purpose)
+    if (optind != argc - 1 || !o.consent || !o.purpose) {
         return cli_usage_error("duo", "duo match --consent TERMS --purpose TERMS%s", "");
+    }
     if (duo_list_parse(&use, o.consent, strlen(o.consent), DUO_SIDE_USE, &err) < 0 ||
-        duo_list_parse(&purpose, o.purpose, strlen(o.purpose), DUO_SIDE_PURPOSE, &err) < 0)
+        duo_list_parse(&purpose, o.purpose, strlen(o.purpose), DUO_SIDE_PURPOSE, &err) < 0) {
         return cli_fail(&err);
+    }
     duo_match(&use, &purpose, NULL, &res);
     printf("%s\n", res.reason);
     return res.verdict == DUO_ALLOWED ? 0 : 1;
@@ -495,8 +538,9 @@ int cmd_pseudonym(int argc, char **argv)
     int rc;
 
     if ((rc = parse_gov("pseudonym", argc, argv, &o))) return rc;
-    if (optind + 1 != argc || !o.id)
+    if (optind + 1 != argc || !o.id) {
         return cli_usage_error("pseudonym", "pseudonym DIR --id NATIONAL_ID [--project P]%s", "");
+    }
     if ((rc = open_admin(&cx, argv[optind], &o, "pseudonym.reidentify", &err)) < 0) goto out;
     if ((rc = person_pseudonym(&cx, o.id, ps, &err)) < 0) goto out;
     rc = catalog_individual_get(cx.cat, ps, &ind, &err);
@@ -504,8 +548,9 @@ int cmd_pseudonym(int argc, char **argv)
     /* The act itself is on record, naming the person by pseudonym only. */
     if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN,
                            "pseudonym.reidentify", "done", o.project ? o.project : "", ps, &err)) <
-        0)
+        0) {
         goto out;
+    }
     if (o.project) {
         struct pseudonym pk;
         pseudonym_derive(&cx.key, o.project, &pk);
@@ -534,12 +579,13 @@ static void json_str(const char *s)
     putchar('"');
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
+        if (ch == '"' || ch == '\\') {
             printf("\\%c", ch);
-        else if (ch < 0x20)
+        } else if (ch < 0x20) {
             printf("\\u%04x", ch);
-        else
+        } else {
             putchar(ch);
+        }
     }
     putchar('"');
 }
@@ -581,7 +627,7 @@ int cmd_audit(int argc, char **argv)
     optind++;
     if (optind + 1 != argc) return cli_usage_error("audit", "expected DIR%s", "");
     if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) < 0) goto out;
-    if (strcmp(cx.who.caller.role, "auditor") && strcmp(cx.who.caller.role, "steward")) {
+    if (strcmp(cx.who.caller.role, "auditor") != 0 && strcmp(cx.who.caller.role, "steward") != 0) {
         struct policy_request rq = {0};
         struct policy_decision d;
         rq.action = s ? "audit.show" : "audit.verify";
@@ -596,10 +642,11 @@ int cmd_audit(int argc, char **argv)
     }
     if (s == 0) {
         if ((rc = audit_verify(cx.cat, &cx.key, &n, &err)) < 0) goto out;
-        snprintf(detail, sizeof detail, "%lld entries verified", (long long)n);
+        (void)snprintf(detail, sizeof detail, "%lld entries verified", (long long)n);
         if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, "audit", "audit.verify", "done",
-                               detail, NULL, &err)) == GN_OK)
+                               detail, NULL, &err)) == GN_OK) {
             printf("audit log intact: %lld entries\n", (long long)n);
+        }
     } else {
         if (o.person) {
             if ((rc = person_pseudonym(&cx, o.person, ps, &err)) < 0) goto out;
@@ -607,12 +654,13 @@ int cmd_audit(int argc, char **argv)
         }
         f.actor = o.user;
         f.purpose = o.project;
-        snprintf(detail, sizeof detail, "filter%s%s%s%s%s", o.person ? " person" : "",
-                 o.user ? " user " : "", o.user ? o.user : "", o.project ? " project " : "",
-                 o.project ? o.project : "");
+        (void)snprintf(detail, sizeof detail, "filter%s%s%s%s%s", o.person ? " person" : "",
+                       o.user ? " user " : "", o.user ? o.user : "", o.project ? " project " : "",
+                       o.project ? o.project : "");
         if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, "audit", "audit.show", "done",
-                               detail, o.person ? ps : NULL, &err)) == GN_OK)
+                               detail, o.person ? ps : NULL, &err)) == GN_OK) {
             rc = audit_each(cx.cat, &f, print_entry, NULL, &err);
+        }
     }
 out:
     cli_ctx_close(&cx);
@@ -641,28 +689,33 @@ int cmd_trust(int argc, char **argv)
         if (optind + 2 != argc) return cli_usage_error("trust", "trust prefix DIR URL%s", "");
         if ((rc = open_admin(&cx, argv[optind], &o, "trust.prefix", &err)) == GN_OK &&
             (rc = catalog_setting_set(cx.cat, "passport.dataset_prefix", argv[optind + 1], &err)) ==
-                GN_OK)
+                GN_OK) {
             rc = done(&cx, "trust.prefix", argv[optind + 1], NULL, &err);
+        }
         goto out;
     }
-    if (optind + 3 != argc)
+    if (optind + 3 != argc) {
         return cli_usage_error("trust",
                                "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both]%s", "");
-    if (o.role && !strcmp(o.role, "broker"))
+    }
+    if (o.role && !strcmp(o.role, "broker")) {
         r = PASSPORT_ROLE_BROKER;
-    else if (o.role && !strcmp(o.role, "visa"))
+    } else if (o.role && !strcmp(o.role, "visa")) {
         r = PASSPORT_ROLE_VISA;
-    else if (o.role && strcmp(o.role, "both"))
+    } else if (o.role && strcmp(o.role, "both") != 0) {
         return cli_usage_error("trust", "bad --role '%s' (broker, visa or both)", o.role);
+    }
     const char *iss = argv[optind + 1];
-    if (strlen(iss) > 512 || strchr(iss, '\n'))
+    if (strlen(iss) > 512 || strchr(iss, '\n')) {
         return cli_usage_error("trust", "bad issuer '%s'", iss);
+    }
     if ((rc = open_admin(&cx, argv[optind], &o, "trust.add", &err)) < 0) goto out;
     /* Checked as the verifier will load it: no private keys, usable signing keys only. */
     if ((rc = fsutil_read_all(argv[optind + 2], PASSPORT_MAX_JWKS_BYTES, &jwks, &n, &err)) < 0 ||
         (rc = passport_trust_new(&t, &err)) < 0 ||
-        (rc = passport_trust_add_jwks(t, iss, r, (const char *)jwks, n, &err)) < 0)
+        (rc = passport_trust_add_jwks(t, iss, r, (const char *)jwks, n, &err)) < 0) {
         goto out;
+    }
     rc = catalog_setting_get(cx.cat, "passport.issuers", list, sizeof list, NULL);
     if (rc < 0 && rc != GN_ENOTFOUND) goto out;
     if (strlen(list) + strlen(iss) + 2 >= sizeof list) {
@@ -673,12 +726,13 @@ int cmd_trust(int argc, char **argv)
         /* add the issuer once, then its keys and roles */
         int seen = 0;
         char copy[8192];
-        snprintf(copy, sizeof copy, "%s", list);
-        for (char *sp = NULL, *p = strtok_r(copy, "\n", &sp); p; p = strtok_r(NULL, "\n", &sp))
+        (void)snprintf(copy, sizeof copy, "%s", list); /* same size */
+        for (char *sp = NULL, *p = strtok_r(copy, "\n", &sp); p; p = strtok_r(NULL, "\n", &sp)) {
             seen |= !strcmp(p, iss);
+        }
         if (!seen) {
             size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s%s", l ? "\n" : "", iss);
+            (void)snprintf(list + l, sizeof list - l, "%s%s", l ? "\n" : "", iss); /* fits */
         }
     }
     {
@@ -687,15 +741,16 @@ int cmd_trust(int argc, char **argv)
             rc = gn_errf(&err, GN_ENOMEM, "out of memory");
             goto out;
         }
-        snprintf(key, sizeof key, "passport.jwks:%s", iss);
-        snprintf(roles, sizeof roles, "%u", r);
+        (void)snprintf(key, sizeof key, "passport.jwks:%s", iss); /* iss <= 512 bytes */
+        (void)snprintf(roles, sizeof roles, "%u", r);
         if ((rc = catalog_begin(cx.cat, &err)) == GN_OK &&
             (rc = catalog_setting_set(cx.cat, key, text, &err)) == GN_OK &&
             (snprintf(key, sizeof key, "passport.roles:%s", iss),
              (rc = catalog_setting_set(cx.cat, key, roles, &err)) == GN_OK) &&
             (rc = catalog_setting_set(cx.cat, "passport.issuers", list, &err)) == GN_OK &&
-            (rc = done(&cx, "trust.add", iss, NULL, &err)) == GN_OK)
+            (rc = done(&cx, "trust.add", iss, NULL, &err)) == GN_OK) {
             rc = catalog_commit(cx.cat, &err);
+        }
         catalog_rollback(cx.cat);
         gn_free(text);
     }

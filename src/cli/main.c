@@ -75,26 +75,33 @@ static const struct cmd commands[] = {
      "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL",
      "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
      "URL prefix under which ControlledAccessGrants name this node's datasets."},
+    {"serve", cmd_serve,
+     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM]",
+     "Runs the HTTP server (default 127.0.0.1:8080) until SIGTERM: /health, /metrics.\n"
+     "Requests in flight finish before it stops."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},
 };
 
 const struct cmd *cli_find_cmd(const char *name)
 {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (!strcmp(commands[i].name, name)) return &commands[i];
+    }
     return NULL;
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: genomenode <command> [options]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "\nACCESS: --token T (or GENOMENODE_TOKEN) [--project P | --patient NATIONAL_ID],\n"
-               "        or --passport FILE --purpose DUO; none: the node's operator (steward).\n"
-               "Every read and change is decided by policy and audited.\n");
-    fprintf(f, "\ngenomenode <command> --help for details; genomenode --version.\n");
+    (void)fprintf(f, "usage: genomenode <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        (void)fprintf(f, "  %s\n", commands[i].usage);
+    }
+    (void)fprintf(
+        f, "\nACCESS: --token T (or GENOMENODE_TOKEN) [--project P | --patient NATIONAL_ID],\n"
+           "        or --passport FILE --purpose DUO; none: the node's operator (steward).\n"
+           "Every read and change is decided by policy and audited.\n");
+    (void)fprintf(f, "\ngenomenode <command> --help for details; genomenode --version.\n");
 }
 
 int main(int argc, char **argv)
@@ -113,7 +120,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!(c = cli_find_cmd(argv[1]))) {
-        fprintf(stderr, "genomenode: unknown command '%s'\n", argv[1]);
+        (void)fprintf(stderr, "genomenode: unknown command '%s'\n", argv[1]);
         usage(stderr);
         return EXIT_USAGE;
     }

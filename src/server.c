@@ -1,0 +1,461 @@
+/*
+ * server.c — the HTTP server (server.h) on libmicrohttpd's internal thread pool.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "auth.h"
+#include "catalog.h"
+#include "fsutil.h"
+#include "gtstore.h"
+#include "node.h"
+#include "pseudonym.h"
+#include "segment.h"
+
+#define MAX_WORKERS 64
+
+/* ---- metrics ---------------------------------------------------------------------- */
+
+enum ep { EP_HEALTH, EP_METRICS, EP_OTHER, EP_N };
+static const char *const ep_name[EP_N] = {"health", "metrics", "other"};
+static const int codes[] = {200, 400, 401, 403, 404, 405, 413, 429, 500, 503};
+#define N_CODES (sizeof codes / sizeof codes[0])
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+#define N_BUCKETS (sizeof buckets / sizeof buckets[0])
+
+struct metrics {
+    atomic_uint_fast64_t requests[EP_N][N_CODES];
+    atomic_uint_fast64_t hist[EP_N][N_BUCKETS + 1];
+    atomic_uint_fast64_t sum_us[EP_N];
+    atomic_uint_fast64_t denied;
+};
+
+/* ---- workers: one catalog connection and snapshot each ----------------------------- */
+
+struct worker {
+    struct catalog *cat;
+    struct gtsnap *snap;
+    struct timespec man_mtime;
+    ino_t man_ino;
+    int busy;
+};
+
+struct server {
+    const struct server_opts *o;
+    struct pseudonym key;
+    struct worker w[MAX_WORKERS];
+    unsigned n_workers;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct metrics m;
+    char manifest_path[4096];
+};
+
+/* Per-request state kept by libmicrohttpd between calls. */
+struct req {
+    char *body;
+    size_t len, cap;
+    int too_big;
+    struct timespec t0;
+};
+
+static double elapsed_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void count(struct server *s, enum ep e, int status, double secs)
+{
+    size_t c = 0, b = 0;
+    while (c < N_CODES - 1 && codes[c] != status)
+        c++;
+    if (codes[c] != status) c = N_CODES - 2; /* unknown codes are counted as 500 */
+    atomic_fetch_add(&s->m.requests[e][c], 1);
+    while (b < N_BUCKETS && secs > buckets[b])
+        b++;
+    atomic_fetch_add(&s->m.hist[e][b], 1);
+    atomic_fetch_add(&s->m.sum_us[e], (uint_fast64_t)(secs * 1e6));
+    if (status == 403) atomic_fetch_add(&s->m.denied, 1);
+}
+
+/* Reopens the worker's snapshot when the manifest was replaced since. */
+static int refresh(struct server *s, struct worker *w, struct gn_err *err)
+{
+    struct stat sb;
+    if (stat(s->manifest_path, &sb) < 0)
+        return gn_errf(err, gn_err_from_errno(errno), "%s: cannot stat", s->manifest_path);
+    if (w->snap && sb.st_ino == w->man_ino && sb.st_mtim.tv_sec == w->man_mtime.tv_sec &&
+        sb.st_mtim.tv_nsec == w->man_mtime.tv_nsec)
+        return GN_OK;
+    struct gtsnap *n = NULL;
+    int rc = gtsnap_open(&n, s->o->dir, err);
+    if (rc < 0) return rc;
+    gtsnap_free(w->snap);
+    w->snap = n;
+    w->man_ino = sb.st_ino;
+    w->man_mtime = sb.st_mtim;
+    return GN_OK;
+}
+
+static struct worker *borrow(struct server *s)
+{
+    struct worker *w = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (unsigned i = 0; i < s->n_workers && !w; i++)
+            if (!s->w[i].busy) w = &s->w[i];
+        if (w) break;
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+    w->busy = 1;
+    pthread_mutex_unlock(&s->mu);
+    return w;
+}
+
+static void give_back(struct server *s, struct worker *w)
+{
+    pthread_mutex_lock(&s->mu);
+    w->busy = 0;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- responses -------------------------------------------------------------------- */
+
+static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *type,
+                             const char *body, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ok;
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* A JSON error object (the shape Beacon v2 uses: {"error": {"errorCode", "errorMessage"}}). */
+static enum MHD_Result reply_error(struct MHD_Connection *c, int status, const char *msg)
+{
+    char body[1024];
+    size_t o = 0;
+    o += (size_t)snprintf(body, sizeof body, "{\"error\":{\"errorCode\":%d,\"errorMessage\":\"",
+                          status);
+    for (const char *p = msg; *p && o + 8 < sizeof body; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\') {
+            body[o++] = '\\';
+            body[o++] = (char)ch;
+        } else if (ch < 0x20) {
+            o += (size_t)snprintf(body + o, sizeof body - o, "\\u%04x", ch);
+        } else {
+            body[o++] = (char)ch;
+        }
+    }
+    o += (size_t)snprintf(body + o, sizeof body - o, "\"}}");
+    return reply(c, status, "application/json", body, o < sizeof body ? o : sizeof body - 1);
+}
+
+static int metrics_text(struct server *s, struct worker *w, char **out, size_t *len)
+{
+    size_t cap = 64 * 1024, o = 0;
+    char *b = gn_malloc(cap);
+    uint64_t bytes = 0, samples = 0;
+    if (!b) return GN_ENOMEM;
+#define P(...)                                                                                     \
+    do {                                                                                           \
+        int k_ = snprintf(b + o, cap - o, __VA_ARGS__);                                            \
+        if (k_ > 0) o += (size_t)k_ < cap - o ? (size_t)k_ : cap - o - 1;                          \
+    } while (0)
+    P("# HELP genomenode_http_requests_total HTTP requests by endpoint and status.\n");
+    P("# TYPE genomenode_http_requests_total counter\n");
+    for (int e = 0; e < EP_N; e++)
+        for (size_t c = 0; c < N_CODES; c++) {
+            uint64_t v = atomic_load(&s->m.requests[e][c]);
+            if (v)
+                P("genomenode_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n", ep_name[e],
+                  codes[c], (unsigned long long)v);
+        }
+    P("# HELP genomenode_http_request_seconds Request latency.\n");
+    P("# TYPE genomenode_http_request_seconds histogram\n");
+    for (int e = 0; e < EP_N; e++) {
+        uint64_t cum = 0;
+        for (size_t k = 0; k <= N_BUCKETS; k++) {
+            cum += atomic_load(&s->m.hist[e][k]);
+            if (k < N_BUCKETS)
+                P("genomenode_http_request_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+                  ep_name[e], buckets[k], (unsigned long long)cum);
+            else
+                P("genomenode_http_request_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+                  ep_name[e], (unsigned long long)cum);
+        }
+        P("genomenode_http_request_seconds_sum{endpoint=\"%s\"} %.6f\n", ep_name[e],
+          (double)atomic_load(&s->m.sum_us[e]) / 1e6);
+        P("genomenode_http_request_seconds_count{endpoint=\"%s\"} %llu\n", ep_name[e],
+          (unsigned long long)cum);
+    }
+    P("# HELP genomenode_policy_denied_total Requests refused by policy.\n");
+    P("# TYPE genomenode_policy_denied_total counter\n");
+    P("genomenode_policy_denied_total %llu\n", (unsigned long long)atomic_load(&s->m.denied));
+    if (w->snap) {
+        for (uint32_t i = 0; i < w->snap->n_seg; i++)
+            bytes += segment_file_bytes(w->snap->seg[i]);
+        samples = w->snap->n_live_samples;
+        P("# HELP genomenode_store_bytes Bytes of live segments.\n# TYPE genomenode_store_bytes "
+          "gauge\n");
+        P("genomenode_store_bytes %llu\n", (unsigned long long)bytes);
+        P("# HELP genomenode_store_samples Live samples.\n# TYPE genomenode_store_samples gauge\n");
+        P("genomenode_store_samples %llu\n", (unsigned long long)samples);
+        P("# HELP genomenode_store_segments Live segments.\n# TYPE genomenode_store_segments "
+          "gauge\n");
+        P("genomenode_store_segments %u\n", w->snap->n_seg);
+    }
+#undef P
+    *out = b;
+    *len = o;
+    return GN_OK;
+}
+
+/* ---- the request handler ---------------------------------------------------------- */
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct req *rq = *con_cls;
+    struct gn_err err = GN_ERR_INIT;
+    enum ep e = EP_OTHER;
+    enum MHD_Result ok;
+    int status;
+    (void)version;
+
+    if (!rq) { /* first call: headers only */
+        if (!(rq = gn_calloc(1, sizeof *rq))) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size) { /* body chunks, bounded */
+        if (!rq->too_big) {
+            if (rq->len + *upload_size > s->o->max_body) {
+                rq->too_big = 1;
+            } else {
+                if (rq->len + *upload_size + 1 > rq->cap) {
+                    size_t nc = (rq->len + *upload_size + 1) * 2;
+                    char *nb = gn_reallocarray(rq->body, nc, 1);
+                    if (!nb) return MHD_NO;
+                    rq->body = nb;
+                    rq->cap = nc;
+                }
+                memcpy(rq->body + rq->len, upload, *upload_size);
+                rq->len += *upload_size;
+                rq->body[rq->len] = '\0';
+            }
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+
+    if (!strcmp(url, "/health"))
+        e = EP_HEALTH;
+    else if (!strcmp(url, "/metrics"))
+        e = EP_METRICS;
+    if (rq->too_big) {
+        status = 413;
+        ok = reply_error(c, status, "request body too large");
+        count(s, e, status, elapsed_s(&rq->t0));
+        return ok;
+    }
+    if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD")) {
+        status = 405;
+        ok = reply_error(c, status, "method not allowed");
+        count(s, e, status, elapsed_s(&rq->t0));
+        return ok;
+    }
+
+    struct worker *w = borrow(s);
+    struct auth_caller who;
+    const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    int rc = refresh(s, w, &err), unauth = 0;
+    if (rc == GN_OK && authz) {
+        if (strncmp(authz, "Bearer ", 7) != 0) {
+            rc = gn_errf(&err, GN_EINVAL, "Authorization must be 'Bearer <token>'");
+        } else {
+            rc = auth_token_check(w->cat, &s->key, authz + 7, &who, &err);
+            unauth = rc == GN_EDENIED; /* refused (and audited) by auth: 401, not 403 */
+        }
+    }
+    if (rc < 0) {
+        status = unauth ? 401 : gn_err_http_status(rc);
+        ok = reply_error(c, status, err.msg[0] ? err.msg : gn_strerror(rc));
+    } else if (e == EP_HEALTH) {
+        char body[256];
+        int n = snprintf(body, sizeof body,
+                         "{\"status\":\"ok\",\"samples\":%llu,\"segments\":%u,\"generation\":%llu}",
+                         (unsigned long long)w->snap->n_live_samples, w->snap->n_seg,
+                         (unsigned long long)w->snap->man.generation);
+        status = 200;
+        ok = reply(c, status, "application/json", body, (size_t)n);
+    } else if (e == EP_METRICS) {
+        char *text = NULL;
+        size_t len = 0;
+        if (metrics_text(s, w, &text, &len) < 0) {
+            status = 503;
+            ok = reply_error(c, status, "out of memory");
+        } else {
+            status = 200;
+            ok = reply(c, status, "text/plain; version=0.0.4", text, len);
+        }
+        gn_free(text);
+    } else {
+        status = 404;
+        ok = reply_error(c, status, "no such endpoint");
+    }
+    give_back(s, w);
+    count(s, e, status, elapsed_s(&rq->t0));
+    return ok;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct req *rq = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (!rq) return;
+    gn_free(rq->body);
+    gn_free(rq);
+    *con_cls = NULL;
+}
+
+/* ---- start and stop --------------------------------------------------------------- */
+
+static void close_workers(struct server *s)
+{
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        gtsnap_free(s->w[i].snap);
+        catalog_close(s->w[i].cat);
+    }
+}
+
+int server_run(const struct server_opts *o, struct gn_err *err)
+{
+    struct server *s;
+    struct MHD_Daemon *d = NULL;
+    struct sockaddr_in sa;
+    char target[4096], keyp[4096];
+    uint8_t *cert = NULL, *tkey = NULL;
+    size_t n_cert = 0, n_key = 0;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    int rc;
+
+    if (!(s = gn_calloc(1, sizeof *s))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    s->o = o;
+    s->n_workers = o->threads ? o->threads : 2;
+    if (s->n_workers > MAX_WORKERS) s->n_workers = MAX_WORKERS;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if ((rc = fsutil_path(s->manifest_path, sizeof s->manifest_path, o->dir, "MANIFEST")) < 0 ||
+        (rc = node_catalog_target(target, sizeof target, o->dir)) < 0 ||
+        (rc = node_key_path(keyp, sizeof keyp, o->dir)) < 0) {
+        rc = gn_errf(err, GN_ELIMIT, "path too long");
+        goto out;
+    }
+    if ((rc = pseudonym_load(&s->key, keyp, err)) < 0) goto out;
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        if ((rc = catalog_open(&s->w[i].cat, target, err)) < 0) goto out;
+        if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
+    }
+    if (o->tls_cert && o->tls_key) {
+        if ((rc = fsutil_read_all(o->tls_cert, 1 << 20, &cert, &n_cert, err)) < 0 ||
+            (rc = fsutil_read_all(o->tls_key, 1 << 20, &tkey, &n_key, err)) < 0)
+            goto out;
+        /* NUL-terminated PEM for GnuTLS */
+        uint8_t *c2 = gn_reallocarray(cert, n_cert + 1, 1), *k2;
+        if (!c2) goto nomem;
+        cert = c2;
+        cert[n_cert] = 0;
+        if (!(k2 = gn_reallocarray(tkey, n_key + 1, 1))) goto nomem;
+        tkey = k2;
+        tkey[n_key] = 0;
+        flags |= MHD_USE_TLS;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(o->port);
+    if (inet_pton(AF_INET, o->addr ? o->addr : "127.0.0.1", &sa.sin_addr) != 1) {
+        rc = gn_errf(err, GN_EINVAL, "bad listen address '%s'", o->addr);
+        goto out;
+    }
+    if (cert)
+        d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                             (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
+                             MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_HTTPS_MEM_CERT,
+                             cert, MHD_OPTION_HTTPS_MEM_KEY, tkey, MHD_OPTION_END);
+    else
+        d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                             (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
+                             MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+    if (!d) {
+        rc = gn_errf(err, GN_EIO, "cannot listen on %s:%u (in use, or bad TLS files)",
+                     o->addr ? o->addr : "127.0.0.1", o->port);
+        goto out;
+    }
+    if (o->ready) {
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        o->ready(o->ready_ctx, di ? di->port : o->port);
+    }
+    while (!*o->stop)
+        usleep(100 * 1000);
+    {
+        /* Stop accepting, let requests in flight finish, then stop. */
+        MHD_socket ls = MHD_quiesce_daemon(d);
+        unsigned waited = 0, grace = (o->grace_s ? o->grace_s : 10) * 10;
+        if (ls != MHD_INVALID_SOCKET) close(ls);
+        for (; waited < grace; waited++) {
+            const union MHD_DaemonInfo *di =
+                MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            if (!di || di->num_connections == 0) break;
+            usleep(100 * 1000);
+        }
+    }
+    MHD_stop_daemon(d);
+    rc = GN_OK;
+    goto out;
+nomem:
+    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+out:
+    close_workers(s);
+    pseudonym_wipe(&s->key);
+    gn_free(cert);
+    if (tkey) sodium_memzero(tkey, n_key);
+    gn_free(tkey);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    gn_free(s);
+    return rc;
+}

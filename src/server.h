@@ -1,0 +1,48 @@
+/*
+ * server.h — the node's HTTP front door (libmicrohttpd).
+ *
+ * A thread pool answers requests; each request borrows a worker context (its own catalog
+ * connection, the node key, a store snapshot refreshed when the manifest changes), so no
+ * handle is shared between threads. Requests are bounded (body size, header memory,
+ * connection timeout); a bad request gets a 4xx with a JSON error object, never a crash.
+ *
+ * Routes: /health, /metrics (Prometheus text). Other paths answer 404 until the Beacon
+ * handlers are mounted.
+ *
+ * Authentication: "Authorization: Bearer <token>" with an API token (auth.h); no header
+ * means the anonymous public caller. Access itself is decided by policy, never here.
+ *
+ * Shutdown: server_run returns after *stop becomes non-zero (a signal handler in main sets
+ * it): the listening socket closes first, requests in flight finish (up to a grace
+ * period), then the daemon stops.
+ *
+ * Ownership: options are borrowed for the duration of server_run. Thread safety: one
+ * server_run per process.
+ */
+#ifndef GN_SERVER_H
+#define GN_SERVER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct server_opts {
+    const char *dir;                /* the node directory */
+    const char *addr;               /* listen address (IPv4 dotted), default 127.0.0.1 */
+    uint16_t port;                  /* default 8080; 0 picks a free port */
+    unsigned threads;               /* worker threads, default 2 */
+    size_t max_body;                /* bytes, default 1 MiB */
+    unsigned timeout_s;             /* idle connection timeout, default 30 */
+    unsigned grace_s;               /* shutdown grace period, default 10 */
+    const char *tls_cert, *tls_key; /* PEM files: HTTPS when both are set */
+    volatile sig_atomic_t *stop;    /* set non-zero to shut down */
+    /* Called once listening, with the port actually bound (for port 0). */
+    void (*ready)(void *ctx, uint16_t port);
+    void *ready_ctx;
+};
+
+GN_MUST_CHECK int server_run(const struct server_opts *o, struct gn_err *err);
+
+#endif

@@ -1,0 +1,49 @@
+#!/bin/bash
+# The HTTP server, really started on 127.0.0.1 (a free port), driven with curl.
+# Usage: tests/cli/http.sh BUILD_DIR   (ends with "N passed, M failed")
+set -u
+B=${1:-build/asan}
+GN="$B/genomenode"
+T=$(mktemp -d /tmp/gn-http-XXXXXX)
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass+1)); }
+ko() { echo "FAIL $1"; fail=$((fail+1)); }
+expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+
+"$GN" init "$T/n" --build GRCh37 >/dev/null
+"$GN" ingest "$T/n" --batch a --quiet "$EUR" >/dev/null
+"$GN" serve "$T/n" --listen 127.0.0.1:0 > "$T/out" 2> "$T/err" &
+SRV=$!
+for _ in $(seq 50); do grep -q listening "$T/out" && break; sleep 0.1; done
+P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
+U="http://127.0.0.1:$P"
+expect "server starts and reports its port" '[ -n "$P" ]'
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+expect "/health answers 200 with the store's samples" '[ "$(code "$U/health")" = 200 ] && grep -q "\"samples\":503" "$T/body"'
+expect "unknown endpoint: 404 with a JSON error object" '[ "$(code "$U/nope")" = 404 ] && grep -q "\"errorCode\":404" "$T/body"'
+expect "a refused token: 401" '[ "$(code -H "Authorization: Bearer gnt_nope" "$U/health")" = 401 ]'
+expect "a malformed Authorization header: 400" '[ "$(code -H "Authorization: Basic abc" "$U/health")" = 400 ]'
+expect "a body over the limit: 413" '[ "$(code -X POST --data-binary @<(head -c 2000000 /dev/zero | tr "\0" a) "$U/health")" = 413 ]'
+expect "an unsupported method: 405" '[ "$(code -X DELETE "$U/health")" = 405 ]'
+expect "garbage request line does not kill the server" 'printf "GARBAGE\r\n\r\n" | timeout 2 bash -c "cat > /dev/tcp/127.0.0.1/$P" ; [ "$(code "$U/health")" = 200 ]'
+curl -s "$U/metrics" > "$T/metrics"
+expect "/metrics: Prometheus counters by endpoint and status" \
+  'grep -q "^genomenode_http_requests_total{endpoint=\"health\",code=\"200\"} [0-9]" "$T/metrics" && grep -q "^genomenode_http_requests_total{endpoint=\"other\",code=\"404\"} 1" "$T/metrics"'
+expect "/metrics: latency histogram and store gauges" \
+  'grep -q "^genomenode_http_request_seconds_bucket{endpoint=\"health\",le=\"+Inf\"}" "$T/metrics" && grep -q "^genomenode_store_samples 503" "$T/metrics"'
+bcftools query -l "$EUR" | head -3 > "$T/three"
+"$GN" withdraw "$T/n" --sample "$(head -1 "$T/three")" >/dev/null
+expect "a commit while serving is seen by the next request" '[ "$(code "$U/health")" = 200 ] && grep -q "\"samples\":502" "$T/body"'
+pids=""
+for i in $(seq 40); do curl -s -o /dev/null "$U/health" & pids="$pids $!"; done
+wait $pids
+expect "40 concurrent requests all served" '[ "$(curl -s "$U/metrics" | grep "endpoint=\"health\",code=\"200\"" | grep -o "[0-9]*$")" -ge 42 ]'
+kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
+expect "SIGTERM: clean shutdown, exit 0" '[ $rc -eq 0 ] && grep -q stopped "$T/out"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
