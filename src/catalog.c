@@ -13,8 +13,14 @@
 #include "alloc.h"
 #include "db.h"
 
+#define STMT_CACHE 4
+
 struct catalog {
     struct db *db;
+    /* Prepared statements of the per-sample hot paths (ingest of 10^5 samples), keyed by
+     * the address of their SQL text; reset after each use so no read stays open. */
+    const char *cache_sql[STMT_CACHE];
+    struct db_stmt *cache_st[STMT_CACHE];
 };
 
 struct migration {
@@ -110,6 +116,39 @@ static int prep(struct catalog *c, const char *sql, const char *types, const voi
     return GN_OK;
 }
 
+/* As prep, through the statement cache (sql must be a string literal); the statement is the
+ * cache's: callers db_reset it when done, never finalize it. */
+static int prep_cached(struct catalog *c, const char *sql, const char *types,
+                       const void *const *args, struct db_stmt **st, struct gn_err *err)
+{
+    int i, rc;
+    for (i = 0; i < STMT_CACHE && c->cache_sql[i] && c->cache_sql[i] != sql; i++) {
+    }
+    if (i == STMT_CACHE) return gn_errf(err, GN_EINTERNAL, "catalog: statement cache full");
+    if (!c->cache_sql[i]) {
+        if ((rc = db_prepare(c->db, sql, &c->cache_st[i], err)) < 0) return rc;
+        c->cache_sql[i] = sql;
+    }
+    *st = c->cache_st[i];
+    db_reset(*st);
+    for (int k = 0; types && types[k]; k++) {
+        if (types[k] == 't')
+            rc = db_bind_text(*st, k + 1, args[k]);
+        else if (types[k] == 'i')
+            rc = db_bind_i64(*st, k + 1, *(const int64_t *)args[k]);
+        else
+            rc = db_bind_null(*st, k + 1);
+        if (rc < 0) return gn_errf(err, rc, "catalog: cannot bind parameter %d", k + 1);
+    }
+    return GN_OK;
+}
+
+static const char SQL_SAMPLE_LOOKUP[] =
+    "SELECT id, CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END FROM samples WHERE pseudonym = ?";
+static const char SQL_SAMPLE_ADD[] =
+    "INSERT INTO samples(id, pseudonym, batch, individual_id, dataset_id, added_at)"
+    " VALUES(?,?,?,?,?,{NOW})";
+
 static int run(struct catalog *c, const char *sql, const char *types, const void *const *args,
                struct gn_err *err)
 {
@@ -176,6 +215,8 @@ fail:
 void catalog_close(struct catalog *c)
 {
     if (!c) return;
+    for (int i = 0; i < STMT_CACHE; i++)
+        db_finalize(c->cache_st[i]);
     db_close(c->db);
     gn_free(c);
 }
@@ -241,10 +282,13 @@ int catalog_sample_add(struct catalog *c, uint32_t id, const char *pseudonym, co
     int64_t i = id;
     const void *a[] = {&i, pseudonym, batch, &individual, &dataset};
     const char types[6] = {'i', 't', 't', individual ? 'i' : 'n', dataset ? 'i' : 'n', '\0'};
-    int rc = run(c,
-                 "INSERT INTO samples(id, pseudonym, batch, individual_id, dataset_id, added_at)"
-                 " VALUES(?,?,?,?,?,{NOW})",
-                 types, a, err);
+    struct db_stmt *st = NULL;
+    int rc = prep_cached(c, SQL_SAMPLE_ADD, types, a, &st, err);
+    if (rc == GN_OK) {
+        while ((rc = db_step(st, err)) == 1) {
+        }
+        db_reset(st);
+    }
     return rc < 0 ? rc : GN_OK;
 }
 
@@ -253,10 +297,7 @@ int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id
 {
     struct db_stmt *st = NULL;
     const void *a[] = {pseudonym};
-    int rc = prep(c,
-                  "SELECT id, CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END FROM samples"
-                  " WHERE pseudonym = ?",
-                  "t", a, &st, err);
+    int rc = prep_cached(c, SQL_SAMPLE_LOOKUP, "t", a, &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
         *id = (uint32_t)db_col_i64(st, 0);
@@ -265,7 +306,7 @@ int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id
     } else if (rc == 0) {
         rc = gn_errf(err, GN_ENOTFOUND, "sample not found");
     }
-    db_finalize(st);
+    db_reset(st);
     return rc;
 }
 
