@@ -239,21 +239,27 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
     int64_t prev;
     int rc;
 
+    *an = 0;
+    /* One pass for the counts and AN. Missing is -1 and "no second allele" -2, so a
+     * negative first allele is a missing call. */
     for (uint32_t i = 0; i < n; i++) {
         int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
         if (a1 == GTREC_NONE) {
             n_hap++;
+            n_miss += a0 < 0;
+            *an += a0 >= 0;
         } else {
-            n_dip++, n_phased += r->phased[i] != 0;
+            n_dip++;
+            n_phased += r->phased[i] != 0;
+            n_miss += (a0 < 0) | (a1 < 0);
+            *an += (uint32_t)(a0 >= 0) + (uint32_t)(a1 >= 0);
         }
-        if (a0 == GTREC_MISSING || a1 == GTREC_MISSING) n_miss++;
     }
     int def_phased = n_phased * 2 > n_dip;
     uint32_t n_exc = def_phased ? n_dip - n_phased : n_phased;
     flags = (uint8_t)((n_miss ? SHARED_MISSING : 0) | (n_hap ? SHARED_HAPLOID : 0) |
                       (def_phased ? SHARED_PHASED : 0) | (n_exc ? SHARED_PHASE_EXC : 0));
     if ((rc = gn_buf_put_u8(&w->payload, flags)) < 0) return rc;
-    *an = 0;
     if (n_miss) {
         if ((rc = gn_buf_put_varint(&w->payload, n_miss)) < 0) return rc;
         prev = -1;
@@ -283,9 +289,6 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
             if ((rc = put_delta(&w->payload, &prev, i)) < 0) return rc;
         }
     }
-    for (uint32_t i = 0; i < n; i++) {
-        *an += (r->al[(size_t)2 * i] >= 0) + (r->al[(size_t)2 * i + 1] >= 0);
-    }
     return GN_OK;
 }
 
@@ -300,6 +303,9 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
 
     *ac = *het = *hom = 0;
     for (uint32_t i = 0; i < n; i++) {
+        uint32_t pair;
+        memcpy(&pair, r->al + (size_t)2 * i, sizeof pair);
+        if (pair == 0) continue; /* 0/0, the usual genotype */
         int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
         unsigned code = (a0 == k ? 1u : 0u) | (a1 == k ? 2u : 0u);
         if (!code) continue;
