@@ -464,11 +464,26 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
     if (ngt > 0 && mp > 2)
         return gn_errf(err, GN_EUNSUPPORTED, "%s: %s: ploidy %d (at most 2 supported)", f->path,
                        where, mp);
+    /* Allele index + 1 (0: missing) -> stored allele, for the diploid fast path. */
+    int16_t lut[GTREC_MAX_ALT + 3];
+    uint32_t lim = (uint32_t)b->n_allele;
+    lut[0] = GTREC_MISSING;
+    for (int a = 0; a < b->n_allele; a++) lut[a + 1] = (int16_t)rs->remap[a];
     for (uint32_t i = 0; i < f->n_samples; i++) {
         if (ngt <= 0) {
             r->al[2 * i] = r->al[2 * i + 1] = GTREC_MISSING;
             r->phased[i] = 0;
             continue;
+        }
+        if (mp == 2) { /* two values, both alleles or missing: no vector end, no range issue */
+            const int32_t *g = rs->gt + (size_t)2 * i;
+            if (g[0] >= 0 && g[1] >= 0 && ((uint32_t)g[0] >> 1) <= lim &&
+                ((uint32_t)g[1] >> 1) <= lim) {
+                r->al[(size_t)2 * i] = lut[(uint32_t)g[0] >> 1];
+                r->al[(size_t)2 * i + 1] = lut[(uint32_t)g[1] >> 1];
+                r->phased[i] = (uint8_t)(g[1] & 1);
+                continue;
+            }
         }
         int d = decode_gt(rs->gt, mp, rs->remap, b->n_allele, r, i);
         if (d == -1)
