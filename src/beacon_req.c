@@ -128,6 +128,8 @@ static const struct pname {
 
 #define N_PNAMES (sizeof pnames / sizeof pnames[0])
 
+/* The parameter named by the n bytes at s in the given namespace (W_GET or W_VARIANT), or
+ * -1. Names are case-sensitive, as JSON keys and most servers' query parsers are. */
 static int lookup_param(const char *s, size_t n, unsigned where)
 {
     for (size_t i = 0; i < N_PNAMES; i++) {
@@ -143,6 +145,8 @@ static int lookup_param(const char *s, size_t n, unsigned where)
 #define SRC_GET  1
 #define SRC_JSON 2
 
+/* State of one parse. The result is built directly in *r (so the error path only has to
+ * free it); seen[] is the only bookkeeping that does not belong in the result. */
 struct ctx {
     struct beacon_req *r;
     struct gn_err *err;
@@ -248,14 +252,17 @@ static int word_index(const char *s, size_t n, const char *const *words)
     return -1;
 }
 
+/* Drops spaces and tabs at both ends of (s, n): "start=1, 2" and "filters=a, b" are what
+ * people type into URLs. */
 static void trim(const char **s, size_t *n)
 {
     while (*n > 0 && (**s == ' ' || **s == '\t')) {
         (*s)++;
         (*n)--;
     }
-    while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+    while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) {
         (*n)--;
+    }
 }
 
 /* Decodes %XX escapes of (s, n) into out (room for n bytes), and '+' into ' ' when plus.
@@ -274,7 +281,7 @@ static long pct_decode(const char *s, size_t n, char *out, int plus)
             out[k++] = (char)((a - hex) << 4 | (b - hex));
             i += 2;
         } else {
-            out[k++] = plus && s[i] == '+' ? ' ' : s[i];
+            out[k++] = (char)(plus && s[i] == '+' ? ' ' : s[i]);
         }
     }
     return (long)k;
@@ -299,8 +306,9 @@ static int take_text(struct ctx *c, char **dst, const char *s, size_t n, size_t 
                      const char *where)
 {
     if (n > max) return gn_errf(c->err, GN_ELIMIT, "'%s' is longer than %zu bytes", where, max);
-    if (memchr(s, 0, n) || !utf8_ok(s, n))
+    if (memchr(s, 0, n) || !utf8_ok(s, n)) {
         return gn_errf(c->err, GN_EINVAL, "'%s' is not valid UTF-8 text", where);
+    }
     gn_free(*dst);
     *dst = gn_strndup(s, n);
     return *dst ? GN_OK : gn_errf(c->err, GN_ENOMEM, "out of memory");
@@ -330,20 +338,26 @@ static int take_bases(struct ctx *c, char **dst, const char *s, size_t n, const 
     return GN_OK;
 }
 
-/* A non-negative integer within max (past it GN_EINVAL, or GN_ELIMIT when is_limit). */
-static int check_count(struct ctx *c, int64_t v, int64_t max, int is_limit, const char *where)
+/* Checks an integer value of parameter p: non-negative and within p's bound. Positions and
+ * lengths past BEACON_REQ_MAX_POS are wrong (GN_EINVAL); a skip past BEACON_REQ_SKIP_MAX is
+ * a limit of this server (GN_ELIMIT); limit is clamped later instead. */
+static int check_count(struct ctx *c, enum param p, int64_t v, const char *where)
 {
-    if (v < 0)
+    int64_t max = p == P_SKIP ? BEACON_REQ_SKIP_MAX : p == P_LIMIT ? INT64_MAX : BEACON_REQ_MAX_POS;
+    if (v < 0) {
         return gn_errf(c->err, GN_EINVAL, "'%s' must be >= 0 (got %lld)", where, (long long)v);
+    }
     if (v > max) {
-        return gn_errf(c->err, is_limit ? GN_ELIMIT : GN_EINVAL,
+        return gn_errf(c->err, p == P_SKIP ? GN_ELIMIT : GN_EINVAL,
                        "'%s' is %lld, over the maximum %lld", where, (long long)v, (long long)max);
     }
     return GN_OK;
 }
 
-static int parse_count(struct ctx *c, const char *s, size_t n, int64_t max, int is_limit,
-                       const char *where, int64_t *out)
+/* A decimal integer for parameter p from text; no sign other than '-', no exponent, no
+ * thousands separators. */
+static int parse_count(struct ctx *c, enum param p, const char *s, size_t n, const char *where,
+                       int64_t *out)
 {
     char tok[48];
     trim(&s, &n);
@@ -351,13 +365,16 @@ static int parse_count(struct ctx *c, const char *s, size_t n, int64_t max, int 
         return gn_errf(c->err, GN_EINVAL, "'%s' must be an integer (got '%s')", where,
                        quote_token(tok, s, n));
     }
-    return check_count(c, *out, max, is_limit, where);
+    return check_count(c, p, *out, where);
 }
 
-/* Appends one position to the start or end list. */
-static int add_pos(struct ctx *c, int64_t v, int64_t *arr, int *cnt, const char *where)
+/* Appends one position to the start (p == P_START) or end list. */
+static int add_pos(struct ctx *c, enum param p, int64_t v, const char *where)
 {
-    int rc = check_count(c, v, BEACON_REQ_MAX_POS, 0, where);
+    struct beacon_req_variant *var = &c->r->variant;
+    int64_t *arr = p == P_START ? var->start : var->end;
+    int *cnt = p == P_START ? &var->n_start : &var->n_end;
+    int rc = check_count(c, p, v, where);
     if (rc < 0) return rc;
     if (*cnt == 2) return gn_errf(c->err, GN_EINVAL, "'%s' takes at most 2 values", where);
     arr[(*cnt)++] = v;
@@ -365,27 +382,29 @@ static int add_pos(struct ctx *c, int64_t v, int64_t *arr, int *cnt, const char 
 }
 
 /* "7577120" or "5000000,7676592" (spaces around items allowed). */
-static int add_pos_text(struct ctx *c, const char *s, size_t n, int64_t *arr, int *cnt,
-                        const char *where)
+static int add_pos_text(struct ctx *c, enum param p, const char *s, size_t n, const char *where)
 {
     const char *end = s + n;
     for (;;) {
         const char *comma = memchr(s, ',', (size_t)(end - s));
         const char *item_end = comma ? comma : end;
         int64_t v;
-        int rc = parse_count(c, s, (size_t)(item_end - s), BEACON_REQ_MAX_POS, 0, where, &v);
+        int rc = parse_count(c, p, s, (size_t)(item_end - s), where, &v);
         if (rc < 0) return rc;
-        if ((rc = add_pos(c, v, arr, cnt, where)) < 0) return rc;
+        if ((rc = add_pos(c, p, v, where)) < 0) return rc;
         if (!comma) return GN_OK;
         s = comma + 1;
     }
 }
 
+/* Appends one dataset id; the slot is NULL until the copy succeeds, so a failure leaves
+ * nothing half-made for beacon_req_free(). */
 static int add_dataset(struct ctx *c, const char *s, size_t n, const char *where)
 {
     struct beacon_req *r = c->r;
-    if (r->n_dataset_ids == BEACON_REQ_MAX_DATASETS)
+    if (r->n_dataset_ids == BEACON_REQ_MAX_DATASETS) {
         return gn_errf(c->err, GN_ELIMIT, "more than %d dataset ids", BEACON_REQ_MAX_DATASETS);
+    }
     r->dataset_ids[r->n_dataset_ids] = NULL;
     int rc = take_name(c, &r->dataset_ids[r->n_dataset_ids], s, n, where);
     if (rc == GN_OK) r->n_dataset_ids++;
@@ -406,6 +425,7 @@ static struct beacon_req_filter *new_filter(struct ctx *c)
     return f;
 }
 
+/* A filter given as a bare id (GET, or a string in the JSON array). */
 static int add_term_filter(struct ctx *c, const char *s, size_t n, const char *where)
 {
     struct beacon_req_filter *f = new_filter(c);
@@ -435,11 +455,13 @@ static int each_item(struct ctx *c, const char *s, size_t n, const char *where,
     return GN_OK;
 }
 
+/* GET requestedSchema=...: a requested schema without entity type. */
 static int add_schema(struct ctx *c, const char *s, size_t n, const char *where)
 {
     struct beacon_req *r = c->r;
-    if (r->n_schemas == BEACON_REQ_MAX_SCHEMAS)
+    if (r->n_schemas == BEACON_REQ_MAX_SCHEMAS) {
         return gn_errf(c->err, GN_ELIMIT, "more than %d requested schemas", BEACON_REQ_MAX_SCHEMAS);
+    }
     r->n_schemas++;
     return take_name(c, &r->schemas[r->n_schemas - 1].schema, s, n, where);
 }
@@ -447,6 +469,8 @@ static int add_schema(struct ctx *c, const char *s, size_t n, const char *where)
 static const char *const gran_words[] = {"boolean", "count", "record", NULL};
 static const char *const rs_words[] = {"HIT", "MISS", "ALL", "NONE", NULL};
 
+/* Matches (s, n) against words (3 or 4 of them) without regard to case: clients send
+ * "COUNT" and "all" as often as the spec's spelling. */
 static int set_enum(struct ctx *c, const char *s, size_t n, const char *const *words,
                     const char *where, int *out)
 {
@@ -461,6 +485,8 @@ static int set_enum(struct ctx *c, const char *s, size_t n, const char *const *w
     return GN_OK;
 }
 
+/* "true" or "false" in any case: the query-string form of a boolean, also accepted for
+ * JSON strings. */
 static int set_bool_text(struct ctx *c, const char *s, size_t n, const char *where, int *out)
 {
     char tok[48];
@@ -505,25 +531,24 @@ static int set_text(struct ctx *c, enum param p, const char *s, size_t n, int sr
 {
     struct beacon_req *r = c->r;
     struct beacon_req_variant *v = &r->variant;
-    int rc, e;
+    int rc, e = 0;
 
     if ((rc = mark_seen(c, p, src, where)) < 0) return rc;
     switch (p) {
     case P_START:
-        return add_pos_text(c, s, n, v->start, &v->n_start, where);
     case P_END:
-        return add_pos_text(c, s, n, v->end, &v->n_end, where);
+        return add_pos_text(c, p, s, n, where);
     case P_REFBASES:
     case P_ALTBASES:
         return take_bases(c, variant_str(v, p), s, n, where);
     case P_MINLEN:
-        return parse_count(c, s, n, BEACON_REQ_MAX_POS, 0, where, &v->min_length);
+        return parse_count(c, p, s, n, where, &v->min_length);
     case P_MAXLEN:
-        return parse_count(c, s, n, BEACON_REQ_MAX_POS, 0, where, &v->max_length);
+        return parse_count(c, p, s, n, where, &v->max_length);
     case P_SKIP:
-        return parse_count(c, s, n, BEACON_REQ_SKIP_MAX, 1, where, &r->skip);
+        return parse_count(c, p, s, n, where, &r->skip);
     case P_LIMIT:
-        return parse_count(c, s, n, INT64_MAX, 0, where, &r->limit);
+        return parse_count(c, p, s, n, where, &r->limit);
     case P_GRAN:
         if ((rc = set_enum(c, s, n, gran_words, where, &e)) < 0) return rc;
         r->granularity = (enum beacon_req_granularity)e;
@@ -575,6 +600,8 @@ static int query_pair(struct ctx *c, const char *s, size_t n, char *scratch)
     return set_text(c, (enum param)p, scratch + kn, (size_t)dv, SRC_GET, pnames[p].name);
 }
 
+/* The query string: pairs split on '&' (empty pairs, as in "a=1&&b=2", are skipped),
+ * decoded one at a time into a scratch buffer as long as the whole string. */
 static int parse_query_string(struct ctx *c, const char *q, size_t qn)
 {
     const char *end = q + qn;
@@ -722,6 +749,9 @@ notfound:
     return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", quote_token(tok, path, pn));
 }
 
+/* Resolves the path into r->endpoint/entry/target and copies the {id} segment, which is
+ * the second one whenever there is one ("/individuals/filtering_terms" names the
+ * collection's filtering terms, not an individual called "filtering_terms"). */
 static int route(struct ctx *c, const char *path, size_t pn)
 {
     char buf[BEACON_REQ_MAX_PATH];
@@ -729,8 +759,9 @@ static int route(struct ctx *c, const char *path, size_t pn)
     struct seg sg[4];
     int nseg, rc;
 
-    if (pn > BEACON_REQ_MAX_PATH)
+    if (pn > BEACON_REQ_MAX_PATH) {
         return gn_errf(c->err, GN_ELIMIT, "path is longer than %d bytes", BEACON_REQ_MAX_PATH);
+    }
     if (pn == 0 || path[0] != '/') {
         return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s' (paths start with '/')",
                        quote_token(tok, path, pn));
@@ -746,12 +777,14 @@ static int route(struct ctx *c, const char *path, size_t pn)
     }
     if (nseg >= 2 && !(nseg == 2 && c->r->endpoint == BEACON_REQ_EP_FILTERING_TERMS)) {
         const struct seg *id = &sg[1];
-        if (id->n > BEACON_REQ_MAX_ID)
+        if (id->n > BEACON_REQ_MAX_ID) {
             return gn_errf(c->err, GN_ELIMIT, "entry id is longer than %d bytes",
                            BEACON_REQ_MAX_ID);
+        }
         for (size_t i = 0; i < id->n; i++) {
-            if ((unsigned char)id->p[i] < 0x20 || id->p[i] == 0x7f)
+            if ((unsigned char)id->p[i] < 0x20 || id->p[i] == 0x7f) {
                 return gn_errf(c->err, GN_EINVAL, "entry id contains control characters");
+            }
         }
         return take_text(c, &c->r->entry_id, id->p, id->n, BEACON_REQ_MAX_ID, "entry id");
     }
@@ -784,46 +817,46 @@ static int depth_ok(const char *s, size_t n)
     return 1;
 }
 
+/* "'query.pagination.limit' must be an integer": the field path as the client wrote it. */
 static int json_type_err(struct ctx *c, const char *where, const char *what)
 {
     return gn_errf(c->err, GN_EINVAL, "'%s' must be %s", where, what);
 }
 
 /* A JSON integer (or a decimal string) as a count. */
-static int json_count(struct ctx *c, enum param p, json_t *v, const char *where, int64_t max,
-                      int is_limit, int64_t *out)
+static int json_count(struct ctx *c, enum param p, json_t *v, const char *where, int64_t *out)
 {
     int rc;
-    if (json_is_string(v))
+    if (json_is_string(v)) {
         return set_text(c, p, json_string_value(v), json_string_length(v), SRC_JSON, where);
+    }
     if (!json_is_integer(v)) return json_type_err(c, where, "an integer");
     if ((rc = mark_seen(c, p, SRC_JSON, where)) < 0) return rc;
     *out = (int64_t)json_integer_value(v);
-    return check_count(c, *out, max, is_limit, where);
+    return check_count(c, p, *out, where);
 }
 
 /* start/end: an integer, a numeric string, or an array of 1 or 2 of those. */
 static int json_positions(struct ctx *c, enum param p, json_t *v, const char *where)
 {
-    struct beacon_req_variant *var = &c->r->variant;
-    int64_t *arr = p == P_START ? var->start : var->end;
-    int *cnt = p == P_START ? &var->n_start : &var->n_end;
     size_t i;
     json_t *it;
     int rc;
 
-    if (json_is_string(v))
+    if (json_is_string(v)) {
         return set_text(c, p, json_string_value(v), json_string_length(v), SRC_JSON, where);
+    }
     if ((rc = mark_seen(c, p, SRC_JSON, where)) < 0) return rc;
-    if (json_is_integer(v)) return add_pos(c, (int64_t)json_integer_value(v), arr, cnt, where);
-    if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > 2)
+    if (json_is_integer(v)) return add_pos(c, p, (int64_t)json_integer_value(v), where);
+    if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > 2) {
         return json_type_err(c, where, "an array of 1 or 2 integers");
+    }
     json_array_foreach(v, i, it)
     {
         if (json_is_integer(it)) {
-            rc = add_pos(c, (int64_t)json_integer_value(it), arr, cnt, where);
+            rc = add_pos(c, p, (int64_t)json_integer_value(it), where);
         } else if (json_is_string(it)) {
-            rc = add_pos_text(c, json_string_value(it), json_string_length(it), arr, cnt, where);
+            rc = add_pos_text(c, p, json_string_value(it), json_string_length(it), where);
         } else {
             rc = json_type_err(c, where, "an array of 1 or 2 integers");
         }
@@ -836,9 +869,10 @@ static int json_positions(struct ctx *c, enum param p, json_t *v, const char *wh
 static int filter_value(struct ctx *c, struct beacon_req_filter *f, json_t *v, const char *where)
 {
     char num[40];
-    if (json_is_string(v))
+    if (json_is_string(v)) {
         return take_text(c, &f->value, json_string_value(v), json_string_length(v),
                          BEACON_REQ_MAX_TEXT, where);
+    }
     if (json_is_integer(v)) {
         (void)snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
@@ -858,7 +892,7 @@ static int filter_key(struct ctx *c, struct beacon_req_filter *f, const char *ke
                       const char *where)
 {
     char w[96], tok[48];
-    int e, rc;
+    int e = 0, rc;
 
     (void)snprintf(w, sizeof w, "%s.%s", where, key);
     if (strcmp(key, "id") == 0) {
@@ -892,8 +926,9 @@ static int filter_key(struct ctx *c, struct beacon_req_filter *f, const char *ke
             return GN_OK;
         }
         if (!json_is_string(v)) return json_type_err(c, w, "a boolean");
-        if ((rc = set_bool_text(c, json_string_value(v), json_string_length(v), w, &e)) < 0)
+        if ((rc = set_bool_text(c, json_string_value(v), json_string_length(v), w, &e)) < 0) {
             return rc;
+        }
         f->include_descendants = e;
         return GN_OK;
     }
@@ -901,6 +936,9 @@ static int filter_key(struct ctx *c, struct beacon_req_filter *f, const char *ke
     return GN_OK;
 }
 
+/* A filter object: {id, operator?, value?, scope?, includeDescendantTerms?, similarity?}.
+ * Its kind follows from the value, as the spec's three filter schemas differ only in
+ * which of these they require. */
 static int filter_object(struct ctx *c, json_t *obj, const char *where)
 {
     struct beacon_req_filter *f = new_filter(c);
@@ -924,6 +962,7 @@ static int filter_object(struct ctx *c, json_t *obj, const char *where)
     return GN_OK;
 }
 
+/* query.filters: an array of strings and objects (or, tolerated, one comma-list string). */
 static int json_filters(struct ctx *c, json_t *v, const char *where)
 {
     char w[64];
@@ -931,8 +970,9 @@ static int json_filters(struct ctx *c, json_t *v, const char *where)
     json_t *it;
     int rc;
 
-    if (json_is_string(v))
+    if (json_is_string(v)) {
         return set_text(c, P_FILTERS, json_string_value(v), json_string_length(v), SRC_JSON, where);
+    }
     if (!json_is_array(v)) return json_type_err(c, where, "an array");
     json_array_foreach(v, i, it)
     {
@@ -949,21 +989,24 @@ static int json_filters(struct ctx *c, json_t *v, const char *where)
     return GN_OK;
 }
 
+/* datasetIds: an array of strings (or, tolerated, one comma-list string). */
 static int json_datasets(struct ctx *c, json_t *v, const char *where)
 {
     size_t i;
     json_t *it;
     int rc;
 
-    if (json_is_string(v))
+    if (json_is_string(v)) {
         return set_text(c, P_DATASETS, json_string_value(v), json_string_length(v), SRC_JSON,
                         where);
+    }
     if (!json_is_array(v)) return json_type_err(c, where, "an array of strings");
     json_array_foreach(v, i, it)
     {
         if (!json_is_string(it)) return json_type_err(c, where, "an array of strings");
-        if ((rc = add_dataset(c, json_string_value(it), json_string_length(it), where)) < 0)
+        if ((rc = add_dataset(c, json_string_value(it), json_string_length(it), where)) < 0) {
             return rc;
+        }
     }
     return GN_OK;
 }
@@ -980,13 +1023,13 @@ static int set_json(struct ctx *c, enum param p, json_t *v, const char *where)
     case P_END:
         return json_positions(c, p, v, where);
     case P_MINLEN:
-        return json_count(c, p, v, where, BEACON_REQ_MAX_POS, 0, &r->variant.min_length);
+        return json_count(c, p, v, where, &r->variant.min_length);
     case P_MAXLEN:
-        return json_count(c, p, v, where, BEACON_REQ_MAX_POS, 0, &r->variant.max_length);
+        return json_count(c, p, v, where, &r->variant.max_length);
     case P_SKIP:
-        return json_count(c, p, v, where, BEACON_REQ_SKIP_MAX, 1, &r->skip);
+        return json_count(c, p, v, where, &r->skip);
     case P_LIMIT:
-        return json_count(c, p, v, where, INT64_MAX, 0, &r->limit);
+        return json_count(c, p, v, where, &r->limit);
     case P_FILTERS:
         return json_filters(c, v, where);
     case P_DATASETS:
@@ -1008,8 +1051,9 @@ static int set_json(struct ctx *c, enum param p, json_t *v, const char *where)
     default:
         break;
     }
-    if (!json_is_string(v))
+    if (!json_is_string(v)) {
         return json_type_err(c, where, p == P_TESTMODE ? "a boolean" : "a string");
+    }
     return set_text(c, p, json_string_value(v), json_string_length(v), SRC_JSON, where);
 }
 
@@ -1028,6 +1072,7 @@ static int json_variant_key(struct ctx *c, const char *key, json_t *v, int wrapp
     return set_json(c, (enum param)p, v, w);
 }
 
+/* requestParameters.g_variant, the form the spec and its examples use. */
 static int json_g_variant(struct ctx *c, json_t *gv)
 {
     const char *key;
@@ -1035,8 +1080,9 @@ static int json_g_variant(struct ctx *c, json_t *gv)
     int rc;
 
     if (json_is_null(gv)) return GN_OK;
-    if (!json_is_object(gv))
+    if (!json_is_object(gv)) {
         return json_type_err(c, "query.requestParameters.g_variant", "an object");
+    }
     json_object_foreach(gv, key, v)
     {
         if ((rc = json_variant_key(c, key, v, 1)) < 0) return rc;
@@ -1044,6 +1090,7 @@ static int json_g_variant(struct ctx *c, json_t *gv)
     return GN_OK;
 }
 
+/* requestParameters.datasets.datasetIds, as in the framework's MAX request example. */
 static int json_datasets_param(struct ctx *c, json_t *ds)
 {
     const char *key;
@@ -1052,8 +1099,9 @@ static int json_datasets_param(struct ctx *c, json_t *ds)
     int rc;
 
     if (json_is_null(ds)) return GN_OK;
-    if (!json_is_object(ds))
+    if (!json_is_object(ds)) {
         return json_type_err(c, "query.requestParameters.datasets", "an object");
+    }
     json_object_foreach(ds, key, v)
     {
         if (strcmp(key, "datasetIds") == 0) {
@@ -1067,6 +1115,8 @@ static int json_datasets_param(struct ctx *c, json_t *ds)
     return GN_OK;
 }
 
+/* query.requestParameters: a dictionary per entry type in the schema. Only g_variant and
+ * datasets carry parameters this beacon understands; other keys are reported as warnings. */
 static int json_request_params(struct ctx *c, json_t *rp)
 {
     const char *key;
@@ -1092,6 +1142,7 @@ static int json_request_params(struct ctx *c, json_t *rp)
     return GN_OK;
 }
 
+/* query.pagination {skip, limit}; the page tokens of the schema are response-side. */
 static int json_pagination(struct ctx *c, json_t *pg)
 {
     const char *key;
@@ -1107,8 +1158,8 @@ static int json_pagination(struct ctx *c, json_t *pg)
             rc = set_json(c, P_SKIP, v, "query.pagination.skip");
         } else if (strcmp(key, "limit") == 0) {
             rc = set_json(c, P_LIMIT, v, "query.pagination.limit");
-        } else if (strcmp(key, "currentPage") && strcmp(key, "nextPage") &&
-                   strcmp(key, "previousPage")) {
+        } else if (strcmp(key, "currentPage") != 0 && strcmp(key, "nextPage") != 0 &&
+                   strcmp(key, "previousPage") != 0) {
             /* Page tokens are schema-valid but this beacon issues none: silently ignored. */
             warn(c->r, "unknown key 'query.pagination.%s' ignored",
                  quote_token(tok, key, strlen(key)));
@@ -1124,15 +1175,19 @@ static int json_query_key(struct ctx *c, const char *key, json_t *v)
     if (strcmp(key, "requestParameters") == 0) return json_request_params(c, v);
     if (strcmp(key, "filters") == 0) return set_json(c, P_FILTERS, v, "query.filters");
     if (strcmp(key, "pagination") == 0) return json_pagination(c, v);
-    if (strcmp(key, "requestedGranularity") == 0)
+    if (strcmp(key, "requestedGranularity") == 0) {
         return set_json(c, P_GRAN, v, "query.requestedGranularity");
-    if (strcmp(key, "includeResultsetResponses") == 0)
+    }
+    if (strcmp(key, "includeResultsetResponses") == 0) {
         return set_json(c, P_RESULTSETS, v, "query.includeResultsetResponses");
+    }
     if (strcmp(key, "testMode") == 0) return set_json(c, P_TESTMODE, v, "query.testMode");
     if (strcmp(key, "$schema") == 0) return GN_OK;
     return 1;
 }
 
+/* One meta.requestedSchemas entry {entityType, schema}. The spec documentation's own
+ * examples misspell "schema" as "schema:", which therefore only warns. */
 static int json_schema_item(struct ctx *c, json_t *it, size_t i)
 {
     struct beacon_req *r = c->r;
@@ -1144,8 +1199,9 @@ static int json_schema_item(struct ctx *c, json_t *it, size_t i)
 
     (void)snprintf(w, sizeof w, "meta.requestedSchemas[%zu]", i);
     if (!json_is_object(it)) return json_type_err(c, w, "an object");
-    if (r->n_schemas == BEACON_REQ_MAX_SCHEMAS)
+    if (r->n_schemas == BEACON_REQ_MAX_SCHEMAS) {
         return gn_errf(c->err, GN_ELIMIT, "more than %d requested schemas", BEACON_REQ_MAX_SCHEMAS);
+    }
     s = &r->schemas[r->n_schemas++];
     json_object_foreach(it, key, v)
     {
@@ -1163,6 +1219,8 @@ static int json_schema_item(struct ctx *c, json_t *it, size_t i)
     return GN_OK;
 }
 
+/* meta {apiVersion, requestedSchemas}. The schema requires meta and apiVersion, but
+ * clients omit both and nothing in the answer depends on them, so neither is enforced. */
 static int json_meta(struct ctx *c, json_t *meta)
 {
     const char *key;
@@ -1191,6 +1249,7 @@ static int json_meta(struct ctx *c, json_t *meta)
     return GN_OK;
 }
 
+/* The "query" object. */
 static int json_query(struct ctx *c, json_t *q)
 {
     const char *key;
@@ -1203,12 +1262,15 @@ static int json_query(struct ctx *c, json_t *q)
     json_object_foreach(q, key, v)
     {
         if ((rc = json_query_key(c, key, v)) < 0) return rc;
-        if (rc == 1)
+        if (rc == 1) {
             warn(c->r, "unknown key 'query.%s' ignored", quote_token(tok, key, strlen(key)));
+        }
     }
     return GN_OK;
 }
 
+/* The body's top level: meta, query, $schema, and query keys put beside "query" as the
+ * spec documentation's examples do; anything else warns. */
 static int json_top(struct ctx *c, json_t *root)
 {
     const char *key;
@@ -1216,8 +1278,9 @@ static int json_top(struct ctx *c, json_t *root)
     char tok[48];
     int rc;
 
-    if (!json_is_object(root))
+    if (!json_is_object(root)) {
         return gn_errf(c->err, GN_EINVAL, "request body must be a JSON object");
+    }
     json_object_foreach(root, key, v)
     {
         if (strcmp(key, "meta") == 0) {
@@ -1238,6 +1301,8 @@ static int json_top(struct ctx *c, json_t *root)
     return GN_OK;
 }
 
+/* 1 when (s, n) holds only JSON whitespace: curl -X POST and many clients send an empty
+ * or blank body, which means "no body", not malformed JSON. */
 static int blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1246,6 +1311,8 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
+/* The POST body. Duplicate keys are malformed (JSON_REJECT_DUPLICATES): with them the
+ * meaning of a request would depend on which copy a parser keeps. */
 static int parse_body(struct ctx *c, const char *body, size_t n)
 {
     json_error_t je;
@@ -1253,17 +1320,19 @@ static int parse_body(struct ctx *c, const char *body, size_t n)
     char text[48];
     int rc;
 
-    if (n > BEACON_REQ_MAX_BODY)
-        return gn_errf(c->err, GN_ELIMIT, "request body is larger than %d bytes",
+    if (n > BEACON_REQ_MAX_BODY) {
+        return gn_errf(c->err, GN_ELIMIT, "request body is larger than %zu bytes",
                        BEACON_REQ_MAX_BODY);
+    }
     if (!depth_ok(body, n)) {
         return gn_errf(c->err, GN_ELIMIT, "JSON nesting is deeper than %d levels",
                        BEACON_REQ_MAX_DEPTH);
     }
     root = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        if (json_error_code(&je) == json_error_out_of_memory)
+        if (json_error_code(&je) == json_error_out_of_memory) {
             return gn_errf(c->err, GN_ENOMEM, "out of memory");
+        }
         return gn_errf(c->err, GN_EPARSE, "malformed JSON at line %d column %d: %s", je.line,
                        je.column, quote_token(text, je.text, strlen(je.text)));
     }
@@ -1279,6 +1348,8 @@ static int vq_err(struct gn_err *err, const char *msg)
     return gn_errf(err, GN_EINVAL, "invalid variant query: %s", msg);
 }
 
+/* Queries with coordinates: sequence, range or bracket by the number of start and end
+ * values, each with the parameters the documentation lists as required. */
 static int classify_positional(struct beacon_req_variant *v, struct gn_err *err)
 {
     if (!v->reference_name) return vq_err(err, "'start' needs 'referenceName'");
@@ -1287,17 +1358,20 @@ static int classify_positional(struct beacon_req_variant *v, struct gn_err *err)
             return vq_err(err, "a sequence query (one 'start', no 'end') needs 'referenceBases' "
                                "and 'alternateBases'");
         }
-        if (!v->reference_bases[0] && !v->alternate_bases[0])
+        if (!v->reference_bases[0] && !v->alternate_bases[0]) {
             return vq_err(err, "'referenceBases' and 'alternateBases' are both empty");
+        }
         v->kind = BEACON_REQ_VQ_SEQUENCE;
     } else if (v->n_start == 1 && v->n_end == 1) {
         if (v->start[0] > v->end[0]) return vq_err(err, "'start' is after 'end'");
         v->kind = BEACON_REQ_VQ_RANGE;
     } else if (v->n_start == 2 && v->n_end == 2) {
-        if (v->start[0] > v->start[1] || v->end[0] > v->end[1])
+        if (v->start[0] > v->start[1] || v->end[0] > v->end[1]) {
             return vq_err(err, "bracket values must be in order [min, max]");
-        if (v->start[0] > v->end[1])
+        }
+        if (v->start[0] > v->end[1]) {
             return vq_err(err, "the start bracket is after the end bracket");
+        }
         v->kind = BEACON_REQ_VQ_BRACKET;
     } else {
         return vq_err(err, "a bracket query needs two 'start' and two 'end' values, a range "
@@ -1316,13 +1390,15 @@ int beacon_req_variant_classify(struct beacon_req_variant *v, struct gn_err *err
     assert(v->n_start >= 0 && v->n_start <= 2 && v->n_end >= 0 && v->n_end <= 2);
     v->kind = BEACON_REQ_VQ_NONE;
     if (!any) return GN_OK;
-    if (v->min_length >= 0 && v->max_length >= 0 && v->min_length > v->max_length)
+    if (v->min_length >= 0 && v->max_length >= 0 && v->min_length > v->max_length) {
         return vq_err(err, "'variantMinLength' is greater than 'variantMaxLength'");
+    }
     if (v->n_end && !v->n_start) return vq_err(err, "'end' needs 'start'");
     if (v->allele_short_form) {
-        if (v->n_start || v->gene_id)
+        if (v->n_start || v->gene_id) {
             return vq_err(err,
                           "'genomicAlleleShortForm' cannot be combined with 'start' or 'geneId'");
+        }
         v->kind = BEACON_REQ_VQ_ALLELE;
     } else if (v->gene_id) {
         if (v->n_start) return vq_err(err, "'geneId' cannot be combined with 'start'/'end'");
@@ -1341,6 +1417,8 @@ int beacon_req_variant_classify(struct beacon_req_variant *v, struct gn_err *err
 
 /* ---- entry point -------------------------------------------------------------------- */
 
+/* GET and POST are the only methods the Beacon API defines (HEAD and OPTIONS are the
+ * HTTP layer's business). */
 static int parse_method(struct ctx *c, const char *method)
 {
     char tok[48];
@@ -1379,6 +1457,9 @@ static void finish_options(struct ctx *c)
     }
 }
 
+/* Seven parameters, one over the house limit: they are the parts of an HTTP request, and a
+ * struct for them would only be filled and emptied again by the one caller.
+ * NOLINTNEXTLINE(readability-function-size) */
 int beacon_req_parse(const char *method, const char *path, const char *query_string,
                      const char *body, size_t body_len, struct beacon_req *out, struct gn_err *err)
 {
@@ -1431,10 +1512,12 @@ void beacon_req_free(struct beacon_req *r)
         gn_free(r->filters[i].value);
         gn_free(r->filters[i].scope);
     }
-    for (size_t i = 0; i < r->n_dataset_ids; i++)
+    for (size_t i = 0; i < r->n_dataset_ids; i++) {
         gn_free(r->dataset_ids[i]);
-    for (int p = P_ASSEMBLY; p <= P_MATE; p++)
+    }
+    for (int p = P_ASSEMBLY; p <= P_MATE; p++) {
         gn_free(*variant_str(v, (enum param)p));
+    }
     memset(r, 0, sizeof *r);
 }
 
@@ -1464,6 +1547,8 @@ static json_t *int_array(const int64_t *a, int n)
     return arr;
 }
 
+/* The normalised g_variant parameters: only those given, bases upper-cased, start/end as
+ * arrays even when the client sent a single number or a string. */
 static json_t *summary_variant(const struct beacon_req_variant *v)
 {
     json_t *g = json_object();
@@ -1490,19 +1575,23 @@ static json_t *summary_variant(const struct beacon_req_variant *v)
     return g;
 }
 
+/* requestParameters keyed by entry type, so each value is an object as the schema
+ * (additionalProperties: object) requires; a flat echo of start[] would violate it. */
 static json_t *summary_params(const struct beacon_req *r)
 {
     json_t *rp = json_object(), *ds = NULL, *ids = NULL;
     int bad = !rp;
 
-    if (!bad && r->variant.kind != BEACON_REQ_VQ_NONE)
+    if (!bad && r->variant.kind != BEACON_REQ_VQ_NONE) {
         bad |= put(rp, "g_variant", summary_variant(&r->variant));
+    }
     if (!bad && r->n_dataset_ids) {
         /* Each put() owns its value from here on, also when it fails. */
         bad = put(rp, "datasets", ds = json_object());
         if (!bad) bad = put(ds, "datasetIds", ids = json_array());
-        for (size_t i = 0; !bad && i < r->n_dataset_ids; i++)
+        for (size_t i = 0; !bad && i < r->n_dataset_ids; i++) {
             bad = json_array_append_new(ids, json_string(r->dataset_ids[i])) < 0;
+        }
     }
     if (bad) {
         json_decref(rp);
@@ -1531,6 +1620,7 @@ static json_t *summary_filter(const struct beacon_req_filter *f)
     return j;
 }
 
+/* requestedSchemas is required in the summary; [] when none were asked for (minItems 0). */
 static json_t *summary_schemas(const struct beacon_req *r)
 {
     json_t *arr = json_array();
@@ -1566,11 +1656,13 @@ json_t *beacon_req_summary(const struct beacon_req *r)
     bad |= put(s, "testMode", json_boolean(r->test_mode));
     if (!bad && r->n_filters) {
         bad |= !(fl = json_array()) || put(s, "filters", fl);
-        for (size_t i = 0; !bad && i < r->n_filters; i++)
+        for (size_t i = 0; !bad && i < r->n_filters; i++) {
             bad |= json_array_append_new(fl, summary_filter(&r->filters[i])) < 0;
+        }
     }
-    if (!bad && (r->variant.kind != BEACON_REQ_VQ_NONE || r->n_dataset_ids))
+    if (!bad && (r->variant.kind != BEACON_REQ_VQ_NONE || r->n_dataset_ids)) {
         bad |= put(s, "requestParameters", summary_params(r));
+    }
     if (bad) {
         json_decref(s);
         return NULL;

@@ -52,17 +52,17 @@
 
 /* ---- limits ------------------------------------------------------------------------- */
 
-#define BEACON_REQ_MAX_BODY      (1024 * 1024) /* bytes of JSON body; more is GN_ELIMIT */
-#define BEACON_REQ_MAX_DEPTH     32            /* JSON nesting of arrays and objects */
-#define BEACON_REQ_MAX_PATH      2048          /* bytes of path */
-#define BEACON_REQ_MAX_QUERY     16384         /* bytes of query string */
-#define BEACON_REQ_MAX_PARAMS    64            /* name=value pairs in the query string */
-#define BEACON_REQ_MAX_FILTERS   64            /* filters kept; more is GN_ELIMIT */
-#define BEACON_REQ_MAX_DATASETS  64            /* datasetIds kept; more is GN_ELIMIT */
-#define BEACON_REQ_MAX_SCHEMAS   8             /* meta.requestedSchemas kept; more is GN_ELIMIT */
-#define BEACON_REQ_MAX_TEXT      1024          /* bytes of any string except bases */
-#define BEACON_REQ_MAX_BASES     65536         /* bytes of referenceBases / alternateBases */
-#define BEACON_REQ_MAX_ID        256           /* bytes of the {id} path segment */
+#define BEACON_REQ_MAX_BODY      ((size_t)1 << 20) /* bytes of JSON body (1 MiB); more is GN_ELIMIT */
+#define BEACON_REQ_MAX_DEPTH     32                /* JSON nesting of arrays and objects */
+#define BEACON_REQ_MAX_PATH      2048              /* bytes of path */
+#define BEACON_REQ_MAX_QUERY     16384             /* bytes of query string */
+#define BEACON_REQ_MAX_PARAMS    64                /* name=value pairs in the query string */
+#define BEACON_REQ_MAX_FILTERS   64                /* filters kept; more is GN_ELIMIT */
+#define BEACON_REQ_MAX_DATASETS  64                /* datasetIds kept; more is GN_ELIMIT */
+#define BEACON_REQ_MAX_SCHEMAS   8     /* meta.requestedSchemas kept; more is GN_ELIMIT */
+#define BEACON_REQ_MAX_TEXT      1024  /* bytes of any string except bases */
+#define BEACON_REQ_MAX_BASES     65536 /* bytes of referenceBases / alternateBases */
+#define BEACON_REQ_MAX_ID        256   /* bytes of the {id} path segment */
 #define BEACON_REQ_MAX_POS       ((int64_t)1 << 40) /* start/end/length values, far beyond any contig */
 #define BEACON_REQ_MAX_WARNINGS  16                 /* warnings kept; later ones are counted only */
 #define BEACON_REQ_WARNING_LEN   160                /* bytes of one warning, NUL included */
