@@ -459,6 +459,28 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
     if ((rc = gtrec_set_alleles(r, b->d.allele[0], strlen(b->d.allele[0]), alts, alt_len, n_keep)) <
         0)
         return gn_errf(err, rc, "%s: %s: alleles: %s", f->path, where, gn_strerror(rc));
+    /* The usual BCF shape, diploid GT stored as int8 with every sample a plain allele or
+     * missing, is decoded straight from the record; anything else goes through htslib. */
+    {
+        int16_t lut8[GTREC_MAX_ALT + 3];
+        bcf_fmt_t *gf = bcf_get_fmt(h, b, "GT");
+        if (gf && gf->type == BCF_BT_INT8 && gf->n == 2 && gf->size == 2 && gf->p &&
+            b->n_sample == f->n_samples) {
+            const int8_t *g = (const int8_t *)gf->p;
+            uint32_t lim8 = (uint32_t)b->n_allele, i;
+            lut8[0] = GTREC_MISSING;
+            for (int a = 0; a < b->n_allele; a++) lut8[a + 1] = (int16_t)rs->remap[a];
+            for (i = 0; i < f->n_samples; i++) {
+                int8_t g0 = g[2 * (size_t)i], g1 = g[2 * (size_t)i + 1];
+                if (g0 < 0 || g1 < 0 || ((uint32_t)g0 >> 1) > lim8 || ((uint32_t)g1 >> 1) > lim8)
+                    break; /* vector end, or out of range: the general path decides */
+                r->al[(size_t)2 * i] = lut8[(uint32_t)g0 >> 1];
+                r->al[(size_t)2 * i + 1] = lut8[(uint32_t)g1 >> 1];
+                r->phased[i] = (uint8_t)(g1 & 1);
+            }
+            if (i == f->n_samples) goto decoded;
+        }
+    }
     ngt = bcf_get_genotypes(h, b, &rs->gt, &rs->gt_cap);
     mp = ngt > 0 ? ngt / (int)f->n_samples : 0;
     if (ngt > 0 && mp > 2)
@@ -490,6 +512,7 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
             return gn_errf(err, GN_EPARSE, "%s: %s: sample %s: GT allele index out of range",
                            f->path, where, h->samples[i]);
     }
+decoded:
     /* No ALT left: a reference block (gVCF) or a monomorphic site, i.e. callability. */
     sl->refblock = n_keep == 0;
     sl->end = (int64_t)b->pos + b->rlen;

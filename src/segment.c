@@ -109,6 +109,7 @@ struct segment_writer {
     uint32_t n_blocks;
     ZSTD_CCtx *cctx;
     struct callable *call; /* per sample, when SEGMENT_FLAG_CALLABILITY */
+    uint32_t *carrier;     /* scratch: carriers of the site being encoded, code in low 2 bits */
 };
 
 int segment_writer_open(struct segment_writer **out, const char *path,
@@ -242,19 +243,17 @@ static int encode_shared(struct segment_writer *w, const struct gtrec *r, uint32
     *an = 0;
     /* One pass for the counts and AN. Missing is -1 and "no second allele" -2, so a
      * negative first allele is a missing call. */
-    for (uint32_t i = 0; i < n; i++) {
+    uint32_t a_n = 0; /* a local, not *an: phased is a char array and may alias it */
+    for (uint32_t i = 0; i < n; i++) { /* branch-free, so the compiler can vectorise it */
         int16_t a0 = r->al[(size_t)2 * i], a1 = r->al[(size_t)2 * i + 1];
-        if (a1 == GTREC_NONE) {
-            n_hap++;
-            n_miss += a0 < 0;
-            *an += a0 >= 0;
-        } else {
-            n_dip++;
-            n_phased += r->phased[i] != 0;
-            n_miss += (a0 < 0) | (a1 < 0);
-            *an += (uint32_t)(a0 >= 0) + (uint32_t)(a1 >= 0);
-        }
+        uint32_t hap = a1 == GTREC_NONE;
+        n_hap += hap;
+        n_dip += hap ^ 1u;
+        n_phased += (hap ^ 1u) & (r->phased[i] != 0);
+        n_miss += (uint32_t)(a0 < 0) | (uint32_t)(a1 == GTREC_MISSING);
+        a_n += (uint32_t)(a0 >= 0) + (uint32_t)(a1 >= 0);
     }
+    *an = a_n;
     int def_phased = n_phased * 2 > n_dip;
     uint32_t n_exc = def_phased ? n_dip - n_phased : n_phased;
     flags = (uint8_t)((n_miss ? SHARED_MISSING : 0) | (n_hap ? SHARED_HAPLOID : 0) |
@@ -302,7 +301,17 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
     int rc;
 
     *ac = *het = *hom = 0;
+    if (!w->carrier && !(w->carrier = gn_reallocarray(NULL, n, sizeof *w->carrier)))
+        return GN_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
+        if ((i & 3) == 0 && i + 4 <= n) { /* four 0/0 samples at once, the usual case */
+            uint64_t q[2];
+            memcpy(q, r->al + (size_t)2 * i, sizeof q);
+            if ((q[0] | q[1]) == 0) {
+                i += 3;
+                continue;
+            }
+        }
         uint32_t pair;
         memcpy(&pair, r->al + (size_t)2 * i, sizeof pair);
         if (pair == 0) continue; /* 0/0, the usual genotype */
@@ -318,18 +327,16 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
         }
         sparse += varint_len((uint64_t)((int64_t)i - prev) << 2 | code);
         prev = i;
-        nc++;
+        w->carrier[nc++] = i << 2 | code; /* SEGMENT_MAX_SAMPLES < 2^30 */
     }
     sparse += 1 + varint_len(nc);
     if (sparse <= dense) {
         if ((rc = gn_buf_put_u8(&w->payload, SITE_SPARSE)) < 0) return rc;
         if ((rc = gn_buf_put_varint(&w->payload, nc)) < 0) return rc;
         prev = -1;
-        for (uint32_t i = 0; i < n && nc; i++) {
-            unsigned code =
-                (r->al[(size_t)2 * i] == k ? 1u : 0u) | (r->al[(size_t)2 * i + 1] == k ? 2u : 0u);
-            if (code && (rc = put_coded(&w->payload, &prev, i, code)) < 0) return rc;
-        }
+        for (uint32_t j = 0; j < nc; j++) /* the carriers noted by the counting pass */
+            if ((rc = put_coded(&w->payload, &prev, w->carrier[j] >> 2, w->carrier[j] & 3u)) < 0)
+                return rc;
         return GN_OK;
     }
     size_t pb = plane_bytes(n);
@@ -337,7 +344,17 @@ static int encode_site(struct segment_writer *w, const struct gtrec *r, int16_t 
     if ((rc = gn_buf_reserve(&w->payload, 2 * pb)) < 0) return rc;
     uint8_t *h0 = w->payload.data + w->payload.len, *h1 = h0 + pb;
     memset(h0, 0, 2 * pb);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t b = 0; b < n / 8; b++) { /* whole bytes, branch-free */
+        const int16_t *a = r->al + (size_t)16 * b;
+        uint32_t v0 = 0, v1 = 0;
+        for (uint32_t j = 0; j < 8; j++) {
+            v0 |= (uint32_t)(a[2 * j] == k) << j;
+            v1 |= (uint32_t)(a[2 * j + 1] == k) << j;
+        }
+        h0[b] = (uint8_t)v0;
+        h1[b] = (uint8_t)v1;
+    }
+    for (uint32_t i = n & ~7u; i < n; i++) {
         if (r->al[(size_t)2 * i] == k) h0[i >> 3] |= (uint8_t)(1u << (i & 7));
         if (r->al[(size_t)2 * i + 1] == k) h1[i >> 3] |= (uint8_t)(1u << (i & 7));
     }
@@ -562,6 +579,7 @@ void segment_writer_free(struct segment_writer *w)
         }
         gn_free(w->call);
     }
+    gn_free(w->carrier);
     gn_buf_free(&w->table);
     gn_buf_free(&w->payload);
     gn_buf_free(&w->comp);
