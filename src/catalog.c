@@ -229,6 +229,11 @@ int catalog_begin(struct catalog *c, struct gn_err *err)
 {
     return db_begin(c->db, err);
 }
+int catalog_begin_read(struct catalog *c, struct gn_err *err)
+{
+    return db_begin_read(c->db, err);
+}
+
 int catalog_commit(struct catalog *c, struct gn_err *err)
 {
     return db_commit(c->db, err);

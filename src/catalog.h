@@ -35,6 +35,9 @@ void catalog_close(struct catalog *c);
 /* The underlying connection, for modules that keep their own tables (audit). */
 struct db *catalog_db(struct catalog *c);
 GN_MUST_CHECK int catalog_begin(struct catalog *c, struct gn_err *err);
+/* A read-only stretch of many lookups: one snapshot and one lock instead of one per
+ * statement. End it with catalog_commit (or catalog_rollback). */
+GN_MUST_CHECK int catalog_begin_read(struct catalog *c, struct gn_err *err);
 GN_MUST_CHECK int catalog_commit(struct catalog *c, struct gn_err *err);
 void catalog_rollback(struct catalog *c);
 

@@ -170,10 +170,12 @@ int db_open(struct db **out, const char *target, struct gn_err *err)
         }
         sqlite3_extended_result_codes(db->lite, 1);
         sqlite3_busy_timeout(db->lite, 10000);
-        if ((rc = db_exec(db,
-                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                          "PRAGMA foreign_keys=ON",
-                          err)) < 0) {
+        if ((rc = db_exec(
+                 db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=1073741824; "
+                 "PRAGMA cache_size=-65536; "
+                 "PRAGMA foreign_keys=ON",
+                 err)) < 0) {
             goto fail;
         }
     }
@@ -228,6 +230,15 @@ int db_begin(struct db *db, struct gn_err *err)
     } else if (db->engine == DB_POSTGRES) {
         db_rollback(db);
     }
+    return rc;
+}
+
+int db_begin_read(struct db *db, struct gn_err *err)
+{
+    int rc;
+    if (db->in_tx) return gn_errf(err, GN_EINTERNAL, "catalog: nested transaction");
+    rc = db_exec(db, db->engine == DB_SQLITE ? "BEGIN DEFERRED" : "BEGIN READ ONLY", err);
+    if (rc == GN_OK) db->in_tx = 1;
     return rc;
 }
 

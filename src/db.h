@@ -43,6 +43,8 @@ GN_MUST_CHECK int db_exec(struct db *db, const char *sql, struct gn_err *err);
  * db_rollback is safe to call when no transaction is open. */
 GN_MUST_CHECK int db_begin(struct db *db, struct gn_err *err);
 GN_MUST_CHECK int db_commit(struct db *db, struct gn_err *err);
+/* A read transaction (no writer lock): consistent reads, one lock acquisition. */
+GN_MUST_CHECK int db_begin_read(struct db *db, struct gn_err *err);
 void db_rollback(struct db *db);
 int db_in_transaction(const struct db *db);
 

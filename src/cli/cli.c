@@ -234,6 +234,10 @@ int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32
     *ids = NULL;
     *n = 0;
     if ((rc = fsutil_read_all(path, (size_t)1 << 30, &data, &len, err)) < 0) return rc;
+    if ((rc = catalog_begin_read(c->cat, err)) < 0) {
+        gn_free(data);
+        return rc;
+    }
     const char *p = (const char *)data, *end = p + len;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -263,10 +267,12 @@ int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32
         p = e + 1;
     }
     gn_free(data);
+    catalog_rollback(c->cat); /* read-only: nothing to keep */
     if (*n) qsort(*ids, *n, sizeof **ids, cmp_u32);
     err->code = GN_OK;
     return GN_OK;
 fail:
+    catalog_rollback(c->cat);
     gn_free(data);
     gn_free(*ids);
     *ids = NULL;
