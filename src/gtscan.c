@@ -17,6 +17,7 @@
  */
 #include "gtstore.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -189,6 +190,9 @@ struct gtmerge {
     uint32_t q_n, q_cap, q_next;
     int32_t *comp_pool;
     struct gtrec *dec; /* per segment decode buffer */
+    /* Small outputs decode only their samples: per segment the sorted local indices asked
+     * for (NULL: decode the whole record), and each output's place among them. */
+    uint32_t **sub, *sub_n, *out_pos;
 };
 
 void gtmerge_free(struct gtmerge *m)
@@ -201,6 +205,12 @@ void gtmerge_free(struct gtmerge *m)
         }
     }
     gn_free(m->dec);
+    if (m->sub)
+        for (uint32_t i = 0; i < m->snap->n_seg; i++)
+            gn_free(m->sub[i]);
+    gn_free(m->sub);
+    gn_free(m->sub_n);
+    gn_free(m->out_pos);
     gn_free(m->out_ids);
     gn_free(m->out_seg);
     gn_free(m->out_local);
@@ -255,6 +265,55 @@ static int merge_samples(struct gtmerge *m, const uint32_t *ids, uint32_t n_ids,
     return GN_OK;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Per segment, the sorted local indices wanted when they are few (under 1/16 of the
+ * segment), so emit can decode just those. */
+static int plan_subsets(struct gtmerge *m, struct gn_err *err)
+{
+    const struct gtsnap *snap = m->snap;
+    uint32_t n = snap->n_seg;
+    if (!(m->sub = gn_calloc(n + 1, sizeof *m->sub)) ||
+        !(m->sub_n = gn_calloc(n + 1, sizeof *m->sub_n)) ||
+        !(m->out_pos = gn_reallocarray(NULL, (size_t)m->n_out + 1, sizeof *m->out_pos)))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    for (uint32_t j = 0; j < m->n_out; j++)
+        m->sub_n[m->out_seg[j]]++;
+    for (uint32_t s = 0; s < n; s++) {
+        if (!m->sub_n[s] || (uint64_t)m->sub_n[s] * 16 >= segment_n_samples(snap->seg[s])) {
+            m->sub_n[s] = 0;
+            continue;
+        }
+        if (!(m->sub[s] = gn_reallocarray(NULL, m->sub_n[s], sizeof **m->sub)))
+            return gn_errf(err, GN_ENOMEM, "out of memory");
+        m->sub_n[s] = 0;
+    }
+    for (uint32_t j = 0; j < m->n_out; j++) {
+        uint32_t s = m->out_seg[j];
+        if (m->sub[s]) m->sub[s][m->sub_n[s]++] = m->out_local[j];
+    }
+    for (uint32_t s = 0; s < n; s++) {
+        uint32_t k = 0;
+        if (!m->sub[s]) continue;
+        qsort(m->sub[s], m->sub_n[s], sizeof **m->sub, cmp_u32);
+        for (uint32_t i = 0; i < m->sub_n[s]; i++) /* distinct */
+            if (!k || m->sub[s][k - 1] != m->sub[s][i]) m->sub[s][k++] = m->sub[s][i];
+        m->sub_n[s] = k;
+    }
+    for (uint32_t j = 0; j < m->n_out; j++) {
+        uint32_t s = m->out_seg[j];
+        if (!m->sub[s]) continue;
+        const uint32_t *p =
+            bsearch(&m->out_local[j], m->sub[s], m->sub_n[s], sizeof **m->sub, cmp_u32);
+        m->out_pos[j] = (uint32_t)(p - m->sub[s]);
+    }
+    return GN_OK;
+}
+
 int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
                 const uint32_t *ids, uint32_t n_ids, struct gtmerge **out, struct gn_err *err)
 {
@@ -274,6 +333,7 @@ int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64
         gtrec_init(&m->dec[i]);
     }
     if ((rc = merge_samples(m, ids, n_ids, err)) < 0) goto fail;
+    if ((rc = plan_subsets(m, err)) < 0) goto fail;
     o.use_seg = m->use_seg;
     if ((rc = gtscan_new(snap, &o, &m->scan, err)) < 0) goto fail;
     if (!m->scan) {
@@ -373,8 +433,12 @@ static int emit(struct gtmerge *m, const struct mrec *q, struct gtrec *out, stru
 
     for (uint32_t s = 0; s < snap->n_seg; s++) {
         if (q->comp[s] < 0 || !m->use_seg[s]) continue;
-        rc = segment_record_decode(snap->seg[s], m->pos.seg[s].blk, (uint32_t)q->comp[s],
-                                   &m->dec[s], err);
+        if (m->sub[s])
+            rc = segment_record_decode_subset(snap->seg[s], m->pos.seg[s].blk, (uint32_t)q->comp[s],
+                                              m->sub[s], m->sub_n[s], &m->dec[s], err);
+        else
+            rc = segment_record_decode(snap->seg[s], m->pos.seg[s].blk, (uint32_t)q->comp[s],
+                                       &m->dec[s], err);
         if (rc < 0) return rc;
     }
     const struct gtrec *src = &m->dec[q->seg0];
@@ -394,9 +458,10 @@ static int emit(struct gtmerge *m, const struct mrec *q, struct gtrec *out, stru
     for (uint32_t j = 0; j < m->n_out; j++) {
         uint32_t s = m->out_seg[j], l = m->out_local[j];
         if (q->comp[s] >= 0) {
-            out->al[(size_t)2 * j] = m->dec[s].al[(size_t)2 * l];
-            out->al[(size_t)2 * j + 1] = m->dec[s].al[(size_t)2 * l + 1];
-            out->phased[j] = m->dec[s].phased[l];
+            uint32_t d = m->sub[s] ? m->out_pos[j] : l; /* index in the decoded record */
+            out->al[(size_t)2 * j] = m->dec[s].al[(size_t)2 * d];
+            out->al[(size_t)2 * j + 1] = m->dec[s].al[(size_t)2 * d + 1];
+            out->phased[j] = m->dec[s].phased[d];
         } else {
             int16_t v =
                 segment_sample_callable(snap->seg[s], l, out->contig, out->pos) ? 0 : GTREC_MISSING;

@@ -155,6 +155,13 @@ GN_MUST_CHECK int segment_site_stats(const struct segment *s, struct segment_blo
 /* Decodes all genotypes of record rec into out (contig, pos, alleles, al, phased). */
 GN_MUST_CHECK int segment_record_decode(const struct segment *s, struct segment_block *b,
                                         uint32_t rec, struct gtrec *out, struct gn_err *err);
+/* As segment_record_decode, for the n_local samples at the sorted, distinct local indices
+ * only: out holds n_local samples in that order. Costs what the record's lists cost, not
+ * the segment's size (one person's genotypes out of 10^5). */
+GN_MUST_CHECK int segment_record_decode_subset(const struct segment *s, struct segment_block *b,
+                                               uint32_t rec, const uint32_t *local,
+                                               uint32_t n_local, struct gtrec *out,
+                                               struct gn_err *err);
 /* Number of samples in mask (NULL: all) that a gVCF declared callable at contig:pos.
  * Samples without callability information count as not called. */
 uint32_t segment_callable_count(const struct segment *s, uint32_t contig, int64_t pos,

@@ -45,6 +45,9 @@ expect "count ac/an match bcftools" 'grep -q "\"ac\":$c5,\"an\":$c6" "$T/count.j
 expect "count of an absent allele is found:false" '"$GN" count "$T/s" 20:1000226:A:G | grep -q "\"found\":false,\"ac\":0"'
 "$GN" export "$T/s" -o "$T/eur.bcf" 2>/dev/null
 expect "export round-trips every genotype (incl. phase)" 'cmp -s <(bcftools query -f "[%GT ]\n" "$EUR") <(bcftools query -f "[%GT ]\n" "$T/eur.bcf")'
+bcftools query -l "$EUR" | awk 'NR % 53 == 7' > "$T/few.txt"   # under 1/16: the subset decoder
+"$GN" export "$T/s" --samples "$T/few.txt" -o "$T/few.bcf" 2>/dev/null
+expect "export of a few samples == bcftools view -S (phase included)" 'cmp -s <(bcftools view -S "$T/few.txt" "$EUR" 2>/dev/null | bcftools query -f "[%GT ]\n") <(bcftools query -f "[%GT ]\n" "$T/few.bcf")'
 expect "export names samples by pseudonym" '! bcftools query -l "$T/eur.bcf" | grep -q HG00096 && [ $(bcftools query -l "$T/eur.bcf" | grep -c "^gn") -eq 503 ]'
 s1=$(bcftools query -l "$EUR" | sed -n 7p)
 "$GN" genotypes "$T/s" --sample "$s1" > "$T/one.vcf" 2>/dev/null
@@ -62,6 +65,9 @@ bcftools query -f '%CHROM\t%POS\t%REF\t%ALT[\t%GT]\n' "$PILOT" 2>/dev/null | awk
 expect "pilot (missing calls) freq == bcftools genotypes" 'cmp -s "$T/pilot.ref" <("$GN" freq "$T/p" | tail -n +2)'
 "$GN" export "$T/p" -o "$T/p.vcf.gz" 2>/dev/null
 expect "pilot export round trip" 'cmp -s <(bcftools query -f "[%GT ]\n" "$PILOT" 2>/dev/null) <(bcftools query -f "[%GT ]\n" "$T/p.vcf.gz")'
+bcftools query -l "$PILOT" 2>/dev/null | awk 'NR % 41 == 3' > "$T/pfew.txt"
+"$GN" export "$T/p" --samples "$T/pfew.txt" -o "$T/pfew.vcf" 2>/dev/null
+expect "pilot: export of a few samples (missing calls) == bcftools query -S" 'cmp -s <(bcftools query -S "$T/pfew.txt" -f "[%GT ]\n" "$PILOT" 2>/dev/null) <(bcftools query -f "[%GT ]\n" "$T/pfew.vcf")'
 
 # --- gVCF: reference blocks are callability, not variants
 "$GN" init "$T/g" --build GRCh37 >/dev/null
