@@ -39,6 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (segment_block_load(s, i, &b, 1, &err) < 0) continue;
             for (uint32_t k = 0; k < b.n_records; k++) {
                 if (segment_record_decode(s, &b, k, &r, &err) < 0) break;
+                {
+                    const uint32_t few[3] = {0, 2, 5}; /* the subset decoder, sorted locals */
+                    uint32_t nf = segment_n_samples(s) > 5 ? 3 : 1;
+                    if (segment_record_decode_subset(s, &b, k, few, nf, &r, &err) < 0) break;
+                }
                 for (uint32_t t = 0; t < b.rec[k].n_alt; t++) {
                     struct segment_stats st;
                     segment_block_set_mask(&b, s, words <= (1 << 10) ? mask : NULL);
