@@ -1240,97 +1240,6 @@ bad:
                    b->index, (long long)rec->pos);
 }
 
-/* Applies one site's carriers to out->al as allele k. */
-static int decode_site(const struct segment *s, const struct segment_block *b,
-                       const struct segment_site *st, int16_t k, struct gtrec *out)
-{
-    struct gn_rd rd;
-    uint32_t n = s->n_samples;
-
-    gn_rd_init(&rd, b->payload + st->payload_off, st->payload_len);
-    uint8_t enc = gn_rd_u8(&rd);
-    if (enc == SITE_DENSE) {
-        size_t pb = plane_bytes(n);
-        const uint8_t *h0 = gn_rd_bytes(&rd, pb), *h1 = gn_rd_bytes(&rd, pb);
-        if (!h0 || !h1 || rd.p != rd.end) return GN_ECORRUPT;
-        for (uint32_t i = 0; i < n; i++) {
-            if ((h0[i >> 3] >> (i & 7)) & 1) out->al[(size_t)2 * i] = k;
-            if ((h1[i >> 3] >> (i & 7)) & 1) {
-                if (out->al[(size_t)2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
-                out->al[(size_t)2 * i + 1] = k;
-            }
-        }
-        return GN_OK;
-    }
-    if (enc != SITE_SPARSE) return GN_ECORRUPT;
-    uint64_t nc = gn_rd_varint(&rd);
-    if (nc > n) return GN_ECORRUPT;
-    int64_t prev = -1;
-    unsigned code = 0;
-    for (uint64_t j = 0; j < nc; j++) {
-        int64_t i = next_idx(&rd, &prev, n, 1, &code);
-        if (i < 0) return GN_ECORRUPT;
-        if (code & 1) out->al[(size_t)2 * i] = k;
-        if (code & 2) {
-            if (out->al[(size_t)2 * i + 1] == GTREC_NONE) return GN_ECORRUPT;
-            out->al[(size_t)2 * i + 1] = k;
-        }
-    }
-    return rd.bad || rd.p != rd.end ? GN_ECORRUPT : GN_OK;
-}
-
-static int decode_shared(const struct segment *s, const struct segment_block *b,
-                         const struct segment_record *rec, struct gtrec *out)
-{
-    struct gn_rd rd;
-    uint32_t n = s->n_samples;
-    int64_t prev;
-    unsigned code = 0;
-    uint8_t flags, def;
-    uint64_t cnt;
-
-    gn_rd_init(&rd, b->payload + rec->shared_off, rec->shared_len);
-    flags = gn_rd_u8(&rd);
-    def = (flags & SHARED_PHASED) ? 1 : 0;
-    for (uint32_t i = 0; i < n; i++) {
-        out->al[(size_t)2 * i] = out->al[(size_t)2 * i + 1] = 0;
-        out->phased[i] = def;
-    }
-    if (flags & SHARED_MISSING) {
-        cnt = gn_rd_varint(&rd);
-        if (cnt > n) return GN_ECORRUPT;
-        prev = -1;
-        for (uint64_t j = 0; j < cnt; j++) {
-            int64_t i = next_idx(&rd, &prev, n, 1, &code);
-            if (i < 0) return GN_ECORRUPT;
-            if (code & 1) out->al[(size_t)2 * i] = GTREC_MISSING;
-            if (code & 2) out->al[(size_t)2 * i + 1] = GTREC_MISSING;
-        }
-    }
-    if (flags & SHARED_HAPLOID) {
-        cnt = gn_rd_varint(&rd);
-        if (cnt > n) return GN_ECORRUPT;
-        prev = -1;
-        for (uint64_t j = 0; j < cnt; j++) {
-            int64_t i = next_idx(&rd, &prev, n, 0, &code);
-            if (i < 0) return GN_ECORRUPT;
-            out->al[(size_t)2 * i + 1] = GTREC_NONE;
-            out->phased[i] = 0;
-        }
-    }
-    if (flags & SHARED_PHASE_EXC) {
-        cnt = gn_rd_varint(&rd);
-        if (cnt > n) return GN_ECORRUPT;
-        prev = -1;
-        for (uint64_t j = 0; j < cnt; j++) {
-            int64_t i = next_idx(&rd, &prev, n, 0, &code);
-            if (i < 0) return GN_ECORRUPT;
-            out->phased[i] = (uint8_t)!def;
-        }
-    }
-    return rd.bad || rd.p != rd.end ? GN_ECORRUPT : GN_OK;
-}
-
 /* Position of sample i in the sorted list, or -1. */
 static int64_t find_local(const uint32_t *local, uint32_t n, int64_t i)
 {
@@ -1345,8 +1254,9 @@ static int64_t find_local(const uint32_t *local, uint32_t n, int64_t i)
     return lo < n && (int64_t)local[lo] == i ? (int64_t)lo : -1;
 }
 
-/* decode_shared and decode_site for the samples in local (sorted) only: the lists are
- * walked and each entry looked up, so the cost follows the lists, not the segment. */
+/* The shared piece and the sites of a record, decoded into out for the samples in local
+ * (sorted, distinct), or for every sample when local is NULL. The lists are walked and each
+ * entry looked up, so a small subset costs what the lists cost, not the segment's size. */
 static int decode_shared_subset(const struct segment *s, const struct segment_block *b,
                                 const struct segment_record *rec, const uint32_t *local,
                                 uint32_t nl, struct gtrec *out)
@@ -1374,7 +1284,7 @@ static int decode_shared_subset(const struct segment *s, const struct segment_bl
         for (uint64_t k = 0; k < cnt; k++) {
             int64_t i = next_idx(&rd, &prev, n, list == 0, &code);
             if (i < 0) return GN_ECORRUPT;
-            if ((j = find_local(local, nl, i)) < 0) continue;
+            if ((j = local ? find_local(local, nl, i) : i) < 0) continue;
             if (list == 0) {
                 if (code & 1) out->al[(size_t)2 * j] = GTREC_MISSING;
                 if (code & 2) out->al[(size_t)2 * j + 1] = GTREC_MISSING;
@@ -1403,7 +1313,7 @@ static int decode_site_subset(const struct segment *s, const struct segment_bloc
         const uint8_t *h0 = gn_rd_bytes(&rd, pb), *h1 = gn_rd_bytes(&rd, pb);
         if (!h0 || !h1 || rd.p != rd.end) return GN_ECORRUPT;
         for (uint32_t x = 0; x < nl; x++) {
-            uint32_t i = local[x];
+            uint32_t i = local ? local[x] : x;
             if ((h0[i >> 3] >> (i & 7)) & 1) out->al[(size_t)2 * x] = k;
             if ((h1[i >> 3] >> (i & 7)) & 1) {
                 if (out->al[(size_t)2 * x + 1] == GTREC_NONE) return GN_ECORRUPT;
@@ -1420,7 +1330,7 @@ static int decode_site_subset(const struct segment *s, const struct segment_bloc
     for (uint64_t c = 0; c < nc; c++) {
         int64_t i = next_idx(&rd, &prev, n, 1, &code);
         if (i < 0) return GN_ECORRUPT;
-        if ((j = find_local(local, nl, i)) < 0) continue;
+        if ((j = local ? find_local(local, nl, i) : i) < 0) continue;
         if (code & 1) out->al[(size_t)2 * j] = k;
         if (code & 2) {
             if (out->al[(size_t)2 * j + 1] == GTREC_NONE) return GN_ECORRUPT;
@@ -1463,30 +1373,7 @@ bad:
 int segment_record_decode(const struct segment *s, struct segment_block *b, uint32_t r,
                           struct gtrec *out, struct gn_err *err)
 {
-    const struct segment_record *rec = &b->rec[r];
-    const char *alts[GTREC_MAX_ALT];
-    size_t alt_len[GTREC_MAX_ALT];
-    int rc;
-
-    if (!b->has_payload) return gn_errf(err, GN_EINTERNAL, "record decode needs the payload");
-    for (uint32_t k = 0; k < rec->n_alt; k++) {
-        alts[k] = b->site[rec->first_site + k].alt;
-        alt_len[k] = b->site[rec->first_site + k].alt_len;
-    }
-    if ((rc = gtrec_set_alleles(out, rec->ref, rec->ref_len, alts, alt_len, rec->n_alt)) < 0 ||
-        (rc = gtrec_reserve(out, s->n_samples)) < 0) {
-        return gn_errf(err, rc, "cannot decode record: %s", gn_strerror(rc));
-    }
-    out->contig = b->contig;
-    out->pos = rec->pos;
-    if (decode_shared(s, b, rec, out) < 0) goto bad;
-    for (uint32_t k = 0; k < rec->n_alt; k++) {
-        if (decode_site(s, b, &b->site[rec->first_site + k], (int16_t)(k + 1), out) < 0) goto bad;
-    }
-    return GN_OK;
-bad:
-    return CORRUPT(err, s, "%s: block %u: genotype payload of record at %lld is malformed", s->path,
-                   b->index, (long long)rec->pos);
+    return segment_record_decode_subset(s, b, r, NULL, s->n_samples, out, err);
 }
 
 /* ------------------------------------------------------------------------------------ */
