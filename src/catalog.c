@@ -155,6 +155,24 @@ static int run(struct catalog *c, const char *sql, const char *types, const void
     return db_run(c->db, sql, types, args, err);
 }
 
+/* Runs a query expected to return at most one row: fill(st, out) and GN_OK, GN_ENOTFOUND
+ * when there is none (err left for the caller to word), or an error. */
+static int get_one(struct catalog *c, const char *sql, const char *types, const void *const *args,
+                   void (*fill)(struct db_stmt *st, void *out), void *out, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c, sql, types, args, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        fill(st, out);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = GN_ENOTFOUND;
+    }
+    db_finalize(st);
+    return rc;
+}
+
 static int migrate(struct catalog *c, struct gn_err *err)
 {
     struct db_stmt *st = NULL;
@@ -429,8 +447,9 @@ int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, void *ctx, stru
 
 /* ---- individuals -------------------------------------------------------------------- */
 
-static void fill_individual(struct db_stmt *st, struct catalog_individual *o)
+static void fill_individual(struct db_stmt *st, void *out)
 {
+    struct catalog_individual *o = out;
     o->id = db_col_i64(st, 0);
     cpy(o->pseudonym, sizeof o->pseudonym, db_col_text(st, 1));
     cpy(o->sex, sizeof o->sex, db_col_text(st, 2));
@@ -441,21 +460,12 @@ static void fill_individual(struct db_stmt *st, struct catalog_individual *o)
 int catalog_individual_get(struct catalog *c, const char *pseudonym, struct catalog_individual *out,
                            struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     const void *a[] = {pseudonym};
-    int rc = prep(c,
-                  "SELECT id, pseudonym, sex, coalesce(year_of_birth, 0), referral_group"
-                  " FROM individuals WHERE pseudonym = ?",
-                  "t", a, &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        fill_individual(st, out);
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "no such individual");
-    }
-    db_finalize(st);
-    return rc;
+    int rc = get_one(c,
+                     "SELECT id, pseudonym, sex, coalesce(year_of_birth, 0), referral_group"
+                     " FROM individuals WHERE pseudonym = ?",
+                     "t", a, fill_individual, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no such individual") : rc;
 }
 
 int catalog_individual_add(struct catalog *c, const struct catalog_individual *ind, int64_t *id,
@@ -522,8 +532,9 @@ int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
     return rc < 0 ? rc : GN_OK;
 }
 
-static void fill_dataset(struct db_stmt *st, struct catalog_dataset *o)
+static void fill_dataset(struct db_stmt *st, void *out)
 {
+    struct catalog_dataset *o = out;
     o->id = db_col_i64(st, 0);
     cpy(o->name, sizeof o->name, db_col_text(st, 1));
     cpy(o->terms, sizeof o->terms, db_col_text(st, 2));
@@ -533,19 +544,10 @@ static void fill_dataset(struct db_stmt *st, struct catalog_dataset *o)
 int catalog_dataset_get(struct catalog *c, const char *name, struct catalog_dataset *out,
                         struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     const void *a[] = {name};
-    int rc = prep(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a,
-                  &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        fill_dataset(st, out);
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "no dataset '%s'", name);
-    }
-    db_finalize(st);
-    return rc;
+    int rc = get_one(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a,
+                     fill_dataset, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no dataset '%s'", name) : rc;
 }
 
 int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb, void *ctx, struct gn_err *err)
@@ -576,8 +578,9 @@ int catalog_consent_add(struct catalog *c, int64_t individual, const char *kind,
     return rc < 0 ? rc : GN_OK;
 }
 
-static void fill_consent(struct db_stmt *st, struct catalog_consent *o)
+static void fill_consent(struct db_stmt *st, void *out)
 {
+    struct catalog_consent *o = out;
     o->id = db_col_i64(st, 0);
     cpy(o->at, sizeof o->at, db_col_text(st, 1));
     cpy(o->kind, sizeof o->kind, db_col_text(st, 2));
@@ -588,21 +591,12 @@ static void fill_consent(struct db_stmt *st, struct catalog_consent *o)
 int catalog_consent_current(struct catalog *c, int64_t individual, struct catalog_consent *out,
                             struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     const void *a[] = {&individual};
-    int rc = prep(c,
-                  "SELECT id, at, kind, terms, actor FROM consent_events WHERE individual_id = ?"
-                  " ORDER BY id DESC LIMIT 1",
-                  "i", a, &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        fill_consent(st, out);
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "no consent on record");
-    }
-    db_finalize(st);
-    return rc;
+    int rc = get_one(c,
+                     "SELECT id, at, kind, terms, actor FROM consent_events WHERE individual_id = ?"
+                     " ORDER BY id DESC LIMIT 1",
+                     "i", a, fill_consent, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no consent on record") : rc;
 }
 
 int catalog_consent_each(struct catalog *c, int64_t individual, catalog_consent_cb cb, void *ctx,
@@ -637,26 +631,23 @@ int catalog_project_add(struct catalog *c, const struct catalog_project *p, stru
     return rc < 0 ? rc : GN_OK;
 }
 
+static void fill_project(struct db_stmt *st, void *out)
+{
+    struct catalog_project *o = out;
+    o->id = db_col_i64(st, 0);
+    cpy(o->name, sizeof o->name, db_col_text(st, 1));
+    cpy(o->purpose, sizeof o->purpose, db_col_text(st, 2));
+    cpy(o->approval, sizeof o->approval, db_col_text(st, 3));
+    cpy(o->expires, sizeof o->expires, db_col_text(st, 4));
+}
+
 int catalog_project_get(struct catalog *c, const char *name, struct catalog_project *out,
                         struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     const void *a[] = {name};
-    int rc = prep(c, "SELECT id, name, purpose, approval, expires FROM projects WHERE name = ?",
-                  "t", a, &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        out->id = db_col_i64(st, 0);
-        cpy(out->name, sizeof out->name, db_col_text(st, 1));
-        cpy(out->purpose, sizeof out->purpose, db_col_text(st, 2));
-        cpy(out->approval, sizeof out->approval, db_col_text(st, 3));
-        cpy(out->expires, sizeof out->expires, db_col_text(st, 4));
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "no project '%s'", name);
-    }
-    db_finalize(st);
-    return rc;
+    int rc = get_one(c, "SELECT id, name, purpose, approval, expires FROM projects WHERE name = ?",
+                     "t", a, fill_project, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no project '%s'", name) : rc;
 }
 
 int catalog_project_member_add(struct catalog *c, int64_t project, int64_t user, struct gn_err *err)
@@ -683,8 +674,9 @@ int catalog_project_is_member(struct catalog *c, int64_t project, int64_t user, 
 static const char USER_COLS[] =
     "SELECT id, name, role, individual, CASE WHEN disabled_at IS NULL THEN 0 ELSE 1 END FROM users";
 
-static void fill_user(struct db_stmt *st, struct catalog_user *o)
+static void fill_user(struct db_stmt *st, void *out)
 {
+    struct catalog_user *o = out;
     o->id = db_col_i64(st, 0);
     cpy(o->name, sizeof o->name, db_col_text(st, 1));
     cpy(o->role, sizeof o->role, db_col_text(st, 2));
@@ -717,20 +709,12 @@ int catalog_user_add(struct catalog *c, const struct catalog_user *u, int64_t *i
 static int user_get(struct catalog *c, const char *where, const char *type, const void *arg,
                     struct catalog_user *out, struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     char sql[256];
     const void *a[] = {arg};
     int rc;
     (void)snprintf(sql, sizeof sql, "%s WHERE %s", USER_COLS, where); /* fixed text, fits */
-    if ((rc = prep(c, sql, type, a, &st, err)) < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        fill_user(st, out);
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "no such user");
-    }
-    db_finalize(st);
-    return rc;
+    rc = get_one(c, sql, type, a, fill_user, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no such user") : rc;
 }
 
 int catalog_user_get(struct catalog *c, const char *name, struct catalog_user *out,
@@ -782,28 +766,25 @@ int catalog_token_add(struct catalog *c, int64_t user, const char *hash, const c
     return rc;
 }
 
+static void fill_token(struct db_stmt *st, void *out)
+{
+    struct catalog_token *o = out;
+    o->id = db_col_i64(st, 0);
+    o->user = db_col_i64(st, 1);
+    cpy(o->label, sizeof o->label, db_col_text(st, 2));
+    cpy(o->expires, sizeof o->expires, db_col_text(st, 3));
+    o->revoked = (int)db_col_i64(st, 4);
+}
+
 int catalog_token_find(struct catalog *c, const char *hash, struct catalog_token *out,
                        struct gn_err *err)
 {
-    struct db_stmt *st = NULL;
     const void *a[] = {hash};
-    int rc = prep(c,
-                  "SELECT id, user_id, label, expires_at,"
-                  " CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM tokens WHERE hash = ?",
-                  "t", a, &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        out->id = db_col_i64(st, 0);
-        out->user = db_col_i64(st, 1);
-        cpy(out->label, sizeof out->label, db_col_text(st, 2));
-        cpy(out->expires, sizeof out->expires, db_col_text(st, 3));
-        out->revoked = (int)db_col_i64(st, 4);
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "unknown token");
-    }
-    db_finalize(st);
-    return rc;
+    int rc = get_one(c,
+                     "SELECT id, user_id, label, expires_at,"
+                     " CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM tokens WHERE hash = ?",
+                     "t", a, fill_token, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "unknown token") : rc;
 }
 
 int catalog_token_revoke(struct catalog *c, int64_t id, struct gn_err *err)
