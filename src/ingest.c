@@ -469,7 +469,8 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
             const int8_t *g = (const int8_t *)gf->p;
             uint32_t lim8 = (uint32_t)b->n_allele, i;
             lut8[0] = GTREC_MISSING;
-            for (int a = 0; a < b->n_allele; a++) lut8[a + 1] = (int16_t)rs->remap[a];
+            for (int a = 0; a < b->n_allele; a++)
+                lut8[a + 1] = (int16_t)rs->remap[a];
             for (i = 0; i < f->n_samples; i++) {
                 int8_t g0 = g[2 * (size_t)i], g1 = g[2 * (size_t)i + 1];
                 if (g0 < 0 || g1 < 0 || ((uint32_t)g0 >> 1) > lim8 || ((uint32_t)g1 >> 1) > lim8)
@@ -490,7 +491,8 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
     int16_t lut[GTREC_MAX_ALT + 3];
     uint32_t lim = (uint32_t)b->n_allele;
     lut[0] = GTREC_MISSING;
-    for (int a = 0; a < b->n_allele; a++) lut[a + 1] = (int16_t)rs->remap[a];
+    for (int a = 0; a < b->n_allele; a++)
+        lut[a + 1] = (int16_t)rs->remap[a];
     for (uint32_t i = 0; i < f->n_samples; i++) {
         if (ngt <= 0) {
             r->al[2 * i] = r->al[2 * i + 1] = GTREC_MISSING;

@@ -156,8 +156,8 @@ GN_MUST_CHECK int segment_site_stats(const struct segment *s, struct segment_blo
 GN_MUST_CHECK int segment_record_decode(const struct segment *s, struct segment_block *b,
                                         uint32_t rec, struct gtrec *out, struct gn_err *err);
 /* As segment_record_decode, for the n_local samples at the sorted, distinct local indices
- * only (local NULL: all n_local = n_samples): out holds n_local samples in that order. Costs what the record's lists cost, not
- * the segment's size (one person's genotypes out of 10^5). */
+ * only (local NULL: all n_local = n_samples): out holds n_local samples in that order. Costs what
+ * the record's lists cost, not the segment's size (one person's genotypes out of 10^5). */
 GN_MUST_CHECK int segment_record_decode_subset(const struct segment *s, struct segment_block *b,
                                                uint32_t rec, const uint32_t *local,
                                                uint32_t n_local, struct gtrec *out,
