@@ -387,7 +387,9 @@ struct rdstate {
     int remap[GTREC_MAX_ALT + 2];
 };
 
-#define PIPE_SLOTS 8
+/* Records in flight: as many as fit in about 64 MiB of genotypes, between 8 and 256. */
+#define PIPE_SLOTS 256
+#define PIPE_BYTES ((size_t)64 << 20)
 
 /* One parsed record on its way from the reader to the writer. */
 struct slot {
@@ -401,10 +403,12 @@ struct pipe {
     pthread_mutex_t mu;
     pthread_cond_t cv_put, cv_get;
     struct slot slot[PIPE_SLOTS];
-    unsigned head, tail; /* consumed / published counts */
-    int closed;          /* the reader is done */
-    int rc;              /* the writer's status */
-    struct gn_err err;   /* the writer's error detail */
+    unsigned head, tail;            /* consumed / published counts */
+    unsigned n_slots;               /* slots in use for this file */
+    int writer_waits, reader_waits; /* who sleeps on a condition: signal only then */
+    int closed;                     /* the reader is done */
+    int rc;                         /* the writer's status */
+    struct gn_err err;              /* the writer's error detail */
     struct ingest *in;
     struct infile *f;
 };
@@ -546,7 +550,7 @@ static int emit(struct ingest *in, struct infile *f, struct slot *sl, struct gn_
 /* ---- the reader/writer pipeline ----
  *
  * One thread parses (htslib decode, genotype unpacking), another encodes (REF check,
- * segment writer, zstd); PIPE_SLOTS records are in flight. The writer owns the segment
+ * segment writer, zstd); up to PIPE_SLOTS records are in flight. The writer owns the segment
  * writer, the REF-check cache and the result counters; the reader everything else. */
 
 static void *writer_main(void *arg)
@@ -555,19 +559,24 @@ static void *writer_main(void *arg)
     for (;;) {
         struct slot *sl;
         pthread_mutex_lock(&p->mu);
-        while (p->head == p->tail && !p->closed)
+        while (p->head == p->tail && !p->closed) {
+            p->writer_waits = 1;
             pthread_cond_wait(&p->cv_get, &p->mu);
+            p->writer_waits = 0;
+        }
         if (p->head == p->tail) {
             pthread_mutex_unlock(&p->mu);
             break;
         }
-        sl = &p->slot[p->head % PIPE_SLOTS];
+        sl = &p->slot[p->head % p->n_slots];
         pthread_mutex_unlock(&p->mu);
         int rc = emit(p->in, p->f, sl, &p->err);
         pthread_mutex_lock(&p->mu);
         p->head++;
         if (rc < 0) p->rc = rc;
-        pthread_cond_signal(&p->cv_put);
+        /* wake a waiting reader once half the slots are free, or on failure */
+        if (p->reader_waits && (rc < 0 || p->tail - p->head <= p->n_slots / 2))
+            pthread_cond_signal(&p->cv_put);
         pthread_mutex_unlock(&p->mu);
         if (rc < 0) break;
     }
@@ -579,9 +588,12 @@ static struct slot *pipe_acquire(struct pipe *p)
 {
     struct slot *sl = NULL;
     pthread_mutex_lock(&p->mu);
-    while (p->tail - p->head >= PIPE_SLOTS && p->rc == GN_OK)
+    while (p->tail - p->head >= p->n_slots && p->rc == GN_OK) {
+        p->reader_waits = 1;
         pthread_cond_wait(&p->cv_put, &p->mu);
-    if (p->rc == GN_OK) sl = &p->slot[p->tail % PIPE_SLOTS];
+        p->reader_waits = 0;
+    }
+    if (p->rc == GN_OK) sl = &p->slot[p->tail % p->n_slots];
     pthread_mutex_unlock(&p->mu);
     return sl;
 }
@@ -590,7 +602,7 @@ static void pipe_publish(struct pipe *p)
 {
     pthread_mutex_lock(&p->mu);
     p->tail++;
-    pthread_cond_signal(&p->cv_get);
+    if (p->writer_waits) pthread_cond_signal(&p->cv_get);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -662,7 +674,10 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto out;
     }
-    for (int i = 0; i < PIPE_SLOTS; i++)
+    pp->n_slots = (unsigned)(PIPE_BYTES / ((size_t)f->n_samples * 5 + 256));
+    if (pp->n_slots < 8) pp->n_slots = 8;
+    if (pp->n_slots > PIPE_SLOTS) pp->n_slots = PIPE_SLOTS;
+    for (unsigned i = 0; i < pp->n_slots; i++)
         if ((rc = gtrec_reserve(&pp->slot[i].rec, f->n_samples)) < 0) {
             rc = gn_errf(err, GN_ENOMEM, "out of memory");
             goto out;

@@ -917,6 +917,7 @@ void segment_block_free(struct segment_block *b)
     gn_free(b->payload);
     gn_free(b->comp);
     gn_free(b->scratch);
+    ZSTD_freeDCtx(b->dctx);
     segment_block_init(b);
 }
 
@@ -1017,7 +1018,9 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
     if (crc(b->comp, e->tclen) != e->tcrc) {
         return CORRUPT(err, s, "%s: block %u: record table checksum mismatch", s->path, i);
     }
-    got = ZSTD_decompress(b->table, e->trlen, b->comp, e->tclen);
+    /* One context per block buffer: ZSTD_decompress would build and drop one per call. */
+    if (!b->dctx && !(b->dctx = ZSTD_createDCtx())) return gn_errf(err, GN_ENOMEM, "out of memory");
+    got = ZSTD_decompressDCtx(b->dctx, b->table, e->trlen, b->comp, e->tclen);
     if (ZSTD_isError(got) || got != e->trlen) {
         return CORRUPT(err, s, "%s: block %u: record table does not decompress", s->path, i);
     }
@@ -1029,7 +1032,7 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
         if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
         }
-        got = ZSTD_decompress(b->payload, e->prlen, b->comp + e->tclen, e->pclen);
+        got = ZSTD_decompressDCtx(b->dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen);
         if (ZSTD_isError(got) || got != e->prlen) {
             return CORRUPT(err, s, "%s: block %u: payload does not decompress", s->path, i);
         }
