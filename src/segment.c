@@ -1085,10 +1085,29 @@ static int ensure_scratch(const struct segment *s, struct segment_block *b)
 }
 
 /* Reads the next entry of a delta-coded list; returns the sample index or -1 when bad. */
+/* gn_rd_varint with the one- and two-byte cases inline: carrier deltas are small, and
+ * this is the inner loop of every sub-cohort count. */
+static inline uint64_t rd_varint(struct gn_rd *rd)
+{
+    if (rd->end - rd->p >= 2) {
+        uint8_t a = rd->p[0];
+        if (a < 0x80) {
+            rd->p++;
+            return a;
+        }
+        uint8_t b = rd->p[1];
+        if (b < 0x80) {
+            rd->p += 2;
+            return (uint64_t)(a & 0x7f) | (uint64_t)b << 7;
+        }
+    }
+    return gn_rd_varint(rd);
+}
+
 static inline int64_t next_idx(struct gn_rd *rd, int64_t *prev, uint32_t n, int coded,
                                unsigned *code)
 {
-    uint64_t v = gn_rd_varint(rd);
+    uint64_t v = rd_varint(rd);
     uint64_t d = coded ? v >> 2 : v;
     if (coded) *code = (unsigned)(v & 3);
     if (rd->bad || d == 0 || d > (uint64_t)n || *prev + (int64_t)d >= (int64_t)n ||
