@@ -13,6 +13,7 @@
 
 #include <htslib/hts.h>
 #include <htslib/vcf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -158,6 +159,205 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
     gn_free(fs.k);
     gn_free(fs.seen);
     gtscan_free(sc);
+    return rc;
+}
+
+/* ---- the same scan on several threads ----
+ *
+ * The genome is cut into chunks at block boundaries of the largest segment (a position
+ * never straddles two chunks); workers scan chunks with query_freq and keep their rows,
+ * and the caller's thread hands them to row() in genome order. Workers run at most a
+ * window of chunks ahead of the printer, so memory stays bounded. */
+
+#define PAR_MAX_CHUNKS 4096
+
+struct par_chunk {
+    uint32_t contig;
+    int64_t start, end;
+    struct query_row *rows;
+    uint32_t n, cap;
+    char *arena; /* chrom, REF and ALT of the rows, copied */
+    size_t alen, acap;
+    int rc, done;
+    struct gn_err err;
+};
+
+struct par {
+    const struct gtsnap *snap;
+    uint64_t *const *masks;
+    struct par_chunk *ch;
+    uint32_t n_ch, next, printed, window;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static const char *arena_put(struct par_chunk *c, const char *s, size_t n, size_t *off)
+{
+    if (c->alen + n + 1 > c->acap) {
+        size_t cap = (c->alen + n + 1) * 2;
+        char *a = gn_reallocarray(c->arena, cap, 1);
+        if (!a) return NULL;
+        c->arena = a;
+        c->acap = cap;
+    }
+    memcpy(c->arena + c->alen, s, n);
+    c->arena[c->alen + n] = '\0';
+    *off = c->alen;
+    c->alen += n + 1;
+    return c->arena;
+}
+
+/* Keeps a row; string fields hold arena offsets until the chunk is printed. */
+static int keep_row(void *ctx, const struct query_row *r)
+{
+    struct par_chunk *c = ctx;
+    struct query_row k = *r;
+    size_t o1, o2, o3;
+    if (c->n == c->cap) {
+        uint32_t cap = c->cap ? c->cap * 2 : 256;
+        struct query_row *t = gn_reallocarray(c->rows, cap, sizeof *t);
+        if (!t) return GN_ENOMEM;
+        c->rows = t;
+        c->cap = cap;
+    }
+    if (!arena_put(c, r->chrom, strlen(r->chrom), &o1) || !arena_put(c, r->ref, r->ref_len, &o2) ||
+        !arena_put(c, r->alt, r->alt_len, &o3))
+        return GN_ENOMEM;
+    k.chrom = (const char *)(uintptr_t)o1;
+    k.ref = (const char *)(uintptr_t)o2;
+    k.alt = (const char *)(uintptr_t)o3;
+    c->rows[c->n++] = k;
+    return 0;
+}
+
+static void *par_worker(void *arg)
+{
+    struct par *p = arg;
+    for (;;) {
+        uint32_t i;
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->next < p->n_ch && p->next >= p->printed + p->window)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop || p->next >= p->n_ch) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        struct par_chunk *c = &p->ch[i];
+        int rc = query_freq(p->snap, c->contig, c->start, c->end, p->masks, keep_row, c, &c->err);
+        pthread_mutex_lock(&p->mu);
+        c->rc = rc < 0 ? rc : 0;
+        if (rc > 0) c->rc = gn_errf(&c->err, GN_ENOMEM, "out of memory");
+        c->done = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Chunks: per contig, cut at every step-th block of the largest segment. */
+static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t end)
+{
+    const struct gtsnap *snap = p->snap;
+    const struct segment *big = NULL;
+    uint32_t nb = 0;
+    for (uint32_t s = 0; s < snap->n_seg; s++)
+        if (segment_n_blocks(snap->seg[s]) >= nb) {
+            big = snap->seg[s];
+            nb = segment_n_blocks(big);
+        }
+    uint32_t step = nb / 256 + 1;
+    if (!(p->ch = gn_calloc(PAR_MAX_CHUNKS, sizeof *p->ch))) return GN_ENOMEM;
+    for (uint32_t c = 0; c < snap->man.n_contigs; c++) {
+        if (contig != UINT32_MAX && c != contig) continue;
+        int64_t lo = contig == UINT32_MAX ? 1 : start, hi = contig == UINT32_MAX ? INT64_MAX : end;
+        int64_t from = lo;
+        for (uint32_t b = big ? segment_find_block(big, c, lo) : nb; b < nb; b += step) {
+            const struct segment_block_info *bi = segment_block_info(big, b);
+            if (!bi || bi->contig != c || bi->first_pos > hi) break;
+            if (bi->first_pos > from && p->n_ch < PAR_MAX_CHUNKS - 1) {
+                p->ch[p->n_ch++] =
+                    (struct par_chunk){.contig = c, .start = from, .end = bi->first_pos - 1};
+                from = bi->first_pos;
+            }
+        }
+        if (p->n_ch >= PAR_MAX_CHUNKS) return GN_ELIMIT;
+        p->ch[p->n_ch++] = (struct par_chunk){.contig = c, .start = from, .end = hi};
+        if (p->n_ch >= PAR_MAX_CHUNKS - 1) return GN_ELIMIT;
+    }
+    return GN_OK;
+}
+
+int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+                   uint64_t *const *masks, unsigned threads,
+                   int (*row)(void *ctx, const struct query_row *r), void *ctx, struct gn_err *err)
+{
+    struct par p = {0};
+    pthread_t tid[16];
+    unsigned started = 0;
+    int rc = GN_OK;
+
+    if (threads < 2) return query_freq(snap, contig, start, end, masks, row, ctx, err);
+    if (threads > 16) threads = 16;
+    p.snap = snap;
+    p.masks = masks;
+    p.window = 4 * threads;
+    if ((rc = plan_chunks(&p, contig, start, end)) < 0) {
+        gn_free(p.ch);
+        /* too fine a genome for the chunk table: one thread does it all */
+        return rc == GN_ELIMIT ? query_freq(snap, contig, start, end, masks, row, ctx, err)
+                               : gn_errf(err, rc, "out of memory");
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    for (; started < threads; started++)
+        if (pthread_create(&tid[started], NULL, par_worker, &p) != 0) break;
+    if (!started) {
+        rc = query_freq(snap, contig, start, end, masks, row, ctx, err);
+        goto out;
+    }
+    for (uint32_t i = 0; i < p.n_ch && rc == GN_OK; i++) {
+        struct par_chunk *c = &p.ch[i];
+        pthread_mutex_lock(&p.mu);
+        while (!c->done)
+            pthread_cond_wait(&p.cv, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        if (c->rc < 0) {
+            rc = c->rc;
+            if (err) *err = c->err;
+        }
+        for (uint32_t j = 0; rc == GN_OK && j < c->n; j++) {
+            struct query_row r = c->rows[j];
+            r.chrom = c->arena + (uintptr_t)r.chrom;
+            r.ref = c->arena + (uintptr_t)r.ref;
+            r.alt = c->arena + (uintptr_t)r.alt;
+            if ((rc = row(ctx, &r)) != 0) break;
+        }
+        gn_free(c->rows);
+        gn_free(c->arena);
+        c->rows = NULL;
+        c->arena = NULL;
+        pthread_mutex_lock(&p.mu);
+        p.printed = i + 1;
+        if (rc != GN_OK) p.stop = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+out:
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    for (uint32_t i = 0; i < p.n_ch; i++) {
+        gn_free(p.ch[i].rows);
+        gn_free(p.ch[i].arena);
+    }
+    gn_free(p.ch);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
     return rc;
 }
 

@@ -227,7 +227,9 @@ int cmd_freq(int argc, char **argv)
         (rc = cli_parse_region(cx.snap, so.region, &contig, &start, &end, &err)) == GN_OK &&
         (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK) {
         printf("CHROM\tPOS\tREF\tALT\tAC\tAN\n");
-        rc = query_freq(cx.snap, contig, start, end, masks, print_row, &o, &err);
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned th = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
+        rc = query_freq_par(cx.snap, contig, start, end, masks, th, print_row, &o, &err);
         if (rc == GN_OK) rc = policy_done(cx.cat, &cx.key, &d, o.rows, NULL, &err);
     }
     if (cx.snap) gtsnap_masks_free(cx.snap, masks);
