@@ -1018,9 +1018,8 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
     if (crc(b->comp, e->tclen) != e->tcrc) {
         return CORRUPT(err, s, "%s: block %u: record table checksum mismatch", s->path, i);
     }
-    /* One context per block buffer: ZSTD_decompress would build and drop one per call. */
-    if (!b->dctx && !(b->dctx = ZSTD_createDCtx())) return gn_errf(err, GN_ENOMEM, "out of memory");
-    got = ZSTD_decompressDCtx(b->dctx, b->table, e->trlen, b->comp, e->tclen);
+    /* Record tables are small: ZSTD_decompress's short-lived context is cheapest there. */
+    got = ZSTD_decompress(b->table, e->trlen, b->comp, e->tclen);
     if (ZSTD_isError(got) || got != e->trlen) {
         return CORRUPT(err, s, "%s: block %u: record table does not decompress", s->path, i);
     }
@@ -1032,6 +1031,9 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
         if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
         }
+        /* Payloads are large and read in runs: one context kept per block buffer. */
+        if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
+            return gn_errf(err, GN_ENOMEM, "out of memory");
         got = ZSTD_decompressDCtx(b->dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen);
         if (ZSTD_isError(got) || got != e->prlen) {
             return CORRUPT(err, s, "%s: block %u: payload does not decompress", s->path, i);
