@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -917,7 +918,6 @@ void segment_block_free(struct segment_block *b)
     gn_free(b->payload);
     gn_free(b->comp);
     gn_free(b->scratch);
-    ZSTD_freeDCtx(b->dctx);
     segment_block_init(b);
 }
 
@@ -997,6 +997,35 @@ static int parse_table(const struct segment *s, const struct blkent *e, struct s
     return GN_OK;
 }
 
+/* One zstd decompression context per thread, kept for the thread's life: ZSTD_decompress
+ * would allocate (and page-fault in) a fresh one on every block, which dominated point
+ * lookups and REF checks. Freed by the key's destructor when a thread ends. */
+static pthread_key_t dctx_key;
+static pthread_once_t dctx_once = PTHREAD_ONCE_INIT;
+static int dctx_key_ok;
+
+static void dctx_free(void *p)
+{
+    ZSTD_freeDCtx(p);
+}
+
+static void dctx_init(void)
+{
+    dctx_key_ok = pthread_key_create(&dctx_key, dctx_free) == 0;
+}
+
+static ZSTD_DCtx *thread_dctx(void)
+{
+    ZSTD_DCtx *d;
+    if (pthread_once(&dctx_once, dctx_init) != 0 || !dctx_key_ok) return NULL;
+    if (!(d = pthread_getspecific(dctx_key)) && (d = ZSTD_createDCtx()) &&
+        pthread_setspecific(dctx_key, d) != 0) {
+        ZSTD_freeDCtx(d);
+        d = NULL;
+    }
+    return d;
+}
+
 int segment_block_load(const struct segment *s, uint32_t i, struct segment_block *b,
                        int need_payload, struct gn_err *err)
 {
@@ -1018,8 +1047,9 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
     if (crc(b->comp, e->tclen) != e->tcrc) {
         return CORRUPT(err, s, "%s: block %u: record table checksum mismatch", s->path, i);
     }
-    /* Record tables are small: ZSTD_decompress's short-lived context is cheapest there. */
-    got = ZSTD_decompress(b->table, e->trlen, b->comp, e->tclen);
+    ZSTD_DCtx *dctx = thread_dctx();
+    if (!dctx) return gn_errf(err, GN_ENOMEM, "out of memory");
+    got = ZSTD_decompressDCtx(dctx, b->table, e->trlen, b->comp, e->tclen);
     if (ZSTD_isError(got) || got != e->trlen) {
         return CORRUPT(err, s, "%s: block %u: record table does not decompress", s->path, i);
     }
@@ -1031,10 +1061,7 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
         if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
         }
-        /* Payloads are large and read in runs: one context kept per block buffer. */
-        if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
-            return gn_errf(err, GN_ENOMEM, "out of memory");
-        got = ZSTD_decompressDCtx(b->dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen);
+        got = ZSTD_decompressDCtx(dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen);
         if (ZSTD_isError(got) || got != e->prlen) {
             return CORRUPT(err, s, "%s: block %u: payload does not decompress", s->path, i);
         }

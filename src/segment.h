@@ -113,7 +113,6 @@ struct segment_block {
     uint32_t scratch_words;
     const uint64_t *mask; /* set by segment_block_set_mask; NULL means all samples */
     uint32_t mask_pop;
-    void *dctx; /* a zstd decompression context kept across loads (ZSTD_DCtx) */
 };
 
 struct segment_stats {
