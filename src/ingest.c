@@ -338,9 +338,16 @@ static int check_ref(struct ingest *in, const struct gtrec *r, const char *path,
         int rc;
         if (!info || info->contig != r->contig || info->first_pos > r->pos) continue;
         if ((rc = segment_block_load(seg, bi, b, 0, err)) < 0) return rc;
-        for (uint32_t k = 0; k < b->n_records; k++) {
+        uint32_t lo = 0, hi = b->n_records; /* records are sorted by position */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (b->rec[mid].pos < r->pos)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (uint32_t k = lo; k < b->n_records && b->rec[k].pos == r->pos; k++) {
             const struct segment_record *x = &b->rec[k];
-            if (x->pos != r->pos) continue;
             size_t n = strlen(r->ref);
             size_t m = n < x->ref_len ? n : x->ref_len;
             if (strncasecmp(x->ref, r->ref, m) != 0)
