@@ -26,7 +26,7 @@ endif
 CFLAGS_COMMON := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Isrc $(PKG_CFLAGS) -MMD -MP
 
 ifeq ($(BUILD),release)
-CFLAGS_MODE := -O2 -g -DNDEBUG
+CFLAGS_MODE := -O3 -g -DNDEBUG
 else ifeq ($(BUILD),asan)
 CFLAGS_MODE := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_MODE := -fsanitize=address,undefined
