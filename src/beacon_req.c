@@ -15,7 +15,7 @@
  * text), path and query-string length, parameter count, and every string and list (the
  * BEACON_REQ_MAX_* limits). Query-string text is checked for NUL bytes and UTF-8 validity,
  * so every stored string can later be put into JSON. Names quoted in messages and
- * warnings go through quote_token(), so no control byte reaches a log or a response.
+ * warnings go through strparse_quote(), so no control byte reaches a log or a response.
  *
  * Normalisation rules (what the handler may rely on):
  *  - requestedGranularity defaults to boolean, includeResultsetResponses to HIT, skip to 0,
@@ -155,22 +155,6 @@ struct ctx {
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-/* Writes a printable rendering of (p, n), at most 40 bytes, for a message or a warning:
- * both reach responses and logs, so control bytes and partial UTF-8 become '?'. */
-static const char *quote_token(char out[48], const char *p, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 40; i++) {
-        unsigned char c = (unsigned char)p[i];
-        out[k++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = 0;
-    return out;
-}
 
 static void warn(struct beacon_req *r, const char *fmt, ...) GN_PRINTF(2, 3);
 
@@ -332,7 +316,7 @@ static int take_bases(struct ctx *c, char **dst, const char *s, size_t n, const 
             char tok[48];
             return gn_errf(c->err, GN_EINVAL,
                            "'%s' must be made of the bases ACGTUNRYSWKMBDHV.- (got '%s')", where,
-                           quote_token(tok, s, n));
+                           strparse_quote(tok, s, n));
         }
     }
     return GN_OK;
@@ -363,7 +347,7 @@ static int parse_count(struct ctx *c, enum param p, const char *s, size_t n, con
     trim(&s, &n);
     if (strparse_i64_all(s, n, out) < 0) {
         return gn_errf(c->err, GN_EINVAL, "'%s' must be an integer (got '%s')", where,
-                       quote_token(tok, s, n));
+                       strparse_quote(tok, s, n));
     }
     return check_count(c, p, *out, where);
 }
@@ -479,7 +463,7 @@ static int set_enum(struct ctx *c, const char *s, size_t n, const char *const *w
     if (i < 0) {
         return gn_errf(c->err, GN_EINVAL, "'%s' must be one of %s|%s|%s%s%s (got '%s')", where,
                        words[0], words[1], words[2], words[3] ? "|" : "", words[3] ? words[3] : "",
-                       quote_token(tok, s, n));
+                       strparse_quote(tok, s, n));
     }
     *out = i;
     return GN_OK;
@@ -495,7 +479,7 @@ static int set_bool_text(struct ctx *c, const char *s, size_t n, const char *whe
         return GN_OK;
     }
     return gn_errf(c->err, GN_EINVAL, "'%s' must be true or false (got '%s')", where,
-                   quote_token(tok, s, n));
+                   strparse_quote(tok, s, n));
 }
 
 /* Where each string-valued variant parameter lives. */
@@ -588,11 +572,11 @@ static int query_pair(struct ctx *c, const char *s, size_t n, char *scratch)
     dv = eq ? pct_decode(eq + 1, n - kn - 1, scratch + kn, 1) : 0;
     if (dn < 0 || dv < 0) {
         return gn_errf(c->err, GN_EPARSE, "malformed percent-encoding in query parameter '%s'",
-                       quote_token(tok, s, kn));
+                       strparse_quote(tok, s, kn));
     }
     p = lookup_param(scratch, (size_t)dn, W_GET);
     if (p < 0) {
-        warn(c->r, "unknown parameter '%s' ignored", quote_token(tok, scratch, (size_t)dn));
+        warn(c->r, "unknown parameter '%s' ignored", strparse_quote(tok, scratch, (size_t)dn));
         return GN_OK;
     }
     /* An empty field of an HTML form means "not given"; for the bases "" is a value. */
@@ -736,7 +720,7 @@ static int split_path(struct ctx *c, const char *path, size_t pn, char *buf, str
         if (seg_end == s || *nseg == 4) goto notfound;
         if ((dn = pct_decode(s, (size_t)(seg_end - s), buf + used, 0)) < 0) {
             return gn_errf(c->err, GN_EPARSE, "malformed percent-encoding in path '%s'",
-                           quote_token(tok, path, pn));
+                           strparse_quote(tok, path, pn));
         }
         sg[*nseg].p = buf + used;
         sg[(*nseg)++].n = (size_t)dn;
@@ -746,7 +730,7 @@ static int split_path(struct ctx *c, const char *path, size_t pn, char *buf, str
     }
     return GN_OK;
 notfound:
-    return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", quote_token(tok, path, pn));
+    return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", strparse_quote(tok, path, pn));
 }
 
 /* Resolves the path into r->endpoint/entry/target and copies the {id} segment, which is
@@ -764,7 +748,7 @@ static int route(struct ctx *c, const char *path, size_t pn)
     }
     if (pn == 0 || path[0] != '/') {
         return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s' (paths start with '/')",
-                       quote_token(tok, path, pn));
+                       strparse_quote(tok, path, pn));
     }
     if ((rc = split_path(c, path, pn, buf, sg, &nseg)) < 0) return rc;
     if (nseg > 0 && seg_is(&sg[0], "api")) {
@@ -773,7 +757,7 @@ static int route(struct ctx *c, const char *path, size_t pn)
     }
     if (resolve(c->r, sg, nseg)) {
         c->r->entry = c->r->target = BEACON_REQ_ENTRY_NONE;
-        return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", quote_token(tok, path, pn));
+        return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", strparse_quote(tok, path, pn));
     }
     if (nseg >= 2 && !(nseg == 2 && c->r->endpoint == BEACON_REQ_EP_FILTERING_TERMS)) {
         const struct seg *id = &sg[1];
@@ -911,7 +895,7 @@ static int filter_key(struct ctx *c, struct beacon_req_filter *f, const char *ke
         if (e < 0) {
             return gn_errf(c->err, GN_EINVAL, "'%s' must be one of %s (got '%s')", w,
                            is_op ? "= < > ! >= <=" : "exact high medium low",
-                           quote_token(tok, json_string_value(v), json_string_length(v)));
+                           strparse_quote(tok, json_string_value(v), json_string_length(v)));
         }
         if (is_op) {
             f->op = (enum beacon_req_filter_op)e;
@@ -932,7 +916,7 @@ static int filter_key(struct ctx *c, struct beacon_req_filter *f, const char *ke
         f->include_descendants = e;
         return GN_OK;
     }
-    warn(c->r, "unknown key '%s' in %s ignored", quote_token(tok, key, strlen(key)), where);
+    warn(c->r, "unknown key '%s' in %s ignored", strparse_quote(tok, key, strlen(key)), where);
     return GN_OK;
 }
 
@@ -1064,7 +1048,7 @@ static int json_variant_key(struct ctx *c, const char *key, json_t *v, int wrapp
     int p = lookup_param(key, strlen(key), W_VARIANT);
     if (p < 0) {
         warn(c->r, "unknown request parameter '%s%s' ignored", wrapped ? "g_variant." : "",
-             quote_token(tok, key, strlen(key)));
+             strparse_quote(tok, key, strlen(key)));
         return GN_OK;
     }
     (void)snprintf(w, sizeof w, "query.requestParameters.%s%s", wrapped ? "g_variant." : "",
@@ -1109,7 +1093,7 @@ static int json_datasets_param(struct ctx *c, json_t *ds)
             if (rc < 0) return rc;
         } else {
             warn(c->r, "unknown request parameter 'datasets.%s' ignored",
-                 quote_token(tok, key, strlen(key)));
+                 strparse_quote(tok, key, strlen(key)));
         }
     }
     return GN_OK;
@@ -1162,7 +1146,7 @@ static int json_pagination(struct ctx *c, json_t *pg)
                    strcmp(key, "previousPage") != 0) {
             /* Page tokens are schema-valid but this beacon issues none: silently ignored. */
             warn(c->r, "unknown key 'query.pagination.%s' ignored",
-                 quote_token(tok, key, strlen(key)));
+                 strparse_quote(tok, key, strlen(key)));
         }
         if (rc < 0) return rc;
     }
@@ -1209,7 +1193,7 @@ static int json_schema_item(struct ctx *c, json_t *it, size_t i)
                      : strcmp(key, "schema") == 0   ? &s->schema
                                                     : NULL;
         if (!dst) {
-            warn(r, "unknown key '%s' in %s ignored", quote_token(tok, key, strlen(key)), w);
+            warn(r, "unknown key '%s' in %s ignored", strparse_quote(tok, key, strlen(key)), w);
             continue;
         }
         if (json_is_null(v)) continue;
@@ -1243,7 +1227,7 @@ static int json_meta(struct ctx *c, json_t *meta)
                 if ((rc = json_schema_item(c, it, i)) < 0) return rc;
             }
         } else if (strcmp(key, "$schema") != 0) {
-            warn(c->r, "unknown key 'meta.%s' ignored", quote_token(tok, key, strlen(key)));
+            warn(c->r, "unknown key 'meta.%s' ignored", strparse_quote(tok, key, strlen(key)));
         }
     }
     return GN_OK;
@@ -1263,7 +1247,7 @@ static int json_query(struct ctx *c, json_t *q)
     {
         if ((rc = json_query_key(c, key, v)) < 0) return rc;
         if (rc == 1) {
-            warn(c->r, "unknown key 'query.%s' ignored", quote_token(tok, key, strlen(key)));
+            warn(c->r, "unknown key 'query.%s' ignored", strparse_quote(tok, key, strlen(key)));
         }
     }
     return GN_OK;
@@ -1290,7 +1274,7 @@ static int json_top(struct ctx *c, json_t *root)
         } else if (strcmp(key, "$schema") == 0) {
             rc = GN_OK;
         } else if ((rc = json_query_key(c, key, v)) == 1) {
-            warn(c->r, "unknown key '%s' ignored", quote_token(tok, key, strlen(key)));
+            warn(c->r, "unknown key '%s' ignored", strparse_quote(tok, key, strlen(key)));
             rc = GN_OK;
         } else if (rc == GN_OK) {
             /* The spec documentation's examples put these beside "query". */
@@ -1334,7 +1318,7 @@ static int parse_body(struct ctx *c, const char *body, size_t n)
             return gn_errf(c->err, GN_ENOMEM, "out of memory");
         }
         return gn_errf(c->err, GN_EPARSE, "malformed JSON at line %d column %d: %s", je.line,
-                       je.column, quote_token(text, je.text, strlen(je.text)));
+                       je.column, strparse_quote(text, je.text, strlen(je.text)));
     }
     rc = json_top(c, root);
     json_decref(root);
@@ -1428,7 +1412,7 @@ static int parse_method(struct ctx *c, const char *method)
         c->r->method = BEACON_REQ_POST;
     } else {
         return gn_errf(c->err, GN_EUNSUPPORTED, "method '%s' is not allowed (GET or POST)",
-                       method ? quote_token(tok, method, strlen(method)) : "");
+                       method ? strparse_quote(tok, method, strlen(method)) : "");
     }
     return GN_OK;
 }
@@ -1452,7 +1436,7 @@ static void finish_options(struct ctx *c)
         const char *v = r->api_version + (r->api_version[0] == 'v' || r->api_version[0] == 'V');
         if (v[0] != '2' || (v[1] && v[1] != '.')) {
             warn(r, "apiVersion '%s' is not 2.x; answering as %s",
-                 quote_token(tok, r->api_version, strlen(r->api_version)), BEACON_REQ_API_VERSION);
+                 strparse_quote(tok, r->api_version, strlen(r->api_version)), BEACON_REQ_API_VERSION);
         }
     }
 }

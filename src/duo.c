@@ -10,7 +10,7 @@
  *
  * Parsing. The input is untrusted (CLI, TSV manifests, catalog rows): it is walked with a
  * cursor over (s, n) and never needs a NUL; every token, qualifier and count is bounded
- * by the DUO_* limits; error messages quote tokens through quote_token(), which replaces
+ * by the DUO_* limits; error messages quote tokens through strparse_quote(), which replaces
  * unprintable bytes. Parsing collects raw items and qualifiers first and then writes the
  * canonical layout (one item per distinct term, qualifiers sorted and unique), so two
  * spellings of the same list always produce byte-identical struct contents and strings.
@@ -56,6 +56,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "strparse.h"
 
 #include "duo_table.inc"
 
@@ -288,23 +290,6 @@ struct raw {
     char text[DUO_TEXT_MAX + DUO_QUALS_MAX];
 };
 
-/* Writes a printable rendering of (p, n), at most 40 bytes, for an error message. Error
- * messages reach terminals and HTTP responses, so raw control bytes and partial UTF-8 from
- * a hostile manifest must not pass through; '?' keeps the position visible. */
-static const char *quote_token(char out[48], const char *p, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 40; i++) {
-        unsigned char c = (unsigned char)p[i];
-        out[k++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = 0;
-    return out;
-}
 
 static int is_qual_char(int c)
 {
@@ -349,15 +334,15 @@ static int add_qual(struct raw *r, size_t item, const char *q, size_t n, struct 
 
     if (kind == Q_NONE) {
         return gn_errf(err, GN_EPARSE, "DUO term %s takes no qualifier (got '%s')",
-                       term_name(name, sizeof name, t), quote_token(tok, q, n));
+                       term_name(name, sizeof name, t), strparse_quote(tok, q, n));
     }
     if (n > DUO_QUAL_MAX) {
         return gn_errf(err, GN_ELIMIT, "DUO qualifier '%s' is longer than %d bytes",
-                       quote_token(tok, q, n), DUO_QUAL_MAX);
+                       strparse_quote(tok, q, n), DUO_QUAL_MAX);
     }
     if ((kind == Q_DISEASE_REQUIRED || kind == Q_DISEASE_OPTIONAL) && !is_curie(q, n)) {
         return gn_errf(err, GN_EPARSE, "%s needs a disease id such as MONDO:0005148, got '%s'",
-                       term_name(name, sizeof name, t), quote_token(tok, q, n));
+                       term_name(name, sizeof name, t), strparse_quote(tok, q, n));
     }
     if (r->n_quals == DUO_QUALS_MAX) {
         return gn_errf(err, GN_ELIMIT, "more than %d DUO qualifiers", DUO_QUALS_MAX);
@@ -401,7 +386,7 @@ static int add_term(struct raw *r, const char *s, size_t n, enum duo_side side, 
         }
         t = duo_term_find(s, tn);
     }
-    if (!t) return gn_errf(err, GN_EPARSE, "unknown DUO term '%s'", quote_token(tok, s, n));
+    if (!t) return gn_errf(err, GN_EPARSE, "unknown DUO term '%s'", strparse_quote(tok, s, n));
     if (t->flags & DUO_TERM_OBSOLETE) {
         return gn_errf(err, GN_EPARSE, "DUO term %s (%s) is obsolete", t->id, t->label);
     }
@@ -421,11 +406,11 @@ static int add_term(struct raw *r, const char *s, size_t n, enum duo_side side, 
     if (!q) return GN_OK;
     if (q == s + n || !is_qual_char((unsigned char)*q)) {
         return gn_errf(err, GN_EPARSE, "empty or malformed qualifier in '%s'",
-                       quote_token(tok, s, n));
+                       strparse_quote(tok, s, n));
     }
     for (const char *e = q; e < s + n; e++) {
         if (!is_qual_char((unsigned char)*e)) {
-            return gn_errf(err, GN_EPARSE, "malformed qualifier in '%s'", quote_token(tok, s, n));
+            return gn_errf(err, GN_EPARSE, "malformed qualifier in '%s'", strparse_quote(tok, s, n));
         }
     }
     return add_qual(r, r->n_items - 1, q, (size_t)(s + n - q), err);
@@ -471,7 +456,7 @@ static int parse_quals(struct raw *r, const char **pp, const char *end, struct g
                        term_name(name, sizeof name, t));
     }
     return gn_errf(err, GN_EPARSE, "unexpected '%s' in the qualifiers of %s",
-                   quote_token(tok, p, 1), term_name(name, sizeof name, t));
+                   strparse_quote(tok, p, 1), term_name(name, sizeof name, t));
 }
 
 /* Fills r from (s, n): the grammar in duo.h. A term token runs to the next separator or
@@ -503,7 +488,7 @@ static int parse_raw(struct raw *r, const char *s, size_t n, enum duo_side side,
         p++;
     }
     return gn_errf(err, GN_EPARSE, "unexpected '%s' at byte %zu of the DUO term list",
-                   quote_token(tok, p, 1), (size_t)(p - s));
+                   strparse_quote(tok, p, 1), (size_t)(p - s));
 }
 
 /* Writes the canonical layout of r into l (see the file comment). Merging the qualifiers

@@ -138,3 +138,18 @@ int strparse_variant(const char *s, size_t n, struct strparse_variant *v)
     if (!allele_ok(v->ref.p, v->ref.n) || !allele_ok(v->alt.p, v->alt.n)) return GN_EPARSE;
     return GN_OK;
 }
+
+const char *strparse_quote(char out[STRPARSE_QUOTE_MAX], const char *p, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 40; i++) {
+        unsigned char c = (unsigned char)p[i];
+        out[k++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    if (n > 40) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = 0;
+    return out;
+}

@@ -48,4 +48,11 @@ struct strparse_variant {
 };
 GN_MUST_CHECK int strparse_variant(const char *s, size_t n, struct strparse_variant *v);
 
+/* Writes a printable rendering of the n bytes at p, at most 40 of them followed by "..."
+ * when longer, into out (NUL-terminated) and returns out. For error messages and warnings
+ * that quote untrusted input: they reach terminals, logs and HTTP responses, so control
+ * bytes and partial UTF-8 become '?', which keeps positions visible. */
+#define STRPARSE_QUOTE_MAX 48
+const char *strparse_quote(char out[STRPARSE_QUOTE_MAX], const char *p, size_t n);
+
 #endif
