@@ -145,6 +145,9 @@ static int prep_cached(struct catalog *c, const char *sql, const char *types,
 
 static const char SQL_SAMPLE_LOOKUP[] =
     "SELECT id, CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END FROM samples WHERE pseudonym = ?";
+static const char SQL_SAMPLE_NAMES[] =
+    "SELECT s.pseudonym, i.pseudonym FROM samples s LEFT JOIN individuals i"
+    " ON i.id = s.individual_id WHERE s.id = ?";
 static const char SQL_SAMPLE_ADD[] =
     "INSERT INTO samples(id, pseudonym, batch, individual_id, dataset_id, added_at)"
     " VALUES(?,?,?,?,?,{NOW})";
@@ -333,42 +336,22 @@ int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id
     return rc;
 }
 
-int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t cap,
-                             struct gn_err *err)
+int catalog_sample_names(struct catalog *c, uint32_t id, char *sample, char *individual, size_t cap,
+                         struct gn_err *err)
 {
     struct db_stmt *st = NULL;
     int64_t i = id;
     const void *a[] = {&i};
-    int rc = prep(c, "SELECT pseudonym FROM samples WHERE id = ?", "i", a, &st, err);
+    int rc = prep_cached(c, SQL_SAMPLE_NAMES, "i", a, &st, err);
     if (rc < 0) return rc;
     if ((rc = db_step(st, err)) == 1) {
-        cpy(out, cap, db_col_text(st, 0));
+        cpy(sample, cap, db_col_text(st, 0));
+        cpy(individual, cap, db_col_text(st, 1));
         rc = GN_OK;
     } else if (rc == 0) {
         rc = gn_errf(err, GN_ENOTFOUND, "sample %u not in catalog", id);
     }
-    db_finalize(st);
-    return rc;
-}
-
-int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t cap,
-                              struct gn_err *err)
-{
-    struct db_stmt *st = NULL;
-    int64_t i = id;
-    const void *a[] = {&i};
-    int rc = prep(c,
-                  "SELECT i.pseudonym FROM samples s LEFT JOIN individuals i"
-                  " ON i.id = s.individual_id WHERE s.id = ?",
-                  "i", a, &st, err);
-    if (rc < 0) return rc;
-    if ((rc = db_step(st, err)) == 1) {
-        cpy(out, cap, db_col_text(st, 0));
-        rc = GN_OK;
-    } else if (rc == 0) {
-        rc = gn_errf(err, GN_ENOTFOUND, "sample %u not in catalog", id);
-    }
-    db_finalize(st);
+    db_reset(st);
     return rc;
 }
 

@@ -56,12 +56,11 @@ GN_MUST_CHECK int catalog_sample_add(struct catalog *c, uint32_t id, const char 
 /* Looks a pseudonym up: GN_ENOTFOUND when unknown; *withdrawn 1 when withdrawn. */
 GN_MUST_CHECK int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id,
                                         int *withdrawn, struct gn_err *err);
-/* Writes the pseudonym of sample id into out (at least 32 bytes). */
-GN_MUST_CHECK int catalog_sample_pseudonym(struct catalog *c, uint32_t id, char *out, size_t cap,
-                                           struct gn_err *err);
-/* Writes the pseudonym of the individual of sample id into out ("" when none recorded). */
-GN_MUST_CHECK int catalog_sample_individual(struct catalog *c, uint32_t id, char *out, size_t cap,
-                                            struct gn_err *err);
+/* Writes the pseudonym of sample id and of its individual ("" when none is recorded) into
+ * sample and individual (cap bytes each, at least 32). One statement, kept prepared: exports
+ * call it for every sample they name. */
+GN_MUST_CHECK int catalog_sample_names(struct catalog *c, uint32_t id, char *sample,
+                                       char *individual, size_t cap, struct gn_err *err);
 GN_MUST_CHECK int catalog_sample_withdraw(struct catalog *c, uint32_t id, struct gn_err *err);
 /* Records that samples [first, first + n) live in store segment `segment`. */
 GN_MUST_CHECK int catalog_sample_set_segment(struct catalog *c, uint32_t first, uint32_t n,

@@ -309,20 +309,23 @@ static char **names_for(struct cli_ctx *cx, const uint32_t *ids, uint32_t n, con
     if (project && *project) pseudonym_derive(&cx->key, project, &pk);
     if (!names || !*subjects) goto fail;
     (*subjects)[0] = '\0';
+    /* one read transaction for the n lookups (one lock, one snapshot) */
+    if (catalog_begin_read(cx->cat, err) < 0) goto fail;
     for (uint32_t i = 0; i < n; i++) {
         char proj[PSEUDONYM_LEN + 1];
-        if (catalog_sample_pseudonym(cx->cat, ids[i], buf, sizeof buf, err) < 0 ||
-            catalog_sample_individual(cx->cat, ids[i], ind, sizeof ind, err) < 0) {
-            goto fail;
-        }
+        if (catalog_sample_names(cx->cat, ids[i], buf, ind, sizeof buf, err) < 0) goto fail;
         /* Under a project the output names samples in the project's own pseudonym space. */
         if (project && *project) pseudonym_of(&pk, "sample", buf, strlen(buf), proj);
         if (!(names[i] = gn_strdup(project && *project ? proj : buf))) goto fail;
         len += (size_t)snprintf(*subjects + len, PSEUDONYM_LEN + 2, "%s%s", i ? "," : "",
                                 ind[0] ? ind : buf);
     }
+    catalog_rollback(cx->cat); /* read-only */
+    if (project && *project) pseudonym_wipe(&pk);
     return names;
 fail:
+    catalog_rollback(cx->cat);
+    if (project && *project) pseudonym_wipe(&pk);
     for (uint32_t j = 0; names && j < n; j++) {
         gn_free(names[j]);
     }
@@ -407,31 +410,6 @@ static int export_ids(struct cli_ctx *cx, const struct data_opt *so,
     return GN_OK;
 }
 
-int cmd_genotypes(int argc, char **argv)
-{
-    struct gn_err err = GN_ERR_INIT;
-    struct data_opt so;
-    struct cli_ctx cx;
-    struct policy_decision d;
-    uint32_t *ids = NULL, n = 0;
-    int rc;
-
-    if ((rc = parse_common("genotypes", argc, argv, &so))) return rc;
-    if (optind + 1 != argc || !so.sample) {
-        return cli_usage_error("genotypes", "expected DIR and --sample ID%s", "");
-    }
-    if ((rc = open_and_decide(&cx, argv[optind], &so, "genotypes", GRAN_RECORD, &d, &err)) ==
-            GN_OK &&
-        (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK) {
-        (void)fflush(stdout);
-        rc = run_export(&cx, &so, ids, n, "-", "w", 1, &d, &err);
-    }
-    gn_free(ids);
-    policy_decision_free(&d);
-    cli_ctx_close(&cx);
-    return rc < 0 ? cli_fail(&err) : 0;
-}
-
 static const char *mode_for(const char *path)
 {
     size_t n = strlen(path);
@@ -440,7 +418,9 @@ static const char *mode_for(const char *path)
     return "w";
 }
 
-int cmd_export(int argc, char **argv)
+/* The record-level commands: genotypes (one sample, non-reference records, VCF on stdout)
+ * and export (a cohort, every record, to a file). One body, told apart by the arguments. */
+static int record_command(const char *name, int argc, char **argv, int one_sample)
 {
     struct gn_err err = GN_ERR_INIT;
     struct data_opt so;
@@ -449,18 +429,33 @@ int cmd_export(int argc, char **argv)
     uint32_t *ids = NULL, n = 0;
     int rc;
 
-    if ((rc = parse_common("export", argc, argv, &so))) return rc;
-    if (optind + 1 != argc || !so.out) {
-        return cli_usage_error("export", "expected DIR and -o OUT.{vcf,vcf.gz,bcf}%s", "");
+    if ((rc = parse_common(name, argc, argv, &so))) return rc;
+    if (optind + 1 != argc || (one_sample ? !so.sample : !so.out)) {
+        return cli_usage_error(name,
+                               one_sample ? "expected DIR and --sample ID%s"
+                                          : "expected DIR and -o OUT.{vcf,vcf.gz,bcf}%s",
+                               "");
     }
-    if ((rc = open_and_decide(&cx, argv[optind], &so, "export", GRAN_RECORD, &d, &err)) == GN_OK &&
+    if ((rc = open_and_decide(&cx, argv[optind], &so, name, GRAN_RECORD, &d, &err)) == GN_OK &&
         (rc = export_ids(&cx, &so, &d, &ids, &n, &err)) == GN_OK) {
-        rc = run_export(&cx, &so, ids, n, so.out, mode_for(so.out), 0, &d, &err);
+        if (one_sample) (void)fflush(stdout);
+        rc = run_export(&cx, &so, ids, n, one_sample ? "-" : so.out,
+                        one_sample ? "w" : mode_for(so.out), one_sample, &d, &err);
     }
     gn_free(ids);
     policy_decision_free(&d);
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_genotypes(int argc, char **argv)
+{
+    return record_command("genotypes", argc, argv, 1);
+}
+
+int cmd_export(int argc, char **argv)
+{
+    return record_command("export", argc, argv, 0);
 }
 
 int cmd_stats(int argc, char **argv)
@@ -526,7 +521,7 @@ int cmd_withdraw(int argc, char **argv)
     struct data_opt so;
     struct cli_ctx cx;
     uint32_t gid;
-    char ps[PSEUDONYM_LEN + 1], ind[64];
+    char ps[64], ind[64];
     int rc;
 
     if ((rc = parse_common("withdraw", argc, argv, &so))) return rc;
@@ -536,8 +531,7 @@ int cmd_withdraw(int argc, char **argv)
     if ((rc = cli_ctx_open(&cx, argv[optind], CLI_SNAP, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "sample.withdraw", &err)) == GN_OK &&
         (rc = cli_sample_id(&cx, so.sample, strlen(so.sample), &gid, &err)) == GN_OK &&
-        (rc = catalog_sample_pseudonym(cx.cat, gid, ps, sizeof ps, &err)) == GN_OK &&
-        (rc = catalog_sample_individual(cx.cat, gid, ind, sizeof ind, &err)) == GN_OK &&
+        (rc = catalog_sample_names(cx.cat, gid, ps, ind, sizeof ind, &err)) == GN_OK &&
         (rc = node_withdraw(argv[optind], cx.cat, &gid, 1, &err)) == GN_OK) {
         rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "sample.withdraw",
                           "done", ps, ind[0] ? ind : ps, &err);
