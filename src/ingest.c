@@ -72,7 +72,9 @@ struct ingest {
     char (*seen)[PSEUDONYM_LEN + 1]; /* pseudonyms of the batch so far, sorted */
     size_t n_seen;
     struct samplesheet *sheet;
-    struct sheet_ent *ents; /* sorted by sample_id */
+    struct sheet_ent *ents;             /* sorted by sample_id */
+    char last_ds[CATALOG_NAME_MAX + 1]; /* the dataset record_person resolved last */
+    int64_t last_ds_id;
     size_t n_ents;
     struct gtsnap *snap;          /* the store before this batch, for REF checks */
     struct segment_block *refblk; /* per snapshot segment, cached record tables */
@@ -208,8 +210,13 @@ static int record_person(struct ingest *in, const struct sheet_ent *e, int64_t *
     char actor[CATALOG_NAME_MAX + 1];
     int rc;
 
-    if ((rc = catalog_dataset_get(in->cat, r->dataset, &d, err)) < 0) return rc;
-    *ds = d.id;
+    /* Rows of a manifest name a few datasets; remember the last one's id. */
+    if (!in->last_ds_id || strcmp(in->last_ds, r->dataset) != 0) {
+        if ((rc = catalog_dataset_get(in->cat, r->dataset, &d, err)) < 0) return rc;
+        (void)snprintf(in->last_ds, sizeof in->last_ds, "%s", d.name);
+        in->last_ds_id = d.id;
+    }
+    *ds = in->last_ds_id;
     snprintf(ci.pseudonym, sizeof ci.pseudonym, "%s", e->person);
     snprintf(ci.sex, sizeof ci.sex, "%s", sex_name(r->sex));
     ci.year_of_birth = r->year_of_birth;
