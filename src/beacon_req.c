@@ -757,7 +757,8 @@ static int route(struct ctx *c, const char *path, size_t pn)
     }
     if (resolve(c->r, sg, nseg)) {
         c->r->entry = c->r->target = BEACON_REQ_ENTRY_NONE;
-        return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'", strparse_quote(tok, path, pn));
+        return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s'",
+                       strparse_quote(tok, path, pn));
     }
     if (nseg >= 2 && !(nseg == 2 && c->r->endpoint == BEACON_REQ_EP_FILTERING_TERMS)) {
         const struct seg *id = &sg[1];
@@ -1436,7 +1437,8 @@ static void finish_options(struct ctx *c)
         const char *v = r->api_version + (r->api_version[0] == 'v' || r->api_version[0] == 'V');
         if (v[0] != '2' || (v[1] && v[1] != '.')) {
             warn(r, "apiVersion '%s' is not 2.x; answering as %s",
-                 strparse_quote(tok, r->api_version, strlen(r->api_version)), BEACON_REQ_API_VERSION);
+                 strparse_quote(tok, r->api_version, strlen(r->api_version)),
+                 BEACON_REQ_API_VERSION);
         }
     }
 }

@@ -410,7 +410,8 @@ static int add_term(struct raw *r, const char *s, size_t n, enum duo_side side, 
     }
     for (const char *e = q; e < s + n; e++) {
         if (!is_qual_char((unsigned char)*e)) {
-            return gn_errf(err, GN_EPARSE, "malformed qualifier in '%s'", strparse_quote(tok, s, n));
+            return gn_errf(err, GN_EPARSE, "malformed qualifier in '%s'",
+                           strparse_quote(tok, s, n));
         }
     }
     return add_qual(r, r->n_items - 1, q, (size_t)(s + n - q), err);
