@@ -5,6 +5,7 @@
 #   make check    install deps, build with ASan+UBSan, run every test; last line "N passed, M failed"
 #   make lint     banned calls, clang-format, a clang -Werror build, cppcheck, clang-tidy
 #   make bench    genomenode side by side with bcftools and plink2 (see bench/README.md)
+#   make bench-http  the Beacon server under load with wrk (bench/http.sh)
 #
 # Outputs go to build/$(BUILD)/. Core modules are compiled once into libgenomenode.a,
 # which the CLI, the unit-test runner and the fuzz replay drivers all link.
@@ -54,7 +55,7 @@ LIB       := $(O)/libgenomenode.a
 BIN       := $(O)/genomenode
 UNIT_BIN  := $(O)/unit-tests
 
-.PHONY: all deps demo check check-extended check-valgrind torture lint format bench clean fuzz-replay
+.PHONY: all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz-replay
 all: $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
 $(O)/%.o: %.c
@@ -116,6 +117,12 @@ bench: deps
 	WITH_OPTIONAL=1 scripts/install-deps
 	$(MAKE) BUILD=release all
 	bash bench/run.sh
+
+# The Beacon server under load (wrk on loopback, 100,000-sample store; bench/http.sh).
+bench-http: deps
+	WITH_OPTIONAL=1 scripts/install-deps
+	$(MAKE) BUILD=release all
+	bash bench/http.sh
 
 clean:
 	rm -rf build

@@ -4,11 +4,13 @@
 #include "audit.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "db.h"
 
 static const char ZERO_HASH[AUDIT_HASH_HEX + 1] =
@@ -71,8 +73,21 @@ static void fill(struct db_stmt *st, struct audit_entry *e)
     e->hash = db_col_text(st, 11);
 }
 
+static int batch_append(struct audit_batcher *b, const struct audit_entry *e, struct gn_err *err);
+static int append_direct(struct catalog *c, const struct pseudonym *key,
+                         const struct audit_entry *in, struct gn_err *err);
+
 int audit_append(struct catalog *c, const struct pseudonym *key, const struct audit_entry *in,
                  struct gn_err *err)
+{
+    if (catalog_audit_sink(c) && !db_in_transaction(catalog_db(c))) {
+        return batch_append(catalog_audit_sink(c), in, err);
+    }
+    return append_direct(c, key, in, err);
+}
+
+static int append_direct(struct catalog *c, const struct pseudonym *key,
+                         const struct audit_entry *in, struct gn_err *err)
 {
     struct db *db = catalog_db(c);
     struct db_stmt *st = NULL;
@@ -227,4 +242,168 @@ int audit_each(struct catalog *c, const struct audit_filter *f, audit_cb cb, voi
 out:
     db_finalize(st);
     return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- group commit ------------------------------------------------------------------ */
+
+struct batch_item {
+    struct batch_item *next;
+    struct audit_entry e; /* strings point into text[] */
+    int done, rc;         /* set by the writer; the waiting thread then frees the item */
+    char msg[160];
+    size_t text_len;
+    char text[]; /* the entry's strings, NUL-separated; wiped after use */
+};
+
+struct audit_batcher {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t thread;
+    struct catalog *cat;
+    const struct pseudonym *key;
+    struct batch_item *head, *tail;
+    uint64_t n_entries, n_batches;
+    int stop;
+};
+
+static void *batch_main(void *arg)
+{
+    struct audit_batcher *b = arg;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        struct batch_item *list, *it, *next;
+        struct gn_err err = GN_ERR_INIT;
+        uint64_t n = 0;
+        int rc;
+        while (!b->head && !b->stop)
+            pthread_cond_wait(&b->work, &b->mu);
+        if (!b->head) break;
+        list = b->head;
+        b->head = b->tail = NULL;
+        pthread_mutex_unlock(&b->mu);
+
+        /* the items stay ours until marked done below */
+        rc = db_begin(catalog_db(b->cat), &err);
+        for (it = list; it && rc == GN_OK; it = it->next) {
+            rc = append_direct(b->cat, b->key, &it->e, &err);
+            n++;
+        }
+        if (rc == GN_OK) {
+            rc = db_commit(catalog_db(b->cat), &err);
+        } else {
+            db_rollback(catalog_db(b->cat));
+        }
+
+        pthread_mutex_lock(&b->mu);
+        if (rc == GN_OK) {
+            b->n_entries += n;
+            b->n_batches++;
+        }
+        for (it = list; it; it = next) {
+            next = it->next;
+            it->rc = rc;
+            if (rc < 0) (void)snprintf(it->msg, sizeof it->msg, "%.150s", err.msg);
+            it->done = 1;
+        }
+        pthread_cond_broadcast(&b->done);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+static int batch_append(struct audit_batcher *b, const struct audit_entry *e, struct gn_err *err)
+{
+    const char *f[7] = {e->actor,   e->role,   e->purpose, e->action,
+                        e->outcome, e->detail, e->subjects};
+    size_t len[7], total = 0;
+    struct batch_item *it;
+    char *p;
+    int rc;
+
+    for (int i = 0; i < 7; i++) {
+        len[i] = f[i] ? strlen(f[i]) : 0;
+        total += len[i] + 1;
+    }
+    if (!(it = gn_malloc(sizeof *it + total))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    memset(it, 0, sizeof *it);
+    p = it->text;
+    const char **dst[7] = {&it->e.actor,   &it->e.role,   &it->e.purpose, &it->e.action,
+                           &it->e.outcome, &it->e.detail, &it->e.subjects};
+    for (int i = 0; i < 7; i++) {
+        if (len[i]) memcpy(p, f[i], len[i]);
+        p[len[i]] = '\0';
+        *dst[i] = p;
+        p += len[i] + 1;
+    }
+    it->e.records = e->records;
+    it->text_len = total;
+
+    pthread_mutex_lock(&b->mu);
+    if (b->tail)
+        b->tail->next = it;
+    else
+        b->head = it;
+    b->tail = it;
+    pthread_cond_signal(&b->work);
+    while (!it->done)
+        pthread_cond_wait(&b->done, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+    rc = it->rc < 0 ? gn_errf(err, it->rc, "audit append: %s", it->msg) : GN_OK;
+    sodium_memzero(it->text, it->text_len); /* subjects are pseudonyms */
+    gn_free(it);
+    return rc;
+}
+int audit_batcher_start(struct audit_batcher **out, const char *target, const struct pseudonym *key,
+                        struct gn_err *err)
+{
+    struct audit_batcher *b = gn_calloc(1, sizeof *b);
+    int rc;
+    *out = NULL;
+    if (!b) return gn_errf(err, GN_ENOMEM, "out of memory");
+    b->key = key;
+    if ((rc = catalog_open(&b->cat, target, err)) < 0) {
+        gn_free(b);
+        return rc;
+    }
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->work, NULL);
+    pthread_cond_init(&b->done, NULL);
+    if (pthread_create(&b->thread, NULL, batch_main, b) != 0) {
+        catalog_close(b->cat);
+        pthread_mutex_destroy(&b->mu);
+        pthread_cond_destroy(&b->work);
+        pthread_cond_destroy(&b->done);
+        gn_free(b);
+        return gn_errf(err, GN_ENOMEM, "cannot start the audit writer thread");
+    }
+    *out = b;
+    return GN_OK;
+}
+
+void audit_batcher_attach(struct audit_batcher *b, struct catalog *c)
+{
+    catalog_set_audit_sink(c, b);
+}
+
+void audit_batcher_stats(struct audit_batcher *b, uint64_t *entries, uint64_t *batches)
+{
+    pthread_mutex_lock(&b->mu);
+    *entries = b->n_entries;
+    *batches = b->n_batches;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void audit_batcher_stop(struct audit_batcher *b)
+{
+    if (!b) return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_signal(&b->work);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->thread, NULL);
+    catalog_close(b->cat);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->work);
+    pthread_cond_destroy(&b->done);
+    gn_free(b);
 }

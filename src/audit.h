@@ -52,6 +52,20 @@ struct audit_entry {
 GN_MUST_CHECK int audit_append(struct catalog *c, const struct pseudonym *key,
                                const struct audit_entry *e, struct gn_err *err);
 
+/* Group commit, for servers answering many queries a second: one writer thread appends
+ * the entries of all threads waiting at a moment in one transaction (one fsync), and each
+ * waits until its entry is durable, so no answer leaves before its audit entry is on disk.
+ * After audit_batcher_attach(b, c), audit_append on c (outside a transaction) goes through
+ * b. audit_batcher_start opens its own catalog handle on target; audit_batcher_stop
+ * drains the queue and joins the thread (detach every handle first). */
+struct audit_batcher;
+GN_MUST_CHECK int audit_batcher_start(struct audit_batcher **b, const char *target,
+                                      const struct pseudonym *key, struct gn_err *err);
+void audit_batcher_attach(struct audit_batcher *b, struct catalog *c);
+void audit_batcher_stop(struct audit_batcher *b);
+/* Entries committed so far and transactions used (for /metrics). */
+void audit_batcher_stats(struct audit_batcher *b, uint64_t *entries, uint64_t *batches);
+
 /* Verifies the whole chain. GN_OK with *n entries checked, or GN_ECORRUPT naming the first
  * bad entry and what is wrong with it. */
 GN_MUST_CHECK int audit_verify(struct catalog *c, const struct pseudonym *key, int64_t *n,

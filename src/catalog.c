@@ -21,12 +21,30 @@ struct catalog {
      * the address of their SQL text; reset after each use so no read stays open. */
     const char *cache_sql[STMT_CACHE];
     struct db_stmt *cache_st[STMT_CACHE];
+    void *audit_sink;
 };
 
 struct migration {
     const char *sql; /* both engines, or SQLite only when pg is set */
     const char *pg;  /* PostgreSQL variant, NULL when sql serves both */
 };
+
+/* Migration 5's triggers: any row change in a table that access decisions read bumps
+ * catalog_state.generation (see catalog_generation). */
+#define GEN_BUMP_SQLITE(t)                                                                         \
+    "CREATE TRIGGER gen_" t "_ins AFTER INSERT ON " t                                              \
+    " BEGIN UPDATE catalog_state SET generation = generation + 1; END;"                            \
+    "CREATE TRIGGER gen_" t "_upd AFTER UPDATE ON " t                                              \
+    " BEGIN UPDATE catalog_state SET generation = generation + 1; END;"                            \
+    "CREATE TRIGGER gen_" t "_del AFTER DELETE ON " t                                              \
+    " BEGIN UPDATE catalog_state SET generation = generation + 1; END;"
+#define GEN_BUMP_PG(t)                                                                             \
+    "CREATE TRIGGER gen_" t " AFTER INSERT OR UPDATE OR DELETE ON " t                              \
+    " FOR EACH STATEMENT EXECUTE FUNCTION catalog_bump();"
+#define GEN_TRIGGERS(X)                                                                            \
+    X("samples")                                                                                   \
+    X("individuals") X("datasets") X("consent_events") X("users") X("projects")                    \
+        X("project_members") X("tokens") X("grants") X("settings")
 
 static const struct migration migrations[] = {
     /* 1: samples and batches */
@@ -81,6 +99,19 @@ static const struct migration migrations[] = {
     /* 4: which store segment holds each sample (refreshed by ingest and compaction; the
      * store's manifest stays authoritative) */
     {"ALTER TABLE samples ADD COLUMN segment BIGINT;", NULL},
+    /* 5: each dataset's Beacon security level, and a generation number that every change
+     * to what access decisions read bumps (triggers), so decisions can be cached safely */
+    {"ALTER TABLE datasets ADD COLUMN access TEXT NOT NULL DEFAULT 'controlled'"
+     " CHECK (access IN ('public','registered','controlled'));"
+     "CREATE TABLE catalog_state(id INTEGER PRIMARY KEY, generation BIGINT NOT NULL);"
+     "INSERT INTO catalog_state VALUES(1, 0);" GEN_TRIGGERS(GEN_BUMP_SQLITE),
+     "ALTER TABLE datasets ADD COLUMN access TEXT NOT NULL DEFAULT 'controlled'"
+     " CHECK (access IN ('public','registered','controlled'));"
+     "CREATE TABLE catalog_state(id INTEGER PRIMARY KEY, generation BIGINT NOT NULL);"
+     "INSERT INTO catalog_state VALUES(1, 0);"
+     "CREATE FUNCTION catalog_bump() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN UPDATE catalog_state SET generation = generation + 1; RETURN NULL; END "
+     "$$;" GEN_TRIGGERS(GEN_BUMP_PG)},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -148,6 +179,17 @@ static const char SQL_SAMPLE_LOOKUP[] =
 static const char SQL_SAMPLE_NAMES[] =
     "SELECT s.pseudonym, i.pseudonym FROM samples s LEFT JOIN individuals i"
     " ON i.id = s.individual_id WHERE s.id = ?";
+void catalog_set_audit_sink(struct catalog *c, void *sink)
+{
+    c->audit_sink = sink;
+}
+
+void *catalog_audit_sink(struct catalog *c)
+{
+    return c->audit_sink;
+}
+
+static const char SQL_GENERATION[] = "SELECT generation FROM catalog_state WHERE id = 1";
 static const char SQL_SAMPLE_ADD[] =
     "INSERT INTO samples(id, pseudonym, batch, individual_id, dataset_id, added_at)"
     " VALUES(?,?,?,?,?,{NOW})";
@@ -404,7 +446,7 @@ int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, void *ctx, stru
     struct db_stmt *st = NULL;
     int rc = prep(c,
                   "SELECT s.id, CASE WHEN s.withdrawn_at IS NULL THEN 0 ELSE 1 END, s.pseudonym,"
-                  " i.pseudonym, d.name, d.terms, ce.kind, ce.terms"
+                  " i.pseudonym, d.name, d.terms, ce.kind, ce.terms, d.access, i.sex"
                   " FROM samples s LEFT JOIN individuals i ON i.id = s.individual_id"
                   " LEFT JOIN datasets d ON d.id = s.dataset_id"
                   " LEFT JOIN consent_events ce ON ce.id = (SELECT max(e.id) FROM consent_events e"
@@ -421,6 +463,8 @@ int catalog_sample_each(struct catalog *c, catalog_sample_cb cb, void *ctx, stru
         v.dataset_terms = db_col_text(st, 5);
         v.consent = db_col_text(st, 6);
         v.consent_terms = db_col_text(st, 7);
+        v.dataset_access = db_col_text(st, 8);
+        v.sex = db_col_text(st, 9);
         v.withdrawn = db_col_i64(st, 1) || (v.consent && !strcmp(v.consent, "withdrawn"));
         if ((rc = cb(ctx, &v)) < 0) break;
     }
@@ -515,6 +559,34 @@ int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
     return rc < 0 ? rc : GN_OK;
 }
 
+int catalog_dataset_set_access(struct catalog *c, const char *name, const char *access,
+                               struct gn_err *err)
+{
+    const void *a[] = {access, name};
+    int rc;
+    if (strcmp(access, "public") && strcmp(access, "registered") && strcmp(access, "controlled")) {
+        return gn_errf(err, GN_EINVAL, "access must be public, registered or controlled, not '%s'",
+                       access);
+    }
+    if ((rc = run(c, "UPDATE datasets SET access = ? WHERE name = ?", "tt", a, err)) < 0) return rc;
+    return rc == 0 ? gn_errf(err, GN_ENOTFOUND, "no dataset '%s'", name) : GN_OK;
+}
+
+int catalog_generation(struct catalog *c, int64_t *gen, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep_cached(c, SQL_GENERATION, NULL, NULL, &st, err);
+    if (rc < 0) return rc;
+    if ((rc = db_step(st, err)) == 1) {
+        *gen = db_col_i64(st, 0);
+        rc = GN_OK;
+    } else if (rc == 0) {
+        rc = gn_errf(err, GN_ECORRUPT, "catalog: catalog_state row missing");
+    }
+    db_reset(st);
+    return rc;
+}
+
 static void fill_dataset(struct db_stmt *st, void *out)
 {
     struct catalog_dataset *o = out;
@@ -522,22 +594,23 @@ static void fill_dataset(struct db_stmt *st, void *out)
     cpy(o->name, sizeof o->name, db_col_text(st, 1));
     cpy(o->terms, sizeof o->terms, db_col_text(st, 2));
     cpy(o->description, sizeof o->description, db_col_text(st, 3));
+    cpy(o->access, sizeof o->access, db_col_text(st, 4));
 }
 
 int catalog_dataset_get(struct catalog *c, const char *name, struct catalog_dataset *out,
                         struct gn_err *err)
 {
     const void *a[] = {name};
-    int rc = get_one(c, "SELECT id, name, terms, description FROM datasets WHERE name = ?", "t", a,
-                     fill_dataset, out, err);
+    int rc = get_one(c, "SELECT id, name, terms, description, access FROM datasets WHERE name = ?",
+                     "t", a, fill_dataset, out, err);
     return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no dataset '%s'", name) : rc;
 }
 
 int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb, void *ctx, struct gn_err *err)
 {
     struct db_stmt *st = NULL;
-    int rc = prep(c, "SELECT id, name, terms, description FROM datasets ORDER BY name", NULL, NULL,
-                  &st, err);
+    int rc = prep(c, "SELECT id, name, terms, description, access FROM datasets ORDER BY name",
+                  NULL, NULL, &st, err);
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         struct catalog_dataset d;

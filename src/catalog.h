@@ -34,6 +34,18 @@ GN_MUST_CHECK int catalog_open(struct catalog **c, const char *target, struct gn
 void catalog_close(struct catalog *c);
 /* The underlying connection, for modules that keep their own tables (audit). */
 struct db *catalog_db(struct catalog *c);
+
+/* An opaque appender the audit module routes this handle's audit entries through (a
+ * server's group commit, audit_batcher_attach); NULL by default. The catalog only keeps
+ * the pointer. */
+void catalog_set_audit_sink(struct catalog *c, void *sink);
+void *catalog_audit_sink(struct catalog *c);
+
+/* The catalog's generation: a number that grows with every change to samples,
+ * individuals, datasets, consent, users, projects, members, tokens, grants or settings
+ * (database triggers, so changes by other processes count too). Equal generations mean an
+ * access decision made in between still holds. */
+GN_MUST_CHECK int catalog_generation(struct catalog *c, int64_t *gen, struct gn_err *err);
 GN_MUST_CHECK int catalog_begin(struct catalog *c, struct gn_err *err);
 /* A read-only stretch of many lookups: one snapshot and one lock instead of one per
  * statement. End it with catalog_commit (or catalog_rollback). */
@@ -75,13 +87,15 @@ GN_MUST_CHECK int catalog_sample_count(struct catalog *c, int64_t *all, int64_t 
 /* What policy needs to know of every sample, in one pass. Strings are NULL when absent. */
 struct catalog_sample_view {
     uint32_t id;
-    int withdrawn;             /* sample withdrawn or its individual's consent withdrawn */
-    const char *pseudonym;     /* the sample's */
-    const char *individual;    /* the individual's pseudonym */
-    const char *dataset;       /* dataset name */
-    const char *dataset_terms; /* the dataset's DUO terms */
-    const char *consent;       /* current consent kind: "clinical", "research", "withdrawn" */
-    const char *consent_terms; /* DUO terms of a research consent */
+    int withdrawn;              /* sample withdrawn or its individual's consent withdrawn */
+    const char *pseudonym;      /* the sample's */
+    const char *individual;     /* the individual's pseudonym */
+    const char *dataset;        /* dataset name */
+    const char *dataset_terms;  /* the dataset's DUO terms */
+    const char *consent;        /* current consent kind: "clinical", "research", "withdrawn" */
+    const char *consent_terms;  /* DUO terms of a research consent */
+    const char *dataset_access; /* "public", "registered", "controlled"; NULL without dataset */
+    const char *sex;            /* the individual's; NULL without individual */
 };
 typedef int (*catalog_sample_cb)(void *ctx, const struct catalog_sample_view *v);
 /* Calls cb for every sample in id order; a negative return from cb stops and is returned. */
@@ -118,12 +132,18 @@ struct catalog_dataset {
     char name[CATALOG_NAME_MAX + 1];
     char terms[CATALOG_TERMS_MAX + 1]; /* DUO data-use terms, canonical form */
     char description[256];
+    char access[16]; /* Beacon security level: "public", "registered" or "controlled" */
 };
 
 GN_MUST_CHECK int catalog_dataset_add(struct catalog *c, const char *name, const char *terms,
                                       const char *description, struct gn_err *err);
 GN_MUST_CHECK int catalog_dataset_get(struct catalog *c, const char *name,
                                       struct catalog_dataset *out, struct gn_err *err);
+/* Sets a dataset's security level: "public" (anonymous callers, at the granularity of the
+ * setting public_granularity), "registered" (any authenticated caller, counts) or
+ * "controlled" (grants only, the default). */
+GN_MUST_CHECK int catalog_dataset_set_access(struct catalog *c, const char *name,
+                                             const char *access, struct gn_err *err);
 typedef int (*catalog_dataset_cb)(void *ctx, const struct catalog_dataset *d);
 GN_MUST_CHECK int catalog_dataset_each(struct catalog *c, catalog_dataset_cb cb, void *ctx,
                                        struct gn_err *err);

@@ -35,7 +35,8 @@
     X(EDENIED, -11, 403, "access denied")                                                          \
     X(ECONFLICT, -12, 409, "conflicts with stored data")                                           \
     X(EUNSUPPORTED, -13, 501, "not supported")                                                     \
-    X(EINTERNAL, -14, 500, "internal error")
+    X(EINTERNAL, -14, 500, "internal error")                                                       \
+    X(ERATE, -15, 429, "query budget exhausted")
 
 enum gn_status {
 #define GN__ENUM(name, val, http, msg) GN_##name = (val),

@@ -8,7 +8,9 @@
  */
 #include "policy.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,9 @@
 #include "strparse.h"
 
 #define MATCH_CACHE 64
-#define GRANTS_MAX  256
+
+static atomic_uint_fast64_t decision_serial;
+#define GRANTS_MAX 256
 
 struct match_cache {
     char terms[MATCH_CACHE][CATALOG_TERMS_MAX + 1];
@@ -44,7 +48,11 @@ struct walk {
     const char *patient; /* own-treatment: only this individual */
     struct grant grants[GRANTS_MAX];
     int n_grants;
-    int registered_all; /* Passport registered access: count on every dataset */
+    int registered_all;                  /* Passport registered access: count on every dataset */
+    int authenticated;                   /* a known caller: "registered" datasets give counts */
+    int peer;                            /* peer node: never more than counts */
+    enum catalog_granularity public_cap; /* what "public" datasets give anyone */
+    uint32_t ds_last;                    /* discovery: index of the last dataset touched */
     struct match_cache cache;
     uint32_t cohort_pos;
     /* why samples were left out, for the denial message */
@@ -101,10 +109,16 @@ static int cached_match(struct walk *w, const char *terms)
     return v;
 }
 
-static enum catalog_granularity granted(const struct walk *w, const char *dataset)
+static enum catalog_granularity granted(const struct walk *w, const char *dataset,
+                                        const char *access)
 {
     enum catalog_granularity g = GRAN_NONE;
     if (!dataset) return GRAN_NONE;
+    if (access && !strcmp(access, "public")) {
+        g = w->public_cap;
+    } else if (access && !strcmp(access, "registered") && w->authenticated) {
+        g = GRAN_COUNT;
+    }
     for (int i = 0; i < w->n_grants; i++) {
         if (!strcmp(w->grants[i].dataset, dataset) && w->grants[i].g > g) g = w->grants[i].g;
     }
@@ -115,7 +129,45 @@ static enum catalog_granularity granted(const struct walk *w, const char *datase
             g = GRAN_COUNT;
         }
     }
+    if (w->peer && g > GRAN_COUNT) g = GRAN_COUNT;
     return g;
+}
+
+static int dataset_named(const struct policy_request *rq, const char *dataset)
+{
+    if (!rq->n_datasets) return 1;
+    for (size_t i = 0; i < rq->n_datasets; i++) {
+        if (dataset && !strcmp(rq->datasets[i], dataset)) return 1;
+    }
+    return 0;
+}
+
+/* Discovery: marks sample id in its dataset's entry, creating the entry on first use. */
+static int ds_mark(struct walk *w, const char *dataset, enum catalog_granularity cap, uint32_t id)
+{
+    struct policy_decision *d = w->d;
+    uint32_t i = w->ds_last;
+    if (i >= d->n_ds || strcmp(d->ds[i].name, dataset) != 0) {
+        for (i = 0; i < d->n_ds && strcmp(d->ds[i].name, dataset) != 0; i++) {
+        }
+    }
+    if (i == d->n_ds) {
+        struct policy_dataset *n = gn_reallocarray(d->ds, d->n_ds + 1, sizeof *n);
+        if (!n) return GN_ENOMEM;
+        d->ds = n;
+        memset(&n[i], 0, sizeof n[i]);
+        (void)snprintf(n[i].name, sizeof n[i].name, "%s", dataset);
+        n[i].cap = cap;
+        if (!(n[i].bits = gn_calloc((d->n_bits + 63) / 64 + 1, sizeof *n[i].bits))) {
+            return GN_ENOMEM;
+        }
+        d->n_ds++;
+    }
+    w->ds_last = i;
+    if (cap > d->ds[i].cap) d->ds[i].cap = cap;
+    d->ds[i].bits[id >> 6] |= 1ull << (id & 63);
+    d->ds[i].n_allowed++;
+    return GN_OK;
 }
 
 static int in_cohort(struct walk *w, uint32_t id)
@@ -134,7 +186,9 @@ static int visit(void *ctx, const struct catalog_sample_view *v)
     struct policy_decision *d = w->d;
 
     if (v->id >= d->n_bits) return GN_OK;
+    enum catalog_granularity g = GRAN_RECORD;
     if (v->withdrawn || !in_cohort(w, v->id)) return GN_OK;
+    if (!dataset_named(w->rq, v->dataset)) return GN_OK;
     w->n_seen++;
     if (w->admin) goto allow;
     if (w->patient) {
@@ -150,7 +204,8 @@ static int visit(void *ctx, const struct catalog_sample_view *v)
         w->clinical_only++;
         return GN_OK;
     }
-    if (granted(w, v->dataset) < w->rq->need) {
+    if ((g = granted(w, v->dataset, v->dataset_access)) < w->rq->need ||
+        (w->rq->discovery && g < GRAN_BOOLEAN)) {
         w->not_granted++;
         return GN_OK;
     }
@@ -163,6 +218,10 @@ static int visit(void *ctx, const struct catalog_sample_view *v)
         return GN_OK;
     }
 allow:
+    if (w->rq->discovery) {
+        if (!v->dataset) return GN_OK; /* Beacon answers are per dataset */
+        if (ds_mark(w, v->dataset, g, v->id) < 0) return GN_ENOMEM;
+    }
     d->bits[v->id >> 6] |= 1ull << (v->id & 63);
     d->n_allowed++;
     return GN_OK;
@@ -211,6 +270,39 @@ static int load_settings(struct catalog *c, struct policy_decision *d, struct gn
     return GN_OK;
 }
 
+/* A setting's value, or def when it is not set. */
+static int setting_or(struct catalog *c, const char *name, const char *def, char *out, size_t cap,
+                      struct gn_err *err)
+{
+    int rc = catalog_setting_get(c, name, out, cap, NULL);
+    if (rc == GN_ENOTFOUND) {
+        (void)snprintf(out, cap, "%s", def);
+        return GN_OK;
+    }
+    return rc < 0 ? gn_errf(err, rc, "cannot read setting %s", name) : GN_OK;
+}
+
+/* Discovery without a project: the purpose of the setting discovery_purpose, the levels of
+ * public and registered datasets. */
+static int discovery_setup(struct catalog *c, struct walk *w, int purpose_given, struct gn_err *err)
+{
+    char v[CATALOG_TERMS_MAX + 1];
+    int rc;
+    if ((rc = setting_or(c, "public_granularity", "boolean", v, sizeof v, err)) < 0) return rc;
+    if (catalog_granularity_parse(v, &w->public_cap) < 0) {
+        return gn_errf(err, GN_EINVAL, "setting public_granularity: bad value '%s'", v);
+    }
+    if (purpose_given) return GN_OK;
+    if ((rc = setting_or(c, "discovery_purpose", "DUO:0000042", v, sizeof v, err)) < 0) return rc;
+    if (duo_list_parse(&w->purpose, v, strlen(v), DUO_SIDE_PURPOSE, err) < 0) {
+        return gn_err_prefix(err, GN_EINVAL, "setting discovery_purpose");
+    }
+    w->has_purpose = 1;
+    /* a label for the audit entry: cut when too long */
+    (void)snprintf(w->d->purpose, sizeof w->d->purpose, "discovery %.100s", v);
+    return GN_OK;
+}
+
 int policy_decide(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
                   const struct policy_request *rq, struct policy_decision *d, struct gn_err *err)
 {
@@ -221,6 +313,7 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
     const char *role = who->role ? who->role : "";
 
     memset(d, 0, sizeof *d);
+    d->serial = atomic_fetch_add(&decision_serial, 1) + 1;
     if (!(w = gn_calloc(1, sizeof *w))) return gn_errf(err, GN_ENOMEM, "out of memory");
     w->who = who;
     w->rq = rq;
@@ -241,6 +334,13 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         w->admin = 1;
         (void)snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_ADMIN);
         d->granularity = GRAN_RECORD;
+    } else if (!strcmp(role, "anonymous")) {
+        if (!rq->discovery || rq->project || rq->patient) {
+            rc = deny(c, key, who, rq, err, "anonymous callers may only ask discovery queries");
+            goto out;
+        }
+        if ((rc = discovery_setup(c, w, 0, err)) < 0) goto out;
+        d->granularity = rq->need;
     } else if (!strcmp(role, "citizen") || !strcmp(role, "auditor")) {
         rc = deny(c, key, who, rq, err, "role %s has no access to genotypes", role);
         goto out;
@@ -254,19 +354,31 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         (void)snprintf(d->purpose, sizeof d->purpose, "%s", POLICY_PURPOSE_OWN_TREATMENT);
         d->granularity = GRAN_RECORD;
     } else if (who->passport && !rq->project) {
-        if (!rq->purpose_terms) {
+        w->registered_all = w->authenticated = who->passport->registered_access;
+        if (rq->discovery && (rc = discovery_setup(c, w, rq->purpose_terms != NULL, err)) < 0) {
+            goto out;
+        }
+        if (!rq->purpose_terms && !rq->discovery) {
             rc = deny(c, key, who, rq, err, "a Passport caller must state its purpose (DUO terms)");
             goto out;
         }
-        if (duo_list_parse(&w->purpose, rq->purpose_terms, strlen(rq->purpose_terms),
-                           DUO_SIDE_PURPOSE, err) < 0) {
-            rc =
-                deny(c, key, who, rq, err, "bad purpose: %s", err ? err->msg : "invalid DUO terms");
-            goto out;
+        if (rq->purpose_terms) {
+            if (duo_list_parse(&w->purpose, rq->purpose_terms, strlen(rq->purpose_terms),
+                               DUO_SIDE_PURPOSE, err) < 0) {
+                rc = deny(c, key, who, rq, err, "bad purpose: %s",
+                          err ? err->msg : "invalid DUO terms");
+                goto out;
+            }
+            w->has_purpose = 1;
+            (void)snprintf(d->purpose, sizeof d->purpose, "%s", rq->purpose_terms);
         }
-        w->has_purpose = 1;
-        w->registered_all = who->passport->registered_access;
-        (void)snprintf(d->purpose, sizeof d->purpose, "%s", rq->purpose_terms);
+        d->granularity = rq->need;
+    } else if (!rq->project && rq->discovery) {
+        /* a known user without a project: their own grants, public and registered data */
+        w->authenticated = 1;
+        w->peer = !strcmp(role, "peer-node");
+        if ((rc = discovery_setup(c, w, 0, err)) < 0) goto out;
+        if ((rc = catalog_grant_each(c, who->user_id, 0, add_grant, w, err)) < 0) goto out;
         d->granularity = rq->need;
     } else {
         if (!rq->project) {
@@ -299,6 +411,9 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
             goto out;
         }
         w->has_purpose = 1;
+        w->authenticated = 1;
+        w->peer = !strcmp(role, "peer-node");
+        if ((rc = discovery_setup(c, w, 1, err)) < 0) goto out;
         if ((rc = catalog_grant_each(c, who->user_id, proj.id, add_grant, w, err)) < 0) goto out;
         if (who->passport) w->registered_all = who->passport->registered_access;
         (void)snprintf(d->purpose, sizeof d->purpose, "%s", proj.name);
@@ -319,7 +434,23 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
     }
     if ((rc = catalog_sample_each(c, visit, w, err)) < 0) goto out;
 
-    if (w->has_purpose && d->n_allowed == 0) {
+    if (rq->discovery) {
+        /* nothing allowed is an empty answer; a dataset named but not open is a denial */
+        for (size_t i = 0; i < rq->n_datasets; i++) {
+            uint32_t k = 0;
+            while (k < d->n_ds && strcmp(d->ds[k].name, rq->datasets[i]) != 0)
+                k++;
+            if (k == d->n_ds) {
+                rc = deny(c, key, who, rq, err,
+                          "dataset '%s' is unknown or not open to this caller at %s level",
+                          rq->datasets[i], catalog_granularity_name(rq->need));
+                goto out;
+            }
+        }
+        for (uint32_t k = 0; k < d->n_ds; k++) {
+            if (d->ds[k].cap > d->granularity) d->granularity = d->ds[k].cap;
+        }
+    } else if (w->has_purpose && d->n_allowed == 0) {
         rc = deny(c, key, who, rq, err,
                   "no sample may be used for this purpose (%u considered: %u without consent on "
                   "record, %u clinical use only, %u not granted at %s level, %u whose consent "
@@ -413,7 +544,250 @@ int policy_mask_count(const struct policy_decision *d, int64_t count, int64_t *s
 void policy_decision_free(struct policy_decision *d)
 {
     if (!d) return;
-    gn_free(d->bits);
+    if (!d->borrowed) {
+        gn_free(d->bits);
+        for (uint32_t i = 0; i < d->n_ds; i++)
+            gn_free(d->ds[i].bits);
+        gn_free(d->ds);
+    }
     d->bits = NULL;
+    d->ds = NULL;
+    d->n_ds = 0;
     d->n_bits = d->n_allowed = 0;
+    d->borrowed = 0;
+}
+
+/* ---- decision cache ---------------------------------------------------------------- */
+
+#define CACHE_SLOTS 16
+#define CACHE_KEY   1024
+
+struct cache_slot {
+    char key[CACHE_KEY];
+    int64_t gen;
+    uint64_t used;
+    int full;
+    struct policy_decision d;
+};
+
+struct policy_cache {
+    struct cache_slot slot[CACHE_SLOTS];
+    uint64_t tick;
+    int64_t gen; /* generation the budget settings below were read at; -1 never */
+    int64_t budget, window;
+};
+
+int policy_cache_new(struct policy_cache **pc)
+{
+    if (!(*pc = gn_calloc(1, sizeof **pc))) return GN_ENOMEM;
+    (*pc)->gen = -1;
+    return GN_OK;
+}
+
+void policy_cache_free(struct policy_cache *pc)
+{
+    if (!pc) return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        policy_decision_free(&pc->slot[i].d);
+    gn_free(pc);
+}
+
+/* The cache key: everything a decision depends on besides the catalog. 0 when the request
+ * must not be cached. */
+static int cache_key(const struct policy_caller *who, const struct policy_request *rq, char *k,
+                     size_t cap)
+{
+    char today[16];
+    time_t t = time(NULL);
+    struct tm tm;
+    size_t o;
+    int n;
+    if (rq->has_cohort || who->passport) return 0;
+    gmtime_r(&t, &tm);
+    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    n = snprintf(k, cap, "%s|%s|%s|%lld|%s|%s|%s|%d|%d", today, who->name ? who->name : "",
+                 who->role ? who->role : "", (long long)who->user_id,
+                 rq->project ? rq->project : "", rq->purpose_terms ? rq->purpose_terms : "",
+                 rq->patient ? rq->patient : "", (int)rq->need, rq->discovery);
+    if (n < 0 || (size_t)n >= cap) return 0;
+    o = (size_t)n;
+    for (size_t i = 0; i < rq->n_datasets; i++) {
+        n = snprintf(k + o, cap - o, "|%s", rq->datasets[i]);
+        if (n < 0 || (size_t)n >= cap - o) return 0;
+        o += (size_t)n;
+    }
+    return 1;
+}
+
+static int decision_copy(struct policy_decision *dst, const struct policy_decision *src)
+{
+    size_t words = (src->n_bits + 63) / 64 + 1;
+    *dst = *src;
+    dst->bits = NULL;
+    dst->ds = NULL;
+    dst->n_ds = 0;
+    dst->borrowed = 0;
+    if (!(dst->bits = gn_reallocarray(NULL, words, sizeof *dst->bits))) goto nomem;
+    memcpy(dst->bits, src->bits, words * sizeof *dst->bits);
+    if (src->n_ds) {
+        if (!(dst->ds = gn_calloc(src->n_ds, sizeof *dst->ds))) goto nomem;
+        for (uint32_t i = 0; i < src->n_ds; i++) {
+            dst->ds[i] = src->ds[i];
+            dst->ds[i].bits = NULL;
+            dst->n_ds = i + 1;
+            if (!(dst->ds[i].bits = gn_reallocarray(NULL, words, sizeof *dst->bits))) goto nomem;
+            memcpy(dst->ds[i].bits, src->ds[i].bits, words * sizeof *dst->bits);
+        }
+    }
+    return GN_OK;
+nomem:
+    policy_decision_free(dst);
+    return GN_ENOMEM;
+}
+
+int policy_decide_cached(struct policy_cache *pc, struct catalog *c, const struct pseudonym *key,
+                         const struct policy_caller *who, const struct policy_request *rq,
+                         struct policy_decision *d, struct gn_err *err)
+{
+    char k[CACHE_KEY];
+    int64_t gen;
+    int rc, victim = 0;
+    struct cache_slot *sl;
+
+    if (!cache_key(who, rq, k, sizeof k)) return policy_decide(c, key, who, rq, d, err);
+    if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        sl = &pc->slot[i];
+        if (sl->full && sl->gen == gen && !strcmp(sl->key, k)) {
+            sl->used = ++pc->tick;
+            *d = sl->d;
+            d->borrowed = 1;
+            /* this request's own labels for its audit entry */
+            (void)snprintf(d->action, sizeof d->action, "%s", rq->action ? rq->action : "");
+            (void)snprintf(d->detail, sizeof d->detail, "%s", rq->detail ? rq->detail : "");
+            return GN_OK;
+        }
+        if (!pc->slot[victim].full) continue;
+        if (!sl->full || sl->used < pc->slot[victim].used) victim = i;
+    }
+    if ((rc = policy_decide(c, key, who, rq, d, err)) < 0) return rc;
+    sl = &pc->slot[victim];
+    policy_decision_free(&sl->d);
+    sl->full = 0;
+    if (decision_copy(&sl->d, d) == GN_OK) {
+        (void)snprintf(sl->key, sizeof sl->key, "%s", k);
+        sl->gen = gen;
+        sl->used = ++pc->tick;
+        sl->full = 1;
+    }
+    return GN_OK;
+}
+
+/* ---- query budget ------------------------------------------------------------------ */
+
+#define BUDGET_SLOTS 4096
+#define BUDGET_PROBE 32
+#define BUDGET_KEY   160
+
+struct budget_slot {
+    char client[BUDGET_KEY];
+    int64_t window_start;
+    int64_t used;
+};
+
+struct policy_budget {
+    pthread_mutex_t mu;
+    struct budget_slot slot[BUDGET_SLOTS];
+};
+
+int policy_budget_new(struct policy_budget **b)
+{
+    if (!(*b = gn_calloc(1, sizeof **b))) return GN_ENOMEM;
+    pthread_mutex_init(&(*b)->mu, NULL);
+    return GN_OK;
+}
+
+void policy_budget_free(struct policy_budget *b)
+{
+    if (!b) return;
+    pthread_mutex_destroy(&b->mu);
+    gn_free(b);
+}
+
+static int budget_settings(struct policy_cache *pc, struct catalog *c, struct gn_err *err)
+{
+    char v[32];
+    int64_t gen, x;
+    int rc;
+    if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
+    if (gen == pc->gen) return GN_OK;
+    if ((rc = setting_or(c, "query_budget", "10000", v, sizeof v, err)) < 0) return rc;
+    if (strparse_i64_all(v, strlen(v), &x) < 0 || x < 0) {
+        return gn_errf(err, GN_EINVAL, "setting query_budget: bad value '%s'", v);
+    }
+    pc->budget = x;
+    if ((rc = setting_or(c, "query_budget_window", "3600", v, sizeof v, err)) < 0) return rc;
+    if (strparse_i64_all(v, strlen(v), &x) < 0 || x < 1) {
+        return gn_errf(err, GN_EINVAL, "setting query_budget_window: bad value '%s'", v);
+    }
+    pc->window = x;
+    pc->gen = gen;
+    return GN_OK;
+}
+
+int policy_budget_take(struct policy_budget *b, struct policy_cache *pc, struct catalog *c,
+                       const struct pseudonym *key, const struct policy_caller *who,
+                       const char *client, const char *action, struct gn_err *err)
+{
+    int64_t now = (int64_t)time(NULL), left = 0;
+    uint64_t h = 1469598103934665603ull;
+    int rc, over = 0;
+    struct policy_request rq = {0};
+
+    if ((rc = budget_settings(pc, c, err)) < 0) return rc;
+    if (pc->budget == 0) return GN_OK;
+    for (const char *p = client; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    pthread_mutex_lock(&b->mu);
+    {
+        struct budget_slot *hit = NULL, *free_slot = NULL;
+        for (int i = 0; i < BUDGET_PROBE && !hit; i++) {
+            struct budget_slot *sl = &b->slot[(h + (uint64_t)i) % BUDGET_SLOTS];
+            if (sl->client[0] && !strncmp(sl->client, client, BUDGET_KEY - 1)) {
+                hit = sl;
+            } else if (!free_slot && (!sl->client[0] || now - sl->window_start >= pc->window)) {
+                free_slot = sl; /* empty, or its window is over: reusable */
+            }
+        }
+        if (!hit && free_slot) {
+            hit = free_slot;
+            (void)snprintf(hit->client, sizeof hit->client, "%s", client);
+            hit->window_start = now;
+            hit->used = 0;
+        }
+        if (!hit) {
+            over = 1; /* the table is full of active clients: refuse rather than forget */
+        } else {
+            if (now - hit->window_start >= pc->window) {
+                hit->window_start = now;
+                hit->used = 0;
+            }
+            if (hit->used >= pc->budget) {
+                over = 1;
+                left = hit->window_start + pc->window - now;
+            } else {
+                hit->used++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&b->mu);
+    if (!over) return GN_OK;
+    rq.action = action;
+    rq.detail = "query budget exhausted";
+    rc = deny(c, key, who, &rq, err, "query budget of %lld queries per %lld s used up",
+              (long long)pc->budget, (long long)pc->window);
+    if (rc != GN_EDENIED) return rc;
+    return gn_errf(err, GN_ERATE,
+                   "query budget exhausted: %lld queries per %lld s; try again in %lld s",
+                   (long long)pc->budget, (long long)pc->window, (long long)(left > 0 ? left : 1));
 }

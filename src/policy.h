@@ -29,13 +29,27 @@
  * A Passport caller (no local user) gets count level on every dataset with registered
  * access (ResearcherStatus + AcceptedTermsAndPolicies) and record level on datasets named
  * by ControlledAccessGrants visas; its purpose terms are matched like a project's.
+ *   anonymous  (no credentials, the Beacon's public level) discovery requests only.
+ *
+ * Dataset security levels (catalog_dataset_set_access), as Beacon v2 defines them: a
+ * "public" dataset is open to every caller, anonymous ones included, at the granularity
+ * of the setting public_granularity (default boolean); a "registered" dataset gives any
+ * authenticated caller counts; a "controlled" dataset needs a grant or a visa. Consent
+ * and dataset terms always apply, matched against the project's purpose, the Passport
+ * caller's stated purpose, or the setting discovery_purpose (default DUO:0000042, general
+ * research use) for discovery requests made without a project.
+ *
+ * Discovery requests (Beacon) ask with discovery = 1: no project is needed, the answer is
+ * per dataset (policy_decision.ds: each dataset's cap and samples), and a caller allowed
+ * nothing gets an empty decision rather than a denial (a Beacon then says "no"). Naming
+ * a dataset the caller may not see is still a denial.
  *
  * Small counts: answers below record level never reveal a count between 1 and
  * threshold - 1 (setting "small_count_threshold", default 5): they are suppressed, or
  * rounded up to the threshold when "small_count_mode" is "round".
  *
- * Ownership: a decision owns its bitmap (policy_decision_free). Thread safety: as the
- * catalog handle passed in.
+ * Ownership: a decision owns its bitmaps (policy_decision_free), unless borrowed from a
+ * cache. Thread safety: as the catalog handle passed in; a policy_budget is shared.
  */
 #ifndef GN_POLICY_H
 #define GN_POLICY_H
@@ -68,6 +82,18 @@ struct policy_request {
     const uint32_t *cohort; /* optional restriction to these global sample ids (sorted) */
     uint32_t n_cohort;
     int has_cohort;
+    int discovery;               /* Beacon-style: per-dataset answer, see above */
+    const char *const *datasets; /* optional restriction to these dataset names */
+    size_t n_datasets;
+};
+
+/* One dataset in a discovery decision: the most the caller may see of it and which of its
+ * samples the request may use. */
+struct policy_dataset {
+    char name[CATALOG_NAME_MAX + 1];
+    enum catalog_granularity cap;
+    uint32_t n_allowed;
+    uint64_t *bits; /* over the same ids as policy_decision.bits */
 };
 
 struct policy_decision {
@@ -84,12 +110,47 @@ struct policy_decision {
     char actor[CATALOG_NAME_MAX + 1], role[16], purpose[CATALOG_NAME_MAX + 1];
     char action[64];
     char detail[512];
+    struct policy_dataset *ds; /* discovery requests: the datasets with samples allowed */
+    uint32_t n_ds;
+    int borrowed;    /* bits and ds belong to a policy_cache (policy_decide_cached) */
+    uint64_t serial; /* unique per decision made (cached copies keep it): a cache key */
 };
 
 /* Decides; GN_OK with *d filled, or GN_EDENIED with the reason in err (already audited). */
 GN_MUST_CHECK int policy_decide(struct catalog *c, const struct pseudonym *key,
                                 const struct policy_caller *who, const struct policy_request *rq,
                                 struct policy_decision *d, struct gn_err *err);
+
+/* Decision cache for a server thread. A decision is kept while the catalog generation
+ * (catalog_generation) and the date stay the same, keyed by caller, purpose and request
+ * (requests with a cohort or a Passport are never cached). On a hit no decision is made
+ * again: the cache holds only allowed decisions, and denials are decided and audited
+ * every time. A decision returned by policy_decide_cached borrows the cache's bitmaps: it
+ * stays valid until the next call on the same cache; free it with policy_decision_free as
+ * usual. The cache also remembers the query budget settings (policy_budget_take). One
+ * cache per thread. */
+struct policy_cache;
+GN_MUST_CHECK int policy_cache_new(struct policy_cache **pc);
+void policy_cache_free(struct policy_cache *pc);
+GN_MUST_CHECK int policy_decide_cached(struct policy_cache *pc, struct catalog *c,
+                                       const struct pseudonym *key, const struct policy_caller *who,
+                                       const struct policy_request *rq, struct policy_decision *d,
+                                       struct gn_err *err);
+
+/* Query budget against re-identification by many queries (Shringarpure & Bustamante
+ * 2015): each client (a user name, or "anonymous@ADDRESS") may make at most the setting
+ * query_budget queries (default 10000; 0 is unlimited) per window of
+ * query_budget_window seconds (default 3600). policy_budget_take counts one query and
+ * returns GN_OK, or GN_ERATE with a message saying when the window ends (the refusal is
+ * audited). Shared by all threads (internally locked); settings come through the
+ * caller's cache. */
+struct policy_budget;
+GN_MUST_CHECK int policy_budget_new(struct policy_budget **b);
+void policy_budget_free(struct policy_budget *b);
+GN_MUST_CHECK int policy_budget_take(struct policy_budget *b, struct policy_cache *pc,
+                                     struct catalog *c, const struct pseudonym *key,
+                                     const struct policy_caller *who, const char *client,
+                                     const char *action, struct gn_err *err);
 
 /* Records the completed access: records returned and the individuals whose records were
  * returned (comma-separated pseudonyms, or NULL for aggregates). */

@@ -17,11 +17,14 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "audit.h"
 #include "auth.h"
+#include "beacon.h"
 #include "catalog.h"
 #include "fsutil.h"
 #include "gtstore.h"
 #include "node.h"
+#include "policy.h"
 #include "pseudonym.h"
 #include "segment.h"
 
@@ -29,8 +32,21 @@
 
 /* ---- metrics ---------------------------------------------------------------------- */
 
-enum ep { EP_HEALTH, EP_METRICS, EP_OTHER, EP_N };
-static const char *const ep_name[EP_N] = {"health", "metrics", "other"};
+enum ep {
+    EP_HEALTH,
+    EP_METRICS,
+    EP_G_VARIANTS,
+    EP_INDIVIDUALS,
+    EP_BIOSAMPLES,
+    EP_DATASETS,
+    EP_COHORTS,
+    EP_FRAMEWORK,
+    EP_OTHER,
+    EP_N
+};
+static const char *const ep_name[EP_N] = {"health",      "metrics",    "g_variants",
+                                          "individuals", "biosamples", "datasets",
+                                          "cohorts",     "framework",  "other"};
 static const int codes[] = {200, 400, 401, 403, 404, 405, 413, 429, 500, 503};
 #define N_CODES (sizeof codes / sizeof codes[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -48,6 +64,7 @@ struct metrics {
 
 struct worker {
     struct catalog *cat;
+    struct beacon *bx;
     struct gtsnap *snap;
     struct timespec man_mtime;
     ino_t man_ino;
@@ -63,13 +80,17 @@ struct server {
     pthread_cond_t cv;
     struct metrics m;
     char manifest_path[4096];
+    struct policy_budget *budget;
+    struct audit_batcher *audit;
 };
 
 /* Per-request state kept by libmicrohttpd between calls. */
 struct req {
+    char *uri; /* as sent, with the query string */
     char *body;
     size_t len, cap;
     int too_big;
+    int started;
     struct timespec t0;
 };
 
@@ -236,6 +257,39 @@ static int metrics_text(struct server *s, struct worker *w, char **out, size_t *
 
 /* ---- the request handler ---------------------------------------------------------- */
 
+/* The whole request URI (libmicrohttpd hands the access handler only the path). */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct req *rq = gn_calloc(1, sizeof *rq);
+    (void)cls;
+    (void)c;
+    if (!rq) return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+    if (uri && strlen(uri) <= 65536 && (rq->uri = gn_malloc(strlen(uri) + 1))) strcpy(rq->uri, uri);
+    return rq;
+}
+
+static enum ep classify(const char *url)
+{
+    static const struct {
+        const char *seg;
+        enum ep e;
+    } m[] = {{"g_variants", EP_G_VARIANTS},
+             {"individuals", EP_INDIVIDUALS},
+             {"biosamples", EP_BIOSAMPLES},
+             {"datasets", EP_DATASETS},
+             {"cohorts", EP_COHORTS}};
+    if (!strcmp(url, "/health")) return EP_HEALTH;
+    if (!strcmp(url, "/metrics")) return EP_METRICS;
+    if (!strncmp(url, "/api", 4) && (url[4] == '/' || !url[4])) url += 4;
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        size_t n = strlen(m[i].seg);
+        if (url[0] == '/' && !strncmp(url + 1, m[i].seg, n) && (!url[n + 1] || url[n + 1] == '/'))
+            return m[i].e;
+    }
+    return EP_FRAMEWORK;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -248,10 +302,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     int status;
     (void)version;
 
-    if (!rq) { /* first call: headers only */
-        if (!(rq = gn_calloc(1, sizeof *rq))) return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-        *con_cls = rq;
+    if (!rq) return MHD_NO; /* uri_seen ran out of memory */
+    if (!rq->started) {     /* first call: headers only */
+        rq->started = 1;
         return MHD_YES;
     }
     if (*upload_size) { /* body chunks, bounded */
@@ -275,10 +328,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
 
-    if (!strcmp(url, "/health"))
-        e = EP_HEALTH;
-    else if (!strcmp(url, "/metrics"))
-        e = EP_METRICS;
+    e = classify(url);
     if (rq->too_big) {
         status = 413;
         ok = reply_error(c, status, "request body too large");
@@ -294,6 +344,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     struct worker *w = borrow(s);
     struct auth_caller who;
+    struct policy_caller anon = {"anonymous", "anonymous", 0, NULL};
+    char client[192];
     const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     int rc = refresh(s, w, &err), unauth = 0;
     if (rc == GN_OK && authz) {
@@ -327,8 +379,36 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         }
         gn_free(text);
     } else {
-        status = 404;
-        ok = reply_error(c, status, "no such endpoint");
+        struct beacon_call call = {0};
+        char *out = NULL;
+        size_t len = 0;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        char addr[64] = "unknown";
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+                            sizeof addr);
+        call.who = authz ? &who.caller : &anon;
+        if (authz)
+            (void)snprintf(client, sizeof client, "%s", who.caller.name);
+        else
+            (void)snprintf(client, sizeof client, "anonymous@%s", addr);
+        call.client = client;
+        call.project = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Project");
+        call.purpose = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Purpose");
+        call.method = strcmp(method, "HEAD") ? method : "GET";
+        call.path = rq->uri ? rq->uri : url;
+        call.body = rq->body;
+        call.body_len = rq->len;
+        if (beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len, &status) <
+            0) {
+            status = 503;
+            ok = reply_error(c, status, "out of memory");
+        } else {
+            ok = reply(c, status, "application/json", out, len);
+            if (status == 404 && e == EP_FRAMEWORK) e = EP_OTHER; /* no such path */
+        }
+        gn_free(out);
     }
     give_back(s, w);
     count(s, e, status, elapsed_s(&rq->t0));
@@ -343,6 +423,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     (void)toe;
     if (!rq) return;
+    gn_free(rq->uri);
     gn_free(rq->body);
     gn_free(rq);
     *con_cls = NULL;
@@ -354,8 +435,12 @@ static void close_workers(struct server *s)
 {
     for (unsigned i = 0; i < s->n_workers; i++) {
         gtsnap_free(s->w[i].snap);
+        if (s->w[i].cat) catalog_set_audit_sink(s->w[i].cat, NULL);
         catalog_close(s->w[i].cat);
+        beacon_free(s->w[i].bx);
     }
+    audit_batcher_stop(s->audit);
+    policy_budget_free(s->budget);
 }
 
 int server_run(const struct server_opts *o, struct gn_err *err)
@@ -382,8 +467,12 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if ((rc = pseudonym_load(&s->key, keyp, err)) < 0) goto out;
+    if ((rc = policy_budget_new(&s->budget)) < 0) goto nomem;
+    if ((rc = audit_batcher_start(&s->audit, target, &s->key, err)) < 0) goto out;
     for (unsigned i = 0; i < s->n_workers; i++) {
         if ((rc = catalog_open(&s->w[i].cat, target, err)) < 0) goto out;
+        audit_batcher_attach(s->audit, s->w[i].cat);
+        if ((rc = beacon_new(&s->w[i].bx)) < 0) goto nomem;
         if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
     }
     if (o->tls_cert && o->tls_key) {
@@ -408,18 +497,19 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if (cert)
-        d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                             (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
-                             MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
-                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_HTTPS_MEM_CERT,
-                             cert, MHD_OPTION_HTTPS_MEM_KEY, tkey, MHD_OPTION_END);
+        d = MHD_start_daemon(
+            flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+            MHD_OPTION_THREAD_POOL_SIZE, s->n_workers, MHD_OPTION_CONNECTION_TIMEOUT,
+            o->timeout_s ? o->timeout_s : 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+            MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, s,
+            MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, tkey, MHD_OPTION_END);
     else
         d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
                              (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
                              MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_URI_LOG_CALLBACK,
+                             uri_seen, s, MHD_OPTION_END);
     if (!d) {
         rc = gn_errf(err, GN_EIO, "cannot listen on %s:%u (in use, or bad TLS files)",
                      o->addr ? o->addr : "127.0.0.1", o->port);

@@ -6,11 +6,14 @@
  * handle is shared between threads. Requests are bounded (body size, header memory,
  * connection timeout); a bad request gets a 4xx with a JSON error object, never a crash.
  *
- * Routes: /health, /metrics (Prometheus text). Other paths answer 404 until the Beacon
- * handlers are mounted.
+ * Routes: /health, /metrics (Prometheus text); every other path is a Beacon v2 request
+ * (beacon.h), answered by the worker's beacon context.
  *
  * Authentication: "Authorization: Bearer <token>" with an API token (auth.h); no header
- * means the anonymous public caller. Access itself is decided by policy, never here.
+ * means the anonymous public caller ("anonymous@ADDRESS" for its query budget). The
+ * X-Project header names the project a caller acts for, X-Purpose a Passport-style DUO
+ * purpose. Access itself is decided by policy, never here. Audit entries of all workers
+ * are group-committed by one audit_batcher.
  *
  * Shutdown: server_run returns after *stop becomes non-zero (a signal handler in main sets
  * it): the listening socket closes first, requests in flight finish (up to a grace

@@ -19,6 +19,7 @@
 #include "passport.h"
 #include "policy.h"
 #include "pseudonym.h"
+#include "strparse.h"
 
 /* Options every governance command accepts; a NULL value means "not given". */
 struct gov_opt {
@@ -268,13 +269,13 @@ int cmd_token(int argc, char **argv)
 static int print_dataset(void *ctx, const struct catalog_dataset *d)
 {
     (void)ctx;
-    printf("%s\t%s\t%s\n", d->name, d->terms, d->description);
+    printf("%s\t%s\t%s\t%s\n", d->name, d->terms, d->access, d->description);
     return 0;
 }
 
 int cmd_dataset(int argc, char **argv)
 {
-    static const char *const subs[] = {"add", "list", NULL};
+    static const char *const subs[] = {"add", "list", "access", NULL};
     struct gn_err err = GN_ERR_INIT;
     struct gov_opt o;
     struct cli_ctx cx;
@@ -295,6 +296,17 @@ int cmd_dataset(int argc, char **argv)
                 GN_OK &&
             (rc = done(&cx, "dataset.add", argv[optind + 1], NULL, &err)) == GN_OK) {
             printf("dataset %s added (%s)\n", argv[optind + 1], terms);
+        }
+    } else if (s == 2) {
+        if (optind + 3 != argc) {
+            return cli_usage_error("dataset",
+                                   "dataset access DIR NAME public|registered|controlled%s", "");
+        }
+        if ((rc = open_admin(&cx, argv[optind], &o, "dataset.access", &err)) == GN_OK &&
+            (rc = catalog_dataset_set_access(cx.cat, argv[optind + 1], argv[optind + 2], &err)) ==
+                GN_OK &&
+            (rc = done(&cx, "dataset.access", argv[optind + 1], NULL, &err)) == GN_OK) {
+            printf("dataset %s is %s\n", argv[optind + 1], argv[optind + 2]);
         }
     } else {
         if (optind + 1 != argc) return cli_usage_error("dataset", "dataset list DIR%s", "");
@@ -483,15 +495,42 @@ int cmd_setting(int argc, char **argv)
     if ((rc = parse_gov("setting", argc, argv, &o))) return rc;
     if (optind + 3 != argc) return cli_usage_error("setting", "setting DIR KEY VALUE%s", "");
     const char *k = argv[optind + 1], *v = argv[optind + 2];
-    if (strcmp(k, "small_count_threshold") != 0 && strcmp(k, "small_count_mode") != 0 &&
-        strcmp(k, "national_id_format") != 0) {
-        return cli_usage_error("setting", "unknown setting '%s'", k);
-    }
+    static const char *const keys[] = {"small_count_threshold",
+                                       "small_count_mode",
+                                       "national_id_format",
+                                       "public_granularity",
+                                       "discovery_purpose",
+                                       "query_budget",
+                                       "query_budget_window",
+                                       "beacon_id",
+                                       "beacon_name",
+                                       "beacon_organization",
+                                       NULL};
+    enum catalog_granularity g;
+    int64_t num;
+    size_t ki = 0;
+    while (keys[ki] && strcmp(keys[ki], k) != 0)
+        ki++;
+    if (!keys[ki]) return cli_usage_error("setting", "unknown setting '%s'", k);
     if (!strcmp(k, "national_id_format") && !natid_format_find(v)) {
         return cli_usage_error("setting", "unknown national ID format '%s'", v);
     }
     if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") != 0 && strcmp(v, "round") != 0) {
         return cli_usage_error("setting", "small_count_mode is suppress or round, not '%s'", v);
+    }
+    if (!strcmp(k, "public_granularity") && catalog_granularity_parse(v, &g) < 0) {
+        return cli_usage_error("setting",
+                               "public_granularity is boolean, count or record, not '%s'", v);
+    }
+    if ((!strcmp(k, "small_count_threshold") || !strcmp(k, "query_budget") ||
+         !strcmp(k, "query_budget_window")) &&
+        (strparse_i64_all(v, strlen(v), &num) < 0 || num < 0 ||
+         (!strcmp(k, "query_budget_window") && num < 1))) {
+        return cli_usage_error("setting", "%s needs a non-negative integer", k);
+    }
+    if (!strcmp(k, "discovery_purpose") &&
+        canon_terms(v, DUO_SIDE_PURPOSE, detail, sizeof detail, &err) < 0) {
+        return cli_fail(&err);
     }
     if ((rc = open_admin(&cx, argv[optind], &o, "setting", &err)) == GN_OK &&
         (rc = catalog_setting_set(cx.cat, k, v, &err)) == GN_OK) {

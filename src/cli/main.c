@@ -45,7 +45,8 @@ static const struct cmd commands[] = {
     {"token", cmd_token,
      "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
      "Creates an API token (printed once; only its SHA-256 is stored) or revokes one."},
-    {"dataset", cmd_dataset, "dataset add|list DIR [NAME --terms DUO [--description TEXT]]",
+    {"dataset", cmd_dataset,
+     "dataset add|list|access DIR [NAME --terms DUO [--description TEXT] | NAME LEVEL]",
      "Adds a dataset with its DUO data-use terms, or lists datasets."},
     {"project", cmd_project,
      "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT "
@@ -61,7 +62,9 @@ static const struct cmd commands[] = {
      "it (their samples leave every answer from the next query), or shows its history."},
     {"setting", cmd_setting,
      "setting DIR small_count_threshold N | small_count_mode suppress|round | "
-     "national_id_format cpr|opaque",
+     "national_id_format cpr|opaque | public_granularity boolean|count|record | "
+     "discovery_purpose DUO | query_budget N | query_budget_window SECONDS | "
+     "beacon_id|beacon_name|beacon_organization TEXT",
      "Sets how aggregate answers below record level hide small counts (default: suppress\n"
      "counts below 5), or the national ID format (default cpr; set it before the first\n"
      "ingest with a manifest)."},

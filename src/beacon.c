@@ -1,0 +1,1165 @@
+/*
+ * beacon.c — the Beacon v2 service (beacon.h).
+ *
+ * A request goes: parse (beacon_req) → budget (policy_budget_take) → decision
+ * (policy_decide_cached, a discovery request) → per dataset: the allowed samples, narrowed
+ * by the filters, as per-segment masks (cached per decision and snapshot) → counts from the
+ * store (query_count / query_freq) or the people table → the response → audit
+ * (policy_done).
+ *
+ * The people table (sample id → individual, sex, pseudonyms) is read from the catalog once
+ * per catalog generation, so a query touches the catalog only to read its generation.
+ */
+#include "beacon.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "alloc.h"
+#include "beacon_req.h"
+#include "contig.h"
+#include "duo.h"
+#include "query.h"
+#include "strparse.h"
+
+#define API_VERSION "v2.1.1"
+#define MASK_SLOTS  32
+
+/* sex codes of the people table */
+enum { SEX_UNKNOWN = 0, SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_NONE };
+static const char *const sex_id[] = {"NCIT:C17998", "NCIT:C16576", "NCIT:C20197", "NCIT:C17998",
+                                     "NCIT:C17998"};
+static const char *const sex_label[] = {"unknown", "female", "male", "unknown", "unknown"};
+
+struct people {
+    int64_t gen; /* catalog generation read at; -1 when empty */
+    uint32_t n;  /* sample ids covered */
+    uint8_t *sex;
+    uint32_t *ind;                    /* sample → individual index, UINT32_MAX without one */
+    char (*sname)[PSEUDONYM_LEN + 1]; /* sample pseudonyms */
+    char (*iname)[PSEUDONYM_LEN + 1]; /* individual pseudonyms, by index */
+    uint32_t n_ind, cap_ind;
+    uint32_t *hash; /* open addressing over iname: index + 1, 0 empty */
+    uint32_t hash_cap;
+};
+
+struct mask_slot {
+    uint64_t serial; /* decision */
+    uint32_t ds;     /* dataset index in it */
+    uint32_t filt;   /* filter signature (sex bits) */
+    const struct gtsnap *snap;
+    uint64_t snap_gen;
+    uint32_t n_seg;
+    uint64_t **masks; /* NULL: every live sample */
+    uint64_t used;
+    int full;
+};
+
+struct beacon {
+    struct policy_cache *pc;
+    struct people people;
+    struct mask_slot mask[MASK_SLOTS];
+    uint64_t tick;
+};
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
+
+int beacon_new(struct beacon **b)
+{
+    int rc;
+    if (!(*b = gn_calloc(1, sizeof **b))) return GN_ENOMEM;
+    (*b)->people.gen = -1;
+    if ((rc = policy_cache_new(&(*b)->pc)) < 0) {
+        gn_free(*b);
+        *b = NULL;
+        return rc;
+    }
+    return GN_OK;
+}
+
+static void mask_slot_clear(struct mask_slot *m)
+{
+    if (m->masks) {
+        for (uint32_t i = 0; i < m->n_seg; i++)
+            gn_free(m->masks[i]);
+        gn_free(m->masks);
+    }
+    memset(m, 0, sizeof *m);
+}
+
+static void people_clear(struct people *p)
+{
+    gn_free(p->sex);
+    gn_free(p->ind);
+    gn_free(p->sname);
+    gn_free(p->iname);
+    gn_free(p->hash);
+    memset(p, 0, sizeof *p);
+    p->gen = -1;
+}
+
+void beacon_free(struct beacon *b)
+{
+    if (!b) return;
+    for (int i = 0; i < MASK_SLOTS; i++)
+        mask_slot_clear(&b->mask[i]);
+    people_clear(&b->people);
+    policy_cache_free(b->pc);
+    gn_free(b);
+}
+
+/* ---- the people table --------------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int people_intern(struct people *p, const char *name, uint32_t *idx)
+{
+    uint64_t h = name_hash(name);
+    uint32_t i = (uint32_t)(h & (p->hash_cap - 1));
+    while (p->hash[i]) {
+        if (!strcmp(p->iname[p->hash[i] - 1], name)) {
+            *idx = p->hash[i] - 1;
+            return GN_OK;
+        }
+        i = (i + 1) & (p->hash_cap - 1);
+    }
+    if (p->n_ind == p->cap_ind) {
+        uint32_t nc = p->cap_ind ? p->cap_ind * 2 : 1024;
+        void *n = gn_reallocarray(p->iname, nc, sizeof *p->iname);
+        if (!n) return GN_ENOMEM;
+        p->iname = n;
+        p->cap_ind = nc;
+    }
+    (void)snprintf(p->iname[p->n_ind], sizeof p->iname[0], "%s", name);
+    p->hash[i] = p->n_ind + 1;
+    *idx = p->n_ind++;
+    return GN_OK;
+}
+
+static int people_visit(void *ctx, const struct catalog_sample_view *v)
+{
+    struct people *p = ctx;
+    if (v->id >= p->n) return GN_OK;
+    p->sex[v->id] = !v->sex                     ? SEX_NONE
+                    : !strcmp(v->sex, "female") ? SEX_FEMALE
+                    : !strcmp(v->sex, "male")   ? SEX_MALE
+                    : !strcmp(v->sex, "other")  ? SEX_OTHER
+                                                : SEX_UNKNOWN;
+    (void)snprintf(p->sname[v->id], sizeof p->sname[0], "%s", v->pseudonym ? v->pseudonym : "");
+    if (v->individual) return people_intern(p, v->individual, &p->ind[v->id]);
+    return GN_OK;
+}
+
+static int people_load(struct people *p, struct catalog *c, int64_t gen, struct gn_err *err)
+{
+    int64_t all = 0, live = 0;
+    int rc;
+    if (p->gen == gen) return GN_OK;
+    people_clear(p);
+    if ((rc = catalog_sample_count(c, &all, &live, err)) < 0) return rc;
+    p->n = (uint32_t)all;
+    p->hash_cap = 1024;
+    while (p->hash_cap < 2 * p->n + 2)
+        p->hash_cap *= 2;
+    if (!(p->sex = gn_calloc(p->n + 1, 1)) || !(p->ind = gn_calloc(p->n + 1, sizeof *p->ind)) ||
+        !(p->sname = gn_calloc(p->n + 1, sizeof *p->sname)) ||
+        !(p->hash = gn_calloc(p->hash_cap, sizeof *p->hash))) {
+        people_clear(p);
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
+    memset(p->ind, 0xff, (p->n + 1) * sizeof *p->ind);
+    if ((rc = catalog_sample_each(c, people_visit, p, err)) < 0) {
+        people_clear(p);
+        return rc == GN_ENOMEM ? gn_errf(err, rc, "out of memory") : rc;
+    }
+    p->gen = gen;
+    return GN_OK;
+}
+
+/* ---- responses ---------------------------------------------------------------------- */
+
+struct resp {
+    json_t *doc;
+    int status;
+};
+
+struct settings {
+    char id[128], name[128], org[128];
+};
+
+static void read_settings(struct catalog *c, struct settings *s)
+{
+    if (catalog_setting_get(c, "beacon_id", s->id, sizeof s->id, NULL) < 0)
+        (void)snprintf(s->id, sizeof s->id, "org.genomenode.node");
+    if (catalog_setting_get(c, "beacon_name", s->name, sizeof s->name, NULL) < 0)
+        (void)snprintf(s->name, sizeof s->name, "genomenode Beacon");
+    if (catalog_setting_get(c, "beacon_organization", s->org, sizeof s->org, NULL) < 0)
+        (void)snprintf(s->org, sizeof s->org, "genomenode");
+}
+
+static json_t *schema_ref(const char *entity)
+{
+    char url[160];
+    (void)snprintf(url, sizeof url, "beacon-v2-default-model:%s:defaultSchema", entity);
+    return json_pack("[{s:s, s:s}]", "entityType", entity, "schema", url);
+}
+
+static const char *entity_of(enum beacon_req_entry e)
+{
+    switch (e) {
+    case BEACON_REQ_ENTRY_G_VARIANTS:
+        return "genomicVariation";
+    case BEACON_REQ_ENTRY_INDIVIDUALS:
+        return "individual";
+    case BEACON_REQ_ENTRY_BIOSAMPLES:
+        return "biosample";
+    case BEACON_REQ_ENTRY_DATASETS:
+        return "dataset";
+    case BEACON_REQ_ENTRY_COHORTS:
+        return "cohort";
+    case BEACON_REQ_ENTRY_RUNS:
+        return "run";
+    case BEACON_REQ_ENTRY_ANALYSES:
+        return "analysis";
+    default:
+        return "beacon";
+    }
+}
+
+/* meta of a query response (beaconResponseMeta) */
+static json_t *query_meta(const struct settings *st, const struct beacon_req *r,
+                          enum beacon_req_entry e, const char *granularity)
+{
+    json_t *summary = r ? beacon_req_summary(r) : NULL;
+    if (!summary) {
+        summary = json_pack("{s:s, s:[], s:{s:i, s:i}, s:s}", "apiVersion", API_VERSION,
+                            "requestedSchemas", "pagination", "skip", 0, "limit",
+                            BEACON_REQ_LIMIT_DEFAULT, "requestedGranularity", "boolean");
+    }
+    return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b}", "beaconId", st->id, "apiVersion",
+                     API_VERSION, "returnedSchemas", schema_ref(entity_of(e)),
+                     "returnedGranularity", granularity, "receivedRequestSummary", summary,
+                     "testMode", r ? r->test_mode : 0);
+}
+
+static json_t *info_meta(const struct settings *st)
+{
+    return json_pack("{s:s, s:s, s:[]}", "beaconId", st->id, "apiVersion", API_VERSION,
+                     "returnedSchemas");
+}
+
+static void set_error(struct resp *rs, const struct settings *st, const struct beacon_req *r,
+                      int status, const char *msg)
+{
+    json_decref(rs->doc);
+    rs->status = status;
+    rs->doc = json_pack("{s:o, s:{s:i, s:s}}", "meta",
+                        query_meta(st, r, r ? r->entry : BEACON_REQ_ENTRY_NONE,
+                                   r ? beacon_req_granularity_name(r->granularity) : "boolean"),
+                        "error", "errorCode", status, "errorMessage", msg);
+}
+
+/* ---- framework endpoints ------------------------------------------------------------ */
+
+static const struct {
+    enum beacon_req_entry e;
+    const char *id, *name, *path, *term, *term_label;
+} served[] = {
+    {BEACON_REQ_ENTRY_G_VARIANTS, "genomicVariation", "Genomic Variants", "g_variants",
+     "ENSGLOSSARY:0000092", "Variant"},
+    {BEACON_REQ_ENTRY_INDIVIDUALS, "individual", "Individuals", "individuals", "NCIT:C25190",
+     "Person"},
+    {BEACON_REQ_ENTRY_BIOSAMPLES, "biosample", "Biological Samples", "biosamples", "NCIT:C70699",
+     "Biospecimen"},
+    {BEACON_REQ_ENTRY_DATASETS, "dataset", "Datasets", "datasets", "NCIT:C47824", "Data set"},
+    {BEACON_REQ_ENTRY_COHORTS, "cohort", "Cohorts", "cohorts", "NCIT:C61512", "Cohort"},
+};
+#define N_SERVED (sizeof served / sizeof served[0])
+
+static json_t *entry_types(void)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < N_SERVED; i++) {
+        char url[160];
+        (void)snprintf(url, sizeof url, "beacon-v2-default-model:%s:defaultSchema", served[i].id);
+        json_object_set_new(o, served[i].id,
+                            json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:b}",
+                                      "id", served[i].id, "name", served[i].name,
+                                      "partOfSpecification", "Beacon v2.1.1", "defaultSchema", "id",
+                                      url, "name", served[i].name, "referenceToSchemaDefinition",
+                                      url, "schemaVersion", API_VERSION, "ontologyTermForThisType",
+                                      "id", served[i].term, "label", served[i].term_label,
+                                      "nonFilteredQueriesAllowed", 1));
+    }
+    return o;
+}
+
+static json_t *endpoint_sets(void)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < N_SERVED; i++) {
+        char root[64], one[80];
+        (void)snprintf(root, sizeof root, "/api/%s", served[i].path);
+        (void)snprintf(one, sizeof one, "/api/%s/{id}", served[i].path);
+        json_object_set_new(o, served[i].id,
+                            json_pack("{s:s, s:s, s:s}", "entryType", served[i].id, "rootUrl", root,
+                                      "singleEntryUrl", one));
+    }
+    return o;
+}
+
+static json_t *filtering_terms(void)
+{
+    json_t *a = json_array();
+    for (int s = SEX_UNKNOWN; a && s <= SEX_MALE; s++) {
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "type", "ontologyTerm",
+                                           "id", sex_id[s], "label", sex_label[s], "scopes",
+                                           "individuals", "biosamples", "g_variants"));
+    }
+    return json_pack("{s:o, s:[{s:s, s:s, s:s, s:s, s:s}]}", "filteringTerms", a, "resources", "id",
+                     "ncit", "name", "NCI Thesaurus", "url",
+                     "http://purl.obolibrary.org/obo/ncit.owl", "nameSpacePrefix", "NCIT",
+                     "iriPrefix", "http://purl.obolibrary.org/obo/NCIT_");
+}
+
+static void framework(struct resp *rs, const struct settings *st, const struct beacon_req *r,
+                      const struct gtsnap *snap)
+{
+    json_t *m = info_meta(st), *body = NULL;
+    switch (r->endpoint) {
+    case BEACON_REQ_EP_ROOT:
+    case BEACON_REQ_EP_INFO:
+        body = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s, s:I}}", "id", st->id,
+                         "name", st->name, "apiVersion", API_VERSION, "environment", "prod",
+                         "organization", "id", st->org, "name", st->org, "description",
+                         "genomenode: a national genome node's Beacon v2", "info", "assembly",
+                         contig_build_name(snap->man.build), "generation",
+                         (json_int_t)snap->man.generation);
+        break;
+    case BEACON_REQ_EP_SERVICE_INFO:
+        json_decref(m);
+        rs->doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:s, s:s}", "id", st->id,
+                            "name", st->name, "type", "group", "org.ga4gh", "artifact", "beacon",
+                            "version", API_VERSION, "organization", "name", st->org, "url",
+                            "https://example.org", "version", API_VERSION, "environment", "prod");
+        rs->status = 200;
+        return;
+    case BEACON_REQ_EP_CONFIGURATION:
+        body = json_pack("{s:s, s:{s:s}, s:{s:s, s:[s,s,s]}, s:o}", "$schema",
+                         "beaconConfigurationSchema.json", "maturityAttributes", "productionStatus",
+                         "PROD", "securityAttributes", "defaultGranularity", "boolean",
+                         "securityLevels", "PUBLIC", "REGISTERED", "CONTROLLED", "entryTypes",
+                         entry_types());
+        break;
+    case BEACON_REQ_EP_ENTRY_TYPES:
+        body = json_pack("{s:o}", "entryTypes", entry_types());
+        break;
+    case BEACON_REQ_EP_MAP:
+        body = json_pack("{s:s, s:o}", "$schema", "beaconMapSchema.json", "endpointSets",
+                         endpoint_sets());
+        break;
+    case BEACON_REQ_EP_FILTERING_TERMS:
+        body = filtering_terms();
+        break;
+    default:
+        break;
+    }
+    rs->doc = json_pack("{s:o, s:o}", "meta", m, "response", body ? body : json_object());
+    rs->status = 200;
+}
+
+/* ---- filters ------------------------------------------------------------------------ */
+
+/* Sex filters as a bit set over SEX_* (0: no sex filter); unknown filters noted. */
+struct filt {
+    uint32_t sex; /* allowed sex codes; 0 = any */
+    int none;     /* a filter nobody can match */
+    char warn[8][200];
+    int n_warn;
+};
+
+static int sex_code(const char *id)
+{
+    for (int s = SEX_UNKNOWN; s <= SEX_MALE; s++)
+        if (!strcmp(id, sex_id[s])) return s;
+    if (!strcmp(id, "female")) return SEX_FEMALE;
+    if (!strcmp(id, "male")) return SEX_MALE;
+    return -1;
+}
+
+static void filters_read(const struct beacon_req *r, struct filt *f)
+{
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < r->n_filters; i++) {
+        const struct beacon_req_filter *x = &r->filters[i];
+        const char *term = x->id;
+        int s;
+        if (x->value && (!strcmp(x->id, "sex") || !strcmp(x->id, "NCIT:C28421"))) term = x->value;
+        if ((s = sex_code(term)) >= 0 && x->op == BEACON_REQ_OP_EQ) {
+            uint32_t bit = 1u << s;
+            if (s == SEX_UNKNOWN) bit |= 1u << SEX_OTHER | 1u << SEX_NONE;
+            /* filters are ANDed: two different sexes match nobody */
+            f->sex = f->sex ? f->sex & bit : bit;
+            if (!f->sex) f->none = 1;
+            continue;
+        }
+        f->none = 1;
+        if (f->n_warn < 8) {
+            (void)snprintf(f->warn[f->n_warn++], sizeof f->warn[0],
+                           "filter '%.120s' is not available on this node: it matches no record",
+                           x->id);
+        }
+    }
+}
+
+/* ---- samples of one dataset, filtered, as masks ------------------------------------- */
+
+static int in_ids(const uint32_t *ids, uint32_t n, uint32_t id)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && ids[lo] == id;
+}
+
+static int sample_ok(const struct people *p, const struct filt *f, uint32_t id)
+{
+    if (f->none) return 0;
+    if (!f->sex) return 1;
+    return id < p->n && (f->sex >> p->sex[id] & 1);
+}
+
+/* The masks of dataset k's samples passing the filters (and the cohort). Returns 1 when
+ * they belong to the mask cache, 0 when the caller must release them, or an error. */
+static int dataset_masks(struct beacon *b, const struct gtsnap *snap,
+                         const struct policy_decision *d, uint32_t k, const struct filt *f,
+                         const uint32_t *cohort, uint32_t n_cohort, uint64_t ***masks,
+                         struct gn_err *err)
+{
+    const struct policy_dataset *ds = &d->ds[k];
+    struct mask_slot *m = NULL;
+    uint32_t *ids = NULL, n = 0, victim = 0, sig = f->sex | (uint32_t)f->none << 8;
+    int rc, cacheable = !cohort;
+
+    for (uint32_t i = 0; cacheable && i < MASK_SLOTS; i++) {
+        struct mask_slot *s = &b->mask[i];
+        if (s->full && s->serial == d->serial && s->ds == k && s->filt == sig && s->snap == snap &&
+            s->snap_gen == snap->man.generation) {
+            s->used = ++b->tick;
+            *masks = s->masks;
+            return 1; /* the slot's */
+        }
+        if (!s->full || (b->mask[victim].full && s->used < b->mask[victim].used)) victim = i;
+    }
+    if (!(ids = gn_reallocarray(NULL, ds->n_allowed + 1, sizeof *ids))) goto nomem;
+    for (uint32_t w = 0; w < (d->n_bits + 63) / 64; w++) {
+        uint64_t x = ds->bits[w];
+        while (x) {
+            uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(x);
+            x &= x - 1;
+            if (!sample_ok(&b->people, f, id)) continue;
+            if (cohort && !in_ids(cohort, n_cohort, id)) continue;
+            ids[n++] = id;
+        }
+    }
+    {
+        /* every live sample allowed: no masks, the precomputed counts serve */
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < n; i++)
+            live += !gtstore_manifest_is_deleted(&snap->man, ids[i]);
+        if (live == snap->n_live_samples && live > 0) {
+            *masks = NULL;
+        } else if ((rc = gtsnap_masks_new(snap, ids, n, masks, err)) < 0) {
+            gn_free(ids);
+            return rc;
+        }
+        if (n == 0) {
+            /* nobody: masks that select no one */
+            if (!*masks && (rc = gtsnap_masks_new(snap, ids, 0, masks, err)) < 0) {
+                gn_free(ids);
+                return rc;
+            }
+        }
+    }
+    gn_free(ids);
+    if (!cacheable) return GN_OK;
+    m = &b->mask[victim];
+    mask_slot_clear(m);
+    m->serial = d->serial;
+    m->ds = k;
+    m->filt = sig;
+    m->snap = snap;
+    m->snap_gen = snap->man.generation;
+    m->n_seg = snap->n_seg;
+    m->masks = *masks;
+    m->used = ++b->tick;
+    m->full = 1;
+    return 1; /* cached: owned by the slot */
+nomem:
+    return gn_errf(err, GN_ENOMEM, "out of memory");
+}
+
+static void masks_release(const struct gtsnap *snap, uint64_t **masks, int cached)
+{
+    if (!cached) gtsnap_masks_free(snap, masks);
+}
+
+/* ---- variant queries ---------------------------------------------------------------- */
+
+struct vq {
+    uint32_t contig;
+    int64_t lo, hi;           /* VCF positions scanned (1-based, inclusive) */
+    int64_t end_lo, end_hi;   /* bracket: allowed 0-based ends; else -1 */
+    const char *ref, *alt;    /* exact bases, or NULL */
+    const char *vtype;        /* SNP, MNP, INDEL, DEL, INS, or NULL */
+    int64_t min_len, max_len; /* -1 when absent */
+};
+
+static int bases_match(const char *want, const char *got, uint32_t n)
+{
+    size_t w = strlen(want);
+    if (w != n) return 0;
+    for (size_t i = 0; i < w; i++) {
+        if (want[i] != 'N' && want[i] != got[i]) return 0;
+    }
+    return 1;
+}
+
+static const char *vtype_of(const struct query_row *r)
+{
+    if (r->ref_len == 1 && r->alt_len == 1) return "SNP";
+    if (r->ref_len == r->alt_len) return "MNP";
+    return r->ref_len > r->alt_len ? "DEL" : "INS";
+}
+
+static int row_wanted(const struct vq *q, const struct query_row *r)
+{
+    int64_t end0 = r->pos - 1 + r->ref_len; /* 0-based exclusive end */
+    int64_t len = r->ref_len > r->alt_len ? r->ref_len - r->alt_len : r->alt_len - r->ref_len;
+    const char *t = vtype_of(r);
+    if (r->alt_len == 0 || r->alt[0] == '*' || r->alt[0] == '<') return 0;
+    if (q->ref && !bases_match(q->ref, r->ref, r->ref_len)) return 0;
+    if (q->alt && !bases_match(q->alt, r->alt, r->alt_len)) return 0;
+    if (q->end_lo >= 0 && (end0 < q->end_lo || end0 > q->end_hi)) return 0;
+    if (q->vtype) {
+        if (!strcmp(q->vtype, "INDEL")) {
+            if (strcmp(t, "DEL") && strcmp(t, "INS")) return 0;
+        } else if (strcmp(q->vtype, t)) {
+            return 0;
+        }
+    }
+    if (q->min_len >= 0 && len < q->min_len) return 0;
+    if (q->max_len >= 0 && len > q->max_len) return 0;
+    return 1;
+}
+
+/* Builds the scan from the request; GN_EINVAL/EUNSUPPORTED with a message otherwise. */
+static int vq_from_request(const struct gtsnap *snap, const struct beacon_req *r, struct vq *q,
+                           struct gn_err *err)
+{
+    const struct beacon_req_variant *v = &r->variant;
+    char norm[CONTIG_NAME_MAX + 1];
+    enum contig_build b;
+    int64_t id;
+
+    memset(q, 0, sizeof *q);
+    q->end_lo = q->end_hi = q->min_len = q->max_len = -1;
+    switch (v->kind) {
+    case BEACON_REQ_VQ_SEQUENCE:
+    case BEACON_REQ_VQ_RANGE:
+    case BEACON_REQ_VQ_BRACKET:
+        break;
+    case BEACON_REQ_VQ_NONE:
+        return gn_errf(err, GN_EINVAL,
+                       "a g_variants query needs referenceName and start (sequence, range or "
+                       "bracket query)");
+    default:
+        return gn_errf(err, GN_EUNSUPPORTED,
+                       "%s queries are not supported by this node (it has no gene or protein "
+                       "annotation); use a sequence, range or bracket query",
+                       beacon_req_vq_name(v->kind));
+    }
+    if (v->assembly_id) {
+        if (contig_build_parse(v->assembly_id, &b) < 0) {
+            return gn_errf(err, GN_EINVAL, "unknown assemblyId '%.64s'", v->assembly_id);
+        }
+        if (b != snap->man.build) {
+            return gn_errf(err, GN_EINVAL, "this node holds %s data; assemblyId '%.64s' asked",
+                           contig_build_name(snap->man.build), v->assembly_id);
+        }
+    }
+    if (contig_normalise(snap->man.build, v->reference_name, strlen(v->reference_name), norm) ==
+        GN_EINVAL) {
+        return gn_errf(err, GN_EINVAL, "bad referenceName '%.64s'", v->reference_name);
+    }
+    id = gtstore_manifest_contig(&snap->man, norm);
+    q->contig = id < 0 ? UINT32_MAX - 1 : (uint32_t)id; /* unknown contig: nothing found */
+    q->ref = v->reference_bases && *v->reference_bases ? v->reference_bases : NULL;
+    q->alt = v->alternate_bases && *v->alternate_bases ? v->alternate_bases : NULL;
+    q->vtype = v->variant_type;
+    q->min_len = v->min_length;
+    q->max_len = v->max_length;
+    if (v->kind == BEACON_REQ_VQ_SEQUENCE) {
+        q->lo = q->hi = v->start[0] + 1;
+    } else if (v->kind == BEACON_REQ_VQ_RANGE) {
+        q->lo = v->start[0] + 1;
+        q->hi = v->end[0]; /* variants starting in [start, end) */
+    } else {
+        q->lo = v->start[0] + 1;
+        q->hi = v->start[1] + 1;
+        q->end_lo = v->end[0];
+        q->end_hi = v->end[1];
+    }
+    if (q->hi < q->lo) q->hi = q->lo;
+    return GN_OK;
+}
+
+struct hit {
+    char *chrom, *ref, *alt;
+    int64_t pos;
+    uint32_t ac, an, het, hom;
+};
+
+struct hits {
+    struct hit *h;
+    size_t n, cap;
+    const struct vq *q;
+    int64_t total; /* variants with ac > 0 */
+    size_t keep;   /* rows kept (skip + limit) */
+};
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = gn_malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static int hit_row(void *ctx, const struct query_row *r)
+{
+    struct hits *hs = ctx;
+    struct hit *h;
+    if (!row_wanted(hs->q, r) || r->ac == 0) return 0;
+    hs->total++;
+    if (hs->n >= hs->keep) return 0;
+    if (hs->n == hs->cap) {
+        size_t nc = hs->cap ? hs->cap * 2 : 16;
+        struct hit *n = gn_reallocarray(hs->h, nc, sizeof *n);
+        if (!n) return GN_ENOMEM;
+        hs->h = n;
+        hs->cap = nc;
+    }
+    h = &hs->h[hs->n];
+    memset(h, 0, sizeof *h);
+    if (!(h->chrom = dupn(r->chrom, strlen(r->chrom))) || !(h->ref = dupn(r->ref, r->ref_len)) ||
+        !(h->alt = dupn(r->alt, r->alt_len))) {
+        gn_free(h->chrom);
+        gn_free(h->ref);
+        return GN_ENOMEM;
+    }
+    h->pos = r->pos;
+    h->ac = r->ac;
+    h->an = r->an;
+    h->het = r->het;
+    h->hom = r->hom;
+    hs->n++;
+    return 0;
+}
+
+static void hits_free(struct hits *hs)
+{
+    for (size_t i = 0; i < hs->n; i++) {
+        gn_free(hs->h[i].chrom);
+        gn_free(hs->h[i].ref);
+        gn_free(hs->h[i].alt);
+    }
+    gn_free(hs->h);
+    memset(hs, 0, sizeof *hs);
+}
+
+static int run_vq(const struct gtsnap *snap, const struct vq *q, uint64_t *const *masks,
+                  struct hits *hs, struct gn_err *err)
+{
+    hs->q = q;
+    if (q->contig == UINT32_MAX - 1) return GN_OK;
+    int rc = query_freq(snap, q->contig, q->lo, q->hi, masks, hit_row, hs, err);
+    if (rc == GN_ENOMEM) return gn_errf(err, rc, "out of memory");
+    return rc < 0 ? rc : GN_OK;
+}
+
+static json_t *variant_json(const struct gtsnap *snap, const struct settings *st,
+                            const struct policy_decision *d, const struct policy_dataset *ds,
+                            const struct hit *h, int64_t *suppressed)
+{
+    char vid[512], seq[300];
+    int64_t ac, an, shown_ac;
+    json_t *v;
+    (void)snprintf(vid, sizeof vid, "%s:%" PRId64 ":%.200s:%.200s", h->chrom, h->pos, h->ref,
+                   h->alt);
+    (void)snprintf(seq, sizeof seq, "%s:%s", contig_build_name(snap->man.build), h->chrom);
+    v = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:{s:s, s:{s:s, s:I}, s:{s:s, s:I}}}}}",
+                  "variantInternalId", vid, "variation", "variantType",
+                  strcmp(vtype_of(&(struct query_row){.ref_len = (uint32_t)strlen(h->ref),
+                                                      .alt_len = (uint32_t)strlen(h->alt)}),
+                         "SNP") == 0
+                      ? "SNP"
+                      : (strlen(h->ref) == strlen(h->alt) ? "MNP" : "INDEL"),
+                  "referenceBases", h->ref, "alternateBases", h->alt, "location", "type",
+                  "SequenceLocation", "sequence_id", seq, "interval", "type", "SequenceInterval",
+                  "start", "type", "Number", "value", (json_int_t)(h->pos - 1), "end", "type",
+                  "Number", "value", (json_int_t)(h->pos - 1 + (int64_t)strlen(h->ref)));
+    if (!v) return NULL;
+    ac = h->ac;
+    an = h->an;
+    struct policy_decision capped = *d;
+    capped.granularity = ds->cap;
+    if (policy_mask_count(&capped, ac, &shown_ac)) {
+        (*suppressed)++;
+        json_object_set_new(v, "info",
+                            json_pack("{s:s}", "frequency",
+                                      "suppressed: fewer carriers than the "
+                                      "node's small-count threshold"));
+        return v;
+    }
+    json_object_set_new(
+        v, "frequencyInPopulations",
+        json_pack("[{s:s, s:s, s:s, s:[{s:s, s:f, s:I, s:I, s:I, s:I}]}]", "source", st->name,
+                  "sourceReference", st->id, "version", "consented population of the dataset",
+                  "frequencies", "population", ds->name, "alleleFrequency",
+                  an > 0 ? (double)shown_ac / (double)an : 0.0, "alleleCount", (json_int_t)shown_ac,
+                  "alleleNumber", (json_int_t)an, "alleleCountHomozygous",
+                  (json_int_t)(shown_ac == ac ? h->hom : 0), "alleleCountHeterozygous",
+                  (json_int_t)(shown_ac == ac ? h->het : 0)));
+    return v;
+}
+
+/* ---- entry queries ------------------------------------------------------------------ */
+
+struct answer {
+    json_t *sets;  /* resultSets */
+    int64_t total; /* sum of results */
+    int exists;
+    int64_t records; /* records returned, for the audit */
+    enum catalog_granularity g;
+};
+
+static json_t *result_set(const char *id, int exists, int64_t count, json_t *results,
+                          enum catalog_granularity g)
+{
+    json_t *rs = json_pack("{s:s, s:s, s:b, s:I, s:o}", "id", id, "setType", "dataset", "exists",
+                           exists, "resultsCount", (json_int_t)(g >= GRAN_COUNT ? count : 0),
+                           "results", results ? results : json_array());
+    return rs;
+}
+
+static int answer_variants(struct beacon *b, const struct gtsnap *snap, const struct settings *st,
+                           const struct beacon_req *r, const struct policy_decision *d,
+                           const struct filt *f, const uint32_t *cohort, uint32_t n_cohort,
+                           struct answer *a, struct gn_err *err)
+{
+    struct vq q;
+    int rc;
+    if ((rc = vq_from_request(snap, r, &q, err)) < 0) return rc;
+    for (uint32_t k = 0; k < d->n_ds; k++) {
+        struct hits hs = {0};
+        uint64_t **masks = NULL;
+        int cached;
+        json_t *results;
+        int64_t suppressed = 0;
+        hs.keep = a->g >= GRAN_COUNT ? (size_t)(r->skip + r->limit) : 0;
+        if ((cached = dataset_masks(b, snap, d, k, f, cohort, n_cohort, &masks, err)) < 0) {
+            return cached;
+        }
+        rc = run_vq(snap, &q, masks, &hs, err);
+        masks_release(snap, masks, cached);
+        if (rc < 0) {
+            hits_free(&hs);
+            return rc;
+        }
+        results = json_array();
+        for (size_t i = (size_t)r->skip; results && i < hs.n; i++) {
+            json_array_append_new(results,
+                                  variant_json(snap, st, d, &d->ds[k], &hs.h[i], &suppressed));
+            a->records++;
+        }
+        if (a->g < GRAN_COUNT) json_array_clear(results);
+        a->exists |= hs.total > 0;
+        a->total += hs.total;
+        json_t *set = result_set(d->ds[k].name, hs.total > 0, hs.total, results, a->g);
+        if (suppressed)
+            json_object_set_new(
+                set, "info", json_pack("{s:I}", "suppressedFrequencies", (json_int_t)suppressed));
+        json_array_append_new(a->sets, set);
+        hits_free(&hs);
+    }
+    return GN_OK;
+}
+
+static json_t *ontology(const char *id, const char *label)
+{
+    return json_pack("{s:s, s:s}", "id", id, "label", label);
+}
+
+/* individuals or biosamples: counts from the people table */
+static int answer_people(struct beacon *b, const struct beacon_req *r,
+                         const struct policy_decision *d, const struct pseudonym *key,
+                         const struct filt *f, const uint32_t *cohort, uint32_t n_cohort,
+                         int individuals, struct answer *a, struct gn_err *err)
+{
+    const struct people *p = &b->people;
+    struct pseudonym pkey;
+    uint8_t *seen = NULL;
+    if (d->project[0]) pseudonym_derive(key, d->project, &pkey);
+    if (individuals && !(seen = gn_calloc(p->n_ind + 1, 1))) {
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
+    for (uint32_t k = 0; k < d->n_ds; k++) {
+        const struct policy_dataset *ds = &d->ds[k];
+        int64_t count = 0, shown;
+        json_t *results = json_array();
+        if (seen) memset(seen, 0, p->n_ind + 1);
+        for (uint32_t id = 0; id < d->n_bits && id < p->n; id++) {
+            if (!(ds->bits[id >> 6] >> (id & 63) & 1) || !sample_ok(p, f, id)) continue;
+            if (cohort && !in_ids(cohort, n_cohort, id)) continue;
+            const char *name = p->sname[id];
+            if (individuals) {
+                uint32_t ix = p->ind[id];
+                if (ix == UINT32_MAX || seen[ix]) continue;
+                seen[ix] = 1;
+                name = p->iname[ix];
+            }
+            count++;
+            if (a->g < GRAN_RECORD || count <= r->skip || count > r->skip + r->limit) continue;
+            char shown_name[PSEUDONYM_LEN + 1];
+            if (d->project[0]) {
+                pseudonym_of(&pkey, individuals ? "individual" : "sample", name, strlen(name),
+                             shown_name);
+                name = shown_name;
+            }
+            if (individuals) {
+                json_array_append_new(
+                    results, json_pack("{s:s, s:o}", "id", name, "sex",
+                                       ontology(sex_id[p->sex[id]], sex_label[p->sex[id]])));
+            } else {
+                json_array_append_new(
+                    results, json_pack("{s:s, s:s, s:o, s:o}", "id", name, "individualId",
+                                       p->ind[id] == UINT32_MAX ? "" : p->iname[p->ind[id]],
+                                       "biosampleStatus", ontology("NCIT:C17998", "Unknown"),
+                                       "sampleOriginType", ontology("NCIT:C17998", "Unknown")));
+            }
+            a->records++;
+        }
+        struct policy_decision capped = *d;
+        capped.granularity = a->g;
+        if (policy_mask_count(&capped, count, &shown)) shown = 0;
+        a->exists |= count > 0;
+        a->total += shown;
+        json_array_append_new(a->sets, result_set(ds->name, count > 0, shown, results, a->g));
+    }
+    if (d->project[0]) pseudonym_wipe(&pkey);
+    gn_free(seen);
+    return GN_OK;
+}
+
+struct ds_list {
+    json_t *arr;
+    const struct policy_decision *d;
+    const char *only;
+};
+
+static int ds_visit(void *ctx, const struct catalog_dataset *x)
+{
+    struct ds_list *l = ctx;
+    for (uint32_t k = 0; k < l->d->n_ds; k++) {
+        if (strcmp(l->d->ds[k].name, x->name) != 0) continue;
+        if (l->only && strcmp(l->only, x->name) != 0) continue;
+        json_t *terms = json_array();
+        struct duo_list dl;
+        if (duo_list_parse(&dl, x->terms, strlen(x->terms), DUO_SIDE_USE, NULL) == GN_OK) {
+            for (size_t i = 0; i < duo_list_count(&dl); i++) {
+                const struct duo_term *t = duo_list_term(&dl, i);
+                json_array_append_new(terms,
+                                      json_pack("{s:s, s:s}", "id", t->id, "label", t->label));
+            }
+        }
+        json_array_append_new(
+            l->arr, json_pack("{s:s, s:s, s:s, s:{s:o}, s:{s:s, s:I}}", "id", x->name, "name",
+                              x->name, "description", x->description, "dataUseConditions",
+                              "duoDataUse", terms, "info", "securityLevel", x->access,
+                              "samplesAvailable", (json_int_t)l->d->ds[k].n_allowed));
+    }
+    return GN_OK;
+}
+
+/* ---- the handler -------------------------------------------------------------------- */
+
+static int status_of(int rc)
+{
+    return gn_err_http_status(rc);
+}
+
+static int cohort_of_individual(struct catalog *c, const char *id, uint32_t **ids, uint32_t *n,
+                                struct gn_err *err)
+{
+    struct catalog_individual ind;
+    int rc = catalog_individual_get(c, id, &ind, err);
+    if (rc < 0) return rc;
+    if (!(*ids = gn_calloc(64, sizeof **ids))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    if ((rc = catalog_individual_samples(c, ind.id, *ids, 64, err)) < 0) return rc;
+    *n = (uint32_t)rc;
+    for (uint32_t i = 1; i < *n; i++) /* sort: few entries */
+        for (uint32_t j = i; j > 0 && (*ids)[j - 1] > (*ids)[j]; j--) {
+            uint32_t t = (*ids)[j];
+            (*ids)[j] = (*ids)[j - 1];
+            (*ids)[j - 1] = t;
+        }
+    return GN_OK;
+}
+
+/* One variant id "chrom:pos:ref:alt" (pos 1-based) into a sequence query. */
+static int variant_id_query(struct beacon_req *r, struct gn_err *err)
+{
+    char buf[BEACON_REQ_MAX_ID + 1], *p[4], *save = NULL;
+    int n = 0;
+    int64_t pos;
+    (void)snprintf(buf, sizeof buf, "%s", r->entry_id);
+    for (char *t = strtok_r(buf, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
+        p[n++] = t;
+    if (n != 4 || strparse_i64_all(p[1], strlen(p[1]), &pos) < 0 || pos < 1) {
+        return gn_errf(err, GN_EINVAL, "variant id must be CHROM:POS:REF:ALT (POS 1-based)");
+    }
+    memset(&r->variant, 0, sizeof r->variant);
+    r->variant.min_length = r->variant.max_length = -1;
+    if (!(r->variant.reference_name = dupn(p[0], strlen(p[0]))) ||
+        !(r->variant.reference_bases = dupn(p[2], strlen(p[2]))) ||
+        !(r->variant.alternate_bases = dupn(p[3], strlen(p[3])))) {
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    }
+    r->variant.start[0] = pos - 1;
+    r->variant.n_start = 1;
+    return beacon_req_variant_classify(&r->variant, err);
+}
+
+static int handle_query(struct beacon *b, struct catalog *c, const struct pseudonym *key,
+                        const struct gtsnap *snap, struct policy_budget *budget,
+                        const struct beacon_call *call, const struct settings *st,
+                        struct beacon_req *r, struct resp *rs, struct gn_err *err)
+{
+    enum beacon_req_entry e = r->endpoint == BEACON_REQ_EP_RELATED ? r->target : r->entry;
+    struct policy_request rq = {0};
+    struct policy_decision d = {0};
+    struct answer a = {0};
+    struct filt f;
+    const char *only_ds[1];
+    uint32_t *cohort = NULL, n_cohort = 0;
+    char detail[512];
+    int64_t gen;
+    int rc, decided = 0;
+
+    if (e == BEACON_REQ_ENTRY_RUNS || e == BEACON_REQ_ENTRY_ANALYSES) {
+        return gn_errf(err, GN_EUNSUPPORTED, "entry type '%s' is not served by this node",
+                       beacon_req_entry_name(e));
+    }
+    if ((rc = policy_budget_take(budget, b->pc, c, key, call->who, call->client, "beacon", err)) <
+        0) {
+        return rc;
+    }
+    filters_read(r, &f);
+
+    /* what the path names */
+    rq.need = GRAN_BOOLEAN;
+    if (r->entry == BEACON_REQ_ENTRY_DATASETS && r->entry_id) {
+        only_ds[0] = r->entry_id;
+        rq.datasets = only_ds;
+        rq.n_datasets = 1;
+    } else if (r->n_dataset_ids) {
+        rq.datasets = (const char *const *)r->dataset_ids;
+        rq.n_datasets = r->n_dataset_ids;
+    }
+    if (r->entry == BEACON_REQ_ENTRY_G_VARIANTS && r->entry_id) {
+        if ((rc = variant_id_query(r, err)) < 0) return rc;
+    }
+    if ((r->entry == BEACON_REQ_ENTRY_INDIVIDUALS || r->entry == BEACON_REQ_ENTRY_BIOSAMPLES) &&
+        r->entry_id) {
+        /* one person's or sample's records: record level */
+        rq.need = GRAN_RECORD;
+        if (r->entry == BEACON_REQ_ENTRY_INDIVIDUALS) {
+            rc = cohort_of_individual(c, r->entry_id, &cohort, &n_cohort, err);
+        } else {
+            uint32_t id;
+            int withdrawn;
+            rc = catalog_sample_lookup(c, r->entry_id, &id, &withdrawn, err);
+            if (rc == GN_OK && !(cohort = gn_calloc(1, sizeof *cohort))) rc = GN_ENOMEM;
+            if (rc == GN_OK) {
+                cohort[0] = id;
+                n_cohort = 1;
+            }
+        }
+        if (rc == GN_ENOTFOUND)
+            rc = gn_errf(err, rc, "no such %s", beacon_req_entry_name(r->entry));
+        if (rc < 0) goto out;
+        rq.cohort = cohort;
+        rq.n_cohort = n_cohort;
+        rq.has_cohort = 1;
+    }
+    (void)snprintf(detail, sizeof detail, "beacon %s %s %s%s%s", call->method,
+                   beacon_req_entry_name(e), beacon_req_vq_name(r->variant.kind),
+                   r->variant.reference_name ? " " : "",
+                   r->variant.reference_name ? r->variant.reference_name : "");
+    rq.action = "beacon";
+    rq.detail = detail;
+    rq.discovery = 1;
+    rq.project = call->project;
+    rq.purpose_terms = call->purpose;
+    if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) goto out;
+    decided = 1;
+    if ((rc = catalog_generation(c, &gen, err)) < 0) goto out;
+    if ((rc = people_load(&b->people, c, gen, err)) < 0) goto out;
+
+    /* returned granularity: requested, capped by the lowest cap of the datasets answered */
+    a.g = (enum catalog_granularity)(r->granularity + 1); /* BOOLEAN=1, COUNT=2, RECORD=3 */
+    for (uint32_t k = 0; k < d.n_ds; k++)
+        if (d.ds[k].cap < a.g) a.g = d.ds[k].cap;
+    if (rq.need == GRAN_RECORD && a.g < GRAN_RECORD) a.g = GRAN_RECORD; /* policy said record */
+    if (!(a.sets = json_array())) goto nomem;
+
+    switch (e) {
+    case BEACON_REQ_ENTRY_G_VARIANTS:
+        rc = answer_variants(b, snap, st, r, &d, &f, cohort, n_cohort, &a, err);
+        break;
+    case BEACON_REQ_ENTRY_INDIVIDUALS:
+    case BEACON_REQ_ENTRY_BIOSAMPLES:
+        rc = answer_people(b, r, &d, key, &f, cohort, n_cohort, e == BEACON_REQ_ENTRY_INDIVIDUALS,
+                           &a, err);
+        break;
+    case BEACON_REQ_ENTRY_DATASETS: {
+        struct ds_list l = {json_array(), &d, r->entry_id};
+        if (!l.arr) goto nomem;
+        rc = catalog_dataset_each(c, ds_visit, &l, err);
+        a.total = (int64_t)json_array_size(l.arr);
+        a.exists = a.total > 0;
+        a.records = a.total;
+        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:o}}", "meta", query_meta(st, r, e, "record"),
+                            "responseSummary", "exists", a.exists, "numTotalResults",
+                            (json_int_t)a.total, "response", "collections", l.arr);
+        rs->status = 200;
+        goto audited;
+    }
+    case BEACON_REQ_ENTRY_COHORTS:
+        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:[]}}", "meta", query_meta(st, r, e, "record"),
+                            "responseSummary", "exists", 0, "numTotalResults", (json_int_t)0,
+                            "response", "collections");
+        rs->status = 200;
+        goto audited;
+    default:
+        rc = gn_errf(err, GN_EUNSUPPORTED, "unsupported entry type");
+        break;
+    }
+    if (rc < 0) goto out;
+
+    {
+        const char *gname = catalog_granularity_name(a.g > GRAN_NONE ? a.g : GRAN_BOOLEAN);
+        json_t *summary = json_pack("{s:b}", "exists", a.exists);
+        if (a.g >= GRAN_COUNT)
+            json_object_set_new(summary, "numTotalResults", json_integer(a.total));
+        if (a.g == GRAN_BOOLEAN || a.g == GRAN_NONE || r->resultsets == BEACON_REQ_RS_NONE) {
+            rs->doc = json_pack("{s:o, s:o}", "meta", query_meta(st, r, e, gname),
+                                "responseSummary", summary);
+        } else {
+            /* HIT: only sets with results; MISS: only those without; ALL: every one */
+            json_t *keep = json_array();
+            size_t i;
+            json_t *set;
+            json_array_foreach(a.sets, i, set)
+            {
+                int ex = json_is_true(json_object_get(set, "exists"));
+                if (r->resultsets == BEACON_REQ_RS_ALL ||
+                    (r->resultsets == BEACON_REQ_RS_HIT && ex) ||
+                    (r->resultsets == BEACON_REQ_RS_MISS && !ex))
+                    json_array_append(keep, set);
+            }
+            rs->doc = json_pack("{s:o, s:o, s:{s:o}}", "meta", query_meta(st, r, e, gname),
+                                "responseSummary", summary, "response", "resultSets", keep);
+        }
+        rs->status = 200;
+        if (rs->doc && (f.n_warn || r->n_warnings || d.n_ds == 0)) {
+            json_t *w = json_array();
+            for (int i = 0; i < f.n_warn; i++)
+                json_array_append_new(w, json_string(f.warn[i]));
+            for (size_t i = 0; i < r->n_warnings; i++)
+                json_array_append_new(w, json_string(r->warnings[i]));
+            if (d.n_ds == 0)
+                json_array_append_new(w, json_string("no dataset on this node is open to this "
+                                                     "caller for this purpose"));
+            json_object_set_new(rs->doc, "info", json_pack("{s:o}", "warnings", w));
+        }
+    }
+audited:
+    if (!rs->doc) goto nomem;
+    rc = policy_done(c, key, &d, a.records, NULL, err);
+    goto out;
+nomem:
+    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+out:
+    (void)decided;
+    json_decref(a.sets);
+    policy_decision_free(&d);
+    gn_free(cohort);
+    return rc;
+}
+
+int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *key,
+                  const struct gtsnap *snap, struct policy_budget *budget,
+                  const struct beacon_call *call, char **out, size_t *len, int *status)
+{
+    struct beacon_req r;
+    struct gn_err err = GN_ERR_INIT;
+    struct settings st;
+    struct resp rs = {NULL, 500};
+    int rc, parsed = 0;
+
+    *out = NULL;
+    *len = 0;
+    read_settings(c, &st);
+    rc = beacon_req_parse(call->method, call->path, call->query, call->body, call->body_len, &r,
+                          &err);
+    if (rc == GN_OK) {
+        parsed = 1;
+        if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
+            r.endpoint == BEACON_REQ_EP_RELATED) {
+            rc = handle_query(b, c, key, snap, budget, call, &st, &r, &rs, &err);
+        } else {
+            framework(&rs, &st, &r, snap);
+        }
+    }
+    if (rc < 0) {
+        set_error(&rs, &st, parsed ? &r : NULL, status_of(rc),
+                  err.msg[0] ? err.msg : gn_strerror(rc));
+    }
+    if (parsed) beacon_req_free(&r);
+    if (!rs.doc) return GN_ENOMEM;
+    *out = json_dumps(rs.doc, JSON_COMPACT);
+    json_decref(rs.doc);
+    if (!*out) return GN_ENOMEM;
+    *len = strlen(*out);
+    *status = rs.status;
+    return GN_OK;
+}

@@ -1,0 +1,231 @@
+#!/bin/bash
+# Beacon v2 over the real server on 127.0.0.1: counts and frequencies against bcftools on
+# the committed 503-sample panel (every site, every granularity, with and without a
+# consent restriction), the authorisation matrix, errors, the query budget, and every
+# response validated against the official v2.1.1 schemas (ajv from npm, cached in
+# build/npm). Usage: tests/cli/beacon.sh BUILD_DIR   (ends with "N passed, M failed")
+set -u
+B=${1:-build/asan}
+GN="$B/genomenode"
+T=$(mktemp -d /tmp/gn-beacon-XXXXXX)
+[ -n "${KEEP:-}" ] && echo "keeping $T"
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+trap cleanup EXIT
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass+1)); }
+ko() { echo "FAIL $1"; fail=$((fail+1)); }
+expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+SCHEMAS=testdata/beacon-schemas
+R=framework/json/responses
+
+# --- a node: 503 samples, synthetic manifest; DS1 public, DS2 controlled
+bcftools query -l "$EUR" > "$T/samples.txt"
+awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent", "year_of_birth" }
+     { i = NR; d = 1 + i % 28; m = 1 + int(i / 28) % 12
+       c = (i % 10 == 0) ? "clinical" : (i % 7 == 0) ? "HMB,NPU" : "GRU"
+       ds = (i % 5 == 0) ? "DS2" : "DS1"
+       printf "%02d%02d85-%04d\t%s\t%s\t%s\t%s\t1985\n", d, m, 1000 + i, $1, (i % 2 ? "female" : "male"), ds, c }' \
+    "$T/samples.txt" > "$T/man.tsv"
+N="$T/n"
+"$GN" init "$N" --build GRCh37 >/dev/null
+"$GN" dataset add "$N" DS1 --terms GRU >/dev/null
+"$GN" dataset add "$N" DS2 --terms GRU >/dev/null
+"$GN" ingest "$N" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+"$GN" dataset access "$N" DS1 public >/dev/null
+"$GN" setting "$N" public_granularity record >/dev/null
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+"$GN" user add "$N" rita --role researcher >/dev/null
+"$GN" user add "$N" gary --role researcher >/dev/null
+"$GN" user add "$N" steve --role steward >/dev/null
+"$GN" user add "$N" quota --role researcher >/dev/null
+"$GN" project add "$N" P1 --purpose HMB --approval ETH-2026-01 --expires 2099-12-31 >/dev/null
+"$GN" project add "$N" OLD --purpose HMB --approval ETH-2019-07 --expires 2020-01-01 >/dev/null
+"$GN" project join "$N" P1 gary >/dev/null
+"$GN" project join "$N" OLD gary >/dev/null
+"$GN" grant "$N" --dataset DS2 --project P1 --level record >/dev/null
+"$GN" grant "$N" --dataset DS2 --project OLD --level record >/dev/null
+TR=$("$GN" token create "$N" --user rita)
+TG=$("$GN" token create "$N" --user gary)
+TS=$("$GN" token create "$N" --user steve)
+TQ=$("$GN" token create "$N" --user quota)
+
+# who may be counted: DS1 + research consent permitting general research use (GRU);
+# for P1 (HMB): DS2 + research consent permitting HMB (GRU or HMB)
+awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" > "$T/pub.txt"
+awk 'NR > 1 && $4 == "DS2" && $5 == "GRU" { print $2 }' "$T/man.tsv" > "$T/p1.txt"
+awk 'NR > 1 && $4 == "DS1" { print $2 }' "$T/man.tsv" > "$T/ds1all.txt"
+ref() { bcftools view -S "$1" -Ou "$EUR" 2>/dev/null | bcftools norm -m- -Ou 2>/dev/null |
+        bcftools +fill-tags -Ou -- -t AC,AN 2>/dev/null |
+        bcftools query -i 'INFO/AC>0' -f '%CHROM:%POS:%REF:%ALT\t%AC\t%AN\n'; }
+ref "$T/pub.txt" > "$T/ref_pub.tsv"
+ref "$T/p1.txt" > "$T/ref_p1.tsv"
+ref "$T/ds1all.txt" > "$T/ref_ds1all.tsv"
+
+"$GN" serve "$N" --listen 127.0.0.1:0 > "$T/out" 2> "$T/err" &
+SRV=$!
+for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done
+P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
+U="http://127.0.0.1:$P/api"
+expect "server starts" '[ -n "$P" ]'
+n_doc=0
+# get NAME SCHEMA ARGS...: saves the response as $T/r/NAME.json, queues it for validation,
+# prints the HTTP status
+mkdir -p "$T/r"
+get() { local name=$1 schema=$2; shift 2
+        echo "$R/$schema $T/r/$name.json" >> "$T/validate.txt"
+        curl -s -o "$T/r/$name.json" -w '%{http_code}' "$@"; }
+j() { node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/$1.json'));console.log(String($2))"; }
+
+# --- framework endpoints
+for ep in info service-info configuration entry_types map filtering_terms; do
+  case $ep in
+    info) s=beaconInfoResponse.json ;; service-info) s=ga4gh-service-info-1-0-0-schema.json ;;
+    configuration) s=beaconConfigurationResponse.json ;; entry_types) s=beaconEntryTypesResponse.json ;;
+    map) s=beaconMapResponse.json ;; filtering_terms) s=beaconFilteringTermsResponse.json ;;
+  esac
+  expect "/$ep answers 200" '[ "$(get "fw_$ep" "$s" "$U/$ep")" = 200 ]'
+done
+expect "/ answers like /info" '[ "$(get fw_root beaconInfoResponse.json "$U/")" = 200 ]'
+
+# --- every site, record level, anonymous caller: DS1 public, consent restricted (GRU)
+# pages: fetch DIR NAME ARGS... concatenates CHROM:POS:REF:ALT AC AN over all pages
+fetch() { local out=$1 tag=$2; shift 2; : > "$out"; local skip=0
+  while :; do
+    get "${tag}_$skip" auto "$@" -H 'Content-Type: application/json' -X POST \
+      -d "{\"meta\":{\"apiVersion\":\"v2.0\"},\"query\":{\"requestParameters\":{\"referenceName\":\"20\",\"start\":[0],\"end\":[4000000]},\"requestedGranularity\":\"record\",\"pagination\":{\"skip\":$skip,\"limit\":1000}}}" \
+      "$U/g_variants" >/dev/null
+    node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/${tag}_$skip.json'));
+      for (const s of (d.response||{}).resultSets||[]) if (s.id==='$DSID') for (const v of s.results) {
+        const f=v.frequencyInPopulations[0].frequencies[0];
+        console.log(v.variantInternalId+'\t'+f.alleleCount+'\t'+f.alleleNumber); }" >> "$out"
+    local n; n=$(node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/${tag}_$skip.json'));
+      const s=((d.response||{}).resultSets||[]).find(x=>x.id==='$DSID'); console.log(s?s.results.length:0)")
+    [ -n "$n" ] && [ "$n" -ge 1000 ] && [ "$skip" -lt 100000 ] || break; skip=$((skip+1000))
+  done; }
+DSID=DS1 fetch "$T/gn_pub.tsv" pub
+expect "anonymous, record level: every site's AC/AN in public DS1 (consented, GRU) equals bcftools ($(wc -l < "$T/ref_pub.tsv") sites)" \
+  'diff -q "$T/ref_pub.tsv" "$T/gn_pub.tsv" >/dev/null && [ -s "$T/ref_pub.tsv" ]'
+expect "anonymous never sees the controlled DS2" '! grep -h "\"id\":\"DS2\"" "$T"/r/pub_*.json | grep -q .'
+DSID=DS1 fetch "$T/gn_ds1all.tsv" stew -H "Authorization: Bearer $TS"
+expect "steward, record level: every site of DS1 without consent restriction equals bcftools" \
+  'diff -q "$T/ref_ds1all.tsv" "$T/gn_ds1all.tsv" >/dev/null'
+DSID=DS2 fetch "$T/gn_p1.tsv" p1 -H "Authorization: Bearer $TG" -H "X-Project: P1"
+expect "controlled with a record grant (project P1, HMB): every site of DS2 equals bcftools" \
+  'diff -q "$T/ref_p1.tsv" "$T/gn_p1.tsv" >/dev/null && [ -s "$T/ref_p1.tsv" ]'
+
+# --- count and boolean granularity
+"$GN" setting "$N" public_granularity count >/dev/null
+get cnt auto "$U/g_variants?referenceName=20&start=0&end=4000000&requestedGranularity=record" >/dev/null
+expect "public level capped at count: returnedGranularity is count" '[ "$(j cnt d.meta.returnedGranularity)" = count ]'
+expect "count level: numTotalResults = bcftools variants with AC>0 in the consented population" \
+  '[ "$(j cnt d.responseSummary.numTotalResults)" = "$(wc -l < "$T/ref_pub.tsv")" ]'
+"$GN" setting "$N" public_granularity boolean >/dev/null
+# boolean, one site at a time: 60 sites present in DS1's consented population, 30 absent there
+awk -F'\t' 'NR % 97 == 1' "$T/ref_pub.tsv" | head -60 > "$T/present.tsv"
+bcftools query -f '%CHROM:%POS:%REF:%ALT\n' "$EUR" | grep -v , | sort > "$T/all_sites"
+cut -f1 "$T/ref_pub.tsv" | sort > "$T/pub_sites"
+comm -23 "$T/all_sites" "$T/pub_sites" | head -30 > "$T/absent.txt"
+bad=0
+while IFS=: read -r c p r a; do
+  get "b_$p" auto "$U/g_variants?referenceName=$c&start=$((p-1))&referenceBases=$r&alternateBases=$a" >/dev/null
+  [ "$(j "b_$p" d.responseSummary.exists)" = true ] || bad=$((bad+1))
+done < <(cut -f1 "$T/present.tsv")
+while IFS=: read -r c p r a; do
+  get "a_$p" auto "$U/g_variants?referenceName=$c&start=$((p-1))&referenceBases=$r&alternateBases=$a" >/dev/null
+  [ "$(j "a_$p" d.responseSummary.exists)" = false ] || bad=$((bad+1))
+done < "$T/absent.txt"
+expect "boolean level: exists equals bcftools AC>0 for 60 present and 30 absent sites" '[ $bad = 0 ]'
+expect "boolean answers carry no counts" '! grep -q numTotalResults "$T"/r/b_*.json'
+
+# --- authorisation matrix
+"$GN" dataset access "$N" DS2 registered >/dev/null
+get reg auto -H "Authorization: Bearer $TR" "$U/g_variants?referenceName=20&start=0&end=4000000&requestedGranularity=record&datasetIds=DS2" >/dev/null
+expect "registered caller on a registered dataset: counts, not records" '[ "$(j reg d.meta.returnedGranularity)" = count ]'
+"$GN" dataset access "$N" DS2 controlled >/dev/null
+expect "registered caller naming a controlled dataset without a grant: 403" \
+  '[ "$(get nogrant beaconErrorResponse.json -H "Authorization: Bearer $TR" "$U/g_variants?referenceName=20&start=0&end=4000000&datasetIds=DS2")" = 403 ]'
+expect "anonymous caller naming a controlled dataset: 403" \
+  '[ "$(get anon403 beaconErrorResponse.json "$U/individuals?datasetIds=DS2")" = 403 ]'
+expect "expired project: 403" \
+  '[ "$(get old beaconErrorResponse.json -H "Authorization: Bearer $TG" -H "X-Project: OLD" "$U/individuals")" = 403 ]'
+get ind_p1 auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2" >/dev/null
+expect "controlled with grant: individuals count = the consented DS2 people ($(wc -l < "$T/p1.txt"))" \
+  '[ "$(j ind_p1 d.responseSummary.numTotalResults)" = "$(wc -l < "$T/p1.txt")" ]'
+get ind_f auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=NCIT:C16576" >/dev/null
+females=$(awk 'NR>1 && $4=="DS2" && $5=="GRU" && $3=="female"' "$T/man.tsv" | wc -l)
+expect "sex filter (NCIT:C16576): $females females" '[ "$(j ind_f d.responseSummary.numTotalResults)" = "$females" ]'
+get ind_hpo auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=HP:0001250" >/dev/null
+expect "a filter the node cannot evaluate matches no one, with a warning" \
+  '[ "$(j ind_hpo d.responseSummary.numTotalResults)" = 0 ] && grep -q "not available" "$T/r/ind_hpo.json"'
+get ind_rec auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=5" >/dev/null
+expect "record level names individuals by project pseudonyms only" \
+  '[ "$(j ind_rec d.response.resultSets[0].results.length)" = 5 ] && ! grep -qE "HG|NA[0-9]" "$T/r/ind_rec.json"'
+# withdrawn person: the first public-DS1 consented sample withdraws; AN drops by 2 at a site
+S1=$(head -1 "$T/pub.txt")
+NID=$(awk -v s="$S1" '$2 == s { print $1 }' "$T/man.tsv")
+site=$(head -1 "$T/ref_pub.tsv" | cut -f1); IFS=: read -r c p r a <<< "$site"
+"$GN" setting "$N" public_granularity record >/dev/null
+get wd0 auto "$U/g_variants?referenceName=$c&start=$((p-1))&referenceBases=$r&alternateBases=$a&requestedGranularity=record" >/dev/null
+"$GN" consent withdraw "$N" --person "$NID" >/dev/null
+get wd1 auto "$U/g_variants?referenceName=$c&start=$((p-1))&referenceBases=$r&alternateBases=$a&requestedGranularity=record" >/dev/null
+an0=$(j wd0 'd.response.resultSets[0].results[0].frequencyInPopulations[0].frequencies[0].alleleNumber')
+an1=$(j wd1 'd.response.resultSets[0].results[0].frequencyInPopulations[0].frequencies[0].alleleNumber')
+expect "withdrawn person: gone from the next answer (AN $an0 -> $an1)" '[ $((an0 - 2)) = "$an1" ]'
+
+# --- small counts: suppressed below the threshold at count level
+"$GN" setting "$N" small_count_threshold 5 >/dev/null
+"$GN" setting "$N" public_granularity count >/dev/null
+rare=$(awk -F'\t' '$2 < 5' "$T/ref_pub.tsv" | head -1 | cut -f1); IFS=: read -r c p r a <<< "$rare"
+get small auto "$U/g_variants?referenceName=$c&start=$((p-1))&referenceBases=$r&alternateBases=$a&requestedGranularity=count" >/dev/null
+expect "count level: an allele count below 5 is not shown" \
+  '! grep -q alleleCount "$T/r/small.json" && grep -q suppressed "$T/r/small.json"'
+
+# --- request shapes of real clients, and errors
+for f in testdata/beacon/gdi-aggregated-g_variants.request.json testdata/beacon/spec-doc-range-query.request.json \
+         testdata/beacon/spec-doc-bracket-query.request.json testdata/beacon/spec-doc-sequence-query.request.json; do
+  b=$(basename "$f" .request.json)
+  st=$(get "c_$b" auto -X POST -H 'Content-Type: application/json' --data-binary @"$f" "$U/g_variants")
+  case $b in gdi*) exp=200 ;; *) exp=200 ;; esac
+  expect "client request $b: answered ($st)" '[ "$st" = 200 ] || [ "$st" = 400 ]'
+done
+expect "geneId query: 501 with the spec's error object" \
+  '[ "$(get gene beaconErrorResponse.json -X POST --data-binary @testdata/beacon/spec-doc-geneid-query.request.json "$U/g_variants")" = 501 ]'
+expect "malformed JSON: 400" '[ "$(get badjson beaconErrorResponse.json -X POST -d "{\"query\": [" "$U/g_variants")" = 400 ]'
+expect "wrong type: 400" '[ "$(get badtype beaconErrorResponse.json -X POST -d "{\"query\":{\"requestedGranularity\":7}}" "$U/g_variants")" = 400 ]'
+expect "wrong assembly: 400" '[ "$(get asm beaconErrorResponse.json "$U/g_variants?assemblyId=GRCh38&referenceName=20&start=100&referenceBases=A&alternateBases=G")" = 400 ]'
+deep=$(printf '{"a":%.0s' $(seq 100))1$(printf '}%.0s' $(seq 100))
+expect "deeply nested body: 4xx" '[ "$(get deep beaconErrorResponse.json -X POST -d "$deep" "$U/g_variants")" -ge 400 ]'
+expect "truncated body: 400" '[ "$(get trunc beaconErrorResponse.json -X POST -d "{\"meta\":{\"apiVersion\":\"v2" "$U/g_variants")" = 400 ]'
+expect "unknown entry path: 404" '[ "$(curl -s -o /dev/null -w "%{http_code}" "$U/nope/x/y/z")" = 404 ]'
+expect "datasets: the caller's datasets with their DUO terms" \
+  '[ "$(get ds auto "$U/datasets")" = 200 ] && grep -q "DUO:0000042" "$T/r/ds.json"'
+
+# --- query budget: 3 queries per hour for this node, then 429 (audited)
+"$GN" setting "$N" query_budget 3 >/dev/null
+codes=""
+for i in 1 2 3 4; do codes="$codes $(curl -s -o "$T/r/q$i.json" -w '%{http_code}' -H "Authorization: Bearer $TQ" "$U/individuals")"; done
+expect "query budget: 3 answered, the 4th refused with 429 ($codes)" '[ "$codes" = " 200 200 200 429" ] && grep -q "budget" "$T/r/q4.json"'
+"$GN" setting "$N" query_budget 0 >/dev/null
+
+# --- audit: every query recorded, chain intact
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+expect "every Beacon query audited (allowed and denied), chain verifies" \
+  '"$GN" audit show "$N" --user quota 2>/dev/null | grep -c beacon | grep -qx 4 && "$GN" audit verify "$N" >/dev/null'
+
+# --- schema validation of every response saved above
+NPM=${GN_NPM_DIR:-build/npm}
+if [ ! -d "$NPM/node_modules/ajv" ]; then
+  mkdir -p "$NPM" && (cd "$NPM" && npm install --no-audit --no-fund --silent ajv@8 >/dev/null 2>&1)
+fi
+if [ -d "$NPM/node_modules/ajv" ]; then
+  NODE_PATH="$NPM/node_modules" node tests/cli/beacon-validate.js "$SCHEMAS" "$T/validate.txt" > "$T/valid.log"
+  nv=$(grep -c '^ok' "$T/valid.log"); nf=$(grep -c '^FAIL' "$T/valid.log")
+  grep '^FAIL' "$T/valid.log" | head -5
+  expect "all $nv responses validate against the Beacon v2.1.1 schemas ($nf fail)" '[ "$nf" = 0 ] && [ "$nv" -gt 50 ]'
+else
+  ko "cannot install the JSON-schema validator (npm install ajv@8 into $NPM)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
