@@ -93,6 +93,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_freq(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_genotypes(int argc, char **argv);
+int cmd_pgx(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_compact(int argc, char **argv);

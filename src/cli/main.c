@@ -33,6 +33,9 @@ static const struct cmd commands[] = {
     {"export", cmd_export,
      "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
+    {"pgx", cmd_pgx, "pgx --vcf FILE [--sample ID] [--format json|tsv] [--data DIR]",
+     "Star-allele diplotypes, phenotypes and activity scores of one sample (PharmCAT allele\n"
+     "definitions, CPIC phenotypes; data/pgx or --data). Missing positions are named."},
     {"stats", cmd_stats, "stats DIR",
      "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",

@@ -54,6 +54,7 @@ extern const struct test_case test_natid_cases[];
 extern const struct test_case test_samplesheet_cases[];
 extern const struct test_case test_passport_cases[];
 extern const struct test_case test_beacon_req_cases[];
+extern const struct test_case test_pgx_cases[];
 
 /* A fresh temporary directory for the current test (created by the runner). */
 const char *test_tmpdir(void);

@@ -1,0 +1,219 @@
+/*
+ * pgx_vcf.c — reading one sample's calls at the definition positions with htslib.
+ *
+ * The whole file is streamed once (PharmCAT-style inputs are small; a WGS VCF is read
+ * sequentially at htslib speed), each record looked up among the genes on its chromosome
+ * by binary search over the sorted definition positions. Allele strings are copied into
+ * the result, so the obs arrays stay valid after the htslib record is reused.
+ */
+#include "pgx_vcf.h"
+
+#include <htslib/vcf.h>
+#include <string.h>
+
+#include "alloc.h"
+
+struct pgx_vcf {
+    const struct pgx_defs *defs;
+    struct pgx_obs **obs; /* per gene, n_pos entries */
+    char **strings;       /* every copied allele, freed with the result */
+    size_t n_strings, cap_strings;
+    char *sample;
+};
+
+void pgx_vcf_free(struct pgx_vcf *v)
+{
+    if (!v) return;
+    for (uint32_t g = 0; v->obs && g < v->defs->n; g++)
+        gn_free(v->obs[g]);
+    for (size_t i = 0; i < v->n_strings; i++)
+        gn_free(v->strings[i]);
+    gn_free(v->strings);
+    gn_free(v->obs);
+    gn_free(v->sample);
+    gn_free(v);
+}
+
+const struct pgx_obs *pgx_vcf_obs(const struct pgx_vcf *v, uint32_t gene)
+{
+    return v->obs[gene];
+}
+
+const char *pgx_vcf_sample(const struct pgx_vcf *v)
+{
+    return v->sample;
+}
+
+static const char *keep(struct pgx_vcf *v, const char *s)
+{
+    if (v->n_strings == v->cap_strings) {
+        size_t nc = v->cap_strings ? v->cap_strings * 2 : 256;
+        char **ns = gn_reallocarray(v->strings, nc, sizeof *ns);
+        if (!ns) return NULL;
+        v->strings = ns;
+        v->cap_strings = nc;
+    }
+    if (!(v->strings[v->n_strings] = gn_strdup(s))) return NULL;
+    return v->strings[v->n_strings++];
+}
+
+static const char *strip_chr(const char *c)
+{
+    return strncmp(c, "chr", 3) == 0 ? c + 3 : c;
+}
+
+/* Index of the definition position at pos in gene g, or -1. */
+static int64_t find_pos(const struct pgx_gene *g, int64_t pos)
+{
+    uint32_t lo = 0, hi = g->n_pos;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->pos[mid].pos < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n_pos && g->pos[lo].pos == pos ? (int64_t)lo : -1;
+}
+
+/* Refuses a header that declares a GRCh37 reference. */
+static int check_build(const bcf_hdr_t *h, struct gn_err *err)
+{
+    for (int i = 0; i < h->nhrec; i++) {
+        const bcf_hrec_t *r = h->hrec[i];
+        const char *val = r->value;
+        if (!r->key || !val) continue;
+        if (strcmp(r->key, "reference") && strcmp(r->key, "assembly")) continue;
+        if (strstr(val, "GRCh37") || strstr(val, "hg19") || strstr(val, "b37") ||
+            strstr(val, "hs37"))
+            return gn_errf(err, GN_EUNSUPPORTED,
+                           "the VCF's ##%s is %s: PharmCAT definitions are GRCh38", r->key, val);
+    }
+    return GN_OK;
+}
+
+struct reader {
+    int32_t *gt, *ps;
+    int gt_cap, ps_cap;
+};
+
+/* Stores the call of sample s in rec at position i of gene g. */
+static int store_call(struct pgx_vcf *v, uint32_t g, uint32_t i, const bcf_hdr_t *h, bcf1_t *rec,
+                      int s, struct reader *rd)
+{
+    struct pgx_obs *o = &v->obs[g][i];
+    int n = bcf_get_genotypes(h, rec, &rd->gt, &rd->gt_cap);
+    int ploidy = n > 0 ? n / bcf_hdr_nsamples(h) : 0;
+    int32_t *gt = rd->gt + (size_t)s * (size_t)(ploidy > 0 ? ploidy : 0);
+    struct pgx_obs nw;
+    memset(&nw, 0, sizeof nw);
+    nw.missing = 1;
+    if (ploidy >= 1 && !bcf_gt_is_missing(gt[0]) && gt[0] != bcf_int32_vector_end) {
+        int haploid = ploidy == 1 || gt[1] == bcf_int32_vector_end;
+        int a0 = bcf_gt_allele(gt[0]), a1 = haploid ? a0 : bcf_gt_allele(gt[1]);
+        if ((haploid || !bcf_gt_is_missing(gt[1])) && a0 < rec->n_allele && a1 < rec->n_allele &&
+            a0 >= 0 && a1 >= 0) {
+            nw.missing = 0;
+            nw.al[0] = keep(v, rec->d.allele[a0]);
+            nw.al[1] = haploid ? NULL : keep(v, rec->d.allele[a1]);
+            nw.ref = keep(v, rec->d.allele[0]);
+            if (!nw.al[0] || (!haploid && !nw.al[1]) || !nw.ref) return GN_ENOMEM;
+            nw.phased = !haploid && bcf_gt_is_phased(gt[1]);
+            if (nw.phased && bcf_get_format_int32(h, rec, "PS", &rd->ps, &rd->ps_cap) > s &&
+                rd->ps[s] != bcf_int32_missing)
+                nw.ps = rd->ps[s];
+        }
+    }
+    /* a duplicate position: a non-reference call wins over a reference or missing one */
+    if (!o->missing && nw.missing) return GN_OK;
+    if (!o->missing && !strcmp(nw.al[0], nw.ref) && (!nw.al[1] || !strcmp(nw.al[1], nw.ref)))
+        return GN_OK;
+    *o = nw;
+    return GN_OK;
+}
+
+static int read_records(struct pgx_vcf *v, htsFile *fp, bcf_hdr_t *h, int s, const char *path,
+                        struct gn_err *err)
+{
+    bcf1_t *rec = bcf_init();
+    struct reader rd = {NULL, NULL, 0, 0};
+    int rc = GN_OK, r;
+    long line = 0;
+    if (!rec) return gn_errf(err, GN_ENOMEM, "out of memory");
+    while ((r = bcf_read(fp, h, rec)) == 0) {
+        line++;
+        if (rec->errcode) {
+            rc = gn_errf(err, GN_EPARSE, "%s: record %ld is malformed (htslib error %d)", path,
+                         line, rec->errcode);
+            break;
+        }
+        const char *chrom = strip_chr(bcf_seqname(h, rec));
+        for (uint32_t g = 0; g < v->defs->n; g++) {
+            const struct pgx_gene *gene = v->defs->genes[g];
+            int64_t i;
+            if (strcmp(strip_chr(gene->chrom), chrom)) continue;
+            if ((i = find_pos(gene, rec->pos + 1)) < 0) continue;
+            if (bcf_unpack(rec, BCF_UN_ALL) < 0 ||
+                store_call(v, g, (uint32_t)i, h, rec, s, &rd) < 0) {
+                rc = gn_errf(err, GN_ENOMEM, "%s: record %ld: cannot decode", path, line);
+                goto out;
+            }
+        }
+    }
+    if (rc == GN_OK && r < -1)
+        rc = gn_errf(err, GN_EPARSE, "%s: unreadable after record %ld", path, line);
+out:
+    gn_free(rd.gt); /* htslib-allocated (realloc) buffers; gn_free is free */
+    gn_free(rd.ps);
+    bcf_destroy(rec);
+    return rc;
+}
+
+int pgx_vcf_read(const char *path, const char *sample, const struct pgx_defs *defs,
+                 struct pgx_vcf **out, struct gn_err *err)
+{
+    htsFile *fp = NULL;
+    bcf_hdr_t *h = NULL;
+    struct pgx_vcf *v = NULL;
+    int rc, s = 0;
+    *out = NULL;
+    if (!(fp = hts_open(path, "r")))
+        return gn_errf(err, GN_ENOTFOUND, "%s: cannot open as VCF/BCF", path);
+    if (!(h = bcf_hdr_read(fp))) {
+        rc = gn_errf(err, GN_EPARSE, "%s: no readable VCF header", path);
+        goto fail;
+    }
+    if ((rc = check_build(h, err)) < 0) goto fail;
+    if (bcf_hdr_nsamples(h) == 0) {
+        rc = gn_errf(err, GN_EUNSUPPORTED, "%s: no samples", path);
+        goto fail;
+    }
+    if (sample && (s = bcf_hdr_id2int(h, BCF_DT_SAMPLE, sample)) < 0) {
+        rc = gn_errf(err, GN_ENOTFOUND, "%s: no sample %s", path, sample);
+        goto fail;
+    }
+    if (!(v = gn_calloc(1, sizeof *v)) || !(v->obs = gn_calloc(defs->n, sizeof *v->obs)) ||
+        !(v->sample = gn_strdup(h->samples[s]))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto fail;
+    }
+    v->defs = defs;
+    for (uint32_t g = 0; g < defs->n; g++) {
+        if (!(v->obs[g] = gn_calloc(defs->genes[g]->n_pos, sizeof *v->obs[g]))) {
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (uint32_t i = 0; i < defs->genes[g]->n_pos; i++)
+            v->obs[g][i].missing = 1;
+    }
+    if ((rc = read_records(v, fp, h, s, path, err)) < 0) goto fail;
+    bcf_hdr_destroy(h);
+    hts_close(fp);
+    *out = v;
+    return GN_OK;
+fail:
+    pgx_vcf_free(v);
+    if (h) bcf_hdr_destroy(h);
+    if (fp) hts_close(fp);
+    return rc;
+}
