@@ -59,8 +59,14 @@ struct mask_slot {
     int full;
 };
 
+struct settings {
+    char id[128], name[128], org[128];
+};
+
 struct beacon {
     struct policy_cache *pc;
+    struct settings st; /* the beacon_* settings, read at catalog generation st_gen */
+    int64_t st_gen;
     struct people people;
     struct mask_slot mask[MASK_SLOTS];
     uint64_t tick;
@@ -73,6 +79,7 @@ int beacon_new(struct beacon **b)
     int rc;
     if (!(*b = gn_calloc(1, sizeof **b))) return GN_ENOMEM;
     (*b)->people.gen = -1;
+    (*b)->st_gen = -1;
     if ((rc = policy_cache_new(&(*b)->pc)) < 0) {
         gn_free(*b);
         *b = NULL;
@@ -193,18 +200,22 @@ struct resp {
     int status;
 };
 
-struct settings {
-    char id[128], name[128], org[128];
-};
-
-static void read_settings(struct catalog *c, struct settings *s)
+/* The beacon_* settings, read again only when the catalog generation changed. */
+static void read_settings(struct beacon *b, struct catalog *c, struct settings *s)
 {
+    int64_t gen = -1;
+    if (catalog_generation(c, &gen, NULL) == GN_OK && gen == b->st_gen) {
+        *s = b->st;
+        return;
+    }
     if (catalog_setting_get(c, "beacon_id", s->id, sizeof s->id, NULL) < 0)
         (void)snprintf(s->id, sizeof s->id, "org.genomenode.node");
     if (catalog_setting_get(c, "beacon_name", s->name, sizeof s->name, NULL) < 0)
         (void)snprintf(s->name, sizeof s->name, "genomenode Beacon");
     if (catalog_setting_get(c, "beacon_organization", s->org, sizeof s->org, NULL) < 0)
         (void)snprintf(s->org, sizeof s->org, "genomenode");
+    b->st = *s;
+    b->st_gen = gen;
 }
 
 static json_t *schema_ref(const char *entity)
@@ -1138,7 +1149,7 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
 
     *out = NULL;
     *len = 0;
-    read_settings(c, &st);
+    read_settings(b, c, &st);
     rc = beacon_req_parse(call->method, call->path, call->query, call->body, call->body_len, &r,
                           &err);
     if (rc == GN_OK) {

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "auth.h"
 #include "beacon.h"
 #include "catalog.h"
+#include "db.h"
 #include "fsutil.h"
 #include "gtstore.h"
 #include "node.h"
@@ -454,6 +456,10 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
     int rc;
 
+    /* A query decodes blocks into buffers of a few MB; glibc would mmap and munmap each
+     * one, and every munmap shoots down TLBs on all cores. Keep them on the heap. */
+    (void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (!(s = gn_calloc(1, sizeof *s))) return gn_errf(err, GN_ENOMEM, "out of memory");
     s->o = o;
     s->n_workers = o->threads ? o->threads : 2;
@@ -471,6 +477,12 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     if ((rc = audit_batcher_start(&s->audit, target, &s->key, err)) < 0) goto out;
     for (unsigned i = 0; i < s->n_workers; i++) {
         if ((rc = catalog_open(&s->w[i].cat, target, err)) < 0) goto out;
+        /* The audit log grows the catalog file all the time: with SQLite's mmap every
+         * reader would unmap and map it again at each transaction (a TLB shootdown on every
+         * core each time). Server connections read through the page cache instead. */
+        if (db_engine(catalog_db(s->w[i].cat)) == DB_SQLITE &&
+            (rc = db_exec(catalog_db(s->w[i].cat), "PRAGMA mmap_size=0", err)) < 0)
+            goto out;
         audit_batcher_attach(s->audit, s->w[i].cat);
         if ((rc = beacon_new(&s->w[i].bx)) < 0) goto nomem;
         if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
