@@ -43,8 +43,9 @@ struct migration {
     " FOR EACH STATEMENT EXECUTE FUNCTION catalog_bump();"
 #define GEN_TRIGGERS(X)                                                                            \
     X("samples")                                                                                   \
-    X("individuals") X("datasets") X("consent_events") X("users") X("projects")                    \
-        X("project_members") X("tokens") X("grants") X("settings")
+    X("individuals")                                                                               \
+    X("datasets") X("consent_events") X("users") X("projects") X("project_members") X("tokens")    \
+        X("grants") X("settings")
 
 static const struct migration migrations[] = {
     /* 1: samples and batches */
