@@ -41,11 +41,11 @@ struct migration {
 #define GEN_BUMP_PG(t)                                                                             \
     "CREATE TRIGGER gen_" t " AFTER INSERT OR UPDATE OR DELETE ON " t                              \
     " FOR EACH STATEMENT EXECUTE FUNCTION catalog_bump();"
+/* clang-format off */
 #define GEN_TRIGGERS(X)                                                                            \
-    X("samples")                                                                                   \
-    X("individuals")                                                                               \
-    X("datasets") X("consent_events") X("users") X("projects") X("project_members") X("tokens")    \
-        X("grants") X("settings")
+    X("samples") X("individuals") X("datasets") X("consent_events") X("users") X("projects")     \
+    X("project_members") X("tokens") X("grants") X("settings")
+/* clang-format on */
 
 static const struct migration migrations[] = {
     /* 1: samples and batches */
