@@ -135,16 +135,18 @@ static void add_callable(const struct gtsnap *snap, const struct gtscan_pos *p,
     }
 }
 
-int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
-               struct gn_err *err)
+/* query_freq with caller-provided block storage (NULL: the scan's own). */
+static int freq_scan(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+                     uint64_t *const *masks, struct segment_block *blocks,
+                     int (*row)(void *ctx, const struct query_row *r), void *ctx,
+                     struct gn_err *err)
 {
     struct gtscan *sc = NULL;
     struct gtscan_pos p;
     struct fstate fs = {0};
     const uint64_t *const *mk =
         masks ? (const uint64_t *const *)masks : (const uint64_t *const *)snap->live;
-    struct gtscan_opts o = {contig, start, end, mk, NULL, 0};
+    struct gtscan_opts o = {contig, start, end, mk, NULL, 0, blocks};
     int rc;
 
     if ((rc = gtscan_new(snap, &o, &sc, err)) < 0) return rc;
@@ -160,6 +162,13 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
     gn_free(fs.seen);
     gtscan_free(sc);
     return rc;
+}
+
+int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
+               struct gn_err *err)
+{
+    return freq_scan(snap, contig, start, end, masks, NULL, row, ctx, err);
 }
 
 /* ---- the same scan on several threads ----
@@ -234,6 +243,11 @@ static int keep_row(void *ctx, const struct query_row *r)
 static void *par_worker(void *arg)
 {
     struct par *p = arg;
+    /* Block buffers of this thread, kept across its chunks: fresh ones per chunk cost page
+     * faults, and a chunk often starts in the block where this thread's last one ended. */
+    struct segment_block *blocks = gn_calloc(p->snap->n_seg + 1, sizeof *blocks);
+    for (uint32_t s = 0; blocks && s < p->snap->n_seg; s++)
+        segment_block_init(&blocks[s]);
     for (;;) {
         uint32_t i;
         pthread_mutex_lock(&p->mu);
@@ -241,12 +255,13 @@ static void *par_worker(void *arg)
             pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop || p->next >= p->n_ch) {
             pthread_mutex_unlock(&p->mu);
-            return NULL;
+            break;
         }
         i = p->next++;
         pthread_mutex_unlock(&p->mu);
         struct par_chunk *c = &p->ch[i];
-        int rc = query_freq(p->snap, c->contig, c->start, c->end, p->masks, keep_row, c, &c->err);
+        int rc =
+            freq_scan(p->snap, c->contig, c->start, c->end, p->masks, blocks, keep_row, c, &c->err);
         pthread_mutex_lock(&p->mu);
         c->rc = rc < 0 ? rc : 0;
         if (rc > 0) c->rc = gn_errf(&c->err, GN_ENOMEM, "out of memory");
@@ -254,6 +269,10 @@ static void *par_worker(void *arg)
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
+    for (uint32_t s = 0; blocks && s < p->snap->n_seg; s++)
+        segment_block_free(&blocks[s]);
+    gn_free(blocks);
+    return NULL;
 }
 
 /* Chunks: per contig, cut at every step-th block of the largest segment. */

@@ -798,11 +798,14 @@ int segment_open(struct segment **out, const char *path, struct gn_err *err)
         rc = CORRUPT(err, s, "%s: sample table checksum mismatch", path);
         goto fail;
     }
+    int sorted = 1;
     for (uint32_t i = 0; i < s->n_samples; i++) {
         s->sample_ids[i] = gn_le_u32(tmp + 4 * (size_t)i);
         s->by_global[i] = (struct idpair){s->sample_ids[i], i};
+        sorted &= i == 0 || s->sample_ids[i] > s->sample_ids[i - 1];
     }
-    qsort(s->by_global, s->n_samples, sizeof *s->by_global, cmp_idpair);
+    /* An ingest hands out consecutive ids, so the table is usually sorted already. */
+    if (!sorted) qsort(s->by_global, s->n_samples, sizeof *s->by_global, cmp_idpair);
     for (uint32_t i = 1; i < s->n_samples; i++) {
         if (s->by_global[i].global == s->by_global[i - 1].global) {
             rc = CORRUPT(err, s, "%s: sample id %u appears twice", path, s->by_global[i].global);

@@ -201,20 +201,27 @@ void cli_ctx_close(struct cli_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The verdict on a sample ID given its catalog lookup (rc, withdrawn flag, global id). */
+static int sample_verdict(struct cli_ctx *c, int rc, int wd, uint32_t gid, const char *id, size_t n,
+                          struct gn_err *err)
+{
+    if (rc == GN_ENOTFOUND) {
+        return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
+    }
+    if (rc < 0) return gn_errf(err, rc, "catalog lookup failed");
+    if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, gid))) {
+        return gn_errf(err, GN_ENOTFOUND, "sample '%.*s' has been withdrawn", (int)n, id);
+    }
+    return GN_OK;
+}
+
 int cli_sample_id(struct cli_ctx *c, const char *id, size_t n, uint32_t *gid, struct gn_err *err)
 {
     char ps[PSEUDONYM_LEN + 1];
     int wd = 0, rc;
     pseudonym_of(&c->key, "sample", id, n, ps);
     rc = catalog_sample_lookup(c->cat, ps, gid, &wd, NULL);
-    if (rc == GN_ENOTFOUND) {
-        return gn_errf(err, rc, "sample '%.*s' is not in the store", (int)n, id);
-    }
-    if (rc < 0) return gn_errf(err, rc, "catalog lookup failed");
-    if (wd || (c->snap && gtstore_manifest_is_deleted(&c->snap->man, *gid))) {
-        return gn_errf(err, GN_ENOTFOUND, "sample '%.*s' has been withdrawn", (int)n, id);
-    }
-    return GN_OK;
+    return sample_verdict(c, rc, wd, *gid, id, n, err);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -223,21 +230,110 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* One requested sample ID of a cohort file, and what the catalog says about it. */
+struct want {
+    const char *id;
+    size_t n;
+    char ps[PSEUDONYM_LEN + 1];
+    int rc, wd;
+    uint32_t gid;
+};
+
+struct ps_ix {
+    uint64_t key; /* the first 16 hex digits of the pseudonym */
+    uint32_t i;   /* index into want_set.w */
+};
+
+struct want_set {
+    struct want *w;
+    struct ps_ix *by_ps; /* sorted by key */
+    uint32_t n;
+};
+
+static uint64_t ps_key(const char *ps)
+{
+    uint64_t k = 0;
+    for (int j = 2; j < 18 && ps[j]; j++) {
+        unsigned char ch = (unsigned char)ps[j];
+        k = k << 4 | ((uint64_t)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10) & 15u);
+    }
+    return k;
+}
+
+static int cmp_ps_ix(const void *a, const void *b)
+{
+    uint64_t x = ((const struct ps_ix *)a)->key, y = ((const struct ps_ix *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* catalog_sample_scan callback: marks every requested ID with this pseudonym. */
+static int want_mark(void *ctx, const char *ps, uint32_t id, int withdrawn)
+{
+    struct want_set *ws = ctx;
+    uint64_t key = ps_key(ps);
+    uint32_t lo = 0, hi = ws->n;
+    while (lo < hi) { /* first entry whose key is >= key */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ws->by_ps[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ws->n && ws->by_ps[lo].key == key; lo++) {
+        struct want *w = &ws->w[ws->by_ps[lo].i];
+        if (strcmp(w->ps, ps) != 0) continue;
+        w->rc = GN_OK;
+        w->wd = withdrawn;
+        w->gid = id;
+    }
+    return 0;
+}
+
+/* Cohorts at least this large are resolved by one scan of the samples table, smaller ones
+ * by an indexed lookup per ID (2 us each, against about 0.2 us per scanned row). */
+#define COHORT_SCAN_MIN 2048
+
+static int resolve_wants(struct cli_ctx *c, struct want_set *ws, struct gn_err *err)
+{
+    struct pseudonym_batch pb;
+    int rc = GN_OK;
+
+    pseudonym_batch_init(&c->key, "sample", &pb);
+    for (uint32_t i = 0; i < ws->n; i++) {
+        pseudonym_batch_of(&pb, ws->w[i].id, ws->w[i].n, ws->w[i].ps);
+        ws->w[i].rc = GN_ENOTFOUND;
+    }
+    pseudonym_batch_wipe(&pb);
+    if (ws->n < COHORT_SCAN_MIN) {
+        for (uint32_t i = 0; i < ws->n && rc == GN_OK; i++) {
+            struct want *w = &ws->w[i];
+            w->rc = catalog_sample_lookup(c->cat, w->ps, &w->gid, &w->wd, NULL);
+            if (w->rc < 0 && w->rc != GN_ENOTFOUND)
+                rc = gn_errf(err, w->rc, "catalog lookup failed");
+        }
+        return rc;
+    }
+    if (!(ws->by_ps = gn_reallocarray(NULL, ws->n, sizeof *ws->by_ps)))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < ws->n; i++)
+        ws->by_ps[i] = (struct ps_ix){ps_key(ws->w[i].ps), i};
+    qsort(ws->by_ps, ws->n, sizeof *ws->by_ps, cmp_ps_ix);
+    return catalog_sample_scan(c->cat, want_mark, ws, err);
+}
+
 int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32_t *n,
                      struct gn_err *err)
 {
     uint8_t *data = NULL;
     size_t len;
+    struct want_set ws = {0};
     uint32_t cap = 0;
     int rc;
 
     *ids = NULL;
     *n = 0;
     if ((rc = fsutil_read_all(path, (size_t)1 << 30, &data, &len, err)) < 0) return rc;
-    if ((rc = catalog_begin_read(c->cat, err)) < 0) {
-        gn_free(data);
-        return rc;
-    }
+    /* The IDs: one per line, trailing blanks and '#' lines ignored. */
     const char *p = (const char *)data, *end = p + len;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -247,35 +343,47 @@ int cli_read_samples(struct cli_ctx *c, const char *path, uint32_t **ids, uint32
             l--;
         }
         if (l && p[0] != '#') {
-            uint32_t gid;
-            if ((rc = cli_sample_id(c, p, l, &gid, err)) < 0) {
-                if (rc != GN_ENOTFOUND) goto fail;
-                (void)fprintf(stderr, "genomenode: warning: %s; skipped\n", err->msg);
-            } else {
-                if (*n == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    uint32_t *t = gn_reallocarray(*ids, cap, sizeof *t);
-                    if (!t) {
-                        rc = gn_errf(err, GN_ENOMEM, "out of memory");
-                        goto fail;
-                    }
-                    *ids = t;
+            if (ws.n == cap) {
+                cap = cap ? cap * 2 : 256;
+                struct want *t = gn_reallocarray(ws.w, cap, sizeof *t);
+                if (!t) {
+                    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                    goto out;
                 }
-                (*ids)[(*n)++] = gid;
+                ws.w = t;
             }
+            ws.w[ws.n++] = (struct want){.id = p, .n = l};
         }
         p = e + 1;
     }
-    gn_free(data);
+    if ((rc = catalog_begin_read(c->cat, err)) < 0) goto out;
+    rc = resolve_wants(c, &ws, err);
     catalog_rollback(c->cat); /* read-only: nothing to keep */
+    if (rc < 0) goto out;
+    if (ws.n && !(*ids = gn_reallocarray(NULL, ws.n, sizeof **ids))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < ws.n; i++) {
+        struct want *w = &ws.w[i];
+        if (sample_verdict(c, w->rc, w->wd, w->gid, w->id, w->n, err) < 0) {
+            (void)fprintf(stderr, "genomenode: warning: %s; skipped\n", err->msg);
+            continue;
+        }
+        (*ids)[(*n)++] = w->gid;
+    }
     if (*n) qsort(*ids, *n, sizeof **ids, cmp_u32);
     err->code = GN_OK;
-    return GN_OK;
-fail:
-    catalog_rollback(c->cat);
+    rc = GN_OK;
+out:
+    if (rc < 0) {
+        gn_free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    gn_free(ws.w);
+    gn_free(ws.by_ps);
     gn_free(data);
-    gn_free(*ids);
-    *ids = NULL;
     return rc;
 }
 
