@@ -69,6 +69,7 @@ static int cursor_settle(struct gtscan *sc, uint32_t i, struct gn_err *err)
             if ((rc = segment_block_load(s, c->bi, c->blk, decode, err)) < 0) return rc;
             segment_block_set_mask(c->blk, s, seg_mask(sc, i));
         }
+        c->blk->ac_only = sc->o.ac_only;
         while (c->ri < c->blk->n_records && sc->o.contig != UINT32_MAX &&
                c->blk->rec[c->ri].pos < sc->o.start) {
             c->ri++;
@@ -322,7 +323,7 @@ int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64
                 const uint32_t *ids, uint32_t n_ids, struct gtmerge **out, struct gn_err *err)
 {
     struct gtmerge *m;
-    struct gtscan_opts o = {contig, start, end, NULL, NULL, 1, NULL};
+    struct gtscan_opts o = {contig, start, end, NULL, NULL, 1, NULL, 0};
     int rc;
 
     *out = NULL;

@@ -139,6 +139,7 @@ struct gtscan_opts {
      * uses and leaves loaded, so that consecutive scans of one thread reuse buffers and
      * the block at a chunk boundary; NULL: the scan owns its blocks. Borrowed. */
     struct segment_block *blocks;
+    int ac_only; /* masked counts need AC and AN only (segment_block.ac_only) */
 };
 
 /* One position: for each segment, the records [r0, r1) of block blk at this position

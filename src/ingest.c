@@ -442,6 +442,18 @@ static void draw_progress(struct ingest *in, htsFile *fp, uint64_t n, time_t t0,
     in->o->progress(in->o->progress_ctx, &p);
 }
 
+/* Diploid int8 GT values, all allele indices or missing, with the identity allele map:
+ * the stored allele is the index (-1 missing) and the phase bit is the second value's.
+ * Not inlined and restrict-qualified so that both loops are vectorised. */
+__attribute__((noinline)) static void gt8_plain(const uint8_t *restrict g, size_t n2,
+                                                int16_t *restrict al, uint8_t *restrict ph)
+{
+    for (size_t j = 0; j < n2; j++)
+        al[j] = (int16_t)((int16_t)(g[j] >> 1) - 1);
+    for (size_t i = 0; i < n2 / 2; i++)
+        ph[i] = (uint8_t)(g[2 * i + 1] & 1);
+}
+
 /* Converts the current htslib record into in's gtrec and hands it to the writer (or,
  * for a reference block, records callability only). */
 static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rdstate *rs,
@@ -483,21 +495,33 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
         int16_t lut8[GTREC_MAX_ALT + 3];
         bcf_fmt_t *gf = bcf_get_fmt(h, b, "GT");
         if (gf && gf->type == BCF_BT_INT8 && gf->n == 2 && gf->size == 2 && gf->p &&
-            b->n_sample == f->n_samples) {
-            const int8_t *g = (const int8_t *)gf->p;
-            uint32_t lim8 = (uint32_t)b->n_allele, i;
-            lut8[0] = GTREC_MISSING;
+            b->n_sample == f->n_samples && b->n_allele < 63) {
+            const uint8_t *g = gf->p;
+            size_t n2 = (size_t)2 * f->n_samples;
+            uint8_t top = (uint8_t)(2 * b->n_allele + 1), over = 0;
+            int ident = 1;
+            /* Every value an allele index or missing: as unsigned bytes, none above top
+             * (vector ends and other negative values are >= 128). Branch-free passes, so
+             * the compiler vectorises them. */
+            for (size_t j = 0; j < n2; j++)
+                over |= (uint8_t)(g[j] > top);
             for (int a = 0; a < b->n_allele; a++)
-                lut8[a + 1] = (int16_t)rs->remap[a];
-            for (i = 0; i < f->n_samples; i++) {
-                int8_t g0 = g[2 * (size_t)i], g1 = g[2 * (size_t)i + 1];
-                if (g0 < 0 || g1 < 0 || ((uint32_t)g0 >> 1) > lim8 || ((uint32_t)g1 >> 1) > lim8)
-                    break; /* vector end, or out of range: the general path decides */
-                r->al[(size_t)2 * i] = lut8[(uint32_t)g0 >> 1];
-                r->al[(size_t)2 * i + 1] = lut8[(uint32_t)g1 >> 1];
-                r->phased[i] = (uint8_t)(g1 & 1);
+                ident &= rs->remap[a] == a;
+            if (!over && ident) { /* no symbolic allele: stored allele = index, -1 missing */
+                gt8_plain(g, n2, r->al, r->phased);
+                goto decoded;
             }
-            if (i == f->n_samples) goto decoded;
+            if (!over) {
+                lut8[0] = GTREC_MISSING;
+                for (int a = 0; a < b->n_allele; a++)
+                    lut8[a + 1] = (int16_t)rs->remap[a];
+                for (size_t i = 0; i < f->n_samples; i++) {
+                    r->al[2 * i] = lut8[g[2 * i] >> 1];
+                    r->al[2 * i + 1] = lut8[g[2 * i + 1] >> 1];
+                    r->phased[i] = (uint8_t)(g[2 * i + 1] & 1);
+                }
+                goto decoded;
+            }
         }
     }
     ngt = bcf_get_genotypes(h, b, &rs->gt, &rs->gt_cap);

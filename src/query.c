@@ -137,7 +137,7 @@ static void add_callable(const struct gtsnap *snap, const struct gtscan_pos *p,
 
 /* query_freq with caller-provided block storage (NULL: the scan's own). */
 static int freq_scan(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-                     uint64_t *const *masks, struct segment_block *blocks,
+                     uint64_t *const *masks, struct segment_block *blocks, unsigned flags,
                      int (*row)(void *ctx, const struct query_row *r), void *ctx,
                      struct gn_err *err)
 {
@@ -146,7 +146,8 @@ static int freq_scan(const struct gtsnap *snap, uint32_t contig, int64_t start, 
     struct fstate fs = {0};
     const uint64_t *const *mk =
         masks ? (const uint64_t *const *)masks : (const uint64_t *const *)snap->live;
-    struct gtscan_opts o = {contig, start, end, mk, NULL, 0, blocks};
+    struct gtscan_opts o = {contig, start, end,    mk,
+                            NULL,   0,     blocks, (flags & QUERY_AC_AN_ONLY) != 0};
     int rc;
 
     if ((rc = gtscan_new(snap, &o, &sc, err)) < 0) return rc;
@@ -168,7 +169,7 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
                uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
                struct gn_err *err)
 {
-    return freq_scan(snap, contig, start, end, masks, NULL, row, ctx, err);
+    return freq_scan(snap, contig, start, end, masks, NULL, 0, row, ctx, err);
 }
 
 /* ---- the same scan on several threads ----
@@ -194,6 +195,7 @@ struct par_chunk {
 struct par {
     const struct gtsnap *snap;
     uint64_t *const *masks;
+    unsigned flags;
     struct par_chunk *ch;
     uint32_t n_ch, next, printed, window;
     int stop;
@@ -260,8 +262,8 @@ static void *par_worker(void *arg)
         i = p->next++;
         pthread_mutex_unlock(&p->mu);
         struct par_chunk *c = &p->ch[i];
-        int rc =
-            freq_scan(p->snap, c->contig, c->start, c->end, p->masks, blocks, keep_row, c, &c->err);
+        int rc = freq_scan(p->snap, c->contig, c->start, c->end, p->masks, blocks, p->flags,
+                           keep_row, c, &c->err);
         pthread_mutex_lock(&p->mu);
         c->rc = rc < 0 ? rc : 0;
         if (rc > 0) c->rc = gn_errf(&c->err, GN_ENOMEM, "out of memory");
@@ -309,7 +311,7 @@ static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t en
 }
 
 int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-                   uint64_t *const *masks, unsigned threads,
+                   uint64_t *const *masks, unsigned threads, unsigned flags,
                    int (*row)(void *ctx, const struct query_row *r), void *ctx, struct gn_err *err)
 {
     struct par p = {0};
@@ -317,23 +319,25 @@ int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, in
     unsigned started = 0;
     int rc = GN_OK;
 
-    if (threads < 2) return query_freq(snap, contig, start, end, masks, row, ctx, err);
+    if (threads < 2) return freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
     if (threads > 16) threads = 16;
     p.snap = snap;
     p.masks = masks;
+    p.flags = flags;
     p.window = 4 * threads;
     if ((rc = plan_chunks(&p, contig, start, end)) < 0) {
         gn_free(p.ch);
         /* too fine a genome for the chunk table: one thread does it all */
-        return rc == GN_ELIMIT ? query_freq(snap, contig, start, end, masks, row, ctx, err)
-                               : gn_errf(err, rc, "out of memory");
+        return rc == GN_ELIMIT
+                   ? freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err)
+                   : gn_errf(err, rc, "out of memory");
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     for (; started < threads; started++)
         if (pthread_create(&tid[started], NULL, par_worker, &p) != 0) break;
     if (!started) {
-        rc = query_freq(snap, contig, start, end, masks, row, ctx, err);
+        rc = freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
         goto out;
     }
     for (uint32_t i = 0; i < p.n_ch && rc == GN_OK; i++) {

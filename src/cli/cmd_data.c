@@ -287,7 +287,8 @@ int cmd_freq(int argc, char **argv)
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         unsigned th = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
         o.d = &d;
-        rc = query_freq_par(cx.snap, contig, start, end, masks, th, print_row, &o, &err);
+        rc = query_freq_par(cx.snap, contig, start, end, masks, th, QUERY_AC_AN_ONLY, print_row, &o,
+                            &err);
         freq_flush(&o);
         if (rc == GN_OK) rc = policy_done(cx.cat, &cx.key, &d, o.rows, NULL, &err);
     }
