@@ -56,7 +56,7 @@
 #define HEADER_BYTES         128
 #define INDEX_ENTRY_BYTES    64
 #define BLOCK_PAYLOAD_TARGET ((size_t)48 * 1024)
-#define BLOCK_MAX_RECORDS    1024
+#define BLOCK_MAX_RECORDS    512
 #define BUF_MAX              ((size_t)1 << 31)
 
 #define SHARED_MISSING   1u
@@ -440,6 +440,19 @@ static int put_site_planes(struct gn_buf *b, uint32_t n, const uint64_t *h0, con
  * site's genotypes. The writer builds the tile at flush and keeps it only when it is
  * smaller than the candidates' own pieces. */
 
+/* Transposes a 64 x 64 bit matrix in place: bit i of a[j] becomes bit j of a[i]. */
+static void transpose64(uint64_t a[64])
+{
+    uint64_t m = 0x00000000FFFFFFFFull;
+    for (unsigned j = 32; j; j >>= 1, m ^= m << j) {
+        for (unsigned k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+            uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+            a[k] ^= t << j;
+            a[k | j] ^= t;
+        }
+    }
+}
+
 static uint64_t pat_hash(const uint64_t *p, uint32_t pw)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull;
@@ -485,16 +498,20 @@ static uint32_t tile_patterns(struct segment_writer *w, uint32_t pw)
     size_t nw = words_of(n), nh = 2 * (size_t)n, tab = htab_size(n);
 
     if (tile_reserve(w, pw, tab) < 0) return 0;
-    memset(w->pat, 0, nh * pw * sizeof *w->pat);
-    for (uint32_t c = 0; c < w->n_cand; c++) { /* transpose: cost is the number of set bits */
-        const uint64_t *h = w->planes + (size_t)2 * c * nw;
-        uint64_t bit = 1ull << (c % 64);
-        for (int hp = 0; hp < 2; hp++, h += nw) {
-            for (size_t wd = 0; wd < nw; wd++) {
-                for (uint64_t x = h[wd]; x; x &= x - 1) {
-                    size_t i = wd * 64 + (unsigned)__builtin_ctzll(x);
-                    w->pat[(2 * i + (size_t)hp) * pw + c / 64] |= bit;
-                }
+    /* Transpose 64 columns x 64 samples at a time (planes: per column, bits over samples;
+     * patterns: per haplotype, bits over columns). */
+    for (uint32_t cw = 0; cw < pw; cw++) {
+        uint32_t nc = w->n_cand - cw * 64 < 64 ? w->n_cand - cw * 64 : 64;
+        for (size_t wd = 0; wd < nw; wd++) {
+            for (size_t hp = 0; hp < 2; hp++) {
+                uint64_t t[64];
+                for (uint32_t j = 0; j < nc; j++)
+                    t[j] = w->planes[(2 * ((size_t)cw * 64 + j) + hp) * nw + wd];
+                for (uint32_t j = nc; j < 64; j++)
+                    t[j] = 0;
+                transpose64(t);
+                for (size_t b = 0; b < 64 && wd * 64 + b < n; b++)
+                    w->pat[(2 * (wd * 64 + b) + hp) * pw + cw] = t[b];
             }
         }
     }
@@ -1392,6 +1409,46 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
     return GN_OK;
 }
 
+/* gn_rd_varint with the one- to three-byte cases inline: carrier deltas and record-table
+ * fields are small, and these are the inner loops of sub-cohort counts and of every block
+ * load (a point lookup parses a whole record table). */
+static inline uint64_t rd_varint(struct gn_rd *rd)
+{
+    if (rd->end - rd->p >= 3) {
+        uint8_t a = rd->p[0];
+        if (a < 0x80) {
+            rd->p++;
+            return a;
+        }
+        uint8_t b = rd->p[1];
+        if (b < 0x80) {
+            rd->p += 2;
+            return (uint64_t)(a & 0x7f) | (uint64_t)b << 7;
+        }
+        uint8_t c = rd->p[2];
+        if (c < 0x80) {
+            rd->p += 3;
+            return (uint64_t)(a & 0x7f) | (uint64_t)(b & 0x7f) << 7 | (uint64_t)c << 14;
+        }
+    }
+    return gn_rd_varint(rd);
+}
+
+/* gn_rd_str with rd_varint. */
+static inline const char *rd_str(struct gn_rd *rd, size_t *n, size_t max)
+{
+    uint64_t len = rd_varint(rd);
+    if (rd->bad || len > max || len > (uint64_t)(rd->end - rd->p)) {
+        rd->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    const char *p = (const char *)rd->p;
+    rd->p += len;
+    *n = (size_t)len;
+    return p;
+}
+
 static int parse_table(const struct segment *s, const struct blkent *e, struct segment_block *b,
                        uint32_t i, struct gn_err *err)
 {
@@ -1414,7 +1471,7 @@ static int parse_table(const struct segment *s, const struct blkent *e, struct s
     }
     gn_rd_init(&rd, b->table, e->trlen);
     if (s->version >= 2) { /* the tile's bytes open the payload */
-        uint64_t tl = gn_rd_varint(&rd);
+        uint64_t tl = rd_varint(&rd);
         if (tl > e->prlen) rd.bad = 1;
         cursor = tl;
     }
@@ -1422,15 +1479,15 @@ static int parse_table(const struct segment *s, const struct blkent *e, struct s
     for (uint32_t r = 0; r < e->info.n_records && !rd.bad; r++) {
         struct segment_record *rec = &b->rec[r];
         size_t len;
-        uint64_t d = gn_rd_varint(&rd);
+        uint64_t d = rd_varint(&rd);
         if (d > (uint64_t)(e->info.last_pos - pos)) rd.bad = 1;
         pos += (int64_t)d;
         rec->pos = pos;
-        rec->ref = gn_rd_str(&rd, &len, GTREC_MAX_ALLELE_LEN);
+        rec->ref = rd_str(&rd, &len, GTREC_MAX_ALLELE_LEN);
         rec->ref_len = (uint32_t)len;
-        rec->an = (uint32_t)gn_rd_varint(&rd);
-        uint64_t shared = gn_rd_varint(&rd);
-        uint64_t n_alt = gn_rd_varint(&rd);
+        rec->an = (uint32_t)rd_varint(&rd);
+        uint64_t shared = rd_varint(&rd);
+        uint64_t n_alt = rd_varint(&rd);
         if (n_alt > GTREC_MAX_ALT || ns + n_alt > e->info.n_sites || shared > e->prlen ||
             cursor + shared > e->prlen || !rec->ref || rec->ref_len == 0) {
             rd.bad = 1;
@@ -1443,12 +1500,12 @@ static int parse_table(const struct segment *s, const struct blkent *e, struct s
         rec->first_site = ns;
         for (uint32_t k = 0; k < n_alt && !rd.bad; k++, ns++) {
             struct segment_site *st = &b->site[ns];
-            st->alt = gn_rd_str(&rd, &len, GTREC_MAX_ALLELE_LEN);
+            st->alt = rd_str(&rd, &len, GTREC_MAX_ALLELE_LEN);
             st->alt_len = (uint32_t)len;
-            st->ac = (uint32_t)gn_rd_varint(&rd);
-            st->het = (uint32_t)gn_rd_varint(&rd);
-            st->hom = (uint32_t)gn_rd_varint(&rd);
-            uint64_t pl = gn_rd_varint(&rd);
+            st->ac = (uint32_t)rd_varint(&rd);
+            st->het = (uint32_t)rd_varint(&rd);
+            st->hom = (uint32_t)rd_varint(&rd);
+            uint64_t pl = rd_varint(&rd);
             if (!st->alt || len == 0 || pl > e->prlen || cursor + pl > e->prlen) rd.bad = 1;
             st->payload_off = (uint32_t)cursor;
             st->payload_len = (uint32_t)pl;
@@ -1726,26 +1783,6 @@ static int ensure_scratch(const struct segment *s, struct segment_block *b)
     b->scratch = p;
     b->scratch_words = words;
     return GN_OK;
-}
-
-/* Reads the next entry of a delta-coded list; returns the sample index or -1 when bad. */
-/* gn_rd_varint with the one- and two-byte cases inline: carrier deltas are small, and
- * this is the inner loop of every sub-cohort count. */
-static inline uint64_t rd_varint(struct gn_rd *rd)
-{
-    if (rd->end - rd->p >= 2) {
-        uint8_t a = rd->p[0];
-        if (a < 0x80) {
-            rd->p++;
-            return a;
-        }
-        uint8_t b = rd->p[1];
-        if (b < 0x80) {
-            rd->p += 2;
-            return (uint64_t)(a & 0x7f) | (uint64_t)b << 7;
-        }
-    }
-    return gn_rd_varint(rd);
 }
 
 static inline int64_t next_idx(struct gn_rd *rd, int64_t *prev, uint32_t n, int coded,

@@ -81,7 +81,7 @@ int cmd_ingest(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},       {0, 0, 0, 0}};
     int c, quiet = 0;
     int64_t th = 2;
-    o.threads = 2;
+    o.threads = -1; /* ingest picks: the CPUs left over by its reader and encoder */
     while ((c = getopt_long(argc, argv, "b:t:q", lo, NULL)) != -1) {
         if (c == 'b') {
             o.batch = optarg;
