@@ -235,6 +235,7 @@ static int cmp_u32(const void *a, const void *b)
 struct want {
     const char *id;
     size_t n;
+    uint64_t key; /* ps_key(ps) */
     char ps[PSEUDONYM_LEN + 1];
     int rc, wd;
     uint32_t gid;
@@ -269,11 +270,12 @@ static void *wants_hash(void *arg)
     pseudonym_batch_init(ws->key, "sample", &pb);
     for (uint32_t i = 0; i < ws->n; i++) {
         pseudonym_batch_of(&pb, ws->w[i].id, ws->w[i].n, ws->w[i].ps);
+        ws->w[i].key = ps_key(ws->w[i].ps);
         ws->w[i].rc = GN_ENOTFOUND;
     }
     pseudonym_batch_wipe(&pb);
     for (uint32_t i = 0; ws->tab && i < ws->n; i++) {
-        size_t slot = (size_t)ps_key(ws->w[i].ps) & (ws->tab_size - 1);
+        size_t slot = (size_t)ws->w[i].key & (ws->tab_size - 1);
         while (ws->tab[slot])
             slot = (slot + 1) & (ws->tab_size - 1);
         ws->tab[slot] = i + 1;
@@ -284,10 +286,11 @@ static void *wants_hash(void *arg)
 /* Marks every requested ID with this pseudonym. */
 static void want_mark(struct want_set *ws, const char *ps, uint32_t id, int withdrawn)
 {
-    size_t slot = (size_t)ps_key(ps) & (ws->tab_size - 1);
+    uint64_t key = ps_key(ps);
+    size_t slot = (size_t)key & (ws->tab_size - 1);
     for (uint32_t e; (e = ws->tab[slot]) != 0; slot = (slot + 1) & (ws->tab_size - 1)) {
         struct want *w = &ws->w[e - 1];
-        if (strcmp(w->ps, ps) != 0) continue;
+        if (w->key != key || strcmp(w->ps, ps) != 0) continue;
         w->rc = GN_OK;
         w->wd = withdrawn;
         w->gid = id;
