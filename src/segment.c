@@ -504,11 +504,9 @@ static uint32_t tile_patterns(struct segment_writer *w, uint32_t pw)
         uint32_t nc = w->n_cand - cw * 64 < 64 ? w->n_cand - cw * 64 : 64;
         for (size_t wd = 0; wd < nw; wd++) {
             for (size_t hp = 0; hp < 2; hp++) {
-                uint64_t t[64];
+                uint64_t t[64] = {0};
                 for (uint32_t j = 0; j < nc; j++)
                     t[j] = w->planes[(2 * ((size_t)cw * 64 + j) + hp) * nw + wd];
-                for (uint32_t j = nc; j < 64; j++)
-                    t[j] = 0;
                 transpose64(t);
                 for (size_t b = 0; b < 64 && wd * 64 + b < n; b++)
                     w->pat[(2 * (wd * 64 + b) + hp) * pw + cw] = t[b];
