@@ -244,7 +244,9 @@ struct want {
 struct want_set {
     struct want *w;
     uint32_t n;
-    uint32_t *tab; /* open-addressing hash of w by pseudonym (index + 1; 0 empty) */
+    /* open-addressing hash of w by pseudonym: key bits 32..63 << 32 | index + 1 (0: empty),
+     * so that a probe compares in the table (512 KiB) rather than in w (2 MiB) */
+    uint64_t *tab;
     size_t tab_size;
     const struct pseudonym *key;
 };
@@ -278,7 +280,7 @@ static void *wants_hash(void *arg)
         size_t slot = (size_t)ws->w[i].key & (ws->tab_size - 1);
         while (ws->tab[slot])
             slot = (slot + 1) & (ws->tab_size - 1);
-        ws->tab[slot] = i + 1;
+        ws->tab[slot] = (ws->w[i].key & ~0xffffffffull) | (i + 1);
     }
     return NULL;
 }
@@ -288,8 +290,9 @@ static void want_mark(struct want_set *ws, const char *ps, uint32_t id, int with
 {
     uint64_t key = ps_key(ps);
     size_t slot = (size_t)key & (ws->tab_size - 1);
-    for (uint32_t e; (e = ws->tab[slot]) != 0; slot = (slot + 1) & (ws->tab_size - 1)) {
-        struct want *w = &ws->w[e - 1];
+    for (uint64_t e; (e = ws->tab[slot]) != 0; slot = (slot + 1) & (ws->tab_size - 1)) {
+        if ((e ^ key) >> 32) continue;
+        struct want *w = &ws->w[(uint32_t)e - 1];
         if (w->key != key || strcmp(w->ps, ps) != 0) continue;
         w->rc = GN_OK;
         w->wd = withdrawn;
