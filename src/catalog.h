@@ -68,6 +68,13 @@ GN_MUST_CHECK int catalog_sample_add(struct catalog *c, uint32_t id, const char 
 /* Looks a pseudonym up: GN_ENOTFOUND when unknown; *withdrawn 1 when withdrawn. */
 GN_MUST_CHECK int catalog_sample_lookup(struct catalog *c, const char *pseudonym, uint32_t *id,
                                         int *withdrawn, struct gn_err *err);
+/* Calls cb for every sample (pseudonym borrowed for the call, global id, withdrawn flag),
+ * in no particular order; a negative return from cb stops the walk and is returned. One
+ * table scan: cheaper than tens of thousands of catalog_sample_lookup calls. */
+GN_MUST_CHECK int catalog_sample_scan(struct catalog *c,
+                                      int (*cb)(void *ctx, const char *pseudonym, uint32_t id,
+                                                int withdrawn),
+                                      void *ctx, struct gn_err *err);
 /* Writes the pseudonym of sample id and of its individual ("" when none is recorded) into
  * sample and individual (cap bytes each, at least 32). One statement, kept prepared: exports
  * call it for every sample they name. */

@@ -36,6 +36,11 @@ struct gtrec {
     /* Per sample, 2 slots; phased[i] is 1 when sample i's call is phased. */
     int16_t *al;
     uint8_t *phased;
+    /* Optional compact form, set by ingest's fast path for the segment writer: when not
+     * NULL, al and phased are not filled and gt8 holds per sample two BCF int8 GT values
+     * ((allele + 1) << 1 | phased bit), each an allele index 0..n_alt or missing (0 or 1):
+     * diploid, no symbolic allele. Borrowed; only segment_writer_add reads it. */
+    const uint8_t *gt8;
     /* private storage */
     char *str;
     size_t str_cap;

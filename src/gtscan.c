@@ -27,7 +27,8 @@
 struct cursor {
     uint32_t bi, ri, r1;
     int done, pending;
-    struct segment_block blk;
+    struct segment_block *blk; /* own_blk, or the caller's (gtscan_opts.blocks) */
+    struct segment_block own_blk;
 };
 
 struct gtscan {
@@ -62,17 +63,19 @@ static int cursor_settle(struct gtscan *sc, uint32_t i, struct gn_err *err)
             c->done = 1;
             break;
         }
-        if (c->blk.index != c->bi) {
-            int decode = sc->o.decode || seg_mask(sc, i) != NULL;
-            if ((rc = segment_block_load(s, c->bi, &c->blk, decode, err)) < 0) return rc;
-            segment_block_set_mask(&c->blk, s, seg_mask(sc, i));
+        int decode = sc->o.decode || seg_mask(sc, i) != NULL;
+        if (c->blk->index != c->bi || (decode && !c->blk->has_payload) ||
+            c->blk->mask != seg_mask(sc, i)) {
+            if ((rc = segment_block_load(s, c->bi, c->blk, decode, err)) < 0) return rc;
+            segment_block_set_mask(c->blk, s, seg_mask(sc, i));
         }
-        while (c->ri < c->blk.n_records && sc->o.contig != UINT32_MAX &&
-               c->blk.rec[c->ri].pos < sc->o.start) {
+        c->blk->ac_only = sc->o.ac_only;
+        while (c->ri < c->blk->n_records && sc->o.contig != UINT32_MAX &&
+               c->blk->rec[c->ri].pos < sc->o.start) {
             c->ri++;
         }
-        if (c->ri < c->blk.n_records) {
-            if (sc->o.contig != UINT32_MAX && c->blk.rec[c->ri].pos > sc->o.end) c->done = 1;
+        if (c->ri < c->blk->n_records) {
+            if (sc->o.contig != UINT32_MAX && c->blk->rec[c->ri].pos > sc->o.end) c->done = 1;
             break;
         }
         c->bi++;
@@ -99,7 +102,8 @@ int gtscan_new(const struct gtsnap *snap, const struct gtscan_opts *o, struct gt
     }
     for (uint32_t i = 0; i < snap->n_seg; i++) {
         struct cursor *c = &sc->cur[i];
-        segment_block_init(&c->blk);
+        segment_block_init(&c->own_blk);
+        c->blk = o->blocks ? &o->blocks[i] : &c->own_blk;
         if (!seg_used(sc, i)) {
             c->done = 1;
             continue;
@@ -119,7 +123,7 @@ void gtscan_free(struct gtscan *sc)
     if (!sc) return;
     if (sc->cur) {
         for (uint32_t i = 0; i < sc->snap->n_seg; i++) {
-            segment_block_free(&sc->cur[i].blk);
+            segment_block_free(&sc->cur[i].own_blk);
         }
     }
     gn_free(sc->cur);
@@ -141,10 +145,10 @@ int gtscan_next(struct gtscan *sc, struct gtscan_pos *out, struct gn_err *err)
             if ((rc = cursor_settle(sc, i, err)) < 0) return rc;
         }
         if (c->done) continue;
-        const struct segment_record *r = &c->blk.rec[c->ri];
-        if (!any || c->blk.contig < best_contig ||
-            (c->blk.contig == best_contig && r->pos < best_pos)) {
-            best_contig = c->blk.contig;
+        const struct segment_record *r = &c->blk->rec[c->ri];
+        if (!any || c->blk->contig < best_contig ||
+            (c->blk->contig == best_contig && r->pos < best_pos)) {
+            best_contig = c->blk->contig;
             best_pos = r->pos;
             any = 1;
         }
@@ -152,10 +156,11 @@ int gtscan_next(struct gtscan *sc, struct gtscan_pos *out, struct gn_err *err)
     if (!any) return 0;
     for (uint32_t i = 0; i < n; i++) {
         struct cursor *c = &sc->cur[i];
-        sc->out[i] = (struct gtscan_seg){&c->blk, 0, 0};
-        if (c->done || c->blk.contig != best_contig || c->blk.rec[c->ri].pos != best_pos) continue;
+        sc->out[i] = (struct gtscan_seg){c->blk, 0, 0};
+        if (c->done || c->blk->contig != best_contig || c->blk->rec[c->ri].pos != best_pos)
+            continue;
         c->r1 = c->ri;
-        while (c->r1 < c->blk.n_records && c->blk.rec[c->r1].pos == best_pos) {
+        while (c->r1 < c->blk->n_records && c->blk->rec[c->r1].pos == best_pos) {
             c->r1++;
         }
         sc->out[i].r0 = c->ri;
@@ -318,7 +323,7 @@ int gtmerge_new(const struct gtsnap *snap, uint32_t contig, int64_t start, int64
                 const uint32_t *ids, uint32_t n_ids, struct gtmerge **out, struct gn_err *err)
 {
     struct gtmerge *m;
-    struct gtscan_opts o = {contig, start, end, NULL, NULL, 1};
+    struct gtscan_opts o = {contig, start, end, NULL, NULL, 1, NULL, 0};
     int rc;
 
     *out = NULL;

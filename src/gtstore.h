@@ -135,6 +135,11 @@ struct gtscan_opts {
     const uint64_t *const *masks; /* per segment (NULL array: no masks) */
     const uint8_t *use_seg;       /* per segment 0/1 (NULL: all) */
     int decode;                   /* load payloads of every used segment */
+    /* per segment, caller-provided block storage (segment_block_init'ed) that the scan
+     * uses and leaves loaded, so that consecutive scans of one thread reuse buffers and
+     * the block at a chunk boundary; NULL: the scan owns its blocks. Borrowed. */
+    struct segment_block *blocks;
+    int ac_only; /* masked counts need AC and AN only (segment_block.ac_only) */
 };
 
 /* One position: for each segment, the records [r0, r1) of block blk at this position

@@ -36,7 +36,7 @@ struct ingest_opts {
      * samples. NULL: no manifest (samples are then known by pseudonym only, with no consent on
      * record). */
     const char *manifest;
-    int threads; /* BGZF decompression threads (0: none) */
+    int threads; /* BGZF decompression threads (0: none; < 0: the CPUs beyond two, at most 4) */
     /* Called about once a second while reading, and once at the end of each file. */
     void (*progress)(void *ctx, const struct ingest_progress *p);
     void *progress_ctx;

@@ -78,6 +78,38 @@ void pseudonym_of(const struct pseudonym *ps, const char *dom, const char *id, s
     sodium_memzero(mac, sizeof mac);
 }
 
+_Static_assert(sizeof(crypto_auth_hmacsha256_state) <= sizeof(((struct pseudonym_batch *)0)->st),
+               "pseudonym_batch too small for libsodium's HMAC state");
+
+void pseudonym_batch_init(const struct pseudonym *ps, const char *dom, struct pseudonym_batch *b)
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, ps->key, PSEUDONYM_KEY_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)dom, strlen(dom) + 1);
+    memcpy(b->st, &st, sizeof st);
+    sodium_memzero(&st, sizeof st);
+}
+
+void pseudonym_batch_of(const struct pseudonym_batch *b, const char *id, size_t n,
+                        char out[PSEUDONYM_LEN + 1])
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    memcpy(&st, b->st, sizeof st); /* the state is plain data: copying it forks the MAC */
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, n);
+    crypto_auth_hmacsha256_final(&st, mac);
+    out[0] = 'g';
+    out[1] = 'n';
+    sodium_bin2hex(out + 2, PSEUDONYM_LEN - 1, mac, (PSEUDONYM_LEN - 2) / 2);
+    sodium_memzero(mac, sizeof mac);
+    sodium_memzero(&st, sizeof st);
+}
+
+void pseudonym_batch_wipe(struct pseudonym_batch *b)
+{
+    if (b) sodium_memzero(b->st, sizeof b->st);
+}
+
 void pseudonym_derive(const struct pseudonym *ps, const char *project, struct pseudonym *out)
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];

@@ -34,6 +34,18 @@ GN_MUST_CHECK int pseudonym_load(struct pseudonym *ps, const char *path, struct 
  * (PSEUDONYM_LEN + 1 bytes). */
 void pseudonym_of(const struct pseudonym *ps, const char *dom, const char *id, size_t n,
                   char out[PSEUDONYM_LEN + 1]);
+/* HMAC state with the key and the domain already absorbed, for computing many
+ * pseudonyms of one domain: the two key-block compressions are done once, not per ID
+ * (a 30,000-sample cohort file spends half its HMAC time there otherwise). Holds key
+ * material: wipe with pseudonym_batch_wipe. */
+struct pseudonym_batch {
+    unsigned char st[512]; /* a crypto_auth_hmacsha256_state (checked in pseudonym.c) */
+};
+void pseudonym_batch_init(const struct pseudonym *ps, const char *dom, struct pseudonym_batch *b);
+/* As pseudonym_of in the batch's domain. */
+void pseudonym_batch_of(const struct pseudonym_batch *b, const char *id, size_t n,
+                        char out[PSEUDONYM_LEN + 1]);
+void pseudonym_batch_wipe(struct pseudonym_batch *b);
 /* Derives the key of a project's pseudonym space into out. */
 void pseudonym_derive(const struct pseudonym *ps, const char *project, struct pseudonym *out);
 /* Wipes the key from memory. */

@@ -135,16 +135,19 @@ static void add_callable(const struct gtsnap *snap, const struct gtscan_pos *p,
     }
 }
 
-int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
-               struct gn_err *err)
+/* query_freq with caller-provided block storage (NULL: the scan's own). */
+static int freq_scan(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+                     uint64_t *const *masks, struct segment_block *blocks, unsigned flags,
+                     int (*row)(void *ctx, const struct query_row *r), void *ctx,
+                     struct gn_err *err)
 {
     struct gtscan *sc = NULL;
     struct gtscan_pos p;
     struct fstate fs = {0};
     const uint64_t *const *mk =
         masks ? (const uint64_t *const *)masks : (const uint64_t *const *)snap->live;
-    struct gtscan_opts o = {contig, start, end, mk, NULL, 0};
+    struct gtscan_opts o = {contig, start, end,    mk,
+                            NULL,   0,     blocks, (flags & QUERY_AC_AN_ONLY) != 0};
     int rc;
 
     if ((rc = gtscan_new(snap, &o, &sc, err)) < 0) return rc;
@@ -160,6 +163,13 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
     gn_free(fs.seen);
     gtscan_free(sc);
     return rc;
+}
+
+int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+               uint64_t *const *masks, int (*row)(void *ctx, const struct query_row *r), void *ctx,
+               struct gn_err *err)
+{
+    return freq_scan(snap, contig, start, end, masks, NULL, 0, row, ctx, err);
 }
 
 /* ---- the same scan on several threads ----
@@ -185,6 +195,7 @@ struct par_chunk {
 struct par {
     const struct gtsnap *snap;
     uint64_t *const *masks;
+    unsigned flags;
     struct par_chunk *ch;
     uint32_t n_ch, next, printed, window;
     int stop;
@@ -234,6 +245,11 @@ static int keep_row(void *ctx, const struct query_row *r)
 static void *par_worker(void *arg)
 {
     struct par *p = arg;
+    /* Block buffers of this thread, kept across its chunks: fresh ones per chunk cost page
+     * faults, and a chunk often starts in the block where this thread's last one ended. */
+    struct segment_block *blocks = gn_calloc(p->snap->n_seg + 1, sizeof *blocks);
+    for (uint32_t s = 0; blocks && s < p->snap->n_seg; s++)
+        segment_block_init(&blocks[s]);
     for (;;) {
         uint32_t i;
         pthread_mutex_lock(&p->mu);
@@ -241,12 +257,13 @@ static void *par_worker(void *arg)
             pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop || p->next >= p->n_ch) {
             pthread_mutex_unlock(&p->mu);
-            return NULL;
+            break;
         }
         i = p->next++;
         pthread_mutex_unlock(&p->mu);
         struct par_chunk *c = &p->ch[i];
-        int rc = query_freq(p->snap, c->contig, c->start, c->end, p->masks, keep_row, c, &c->err);
+        int rc = freq_scan(p->snap, c->contig, c->start, c->end, p->masks, blocks, p->flags,
+                           keep_row, c, &c->err);
         pthread_mutex_lock(&p->mu);
         c->rc = rc < 0 ? rc : 0;
         if (rc > 0) c->rc = gn_errf(&c->err, GN_ENOMEM, "out of memory");
@@ -254,6 +271,10 @@ static void *par_worker(void *arg)
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
+    for (uint32_t s = 0; blocks && s < p->snap->n_seg; s++)
+        segment_block_free(&blocks[s]);
+    gn_free(blocks);
+    return NULL;
 }
 
 /* Chunks: per contig, cut at every step-th block of the largest segment. */
@@ -290,7 +311,7 @@ static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t en
 }
 
 int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-                   uint64_t *const *masks, unsigned threads,
+                   uint64_t *const *masks, unsigned threads, unsigned flags,
                    int (*row)(void *ctx, const struct query_row *r), void *ctx, struct gn_err *err)
 {
     struct par p = {0};
@@ -298,23 +319,25 @@ int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, in
     unsigned started = 0;
     int rc = GN_OK;
 
-    if (threads < 2) return query_freq(snap, contig, start, end, masks, row, ctx, err);
+    if (threads < 2) return freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
     if (threads > 16) threads = 16;
     p.snap = snap;
     p.masks = masks;
+    p.flags = flags;
     p.window = 4 * threads;
     if ((rc = plan_chunks(&p, contig, start, end)) < 0) {
         gn_free(p.ch);
         /* too fine a genome for the chunk table: one thread does it all */
-        return rc == GN_ELIMIT ? query_freq(snap, contig, start, end, masks, row, ctx, err)
-                               : gn_errf(err, rc, "out of memory");
+        return rc == GN_ELIMIT
+                   ? freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err)
+                   : gn_errf(err, rc, "out of memory");
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     for (; started < threads; started++)
         if (pthread_create(&tid[started], NULL, par_worker, &p) != 0) break;
     if (!started) {
-        rc = query_freq(snap, contig, start, end, masks, row, ctx, err);
+        rc = freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
         goto out;
     }
     for (uint32_t i = 0; i < p.n_ch && rc == GN_OK; i++) {

@@ -37,12 +37,16 @@ GN_MUST_CHECK int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t
                              int (*row)(void *ctx, const struct query_row *r), void *ctx,
                              struct gn_err *err);
 
+/* flags of query_freq_par: rows need AC and AN only (het and hom may be left 0) */
+#define QUERY_AC_AN_ONLY 1u
+
 /* As query_freq, scanning on up to threads threads (chunks of the genome), rows still
- * handed to row() in order on the calling thread. threads < 2 is query_freq. */
+ * handed to row() in order on the calling thread. threads < 2 scans on the calling
+ * thread. flags: QUERY_* (0: rows as query_freq gives them). */
 GN_MUST_CHECK int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start,
                                  int64_t end, uint64_t *const *masks, unsigned threads,
-                                 int (*row)(void *ctx, const struct query_row *r), void *ctx,
-                                 struct gn_err *err);
+                                 unsigned flags, int (*row)(void *ctx, const struct query_row *r),
+                                 void *ctx, struct gn_err *err);
 
 /* Counts one variant. GN_OK with zero counts (and AN from callability) when absent. */
 GN_MUST_CHECK int query_count(const struct gtsnap *snap, uint32_t contig, int64_t pos,

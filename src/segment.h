@@ -31,7 +31,7 @@
 #include "gtrec.h"
 
 #define SEGMENT_MAGIC            "GNSEG\r\n\032"
-#define SEGMENT_VERSION          1
+#define SEGMENT_VERSION          2  /* written; versions 1 and 2 are read */
 #define SEGMENT_FLAG_CALLABILITY 1u /* the callability section is present */
 
 /* Caps that bound what a reader accepts from a file (untrusted bytes). */
@@ -113,6 +113,15 @@ struct segment_block {
     uint32_t scratch_words;
     const uint64_t *mask; /* set by segment_block_set_mask; NULL means all samples */
     uint32_t mask_pop;
+    /* Set by the caller: masked counts need AC and AN only, so het and hom of sites in a
+     * haplotype tile are left 0 (counting them costs a pass over the cohort per site). */
+    int ac_only;
+    /* the block's haplotype tile (docs/format/segment.md), when it has one */
+    uint32_t tile_len, tile_cols, tile_npat, tile_idb, tile_pw;
+    const uint8_t *tile_pat, *tile_ids; /* into payload */
+    uint32_t *tile_ac, *tile_hist;      /* AC per tile column under the mask, cached */
+    uint32_t tile_ac_cap, tile_hist_cap;
+    int tile_ac_ok;
 };
 
 struct segment_stats {

@@ -19,6 +19,19 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng >> 33) % n;
 }
 
+/* With founders set, haplotypes copy one of 8 founder haplotypes (as in a population with
+ * linkage disequilibrium), so common sites go into haplotype tiles. */
+static int founders;
+
+static int16_t founder_allele(uint32_t f, uint32_t i, uint32_t n_alt)
+{
+    uint32_t x = (f * 2654435761u) ^ (i * 40503u);
+    x ^= x >> 13;
+    x *= 0x5bd1e995u;
+    x ^= x >> 15;
+    return x % 3 == 0 ? (int16_t)(1 + x / 3 % n_alt) : 0;
+}
+
 /* Fills record i deterministically; freq controls dense vs sparse. */
 static void make_rec(struct gtrec *r, uint32_t i)
 {
@@ -34,6 +47,8 @@ static void make_rec(struct gtrec *r, uint32_t i)
         for (int h = 0; h < 2; h++) {
             uint32_t x = rnd(1000);
             r->al[2 * s + h] = x < freq ? (int16_t)(1 + rnd(n_alt)) : x > 990 ? GTREC_MISSING : 0;
+            if (founders && freq > 2 && x <= 990)
+                r->al[2 * s + h] = founder_allele((s * 2 + (uint32_t)h) * 7 % 8, i, n_alt);
         }
         if (r->contig == 3 && s % 4 == 0) r->al[2 * s + 1] = GTREC_NONE; /* haploid */
         r->phased[s] = r->al[2 * s + 1] == GTREC_NONE ? 0 : (rnd(10) != 0);
@@ -195,6 +210,77 @@ static void t_damage(void)
     ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
 }
 
+/* Haplotype tiles: records built from 8 founder haplotypes round-trip (whole and subset
+ * decodes), and masked counts equal brute force. */
+static void t_tiles(void)
+{
+    struct segment *s;
+    struct segment_block b;
+    struct gtrec want, got;
+    struct gn_err err = GN_ERR_INIT;
+    uint64_t mask[(NS + 63) / 64] = {0};
+    uint32_t i = 0, tiled = 0, few[3] = {3, 150, NS - 1};
+
+    founders = 1;
+    write_seg();
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    for (uint32_t x = 0; x < NS; x++)
+        if (x % 3 != 1) mask[x >> 6] |= 1ull << (x & 63);
+    gtrec_init(&want);
+    gtrec_init(&got);
+    segment_block_init(&b);
+    rng = 12345;
+    for (uint32_t bi = 0; bi < segment_n_blocks(s); bi++) {
+        ASSERT_OK(segment_block_load(s, bi, &b, 1, &err));
+        tiled += b.tile_len > 0;
+        for (uint32_t r = 0; r < b.n_records; r++, i++) {
+            make_rec(&want, i);
+            ASSERT_OK(segment_record_decode(s, &b, r, &got, &err));
+            for (uint32_t x = 0; x < 2 * NS; x++)
+                ASSERT_EQ_INT(got.al[x], want.al[x]);
+            ASSERT_OK(segment_record_decode_subset(s, &b, r, few, 3, &got, &err));
+            for (uint32_t x = 0; x < 3; x++) {
+                ASSERT_EQ_INT(got.al[2 * x], want.al[2 * few[x]]);
+                ASSERT_EQ_INT(got.al[2 * x + 1], want.al[2 * few[x] + 1]);
+            }
+            for (uint32_t k = 0; k < want.n_alt; k++) {
+                struct segment_stats st;
+                uint32_t ac = 0, het = 0, hom = 0;
+                int16_t a = (int16_t)(k + 1);
+                for (uint32_t x = 0; x < NS; x++) {
+                    if (!(mask[x >> 6] >> (x & 63) & 1)) continue;
+                    int16_t a0 = want.al[2 * x], a1 = want.al[2 * x + 1];
+                    uint32_t c = (a0 == a) + (a1 == a);
+                    ac += c;
+                    if (c == 2 || (c == 1 && a1 == GTREC_NONE))
+                        hom++;
+                    else if (c == 1)
+                        het++;
+                }
+                for (int only = 0; only < 2; only++) {
+                    segment_block_set_mask(&b, s, mask);
+                    b.ac_only = only;
+                    ASSERT_OK(segment_site_stats(s, &b, r, b.rec[r].first_site + k, &st, &err));
+                    ASSERT_EQ_INT(st.ac, ac);
+                    if (!only) {
+                        ASSERT_EQ_INT(st.het, het);
+                        ASSERT_EQ_INT(st.hom, hom);
+                    }
+                }
+                b.ac_only = 0;
+                segment_block_set_mask(&b, s, NULL);
+            }
+        }
+    }
+    founders = 0;
+    ASSERT_EQ_INT(i, NREC);
+    ASSERT_TRUE(tiled > 0);
+    segment_block_free(&b);
+    gtrec_free(&want);
+    gtrec_free(&got);
+    segment_close(s);
+}
+
 static void t_unsorted(void)
 {
     struct segment_writer *w;
@@ -216,8 +302,7 @@ static void t_unsorted(void)
     gtrec_free(&r);
 }
 
-const struct test_case test_segment_cases[] = {{"segment_roundtrip", t_roundtrip},
-                                               {"segment_masked_stats", t_masked_stats},
-                                               {"segment_damage", t_damage},
-                                               {"segment_unsorted", t_unsorted},
-                                               {NULL, NULL}};
+const struct test_case test_segment_cases[] = {
+    {"segment_roundtrip", t_roundtrip}, {"segment_masked_stats", t_masked_stats},
+    {"segment_tiles", t_tiles},         {"segment_damage", t_damage},
+    {"segment_unsorted", t_unsorted},   {NULL, NULL}};
