@@ -200,11 +200,11 @@ struct resp {
     int status;
 };
 
-/* The beacon_* settings, read again only when the catalog generation changed. */
-static void read_settings(struct beacon *b, struct catalog *c, struct settings *s)
+/* The beacon_* settings, read again only when the catalog generation changed (gen -1:
+ * unknown, read them). */
+static void read_settings(struct beacon *b, struct catalog *c, int64_t gen, struct settings *s)
 {
-    int64_t gen = -1;
-    if (catalog_generation(c, &gen, NULL) == GN_OK && gen == b->st_gen) {
+    if (gen >= 0 && gen == b->st_gen) {
         *s = b->st;
         return;
     }
@@ -726,17 +726,17 @@ static json_t *variant_json(const struct gtsnap *snap, const struct settings *st
     (void)snprintf(vid, sizeof vid, "%s:%" PRId64 ":%.200s:%.200s", h->chrom, h->pos, h->ref,
                    h->alt);
     (void)snprintf(seq, sizeof seq, "%s:%s", contig_build_name(snap->man.build), h->chrom);
+    /* SNP and MNP as such; insertions and deletions are INDEL in the default model */
+    struct query_row shape = {.ref_len = (uint32_t)strlen(h->ref),
+                              .alt_len = (uint32_t)strlen(h->alt)};
+    const char *vtype = vtype_of(&shape);
+    if (!strcmp(vtype, "DEL") || !strcmp(vtype, "INS")) vtype = "INDEL";
     v = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s, s:{s:s, s:{s:s, s:I}, s:{s:s, s:I}}}}}",
-                  "variantInternalId", vid, "variation", "variantType",
-                  strcmp(vtype_of(&(struct query_row){.ref_len = (uint32_t)strlen(h->ref),
-                                                      .alt_len = (uint32_t)strlen(h->alt)}),
-                         "SNP") == 0
-                      ? "SNP"
-                      : (strlen(h->ref) == strlen(h->alt) ? "MNP" : "INDEL"),
-                  "referenceBases", h->ref, "alternateBases", h->alt, "location", "type",
-                  "SequenceLocation", "sequence_id", seq, "interval", "type", "SequenceInterval",
-                  "start", "type", "Number", "value", (json_int_t)(h->pos - 1), "end", "type",
-                  "Number", "value", (json_int_t)(h->pos - 1 + (int64_t)strlen(h->ref)));
+                  "variantInternalId", vid, "variation", "variantType", vtype, "referenceBases",
+                  h->ref, "alternateBases", h->alt, "location", "type", "SequenceLocation",
+                  "sequence_id", seq, "interval", "type", "SequenceInterval", "start", "type",
+                  "Number", "value", (json_int_t)(h->pos - 1), "end", "type", "Number", "value",
+                  (json_int_t)(h->pos - 1 + (int64_t)strlen(h->ref)));
     if (!v) return NULL;
     ac = h->ac;
     an = h->an;
@@ -922,11 +922,6 @@ static int ds_visit(void *ctx, const struct catalog_dataset *x)
 
 /* ---- the handler -------------------------------------------------------------------- */
 
-static int status_of(int rc)
-{
-    return gn_err_http_status(rc);
-}
-
 static int cohort_of_individual(struct catalog *c, const char *id, uint32_t **ids, uint32_t *n,
                                 struct gn_err *err)
 {
@@ -971,7 +966,7 @@ static int variant_id_query(struct beacon_req *r, struct gn_err *err)
 
 static int handle_query(struct beacon *b, struct catalog *c, const struct pseudonym *key,
                         const struct gtsnap *snap, struct policy_budget *budget,
-                        const struct beacon_call *call, const struct settings *st,
+                        const struct beacon_call *call, const struct settings *st, int64_t gen,
                         struct beacon_req *r, struct resp *rs, struct gn_err *err)
 {
     enum beacon_req_entry e = r->endpoint == BEACON_REQ_EP_RELATED ? r->target : r->entry;
@@ -982,8 +977,7 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     const char *only_ds[1];
     uint32_t *cohort = NULL, n_cohort = 0;
     char detail[512];
-    int64_t gen;
-    int rc, decided = 0;
+    int rc;
 
     if (e == BEACON_REQ_ENTRY_RUNS || e == BEACON_REQ_ENTRY_ANALYSES) {
         return gn_errf(err, GN_EUNSUPPORTED, "entry type '%s' is not served by this node",
@@ -1041,8 +1035,6 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     rq.project = call->project;
     rq.purpose_terms = call->purpose;
     if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) goto out;
-    decided = 1;
-    if ((rc = catalog_generation(c, &gen, err)) < 0) goto out;
     if ((rc = people_load(&b->people, c, gen, err)) < 0) goto out;
 
     /* returned granularity: requested, capped by the lowest cap of the datasets answered */
@@ -1130,7 +1122,6 @@ audited:
 nomem:
     rc = gn_errf(err, GN_ENOMEM, "out of memory");
 out:
-    (void)decided;
     json_decref(a.sets);
     policy_decision_free(&d);
     gn_free(cohort);
@@ -1145,24 +1136,28 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
     struct gn_err err = GN_ERR_INIT;
     struct settings st;
     struct resp rs = {NULL, 500};
+    int64_t gen = -1;
     int rc, parsed = 0;
 
     *out = NULL;
     *len = 0;
-    read_settings(b, c, &st);
-    rc = beacon_req_parse(call->method, call->path, call->query, call->body, call->body_len, &r,
-                          &err);
+    /* one read of the catalog generation serves the whole request */
+    int rc_gen = policy_cache_begin(b->pc, c, &gen, &err);
+    read_settings(b, c, gen, &st);
+    rc = rc_gen < 0 ? rc_gen
+                    : beacon_req_parse(call->method, call->path, call->query, call->body,
+                                       call->body_len, &r, &err);
     if (rc == GN_OK) {
         parsed = 1;
         if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
             r.endpoint == BEACON_REQ_EP_RELATED) {
-            rc = handle_query(b, c, key, snap, budget, call, &st, &r, &rs, &err);
+            rc = handle_query(b, c, key, snap, budget, call, &st, gen, &r, &rs, &err);
         } else {
             framework(&rs, &st, &r, snap);
         }
     }
     if (rc < 0) {
-        set_error(&rs, &st, parsed ? &r : NULL, status_of(rc),
+        set_error(&rs, &st, parsed ? &r : NULL, gn_err_http_status(rc),
                   err.msg[0] ? err.msg : gn_strerror(rc));
     }
     if (parsed) beacon_req_free(&r);

@@ -575,12 +575,35 @@ struct policy_cache {
     uint64_t tick;
     int64_t gen; /* generation the budget settings below were read at; -1 never */
     int64_t budget, window;
+    int64_t now_gen; /* the request's generation (policy_cache_begin); -1 before */
 };
+
+int policy_cache_begin(struct policy_cache *pc, struct catalog *c, int64_t *gen, struct gn_err *err)
+{
+    int rc = catalog_generation(c, &pc->now_gen, err);
+    if (rc < 0) {
+        pc->now_gen = -1;
+        return rc;
+    }
+    if (gen) *gen = pc->now_gen;
+    return GN_OK;
+}
+
+/* The request's generation: the one policy_cache_begin read, else read now. */
+static int request_gen(struct policy_cache *pc, struct catalog *c, int64_t *gen, struct gn_err *err)
+{
+    if (pc->now_gen >= 0) {
+        *gen = pc->now_gen;
+        return GN_OK;
+    }
+    return catalog_generation(c, gen, err);
+}
 
 int policy_cache_new(struct policy_cache **pc)
 {
     if (!(*pc = gn_calloc(1, sizeof **pc))) return GN_ENOMEM;
     (*pc)->gen = -1;
+    (*pc)->now_gen = -1;
     return GN_OK;
 }
 
@@ -655,7 +678,7 @@ int policy_decide_cached(struct policy_cache *pc, struct catalog *c, const struc
     struct cache_slot *sl;
 
     if (!cache_key(who, rq, k, sizeof k)) return policy_decide(c, key, who, rq, d, err);
-    if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
+    if ((rc = request_gen(pc, c, &gen, err)) < 0) return rc;
     for (int i = 0; i < CACHE_SLOTS; i++) {
         sl = &pc->slot[i];
         if (sl->full && sl->gen == gen && !strcmp(sl->key, k)) {
@@ -719,7 +742,7 @@ static int budget_settings(struct policy_cache *pc, struct catalog *c, struct gn
     char v[32];
     int64_t gen, x;
     int rc;
-    if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
+    if ((rc = request_gen(pc, c, &gen, err)) < 0) return rc;
     if (gen == pc->gen) return GN_OK;
     if ((rc = setting_or(c, "query_budget", "10000", v, sizeof v, err)) < 0) return rc;
     if (strparse_i64_all(v, strlen(v), &x) < 0 || x < 0) {

@@ -131,6 +131,11 @@ GN_MUST_CHECK int policy_decide(struct catalog *c, const struct pseudonym *key,
  * cache per thread. */
 struct policy_cache;
 GN_MUST_CHECK int policy_cache_new(struct policy_cache **pc);
+/* Starts a request: reads the catalog generation once (into *gen when not NULL); the
+ * cache's calls until the next begin use it instead of reading it again. Without a begin,
+ * each call reads the generation itself. */
+GN_MUST_CHECK int policy_cache_begin(struct policy_cache *pc, struct catalog *c, int64_t *gen,
+                                     struct gn_err *err);
 void policy_cache_free(struct policy_cache *pc);
 GN_MUST_CHECK int policy_decide_cached(struct policy_cache *pc, struct catalog *c,
                                        const struct pseudonym *key, const struct policy_caller *who,

@@ -17,17 +17,12 @@ ok() { echo "ok   $1"; pass=$((pass+1)); }
 ko() { echo "FAIL $1"; fail=$((fail+1)); }
 expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+. tests/cli/lib.sh
 SCHEMAS=testdata/beacon-schemas
 R=framework/json/responses
 
 # --- a node: 503 samples, synthetic manifest; DS1 public, DS2 controlled
-bcftools query -l "$EUR" > "$T/samples.txt"
-awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent", "year_of_birth" }
-     { i = NR; d = 1 + i % 28; m = 1 + int(i / 28) % 12
-       c = (i % 10 == 0) ? "clinical" : (i % 7 == 0) ? "HMB,NPU" : "GRU"
-       ds = (i % 5 == 0) ? "DS2" : "DS1"
-       printf "%02d%02d85-%04d\t%s\t%s\t%s\t%s\t1985\n", d, m, 1000 + i, $1, (i % 2 ? "female" : "male"), ds, c }' \
-    "$T/samples.txt" > "$T/man.tsv"
+manifest503 "$T/man.tsv"
 N="$T/n"
 "$GN" init "$N" --build GRCh37 >/dev/null
 "$GN" dataset add "$N" DS1 --terms GRU >/dev/null
@@ -63,10 +58,7 @@ ref "$T/pub.txt" > "$T/ref_pub.tsv"
 ref "$T/p1.txt" > "$T/ref_p1.tsv"
 ref "$T/ds1all.txt" > "$T/ref_ds1all.tsv"
 
-"$GN" serve "$N" --listen 127.0.0.1:0 > "$T/out" 2> "$T/err" &
-SRV=$!
-for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done
-P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
+start_server "$N"
 U="http://127.0.0.1:$P/api"
 expect "server starts" '[ -n "$P" ]'
 n_doc=0

@@ -14,6 +14,7 @@ PG=""
 cleanup() { [ -n "$PG" ] && scripts/pg-temp stop "$PG"; rm -rf "$T"; }
 trap cleanup EXIT
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+. tests/cli/lib.sh
 pass=0; fail=0
 ok() { echo "ok   [$MODE] $1"; pass=$((pass+1)); }
 ko() { echo "FAIL [$MODE] $1"; fail=$((fail+1)); }
@@ -42,13 +43,7 @@ sql() {
 }
 
 # --- a manifest for the 503 samples: synthetic CPR numbers, two datasets, three consents
-bcftools query -l "$EUR" > "$T/samples.txt"
-awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent", "year_of_birth" }
-     { i = NR; d = 1 + i % 28; m = 1 + int(i / 28) % 12
-       c = (i % 10 == 0) ? "clinical" : (i % 7 == 0) ? "HMB,NPU" : "GRU"
-       ds = (i % 5 == 0) ? "DS2" : "DS1"
-       printf "%02d%02d85-%04d\t%s\t%s\t%s\t%s\t1985\n", d, m, 1000 + i, $1, (i % 2 ? "female" : "male"), ds, c }' \
-    "$T/samples.txt" > "$T/man.tsv"
+manifest503 "$T/man.tsv"
 # Who an HMB project granted DS1 may count: DS1, research consent that permits HMB (GRU).
 awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" > "$T/allowed.txt"
 cut -f1 "$T/man.tsv" | tail -n +2 > "$T/ids.txt"

@@ -13,13 +13,11 @@ ok() { echo "ok   $1"; pass=$((pass+1)); }
 ko() { echo "FAIL $1"; fail=$((fail+1)); }
 expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+. tests/cli/lib.sh
 
 "$GN" init "$T/n" --build GRCh37 >/dev/null
 "$GN" ingest "$T/n" --batch a --quiet "$EUR" >/dev/null
-"$GN" serve "$T/n" --listen 127.0.0.1:0 > "$T/out" 2> "$T/err" &
-SRV=$!
-for _ in $(seq 50); do grep -q listening "$T/out" && break; sleep 0.1; done
-P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
+start_server "$T/n"
 U="http://127.0.0.1:$P"
 expect "server starts and reports its port" '[ -n "$P" ]'
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
