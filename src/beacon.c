@@ -1147,7 +1147,13 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
     rc = rc_gen < 0 ? rc_gen
                     : beacon_req_parse(call->method, call->path, call->query, call->body,
                                        call->body_len, &r, &err);
-    if (rc == GN_OK) {
+    if (rc == GN_OK && call->refuse_status) {
+        parsed = 1;
+        set_error(&rs, &st, &r, call->refuse_status, call->refuse_msg ? call->refuse_msg : "");
+    } else if (call->refuse_status) {
+        set_error(&rs, &st, NULL, call->refuse_status, call->refuse_msg ? call->refuse_msg : "");
+        rc = GN_OK;
+    } else if (rc == GN_OK) {
         parsed = 1;
         if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
             r.endpoint == BEACON_REQ_EP_RELATED) {

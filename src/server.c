@@ -26,6 +26,7 @@
 #include "fsutil.h"
 #include "gtstore.h"
 #include "node.h"
+#include "passport.h"
 #include "policy.h"
 #include "pseudonym.h"
 #include "segment.h"
@@ -84,6 +85,11 @@ struct server {
     char manifest_path[4096];
     struct policy_budget *budget;
     struct audit_batcher *audit;
+    /* The trusted Passport issuers, rebuilt when the catalog generation moves (`genomenode
+     * trust` writes settings, which bump it). Verifiers hold the read lock. */
+    pthread_rwlock_t trust_lock;
+    struct passport_trust *trust; /* NULL: no issuer trusted (or not loaded yet) */
+    int64_t trust_gen;            /* generation the set was built at; -1 before */
 };
 
 /* Per-request state kept by libmicrohttpd between calls. */
@@ -134,6 +140,38 @@ static int refresh(struct server *s, struct worker *w, struct gn_err *err)
     w->man_ino = sb.st_ino;
     w->man_mtime = sb.st_mtim;
     return GN_OK;
+}
+
+/* Verifies a Passport sent as the bearer credential, with the trust set of the current
+ * catalog generation. */
+static int passport_check(struct server *s, struct worker *w, const char *tok,
+                          struct auth_caller *who, struct passport_result **pp, struct gn_err *err)
+{
+    int64_t gen = -1;
+    int rc = catalog_generation(w->cat, &gen, err);
+    if (rc < 0) return rc;
+    pthread_rwlock_rdlock(&s->trust_lock);
+    if (s->trust_gen != gen) {
+        pthread_rwlock_unlock(&s->trust_lock);
+        pthread_rwlock_wrlock(&s->trust_lock);
+        if (s->trust_gen != gen) {
+            struct passport_trust *t = NULL;
+            rc = auth_trust_load(w->cat, &t, err);
+            if (rc < 0 && rc != GN_EDENIED) {
+                pthread_rwlock_unlock(&s->trust_lock);
+                return rc;
+            }
+            passport_trust_free(s->trust);
+            s->trust = t;
+            s->trust_gen = gen;
+        }
+        pthread_rwlock_unlock(&s->trust_lock);
+        pthread_rwlock_rdlock(&s->trust_lock);
+    }
+    rc = auth_passport_check(w->cat, &s->key, s->trust, tok, strlen(tok), (int64_t)time(NULL), who,
+                             pp, err);
+    pthread_rwlock_unlock(&s->trust_lock);
+    return rc;
 }
 
 static struct worker *borrow(struct server *s)
@@ -346,6 +384,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     struct worker *w = borrow(s);
     struct auth_caller who;
+    struct passport_result *pp = NULL; /* a verified Passport caller's visas */
     struct policy_caller anon = {"anonymous", "anonymous", 0, NULL};
     char client[192];
     const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -354,11 +393,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (strncmp(authz, "Bearer ", 7) != 0) {
             rc = gn_errf(&err, GN_EINVAL, "Authorization must be 'Bearer <token>'");
         } else {
-            rc = auth_token_check(w->cat, &s->key, authz + 7, &who, &err);
+            const char *cred = authz + 7;
+            rc = auth_is_jws(cred, strlen(cred))
+                     ? passport_check(s, w, cred, &who, &pp, &err)
+                     : auth_token_check(w->cat, &s->key, cred, &who, &err);
             unauth = rc == GN_EDENIED; /* refused (and audited) by auth: 401, not 403 */
         }
     }
-    if (rc < 0) {
+    if (rc < 0 && (e == EP_HEALTH || e == EP_METRICS)) {
         status = unauth ? 401 : gn_err_http_status(rc);
         ok = reply_error(c, status, err.msg[0] ? err.msg : gn_strerror(rc));
     } else if (e == EP_HEALTH) {
@@ -390,8 +432,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
             (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
                             sizeof addr);
-        call.who = authz ? &who.caller : &anon;
-        if (authz)
+        if (rc < 0) { /* refused before the Beacon: the spec's error object all the same */
+            call.refuse_status = unauth ? 401 : gn_err_http_status(rc);
+            call.refuse_msg = err.msg[0] ? err.msg : gn_strerror(rc);
+        }
+        call.who = authz && rc == GN_OK ? &who.caller : &anon;
+        if (authz && rc == GN_OK)
             (void)snprintf(client, sizeof client, "%s", who.caller.name);
         else
             (void)snprintf(client, sizeof client, "anonymous@%s", addr);
@@ -413,6 +459,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         gn_free(out);
     }
     give_back(s, w);
+    passport_result_free(pp);
     count(s, e, status, elapsed_s(&rq->t0));
     return ok;
 }
@@ -465,6 +512,8 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     s->n_workers = o->threads ? o->threads : 2;
     if (s->n_workers > MAX_WORKERS) s->n_workers = MAX_WORKERS;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_rwlock_init(&s->trust_lock, NULL);
+    s->trust_gen = -1;
     pthread_cond_init(&s->cv, NULL);
     if ((rc = fsutil_path(s->manifest_path, sizeof s->manifest_path, o->dir, "MANIFEST")) < 0 ||
         (rc = node_catalog_target(target, sizeof target, o->dir)) < 0 ||
@@ -557,6 +606,8 @@ out:
     if (tkey) sodium_memzero(tkey, n_key);
     gn_free(tkey);
     pthread_mutex_destroy(&s->mu);
+    passport_trust_free(s->trust);
+    pthread_rwlock_destroy(&s->trust_lock);
     pthread_cond_destroy(&s->cv);
     gn_free(s);
     return rc;
