@@ -291,7 +291,8 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct gn_e
     if (db->engine == DB_SQLITE) {
         for (int i = 0; i < DB_STMT_CACHE; i++) {
             if (db->cache[i].st && !strcmp(db->cache[i].sql, sql)) {
-                if (!(st = gn_calloc(1, sizeof *st))) return gn_errf(err, GN_ENOMEM, "out of memory");
+                if (!(st = gn_calloc(1, sizeof *st)))
+                    return gn_errf(err, GN_ENOMEM, "out of memory");
                 st->db = db;
                 st->lite = db->cache[i].st;
                 st->key = db->cache[i].sql;

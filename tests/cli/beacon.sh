@@ -154,6 +154,16 @@ expect "a filter the node cannot evaluate matches no one, with a warning" \
 get ind_rec auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=5" >/dev/null
 expect "record level names individuals by project pseudonyms only" \
   '[ "$(j ind_rec d.response.resultSets[0].results.length)" = 5 ] && ! grep -qE "HG|NA[0-9]" "$T/r/ind_rec.json"'
+# carriers: /g_variants/{id}/individuals lists the people with at least one copy of the ALT
+"$GN" setting "$N" public_granularity record >/dev/null
+cs=$(awk -F'\t' '$2 >= 10 && $2 <= 60' "$T/ref_pub.tsv" | head -1 | cut -f1); IFS=: read -r c p r a <<< "$cs"
+ncar=$(bcftools view -S "$T/pub.txt" -t "$c:$p" "$EUR" 2>/dev/null | bcftools norm -m- 2>/dev/null |
+       bcftools query -i "POS=$p && REF=\"$r\" && ALT=\"$a\"" -f '[%GT\n]' | grep -c 1)
+get car auto "$U/g_variants/$cs/individuals?requestedGranularity=record&limit=1000" >/dev/null
+expect "carriers of $cs: /g_variants/{id}/individuals = bcftools's $ncar carriers" \
+  '[ "$(j car "d.responseSummary.numTotalResults+\" \"+d.response.resultSets[0].results.length")" = "$ncar $ncar" ]'
+get car0 auto "$U/g_variants/$c:$p:$r:T$a/biosamples?requestedGranularity=count" >/dev/null
+expect "carriers of an absent variant: none" '[ "$(j car0 d.responseSummary.numTotalResults)" = 0 ]'
 # withdrawn person: the first public-DS1 consented sample withdraws; AN drops by 2 at a site
 S1=$(head -1 "$T/pub.txt")
 NID=$(awk -v s="$S1" '$2 == s { print $1 }' "$T/man.tsv")
