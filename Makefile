@@ -15,9 +15,16 @@ CC      ?= gcc
 WERROR  ?= 1
 O       := build/$(BUILD)
 
-PKGS    := htslib libzstd libsodium sqlite3 zlib jansson libcrypto libjwt libpq libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS    := htslib libzstd libsodium sqlite3 zlib jansson libcrypto
+# Loaded on first use (src/dynlib.h), not linked: headers only, and the runtime soname.
+DL_PKGS := libpq libmicrohttpd
+soname   = $(shell objdump -p $$(pkg-config --variable=libdir $(1))/$(2).so 2>/dev/null | awk '/SONAME/ { print $$2 }')
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) libjwt 2>/dev/null) \
+              -DGN_LIBPQ_SONAME='"$(or $(call soname,libpq,libpq),libpq.so.5)"' \
+              -DGN_LIBMHD_SONAME='"$(or $(call soname,libmicrohttpd,libmicrohttpd),libmicrohttpd.so.12)"'
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
+# The unit tests mint JWTs with libjwt, an implementation independent of ours.
+TEST_LIBS  := $(shell pkg-config --libs libjwt 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wcast-qual -Wimplicit-fallthrough
@@ -70,7 +77,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
 $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(UNIT_OBJ) $(LIB) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(UNIT_OBJ) $(LIB) $(LDLIBS) $(TEST_LIBS) -o $@
 
 # Fuzz targets are built twice over: here with a plain main() that replays the committed
 # corpus (fuzz/replay.c), and by `make fuzz` with clang's libFuzzer.

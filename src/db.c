@@ -14,9 +14,54 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "dynlib.h"
 
 #define DB_MAX_PARAMS 32
 #define DB_SQL_MAX    ((size_t)256 * 1024)
+
+#ifndef GN_LIBPQ_SONAME
+#define GN_LIBPQ_SONAME "libpq.so.5"
+#endif
+
+/* libpq, loaded on the first PostgreSQL connection (dynlib.h). */
+static struct {
+    __typeof__(PQclear) *PQclear;
+    __typeof__(PQcmdTuples) *PQcmdTuples;
+    __typeof__(PQconnectdb) *PQconnectdb;
+    __typeof__(PQerrorMessage) *PQerrorMessage;
+    __typeof__(PQexec) *PQexec;
+    __typeof__(PQexecParams) *PQexecParams;
+    __typeof__(PQfinish) *PQfinish;
+    __typeof__(PQgetisnull) *PQgetisnull;
+    __typeof__(PQgetvalue) *PQgetvalue;
+    __typeof__(PQnfields) *PQnfields;
+    __typeof__(PQntuples) *PQntuples;
+    __typeof__(PQresultErrorField) *PQresultErrorField;
+    __typeof__(PQresultErrorMessage) *PQresultErrorMessage;
+    __typeof__(PQresultStatus) *PQresultStatus;
+    __typeof__(PQstatus) *PQstatus;
+    __typeof__(PQtransactionStatus) *PQtransactionStatus;
+} pq;
+
+static const struct dynlib_sym pq_syms[] = {
+    {"PQclear", &pq.PQclear},
+    {"PQcmdTuples", &pq.PQcmdTuples},
+    {"PQconnectdb", &pq.PQconnectdb},
+    {"PQerrorMessage", &pq.PQerrorMessage},
+    {"PQexec", &pq.PQexec},
+    {"PQexecParams", &pq.PQexecParams},
+    {"PQfinish", &pq.PQfinish},
+    {"PQgetisnull", &pq.PQgetisnull},
+    {"PQgetvalue", &pq.PQgetvalue},
+    {"PQnfields", &pq.PQnfields},
+    {"PQntuples", &pq.PQntuples},
+    {"PQresultErrorField", &pq.PQresultErrorField},
+    {"PQresultErrorMessage", &pq.PQresultErrorMessage},
+    {"PQresultStatus", &pq.PQresultStatus},
+    {"PQstatus", &pq.PQstatus},
+    {"PQtransactionStatus", &pq.PQtransactionStatus},
+};
+static struct dynlib pq_lib = DYNLIB_INIT(GN_LIBPQ_SONAME, "libpq5", pq_syms);
 
 /* SQLite: finalized statements are kept, reset, for the next db_prepare of the same SQL
  * (a catalog connection runs the same few dozen statements over and over). */
@@ -129,8 +174,8 @@ static int lite_err(struct db *db, struct gn_err *err, const char *what)
 
 static int pg_err(struct db *db, const PGresult *res, struct gn_err *err, const char *what)
 {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->pg);
+    const char *state = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? pq.PQresultErrorMessage(res) : pq.PQerrorMessage(db->pg);
     int rc = GN_EIO;
     char clean[300];
     size_t n;
@@ -161,10 +206,11 @@ int db_open(struct db **out, const char *target, struct gn_err *err)
     if (!(db = gn_calloc(1, sizeof *db))) return gn_errf(err, GN_ENOMEM, "out of memory");
     if (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11)) {
         db->engine = DB_POSTGRES;
-        db->pg = PQconnectdb(target);
-        if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+        if ((rc = dynlib_load(&pq_lib, err)) < 0) goto fail;
+        db->pg = pq.PQconnectdb(target);
+        if (!db->pg || pq.PQstatus(db->pg) != CONNECTION_OK) {
             rc = gn_errf(err, GN_EIO, "catalog (postgresql): cannot connect: %s",
-                         db->pg ? PQerrorMessage(db->pg) : "out of memory");
+                         db->pg ? pq.PQerrorMessage(db->pg) : "out of memory");
             goto fail;
         }
         if ((rc = db_exec(db, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err)) < 0) {
@@ -209,7 +255,7 @@ void db_close(struct db *db)
         gn_free(db->cache[i].sql);
     }
     if (db->lite) sqlite3_close(db->lite);
-    if (db->pg) PQfinish(db->pg);
+    if (db->pg) pq.PQfinish(db->pg);
     gn_free(db);
 }
 
@@ -224,10 +270,10 @@ int db_exec(struct db *db, const char *sql, struct gn_err *err)
             rc = lite_err(db, err, "exec");
         }
     } else {
-        PGresult *res = PQexec(db->pg, s);
-        ExecStatusType st = PQresultStatus(res);
+        PGresult *res = pq.PQexec(db->pg, s);
+        ExecStatusType st = pq.PQresultStatus(res);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = pg_err(db, res, err, "exec");
-        PQclear(res);
+        pq.PQclear(res);
     }
     gn_free(s);
     return rc;
@@ -275,8 +321,8 @@ void db_rollback(struct db *db)
         if (db->lite && !sqlite3_get_autocommit(db->lite)) {
             sqlite3_exec(db->lite, "ROLLBACK", NULL, NULL, NULL);
         }
-    } else if (db->pg && PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
-        PQclear(PQexec(db->pg, "ROLLBACK"));
+    } else if (db->pg && pq.PQtransactionStatus(db->pg) != PQTRANS_IDLE) {
+        pq.PQclear(pq.PQexec(db->pg, "ROLLBACK"));
     }
     db->in_tx = 0;
 }
@@ -380,24 +426,24 @@ int db_step(struct db_stmt *st, struct gn_err *err)
     if (!st->res) {
         ExecStatusType s;
         if (st->done) return 0;
-        st->res = PQexecParams(st->db->pg, st->sql, st->nparams, NULL,
-                               (const char *const *)st->params, NULL, NULL, 0);
-        s = PQresultStatus(st->res);
+        st->res = pq.PQexecParams(st->db->pg, st->sql, st->nparams, NULL,
+                                  (const char *const *)st->params, NULL, NULL, 0);
+        s = pq.PQresultStatus(st->res);
         if (s == PGRES_COMMAND_OK) {
-            st->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
-            PQclear(st->res);
+            st->changes = strtoll(pq.PQcmdTuples(st->res), NULL, 10);
+            pq.PQclear(st->res);
             st->res = NULL;
             st->done = 1;
             return 0;
         }
         if (s != PGRES_TUPLES_OK) {
             int rc = pg_err(st->db, st->res, err, st->sql);
-            PQclear(st->res);
+            pq.PQclear(st->res);
             st->res = NULL;
             return rc;
         }
-        st->nrows = PQntuples(st->res);
-        st->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
+        st->nrows = pq.PQntuples(st->res);
+        st->changes = strtoll(pq.PQcmdTuples(st->res), NULL, 10);
         st->row = -1;
     }
     if (++st->row < st->nrows) return 1;
@@ -408,11 +454,11 @@ int db_step(struct db_stmt *st, struct gn_err *err)
 const char *db_col_text(struct db_stmt *st, int i)
 {
     if (st->lite) return (const char *)sqlite3_column_text(st->lite, i);
-    if (!st->res || st->row < 0 || st->row >= st->nrows || i >= PQnfields(st->res) ||
-        PQgetisnull(st->res, st->row, i)) {
+    if (!st->res || st->row < 0 || st->row >= st->nrows || i >= pq.PQnfields(st->res) ||
+        pq.PQgetisnull(st->res, st->row, i)) {
         return NULL;
     }
-    return PQgetvalue(st->res, st->row, i);
+    return pq.PQgetvalue(st->res, st->row, i);
 }
 
 int64_t db_col_i64(struct db_stmt *st, int i)
@@ -443,7 +489,7 @@ void db_reset(struct db_stmt *st)
         sqlite3_clear_bindings(st->lite);
         return;
     }
-    PQclear(st->res);
+    if (st->res) pq.PQclear(st->res);
     st->res = NULL;
     st->done = 0;
     st->row = -1;

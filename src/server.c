@@ -23,6 +23,7 @@
 #include "beacon.h"
 #include "catalog.h"
 #include "db.h"
+#include "dynlib.h"
 #include "fsutil.h"
 #include "gtstore.h"
 #include "node.h"
@@ -62,6 +63,42 @@ struct metrics {
     atomic_uint_fast64_t sum_us[EP_N];
     atomic_uint_fast64_t denied;
 };
+
+#ifndef GN_LIBMHD_SONAME
+#define GN_LIBMHD_SONAME "libmicrohttpd.so.12"
+#endif
+
+/* libmicrohttpd, loaded when the server starts (dynlib.h). */
+static struct {
+    __typeof__(MHD_add_response_header) *MHD_add_response_header;
+    __typeof__(MHD_create_response_from_buffer) *MHD_create_response_from_buffer;
+    __typeof__(MHD_destroy_response) *MHD_destroy_response;
+    __typeof__(MHD_get_connection_info) *MHD_get_connection_info;
+    __typeof__(MHD_get_daemon_info) *MHD_get_daemon_info;
+    __typeof__(MHD_lookup_connection_value) *MHD_lookup_connection_value;
+    __typeof__(MHD_queue_response) *MHD_queue_response;
+    __typeof__(MHD_quiesce_daemon) *MHD_quiesce_daemon;
+    __typeof__(MHD_resume_connection) *MHD_resume_connection;
+    __typeof__(MHD_start_daemon) *MHD_start_daemon;
+    __typeof__(MHD_stop_daemon) *MHD_stop_daemon;
+    __typeof__(MHD_suspend_connection) *MHD_suspend_connection;
+} mhd;
+
+static const struct dynlib_sym mhd_syms[] = {
+    {"MHD_add_response_header", &mhd.MHD_add_response_header},
+    {"MHD_create_response_from_buffer", &mhd.MHD_create_response_from_buffer},
+    {"MHD_destroy_response", &mhd.MHD_destroy_response},
+    {"MHD_get_connection_info", &mhd.MHD_get_connection_info},
+    {"MHD_get_daemon_info", &mhd.MHD_get_daemon_info},
+    {"MHD_lookup_connection_value", &mhd.MHD_lookup_connection_value},
+    {"MHD_queue_response", &mhd.MHD_queue_response},
+    {"MHD_quiesce_daemon", &mhd.MHD_quiesce_daemon},
+    {"MHD_resume_connection", &mhd.MHD_resume_connection},
+    {"MHD_start_daemon", &mhd.MHD_start_daemon},
+    {"MHD_stop_daemon", &mhd.MHD_stop_daemon},
+    {"MHD_suspend_connection", &mhd.MHD_suspend_connection},
+};
+static struct dynlib mhd_lib = DYNLIB_INIT(GN_LIBMHD_SONAME, "libmicrohttpd12", mhd_syms);
 
 /* ---- workers: one catalog connection and snapshot each ----------------------------- */
 
@@ -214,13 +251,13 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *t
                              const char *body, size_t len)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+        mhd.MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ok;
     if (!r) return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    ok = MHD_queue_response(c, (unsigned)status, r);
-    MHD_destroy_response(r);
+    mhd.MHD_add_response_header(r, "Content-Type", type);
+    mhd.MHD_add_response_header(r, "Cache-Control", "no-store");
+    ok = mhd.MHD_queue_response(c, (unsigned)status, r);
+    mhd.MHD_destroy_response(r);
     return ok;
 }
 
@@ -349,7 +386,7 @@ static void audit_durable(void *ctx, int rc)
     pthread_mutex_lock(&s->susp_mu);
     rq->audit_rc = rc;
     rq->audit_done = 1;
-    if (rq->suspended) MHD_resume_connection(rq->conn);
+    if (rq->suspended) mhd.MHD_resume_connection(rq->conn);
     pthread_mutex_unlock(&s->susp_mu);
 }
 
@@ -439,7 +476,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct passport_result *pp = NULL; /* a verified Passport caller's visas */
     struct policy_caller anon = {"anonymous", "anonymous", 0, NULL};
     char client[192];
-    const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *authz = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     int rc = refresh(s, w, &err), unauth = 0;
     if (rc == GN_OK && authz) {
         if (strncmp(authz, "Bearer ", 7) != 0) {
@@ -479,7 +516,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         char *out = NULL;
         size_t len = 0;
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            mhd.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         char addr[64] = "unknown";
         if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
             (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
@@ -494,8 +531,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         else
             (void)snprintf(client, sizeof client, "anonymous@%s", addr);
         call.client = client;
-        call.project = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Project");
-        call.purpose = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Purpose");
+        call.project = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Project");
+        call.purpose = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Purpose");
         call.method = strcmp(method, "HEAD") ? method : "GET";
         call.path = rq->uri ? rq->uri : url;
         call.body = rq->body;
@@ -517,7 +554,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             pthread_mutex_lock(&s->susp_mu);
             if (!rq->audit_done) {
                 atomic_fetch_add(&s->n_suspended, 1);
-                MHD_suspend_connection(c);
+                mhd.MHD_suspend_connection(c);
                 rq->suspended = 1;
                 pthread_mutex_unlock(&s->susp_mu);
                 return MHD_YES;
@@ -581,6 +618,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     int rc;
 
+    if ((rc = dynlib_load(&mhd_lib, err)) < 0) return rc;
     /* A query decodes blocks into buffers of a few MB; glibc would mmap and munmap each
      * one, and every munmap shoots down TLBs on all cores. Keep them on the heap. */
     (void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -637,38 +675,38 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if (cert)
-        d = MHD_start_daemon(
+        d = mhd.MHD_start_daemon(
             flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
             MHD_OPTION_THREAD_POOL_SIZE, s->n_workers, MHD_OPTION_CONNECTION_TIMEOUT,
             o->timeout_s ? o->timeout_s : 30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, s,
             MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, tkey, MHD_OPTION_END);
     else
-        d = MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                             (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
-                             MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
-                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                             MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_URI_LOG_CALLBACK,
-                             uri_seen, s, MHD_OPTION_END);
+        d = mhd.MHD_start_daemon(flags, o->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->n_workers,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : 30,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+                                 MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                                 MHD_OPTION_URI_LOG_CALLBACK, uri_seen, s, MHD_OPTION_END);
     if (!d) {
         rc = gn_errf(err, GN_EIO, "cannot listen on %s:%u (in use, or bad TLS files)",
                      o->addr ? o->addr : "127.0.0.1", o->port);
         goto out;
     }
     if (o->ready) {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        const union MHD_DaemonInfo *di = mhd.MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         o->ready(o->ready_ctx, di ? di->port : o->port);
     }
     while (!*o->stop)
         usleep(100 * 1000);
     {
         /* Stop accepting, let requests in flight finish, then stop. */
-        MHD_socket ls = MHD_quiesce_daemon(d);
+        MHD_socket ls = mhd.MHD_quiesce_daemon(d);
         unsigned waited = 0, grace = (o->grace_s ? o->grace_s : 10) * 10;
         if (ls != MHD_INVALID_SOCKET) close(ls);
         for (; waited < grace; waited++) {
             const union MHD_DaemonInfo *di =
-                MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+                mhd.MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
             if (!di || di->num_connections == 0) break;
             usleep(100 * 1000);
         }
@@ -677,7 +715,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
      * their audit entries are sent first (the writer always finishes a batch). */
     for (unsigned waited = 0; atomic_load(&s->n_suspended) && waited < 600; waited++)
         usleep(50 * 1000);
-    MHD_stop_daemon(d);
+    mhd.MHD_stop_daemon(d);
     rc = GN_OK;
     goto out;
 nomem:
