@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "passport.h"
+#include "strparse.h"
 
 static void sha256_hex(const char *s, char out[65])
 {
@@ -143,8 +144,12 @@ int auth_trust_load(struct catalog *c, struct passport_trust **out, struct gn_er
             (rc = catalog_setting_get(c, key, roles, sizeof roles, err)) < 0) {
             goto out;
         }
-        if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
-                                          err)) < 0) {
+        int64_t r = 0;
+        if (strparse_i64_all(roles, strlen(roles), &r) < 0 || r < 0 || r > 3) {
+            rc = gn_errf(err, GN_ECORRUPT, "passport: stored roles of issuer '%s' are invalid", iss);
+            goto out;
+        }
+        if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)r, jwks, strlen(jwks), err)) < 0) {
             goto out;
         }
     }
