@@ -14,8 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct pgx_guides *g = NULL;
     struct gn_err err = GN_ERR_INIT;
-    struct pgx_guide_gene p = {.gene = "CYP2D6", .known = 1, .determinate = 1, .n_keys = 1,
-                               .has_activity = 1, .activity_x100 = 325,
+    struct pgx_guide_gene p = {.gene = "CYP2D6",
+                               .known = 1,
+                               .determinate = 1,
+                               .n_keys = 1,
+                               .has_activity = 1,
+                               .activity_x100 = 325,
                                .functions = "Normal function/Normal function"};
     struct pgx_guide_answer a;
     p.keys[0] = "3.25";

@@ -120,10 +120,9 @@ static int parse_drug(const json_t *o, const json_t *texts, struct drug *d, stru
     }
     d->n_genes = (uint32_t)json_array_size(genes);
     if (!json_is_array(recs) || json_array_size(recs) > PGX_GUIDE_MAX_ROWS)
-        return gn_errf(err, GN_EPARSE, "drug %s: \"recs\" not an array of at most %u rows",
-                       d->drug, PGX_GUIDE_MAX_ROWS);
-    if (json_array_size(recs) &&
-        !(d->rows = gn_calloc(json_array_size(recs), sizeof *d->rows)))
+        return gn_errf(err, GN_EPARSE, "drug %s: \"recs\" not an array of at most %u rows", d->drug,
+                       PGX_GUIDE_MAX_ROWS);
+    if (json_array_size(recs) && !(d->rows = gn_calloc(json_array_size(recs), sizeof *d->rows)))
         return gn_errf(err, GN_ENOMEM, "out of memory");
     for (size_t k = 0; k < json_array_size(recs); k++, d->n_rows++) {
         if (!parse_row(json_array_get(recs, k), texts, &d->rows[k]))
@@ -295,32 +294,35 @@ static int geq_accepts(const char *v, int x100)
     return whole * 100 + (nd == 1 ? frac * 10 : frac) <= x100;
 }
 
-/* Whether patient gene p (NULL: absent) has one of vals; geq: also accept "≥x" keys. */
+/* Whether patient gene p (NULL: absent) has one of vals. Pass: for lookup rows, 1 also
+ * accepts "≥x" keys; for function rows, the index of the function pair tried. */
 static int gene_matches(const struct drug *d, const struct pgx_guide_gene *p, const json_t *vals,
-                        int geq)
+                        int pass)
 {
-    if (d->by_function) return p && p->known && in_values(vals, p->functions);
+    int geq = pass == 1;
+    if (d->by_function)
+        return p && p->known && (uint32_t)pass < p->n_functions &&
+               in_values(vals, p->functions[pass]);
     if (!p || !p->known) return in_values(vals, "No Result");
     for (uint32_t k = 0; k < p->n_keys; k++) {
         if (in_values(vals, p->keys[k])) return 1;
     }
     if (geq && p->has_activity && p->activity_x100 >= 300) {
         for (size_t j = 0; j < json_array_size(vals); j++) {
-            if (geq_accepts(json_string_value(json_array_get(vals, j)), p->activity_x100))
-                return 1;
+            if (geq_accepts(json_string_value(json_array_get(vals, j)), p->activity_x100)) return 1;
         }
     }
     return 0;
 }
 
 static int row_applies(const struct drug *d, const struct row *r,
-                       const struct pgx_guide_gene *genes, uint32_t n, int geq)
+                       const struct pgx_guide_gene *genes, uint32_t n, int pass)
 {
     const char *gene;
     json_t *vals;
     json_object_foreach(r->key, gene, vals)
     {
-        if (!gene_matches(d, find_gene(genes, n, gene), vals, geq)) return 0;
+        if (!gene_matches(d, find_gene(genes, n, gene), vals, pass)) return 0;
     }
     return 1;
 }
@@ -328,8 +330,7 @@ static int row_applies(const struct drug *d, const struct row *r,
 static void add_hit(struct pgx_guide_answer *out, const struct row *r)
 {
     for (uint32_t h = 0; h < out->n_hits; h++) { /* same advice for another key: once */
-        if (!strcmp(out->hits[h].text, r->text) &&
-            !strcmp(out->hits[h].population, r->population))
+        if (!strcmp(out->hits[h].text, r->text) && !strcmp(out->hits[h].population, r->population))
             return;
     }
     if (out->n_hits == PGX_GUIDE_MAX_HITS) return;
@@ -348,12 +349,28 @@ static void why_add(struct pgx_guide_answer *out, const char *clause)
     (void)snprintf(out->why + used, sizeof out->why - used, "%s%s", used ? "; " : "", clause);
 }
 
-/* The patient's result for gene, as said in a why: "CYP2C19 Poor Metabolizer". */
-static const char *result_text(const struct drug *d, const struct pgx_guide_gene *p)
+/* The patient's result for gene as said in a why ("CYP2C19 Poor Metabolizer", "CYP2D6
+ * activity score 1.0", "HLA-B *58:01 negative"): the patient's value that row r accepts,
+ * else the first. Written into buf. */
+static const char *result_text(const struct drug *d, const struct pgx_guide_gene *p,
+                               const struct row *r, const char *gene, char *buf, size_t n)
 {
+    const char *v = NULL;
+    const json_t *vals = r ? json_object_get(r->key, gene) : NULL;
     if (!p || !p->known) return "no result";
-    if (d->by_function) return p->functions ? p->functions : "no allele functions";
-    return p->n_keys ? p->keys[0] : "no result";
+    if (d->by_function) {
+        for (uint32_t k = 0; k < p->n_functions && !v; k++) {
+            if (in_values(vals, p->functions[k])) v = p->functions[k];
+        }
+        return v ? v : p->n_functions ? p->functions[p->n_functions - 1] : "no allele functions";
+    }
+    for (uint32_t k = 0; k < p->n_keys && !v; k++) {
+        if (in_values(vals, p->keys[k])) v = p->keys[k];
+    }
+    if (!v) v = p->n_keys ? p->keys[0] : "no result";
+    (void)snprintf(buf, n, "%s%s", p->has_activity || !strcmp(v, "n/a") ? "activity score " : "",
+                   v);
+    return buf;
 }
 
 /* Genes of the guideline whose result is missing or not determinate; returns how many. */
@@ -368,9 +385,10 @@ static int note_unknown(const struct drug *d, const struct pgx_guide_gene *genes
             (void)snprintf(c, sizeof c, "%s: no result (%s)", d->genes[k],
                            p && p->why ? p->why : "not called and no outside call");
         } else if (!p->determinate) {
+            char b[256];
             (void)snprintf(c, sizeof c, "%s: result not determinate (%s)", d->genes[k],
-                           p->why ? p->why : result_text(d, p));
-        } else if (d->by_function && !p->functions) {
+                           p->why ? p->why : result_text(d, p, NULL, d->genes[k], b, sizeof b));
+        } else if (d->by_function && !p->n_functions) {
             (void)snprintf(c, sizeof c, "%s: DPWG rows need allele functions; no diplotype",
                            d->genes[k]);
         } else {
@@ -387,14 +405,17 @@ void pgx_guide_answer(const struct pgx_guides *g, uint32_t i, const struct pgx_g
 {
     const struct drug *d = &g->drugs[i];
     int any_change = 0, any_standard = 0, bad;
+    const struct row *first = NULL;
     memset(out, 0, sizeof *out);
     out->drug = d->drug;
     out->source = d->source;
     out->guideline = d->guideline;
     out->url = d->url;
-    for (int geq = 0; geq < 2 && !out->n_hits; geq++) {
+    for (int pass = 0; pass < (d->by_function ? 4 : 2) && !out->n_hits; pass++) {
         for (uint32_t r = 0; r < d->n_rows; r++) {
-            if (row_applies(d, &d->rows[r], genes, n, geq)) add_hit(out, &d->rows[r]);
+            if (!row_applies(d, &d->rows[r], genes, n, pass)) continue;
+            add_hit(out, &d->rows[r]);
+            if (!first) first = &d->rows[r];
         }
     }
     for (uint32_t h = 0; h < out->n_hits; h++) {
@@ -402,9 +423,10 @@ void pgx_guide_answer(const struct pgx_guides *g, uint32_t i, const struct pgx_g
         any_standard |= out->hits[h].change == PGX_ROW_STANDARD;
     }
     for (uint32_t k = 0; k < d->n_genes && out->n_hits; k++) {
-        char c[PGX_GUIDE_WHY];
-        (void)snprintf(c, sizeof c, "%s %s", d->genes[k],
-                       result_text(d, find_gene(genes, n, d->genes[k])));
+        char c[PGX_GUIDE_WHY], b[256];
+        (void)snprintf(
+            c, sizeof c, "%s %s", d->genes[k],
+            result_text(d, find_gene(genes, n, d->genes[k]), first, d->genes[k], b, sizeof b));
         why_add(out, c);
     }
     if (any_change) {
@@ -417,7 +439,6 @@ void pgx_guide_answer(const struct pgx_guides *g, uint32_t i, const struct pgx_g
         why_add(out, any_standard ? "the guideline's recommendation is standard prescribing"
                                   : "the guideline makes no genotype-based recommendation");
     bad = note_unknown(d, genes, n, out);
-    if (!out->n_hits && !bad)
-        why_add(out, "no recommendation row matches these results");
+    if (!out->n_hits && !bad) why_add(out, "no recommendation row matches these results");
     out->answer = out->n_hits && !bad ? PGX_ANSWER_CONSISTENT : PGX_ANSWER_INDETERMINATE;
 }

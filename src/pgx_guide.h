@@ -16,7 +16,9 @@
  *     value "No Result" (some guidelines give advice from the other gene alone), an
  *     activity-score gene called without a score "n/a".
  *   - DPWG ("function" rows): the sorted pair of allele functions ("Decreased
- *     function/Normal function"); a gene without a diplotype has no value.
+ *     function/Normal function"); a gene without a diplotype has no value. DPWG also writes
+ *     allele-specific functions ("Decreased function (CYP2C9*2)"): the caller lists the
+ *     pairs most specific first, and the first pair that some row accepts is used.
  *
  * Answer: "change recommended" when an applicable row recommends a change (even with one
  * gene unknown: the known gene already asks for it); "consistent" when the applicable rows
@@ -46,14 +48,15 @@ struct pgx_guides; /* opaque */
 /* One patient gene as the lookup sees it. All pointers are borrowed. */
 struct pgx_guide_gene {
     const char *gene;
-    int known;                             /* 0: no result for this gene */
-    int determinate;                       /* known, and not "Indeterminate"/"n/a" */
-    const char *keys[PGX_GUIDE_MAX_KEYS];  /* CPIC lookup values (phenotype, score, statuses) */
+    int known;                            /* 0: no result for this gene */
+    int determinate;                      /* known, and not "Indeterminate"/"n/a" */
+    const char *keys[PGX_GUIDE_MAX_KEYS]; /* CPIC lookup values (phenotype, score, statuses) */
     uint32_t n_keys;
-    int has_activity;                      /* activity_x100 valid (for "≥" keys) */
+    int has_activity; /* activity_x100 valid (for "≥" keys) */
     int activity_x100;
-    const char *functions;                 /* "Decreased function/Normal function"; NULL */
-    const char *why;                       /* reason when unknown or not determinate */
+    const char *functions[4]; /* allele-function pairs, most specific first */
+    uint32_t n_functions;
+    const char *why; /* reason when unknown or not determinate */
 };
 
 enum pgx_answer {
@@ -88,8 +91,7 @@ GN_MUST_CHECK int pgx_guides_parse(const char *json, size_t len, struct pgx_guid
                                    struct gn_err *err);
 
 /* Reads and parses path. Errors as pgx_guides_parse() plus GN_ENOTFOUND, GN_EIO. */
-GN_MUST_CHECK int pgx_guides_load(const char *path, struct pgx_guides **out,
-                                  struct gn_err *err);
+GN_MUST_CHECK int pgx_guides_load(const char *path, struct pgx_guides **out, struct gn_err *err);
 
 void pgx_guides_free(struct pgx_guides *g);
 

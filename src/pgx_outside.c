@@ -18,8 +18,7 @@ struct span {
     const char *b, *e;
 };
 
-static int copy_field(char *dst, struct span s, uint32_t line, const char *what,
-                      struct gn_err *err)
+static int copy_field(char *dst, struct span s, uint32_t line, const char *what, struct gn_err *err)
 {
     size_t n = (size_t)(s.e - s.b);
     if (n >= PGX_OUTSIDE_FIELD)
@@ -63,8 +62,10 @@ static int score_x100(struct span s)
 
 static struct span trim(struct span s)
 {
-    while (s.b < s.e && (*s.b == ' ')) s.b++;
-    while (s.e > s.b && (s.e[-1] == ' ')) s.e--;
+    while (s.b < s.e && (*s.b == ' '))
+        s.b++;
+    while (s.e > s.b && (s.e[-1] == ' '))
+        s.e--;
     return s;
 }
 
@@ -108,7 +109,8 @@ static int parse_line(struct span l, uint32_t line, struct pgx_outside *out, str
         if (!tab) break;
         c = tab + 1;
     }
-    while (nf < 4) f[nf++] = (struct span){l.e, l.e};
+    while (nf < 4)
+        f[nf++] = (struct span){l.e, l.e};
     if (!gene_symbol_ok(f[0]))
         return gn_errf(err, GN_EPARSE, "line %u: '%.*s' is not a gene symbol", line,
                        (int)(f[0].e - f[0].b > 40 ? 40 : f[0].e - f[0].b), f[0].b);
@@ -117,8 +119,7 @@ static int parse_line(struct span l, uint32_t line, struct pgx_outside *out, str
                        "line %u: %.*s has no diplotype, phenotype or activity score", line,
                        (int)(f[0].e - f[0].b), f[0].b);
     if (out->n == PGX_OUTSIDE_MAX_CALLS)
-        return gn_errf(err, GN_ELIMIT, "line %u: more than %u calls", line,
-                       PGX_OUTSIDE_MAX_CALLS);
+        return gn_errf(err, GN_ELIMIT, "line %u: more than %u calls", line, PGX_OUTSIDE_MAX_CALLS);
     call = &out->calls[out->n];
     memset(call, 0, sizeof *call);
     call->line = line;
@@ -129,8 +130,8 @@ static int parse_line(struct span l, uint32_t line, struct pgx_outside *out, str
     if ((rc = copy_field(call->phenotype, f[2], line, "phenotype", err)) < 0) return rc;
     if (f[3].b != f[3].e) {
         if ((call->activity_x100 = score_x100(f[3])) < 0)
-            return gn_errf(err, GN_EPARSE, "line %u: activity score '%.*s' is not a number",
-                           line, (int)(f[3].e - f[3].b > 40 ? 40 : f[3].e - f[3].b), f[3].b);
+            return gn_errf(err, GN_EPARSE, "line %u: activity score '%.*s' is not a number", line,
+                           (int)(f[3].e - f[3].b > 40 ? 40 : f[3].e - f[3].b), f[3].b);
         call->has_activity = 1;
     }
     out->n++;

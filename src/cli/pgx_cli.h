@@ -1,0 +1,58 @@
+/*
+ * pgx_cli.h — what cmd_pgx.c (gathering one patient's gene results and drug answers) and
+ * pgx_out.c (writing them as JSON, TSV or HTML) share.
+ *
+ * Thread safety: CLI only, single-threaded.
+ */
+#ifndef GN_PGX_CLI_H
+#define GN_PGX_CLI_H
+
+#include <stdint.h>
+
+#include "pgx_def.h"
+#include "pgx_guide.h"
+#include "pgx_match.h"
+#include "pgx_outside.h"
+#include "pgx_pheno.h"
+
+#define PGX_CLI_MAX_GENES (64u + 64u)
+
+/* One gene's result for the report. */
+struct pgx_gene_res {
+    const char *gene;                   /* borrowed (definitions or outside call) */
+    const char *source;                 /* "vcf", "store" or "outside" */
+    const struct pgx_gene *def;         /* the definition, NULL for outside-only genes */
+    struct pgx_match m;                 /* VCF/store genes; zeroed otherwise */
+    const struct pgx_outside_call *oc;  /* the outside call, or NULL */
+    struct pgx_pheno p;                 /* phenotype, functions, activity */
+    char phenotype[4 * PGX_PHENO_TEXT]; /* as shown ("Indeterminate", HLA statuses, …) */
+    char keys[PGX_GUIDE_MAX_KEYS][4 * PGX_PHENO_TEXT + 16]; /* CPIC lookup values */
+    char functions[4][2 * PGX_PHENO_TEXT + 64];             /* "f1/f2" pairs, most specific first */
+    char why[1024];                                         /* why not known / not determinate */
+    char note[1024];          /* mismatch between outside fields, fallback, … */
+    struct pgx_guide_gene gg; /* the lookup view (points into the above) */
+};
+
+/* One report: the sample, the genes and the drug answers. */
+struct pgx_report {
+    const char *sample;
+    const char *input; /* "vcf" or "store" */
+    const struct pgx_defs *defs;
+    const struct pgx_phenos *ph;
+    const struct pgx_guides *guides;
+    struct pgx_gene_res *genes; /* n_genes */
+    uint32_t n_genes;
+    struct pgx_guide_answer *drugs; /* n_drugs */
+    uint32_t n_drugs;
+};
+
+/* "1.25" / "1.0" for an activity score in hundredths, into buf. */
+const char *pgx_cli_score(int x100, char *buf, size_t n);
+/* "chr7:99652770 rs776746" for position i of g, into buf. */
+const char *pgx_cli_pos_name(const struct pgx_gene *g, uint32_t i, char *buf, size_t n);
+
+void pgx_out_json(const struct pgx_report *r);
+void pgx_out_tsv(const struct pgx_report *r);
+void pgx_out_html(const struct pgx_report *r);
+
+#endif
