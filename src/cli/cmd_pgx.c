@@ -227,6 +227,15 @@ static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
         if (m->n_missing > 4) append(gr->why, sizeof gr->why, NULL, ", …");
     }
     if (m->fallback) (void)snprintf(gr->note, sizeof gr->note, "called from rs4149056 alone");
+    if (called && !strcmp(gr->gene, "CYP2D6")) {
+        /* As PharmCAT by default: SNVs and indels cannot see CYP2D6 copy number (*5
+         * deletion, duplications, hybrids), so the call is shown but not used for drugs. */
+        (void)snprintf(gr->why, sizeof gr->why,
+                       "CYP2D6 from SNVs/indels cannot see copy number; not used for "
+                       "recommendations without an outside call (--outside)");
+        (void)snprintf(gr->note, sizeof gr->note, "%s", gr->why);
+        called = 0;
+    }
     finish_lookup(r, gr, called);
 }
 
