@@ -108,11 +108,9 @@ static void append(char *dst, size_t cap, const char *sep, const char *s)
     if (used + 1 < cap) (void)snprintf(dst + used, cap - used, "%s%s", used && sep ? sep : "", s);
 }
 
-/* The phenotype of a match: shared by every tied diplotype, else "Indeterminate". */
-static void phenotype_of(const struct pgx_phenos *ph, struct pgx_gene_res *gr)
+void pgx_cli_phenotype(const struct pgx_phenos *ph, const struct pgx_match *m, struct pgx_pheno *p,
+                       char *why, size_t n)
 {
-    const struct pgx_match *m = &gr->m;
-    struct pgx_pheno *p = &gr->p;
     memset(p, 0, sizeof *p);
     if (m->by_variant) {
         (void)pgx_pheno_by_variant(ph, m, p);
@@ -126,10 +124,11 @@ static void phenotype_of(const struct pgx_phenos *ph, struct pgx_gene_res *gr)
         } else if (strcmp(p->phenotype, q.phenotype) || p->activity_x100 != q.activity_x100) {
             (void)snprintf(p->phenotype, sizeof p->phenotype, "Indeterminate");
             p->has_activity = 0;
-            (void)snprintf(gr->why, sizeof gr->why, "%u tied diplotypes differ in phenotype",
-                           m->n_dips);
+            (void)snprintf(why, n, "%u tied diplotypes differ in phenotype", m->n_dips);
         }
     }
+    if (!m->n_dips && !p->phenotype[0])
+        (void)snprintf(p->phenotype, sizeof p->phenotype, "No call");
 }
 
 /* An allele function as DPWG writes it. The CPIC tables of CYP2C9 and DPYD give activity
@@ -210,7 +209,7 @@ static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
     const struct pgx_match *m = &gr->m;
     int called = m->n_dips > 0 || m->by_variant;
     char buf[256];
-    phenotype_of(r->ph, gr);
+    pgx_cli_phenotype(r->ph, m, &gr->p, gr->why, sizeof gr->why);
     (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", called ? gr->p.phenotype : "No call");
     if (!called) {
         if (m->missing_required)
@@ -514,9 +513,11 @@ int cmd_pgx(int argc, char **argv)
     struct pgx_vcf *v = NULL;
     struct pgx_outside *out = NULL;
     struct pgx_report r;
+    struct pgx_store_src st;
     int rc;
 
     memset(&r, 0, sizeof r);
+    memset(&st, 0, sizeof st);
     if (cli_wants_help(argc, argv)) return cli_print_help("pgx");
     if ((rc = parse_opts(argc, argv, &o))) return rc;
     if ((rc = load_data(o.data, &defs, &ph, o.all ? NULL : &guides, &err)) < 0) goto done;
@@ -541,10 +542,18 @@ int cmd_pgx(int argc, char **argv)
     r.defs = defs;
     r.ph = ph;
     r.guides = guides;
-    if ((rc = pgx_vcf_read(o.vcf, o.sample, defs, &v, &err)) < 0) goto done;
-    r.sample = pgx_vcf_sample(v);
-    r.input = "vcf";
-    rc = gather_genes(&r, out, o.outside, vcf_obs, v, &err);
+    if (o.vcf) {
+        if ((rc = pgx_vcf_read(o.vcf, o.sample, defs, &v, &err)) < 0) goto done;
+        r.sample = pgx_vcf_sample(v);
+        r.input = "vcf";
+        rc = gather_genes(&r, out, o.outside, vcf_obs, v, &err);
+    } else {
+        if ((rc = pgx_cli_store_open(&st, o.dir, o.sample, &o.access, defs, &err)) < 0) goto done;
+        r.sample = o.sample;
+        r.input = "store";
+        if ((rc = gather_genes(&r, out, o.outside, pgx_cli_store_obs, &st, &err)) >= 0)
+            rc = pgx_cli_store_done(&st, &err);
+    }
     if (rc < 0 || (rc = gather_drugs(&r, o.drug, &err)) < 0) goto done;
     if (!strcmp(o.format, "tsv"))
         pgx_out_tsv(&r);
@@ -555,6 +564,7 @@ int cmd_pgx(int argc, char **argv)
     rc = 0;
 done:
     report_reset(&r);
+    pgx_cli_store_close(&st);
     gn_free(out);
     pgx_vcf_free(v);
     pgx_guides_free(guides);

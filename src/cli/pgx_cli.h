@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "cli.h"
 #include "pgx_def.h"
 #include "pgx_guide.h"
 #include "pgx_match.h"
@@ -50,6 +51,37 @@ struct pgx_report {
 const char *pgx_cli_score(int x100, char *buf, size_t n);
 /* "chr7:99652770 rs776746" for position i of g, into buf. */
 const char *pgx_cli_pos_name(const struct pgx_gene *g, uint32_t i, char *buf, size_t n);
+
+/* The phenotype of a match: shared by every tied diplotype, else "Indeterminate" (why says
+ * so); DPYD/RYR1 by variant. */
+void pgx_cli_phenotype(const struct pgx_phenos *ph, const struct pgx_match *m, struct pgx_pheno *p,
+                       char *why, size_t n);
+
+/* One person's definition positions from the store (cmd_pgx_store.c). */
+struct pgx_store_gene;
+struct pgx_store_src {
+    struct cli_ctx cx;
+    struct policy_decision d;
+    int opened, decided;
+    uint32_t gid;
+    const struct pgx_defs *defs;
+    struct pgx_store_gene **genes; /* defs->n */
+    struct pgx_obs *obs;           /* scratch for pgx_cli_store_obs */
+    uint64_t records;
+};
+/* Opens the node, resolves the sample, asks policy (record level) and reads every gene. */
+GN_MUST_CHECK int pgx_cli_store_open(struct pgx_store_src *s, const char *dir, const char *sample,
+                                     const struct cli_access *a, const struct pgx_defs *defs,
+                                     struct gn_err *err);
+/* The observations of gene g (valid until the next call). */
+const struct pgx_obs *pgx_cli_store_obs(const void *src, uint32_t g);
+/* Audits the read (policy_done, naming the person). */
+GN_MUST_CHECK int pgx_cli_store_done(struct pgx_store_src *s, struct gn_err *err);
+void pgx_cli_store_close(struct pgx_store_src *s);
+/* --all: phenotype frequencies per gene of every sample policy allows, TSV on stdout. */
+GN_MUST_CHECK int pgx_cli_population(const char *dir, const struct cli_access *a,
+                                     const struct pgx_defs *defs, const struct pgx_phenos *ph,
+                                     struct gn_err *err);
 
 void pgx_out_json(const struct pgx_report *r);
 void pgx_out_tsv(const struct pgx_report *r);
