@@ -521,11 +521,8 @@ int cmd_pgx(int argc, char **argv)
     if (cli_wants_help(argc, argv)) return cli_print_help("pgx");
     if ((rc = parse_opts(argc, argv, &o))) return rc;
     if ((rc = load_data(o.data, &defs, &ph, o.all ? NULL : &guides, &err)) < 0) goto done;
-    if (o.dir) { /* the store: see docs/pgx.md, "Next" */
-        rc = gn_errf(&err, GN_EUNSUPPORTED,
-                     "%s: reading pgx positions from the store is not "
-                     "implemented yet; use --vcf",
-                     o.dir);
+    if (o.all) {
+        rc = pgx_cli_population(o.dir, &o.access, defs, ph, &err);
         goto done;
     }
     if (o.outside) {

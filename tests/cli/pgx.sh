@@ -178,5 +178,20 @@ err "wrong build" 'GRCh37' "$GN" pgx --vcf "$T/b37.vcf"
 err "sample not in VCF" 'NOSUCH' "$GN" pgx --vcf "$D/pharmcat.example.vcf" --sample NOSUCH
 err "bad format" 'json, html or tsv' "$GN" pgx --vcf "$D/pharmcat.example.vcf" --format xml
 
+# ---- 5. from the store -----------------------------------------------------------------
+"$GN" init "$T/node" --build GRCh38 >/dev/null && "$GN" ingest "$T/node" --batch ex --quiet "$D/pharmcat.example2.vcf" >/dev/null || bad "store setup"
+"$GN" pgx "$T/node" --sample Sample_2 --format tsv > "$T/st.tsv" 2>"$T/e" || bad "pgx from the store: $(cat "$T/e")"
+"$GN" pgx --vcf "$D/pharmcat.example2.vcf" --format tsv > "$T/vc.tsv"
+if diff <(sed 1d "$T/st.tsv" | cut -f1-5) <(sed 1d "$T/vc.tsv" | cut -f1-5) >/dev/null; then ok; else bad "store report differs from the VCF report"; fi
+grep -q $'^CYP2C19\t\*2/\*2\tPoor Metabolizer\t\t0\tstore$' "$T/st.tsv" && ok || bad "store: source store"
+"$GN" audit show "$T/node" | grep -q '"action":"pgx","outcome":"allowed","records":[1-9]' && ok || bad "store read audited"
+"$GN" pgx "$T/node" --all > "$T/all.tsv" 2>"$T/e" || bad "--all: $(cat "$T/e")"
+grep -q $'^CYP2C19\tPoor Metabolizer\t1\t1.0000$' "$T/all.tsv" && ok || bad "--all: CYP2C19 row"
+grep -q 'pgx population: 1 individuals' "$T/e" && ok || bad "--all: timing line"
+err "sample not in the store" "sample 'NOSUCH' is not in the store" "$GN" pgx "$T/node" --sample NOSUCH
+"$GN" init "$T/n37" --build GRCh37 >/dev/null
+err "GRCh37 store" "GRCh37" "$GN" pgx "$T/n37" --all
+err "store: --sample or --all" "give --sample ID or --all" "$GN" pgx "$T/node"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
