@@ -344,9 +344,15 @@ static void add_hit(struct pgx_guide_answer *out, const struct row *r)
 /* Appends one clause to out->why ("; " between clauses; silently cut when full). */
 static void why_add(struct pgx_guide_answer *out, const char *clause)
 {
-    size_t used = strlen(out->why);
+    size_t used = strlen(out->why), n = strlen(clause);
     if (used + 8 >= sizeof out->why) return;
-    (void)snprintf(out->why + used, sizeof out->why - used, "%s%s", used ? "; " : "", clause);
+    if (used) {
+        memcpy(out->why + used, "; ", 2);
+        used += 2;
+    }
+    if (n > sizeof out->why - used - 1) n = sizeof out->why - used - 1;
+    memcpy(out->why + used, clause, n);
+    out->why[used + n] = 0;
 }
 
 /* The patient's result for gene as said in a why ("CYP2C19 Poor Metabolizer", "CYP2D6

@@ -155,7 +155,7 @@ static void function_pairs(struct pgx_gene_res *gr)
     const struct pgx_dip *d = gr->m.n_dips == 1 && !gr->m.by_variant ? &gr->m.dips[0] : NULL;
     const char *h0 = d ? d->hap[0] : gr->oc ? gr->oc->hap[0] : NULL;
     const char *h1 = d ? d->hap[1] : gr->oc ? gr->oc->hap[1] : NULL;
-    char s0[PGX_PHENO_TEXT + 32], s1[PGX_PHENO_TEXT + 32];
+    char s0[PGX_CLI_FN_TEXT], s1[PGX_CLI_FN_TEXT];
     size_t n = sizeof gr->functions[0];
     int k = 0;
     memset(gr->functions, 0, sizeof gr->functions);

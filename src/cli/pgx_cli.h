@@ -17,6 +17,8 @@
 #include "pgx_pheno.h"
 
 #define PGX_CLI_MAX_GENES (64u + 64u)
+/* One allele's function term, allele-specific form included: "Decreased function (CYP2C9*2)" */
+#define PGX_CLI_FN_TEXT (PGX_PHENO_TEXT + 2 * PGX_OUTSIDE_FIELD + 8)
 
 /* One gene's result for the report. */
 struct pgx_gene_res {
@@ -28,7 +30,7 @@ struct pgx_gene_res {
     struct pgx_pheno p;                 /* phenotype, functions, activity */
     char phenotype[4 * PGX_PHENO_TEXT]; /* as shown ("Indeterminate", HLA statuses, …) */
     char keys[PGX_GUIDE_MAX_KEYS][4 * PGX_PHENO_TEXT + 16]; /* CPIC lookup values */
-    char functions[4][2 * PGX_PHENO_TEXT + 64];             /* "f1/f2" pairs, most specific first */
+    char functions[4][2 * PGX_CLI_FN_TEXT + 2];             /* "f1/f2" pairs, most specific first */
     char why[1024];                                         /* why not known / not determinate */
     char note[1024];          /* mismatch between outside fields, fallback, … */
     struct pgx_guide_gene gg; /* the lookup view (points into the above) */
