@@ -20,9 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .n_keys = 1,
                                .has_activity = 1,
                                .activity_x100 = 325,
-                               .functions = "Normal function/Normal function"};
+                               .n_functions = 1};
     struct pgx_guide_answer a;
     p.keys[0] = "3.25";
+    p.functions[0] = "Normal function/Normal function";
     if (pgx_guides_parse((const char *)data, size, &g, &err) != GN_OK) return 0;
     for (uint32_t i = 0; i < pgx_guides_count(g); i++) {
         pgx_guide_answer(g, i, NULL, 0, &a);

@@ -49,7 +49,7 @@ struct pgx_guides {
 void pgx_guides_free(struct pgx_guides *g)
 {
     if (!g) return;
-    for (uint32_t i = 0; i < g->n; i++)
+    for (uint32_t i = 0; g->drugs && i < g->n; i++)
         gn_free(g->drugs[i].rows);
     gn_free(g->drugs);
     json_decref(g->doc);
@@ -232,26 +232,40 @@ const char *pgx_guides_gene(const struct pgx_guides *g, uint32_t i, uint32_t k)
     return i < g->n && k < g->drugs[i].n_genes ? g->drugs[i].genes[k] : NULL;
 }
 
+struct seen_values {
+    const char *v[256];
+    uint32_t n;
+};
+
+/* Calls fn for each value of vals not seen before; returns 0 once the set is full. */
+static int each_new_value(struct seen_values *seen, const json_t *vals,
+                          void (*fn)(const char *value, void *arg), void *arg)
+{
+    for (size_t j = 0; j < json_array_size(vals); j++) {
+        const char *v = json_string_value(json_array_get(vals, j));
+        uint32_t s;
+        for (s = 0; s < seen->n && strcmp(seen->v[s], v) != 0; s++) {
+        }
+        if (s < seen->n) continue;
+        if (seen->n == sizeof seen->v / sizeof *seen->v) return 0;
+        seen->v[seen->n++] = v;
+        fn(v, arg);
+    }
+    return 1;
+}
+
 uint32_t pgx_guides_values(const struct pgx_guides *g, const char *gene,
                            void (*fn)(const char *value, void *arg), void *arg)
 {
-    const char *seen[256];
-    uint32_t n = 0;
+    struct seen_values seen;
+    seen.n = 0;
     for (uint32_t i = 0; i < g->n; i++) {
         for (uint32_t r = 0; r < g->drugs[i].n_rows; r++) {
-            const json_t *vals = json_object_get(g->drugs[i].rows[r].key, gene);
-            for (size_t j = 0; j < json_array_size(vals); j++) {
-                const char *v = json_string_value(json_array_get(vals, j));
-                uint32_t s;
-                for (s = 0; s < n && strcmp(seen[s], v); s++) {
-                }
-                if (s < n || n == sizeof seen / sizeof *seen) continue;
-                seen[n++] = v;
-                fn(v, arg);
-            }
+            if (!each_new_value(&seen, json_object_get(g->drugs[i].rows[r].key, gene), fn, arg))
+                return seen.n;
         }
     }
-    return n;
+    return seen.n;
 }
 
 const char *pgx_answer_name(enum pgx_answer a)
@@ -373,7 +387,7 @@ static const char *result_text(const struct drug *d, const struct pgx_guide_gene
     for (uint32_t k = 0; k < p->n_keys && !v; k++) {
         if (in_values(vals, p->keys[k])) v = p->keys[k];
     }
-    if (!v) v = p->n_keys ? p->keys[0] : "no result";
+    if (!v) v = p->n_keys && p->keys[0] ? p->keys[0] : "no result";
     (void)snprintf(buf, n, "%s%s", p->has_activity || !strcmp(v, "n/a") ? "activity score " : "",
                    v);
     return buf;

@@ -42,7 +42,7 @@ struct pgx_store_gene {
 void pgx_store_gene_free(struct pgx_store_gene *sg)
 {
     if (!sg) return;
-    for (uint32_t i = 0; sg->slots && i < sg->g->n_pos * PGX_STORE_RECS; i++) {
+    for (size_t i = 0; sg->slots && i < (size_t)sg->g->n_pos * PGX_STORE_RECS; i++) {
         for (uint32_t a = 0; a < sg->slots[i].n_al; a++)
             gn_free(sg->slots[i].al[a]);
         gn_free(sg->slots[i].al);
@@ -101,8 +101,8 @@ static int take_record(struct pgx_store_gene *sg, uint32_t i, const struct gtrec
     sg->records++;
     for (uint32_t k = 0; k < sg->n; k++) {
         struct cell *c = &sg->cells[(size_t)i * sg->n + k], nc;
-        nc.a[0] = r->al[2 * k];
-        nc.a[1] = r->al[2 * k + 1];
+        nc.a[0] = r->al[(size_t)2 * k];
+        nc.a[1] = r->al[(size_t)2 * k + 1];
         nc.slot = (uint8_t)(s + 1);
         nc.phased = r->phased[k];
         if (!c->slot || (!nonref(c) && nonref(&nc))) *c = nc;

@@ -117,18 +117,41 @@ static int allowed_ids(struct cli_ctx *cx, const struct policy_decision *d, uint
     return GN_OK;
 }
 
+/* What the population pass shares across genes. */
+struct pop {
+    struct cli_ctx *cx;
+    const struct policy_decision *d;
+    const struct pgx_phenos *ph;
+    const uint32_t *ids;
+    uint32_t n;
+    struct pgx_obs *obs; /* scratch, PGX_DEF_MAX_POSITIONS */
+    uint64_t records;
+};
+
+static void print_tally(const struct pop *P, const struct pgx_gene *g, const struct tally *t)
+{
+    for (uint32_t i = 0; i < t->n; i++) {
+        int64_t shown;
+        printf("%s\t%s\t", g->name, t->name[i]);
+        if (policy_mask_count(P->d, t->count[i], &shown))
+            printf("NA\tNA\n");
+        else
+            printf("%lld\t%.4f\n", (long long)shown, P->n ? (double)t->count[i] / P->n : 0.0);
+    }
+}
+
 /* One gene for every allowed sample: match, phenotype, tally; prints the gene's rows. */
-static int population_gene(struct cli_ctx *cx, const struct policy_decision *d,
-                           const struct pgx_gene *g, const struct pgx_phenos *ph,
-                           const uint32_t *ids, uint32_t n, struct pgx_obs *obs, uint64_t *records,
-                           struct gn_err *err)
+static int population_gene(struct pop *P, const struct pgx_gene *g, struct gn_err *err)
 {
     struct pgx_store_gene *sg = NULL;
+    struct pgx_obs *obs = P->obs;
+    const struct pgx_phenos *ph = P->ph;
+    uint32_t n = P->n;
     struct tally t;
     int rc;
     memset(&t, 0, sizeof t);
-    if ((rc = pgx_store_gene_read(cx->snap, g, ids, n, &sg, err)) < 0) return rc;
-    *records += pgx_store_gene_records(sg);
+    if ((rc = pgx_store_gene_read(P->cx->snap, g, P->ids, n, &sg, err)) < 0) return rc;
+    P->records += pgx_store_gene_records(sg);
     for (uint32_t k = 0; k < n; k++) {
         struct pgx_match m;
         struct pgx_pheno p;
@@ -142,14 +165,7 @@ static int population_gene(struct cli_ctx *cx, const struct policy_decision *d,
         tally_add(&t, p.phenotype[0] ? p.phenotype : "(no CPIC phenotype)");
         pgx_match_reset(&m);
     }
-    for (uint32_t i = 0; i < t.n; i++) {
-        int64_t shown;
-        printf("%s\t%s\t", g->name, t.name[i]);
-        if (policy_mask_count(d, t.count[i], &shown))
-            printf("NA\tNA\n");
-        else
-            printf("%lld\t%.4f\n", (long long)shown, n ? (double)t.count[i] / n : 0.0);
-    }
+    print_tally(P, g, &t);
 out:
     pgx_store_gene_free(sg);
     return rc;
@@ -183,8 +199,12 @@ int pgx_cli_population(const char *dir, const struct cli_access *a, const struct
            defs->version,
            pgx_phenos_version(ph, "CYP2C19") ? pgx_phenos_version(ph, "CYP2C19") : "unknown");
     printf("gene\tphenotype\tcount\tfrequency\n");
-    for (uint32_t g = 0; g < defs->n && rc >= 0; g++)
-        rc = population_gene(&cx, &d, defs->genes[g], ph, ids, n, obs, &records, err);
+    {
+        struct pop P = {&cx, &d, ph, ids, n, obs, 0};
+        for (uint32_t g = 0; g < defs->n && rc >= 0; g++)
+            rc = population_gene(&P, defs->genes[g], err);
+        records = P.records;
+    }
     if (rc < 0) goto out;
     rc = policy_done(cx.cat, &cx.key, &d, (int64_t)records, NULL, err);
     (void)clock_gettime(CLOCK_MONOTONIC, &t1);
