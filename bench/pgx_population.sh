@@ -61,7 +61,7 @@ EOF
 echo
 printf '%-8s %-32s %7s %9s   %s\n' gene phenotype count 1000G% "CPIC range %"
 awk -F'\t' 'NR==FNR { lo[$1"\t"$2]=$3; hi[$1"\t"$2]=$4; next }
-            FNR<=2 { next }
+            /^#/ || $1 == "gene" { next }
             { k=$1"\t"$2; r = (k in lo) ? sprintf("%s-%s%s", lo[k], hi[k], ($4*100 >= lo[k]*0.5 && $4*100 <= hi[k]*1.5) ? "" : "  (outside)") : "";
               printf "%-8s %-32s %7s %8.2f   %s\n", $1, $2, $3, $4*100, r }' "$D.cpic.tsv" "$D.all.tsv"
 

@@ -198,6 +198,8 @@ int pgx_cli_population(const char *dir, const struct cli_access *a, const struct
     printf("# pgx population: %u individuals allowed by policy; definitions %s; phenotypes %s\n", n,
            defs->version,
            pgx_phenos_version(ph, "CYP2C19") ? pgx_phenos_version(ph, "CYP2C19") : "unknown");
+    printf("# CYP2D6 is called from SNVs/indels only (no copy number): shown, never used for "
+           "recommendations\n");
     printf("gene\tphenotype\tcount\tfrequency\n");
     {
         struct pop P = {&cx, &d, ph, ids, n, obs, 0};
