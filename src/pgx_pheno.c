@@ -323,3 +323,47 @@ int pgx_pheno_by_variant(const struct pgx_phenos *tables, const struct pgx_match
     return pgx_pheno_diplotype(tables, m->gene->name, lo[0] ? lo[0] : ref, lo[1] ? lo[1] : ref,
                                out);
 }
+
+int pgx_pheno_of_score(const struct pgx_phenos *tables, const char *gene, int activity_x100,
+                       struct pgx_pheno *out)
+{
+    const json_t *rows = json_object_get(table(tables, gene), "activityScores");
+    memset(out, 0, sizeof *out);
+    if (!rows) return GN_ENOTFOUND;
+    out->has_activity = 1;
+    out->activity_x100 = activity_x100;
+    set_text(out->phenotype, "Indeterminate");
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *r = json_array_get(rows, i);
+        if (hundredths(json_string_value(json_array_get(r, 0))) == activity_x100) {
+            set_text(out->phenotype, json_string_value(json_array_get(r, 1)));
+            break;
+        }
+    }
+    return GN_OK;
+}
+
+int pgx_pheno_score_of(const struct pgx_phenos *tables, const char *gene, const char *phenotype,
+                       int *activity_x100)
+{
+    const json_t *rows = json_object_get(table(tables, gene), "activityScores");
+    int n = 0;
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *r = json_array_get(rows, i);
+        if (!strcmp(json_string_value(json_array_get(r, 1)), phenotype)) {
+            *activity_x100 = hundredths(json_string_value(json_array_get(r, 0)));
+            n++;
+        }
+    }
+    return n == 1 && *activity_x100 >= 0 ? GN_OK : GN_ENOTFOUND;
+}
+
+int pgx_pheno_has_scores(const struct pgx_phenos *tables, const char *gene)
+{
+    return json_object_get(table(tables, gene), "activityScores") != NULL;
+}
+
+int pgx_pheno_has_gene(const struct pgx_phenos *tables, const char *gene)
+{
+    return table(tables, gene) != NULL;
+}

@@ -75,4 +75,23 @@ int pgx_pheno_diplotype(const struct pgx_phenos *tables, const char *gene, const
 int pgx_pheno_by_variant(const struct pgx_phenos *tables, const struct pgx_match *m,
                          struct pgx_pheno *out);
 
+/*
+ * The phenotype of an activity score given directly (an outside call): out->phenotype is
+ * the table's phenotype for activity_x100, "Indeterminate" when the table has no such
+ * score. Returns GN_ENOTFOUND when gene is not an activity-score gene.
+ */
+int pgx_pheno_of_score(const struct pgx_phenos *tables, const char *gene, int activity_x100,
+                       struct pgx_pheno *out);
+
+/* The one activity score (hundredths) whose phenotype is phenotype; GN_ENOTFOUND when none
+ * or several scores have it (CYP2C9 "Poor Metabolizer" is 0 or 0.5: no single score). */
+int pgx_pheno_score_of(const struct pgx_phenos *tables, const char *gene, const char *phenotype,
+                       int *activity_x100);
+
+/* Whether gene is an activity-score gene (its table maps scores to phenotypes). */
+int pgx_pheno_has_scores(const struct pgx_phenos *tables, const char *gene);
+
+/* Whether gene has a phenotype table. */
+int pgx_pheno_has_gene(const struct pgx_phenos *tables, const char *gene);
+
 #endif

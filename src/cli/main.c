@@ -36,9 +36,13 @@ static const struct cmd commands[] = {
     {"export", cmd_export,
      "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
-    {"pgx", cmd_pgx, "pgx --vcf FILE [--sample ID] [--format json|tsv] [--data DIR]",
-     "Star-allele diplotypes, phenotypes and activity scores of one sample (PharmCAT allele\n"
-     "definitions, CPIC phenotypes; data/pgx or --data). Missing positions are named."},
+    {"pgx", cmd_pgx,
+     "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all) [--outside FILE] [--drug NAME] "
+     "[--format json|html|tsv] [--data DIR]",
+     "Pharmacogenomics: star-allele diplotypes (PharmCAT definitions), CPIC phenotypes and "
+     "the CPIC/DPWG drug check (consistent, change recommended, indeterminate, and why); "
+     "outside calls (CYP2D6, HLA-A/B, MT-RNR1) in PharmCAT's TSV format. Missing positions "
+     "are named, never assumed reference. Data: data/pgx or --data."},
     {"stats", cmd_stats, "stats DIR",
      "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",

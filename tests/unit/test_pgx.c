@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "pgx_def.h"
+#include "pgx_guide.h"
+#include "pgx_outside.h"
 #include "pgx_match.h"
 #include "test.h"
 
@@ -387,10 +389,113 @@ static void test_match_rules(void)
     pgx_defs_free(d);
 }
 
+/* The outside-call parser: accepted shapes and every rejection, with the line named. */
+static void test_outside_parse(void)
+{
+    static const struct {
+        const char *in;
+        int rc;
+        const char *msg; /* substring of the error, or the first gene on success */
+    } cases[] = {
+        {"CYP2D6\t*1/*3\nHLA-B\t*15:02/*57:01\n", GN_OK, "CYP2D6"},
+        {"# c\r\n\r\nCYP2D6\t\t\t1.25\r\n", GN_OK, "CYP2D6"},
+        {"HLA-A\t\t*31:01 positive", GN_OK, "HLA-A"},
+        {"CYP2D6\t*1/*3/*4\n", GN_EPARSE, "line 1: diplotype"},
+        {"CYP2D6\t*1/\n", GN_EPARSE, "empty allele"},
+        {"CYP2D6\n", GN_EPARSE, "line 1: CYP2D6 has no diplotype"},
+        {"#\nCYP2D6\t*1\nCYP2D6\t*2\n", GN_EPARSE, "line 3: CYP2D6 is given twice"},
+        {"CYP2D6\ta\tb\tc\td\n", GN_EPARSE, "more than 4"},
+        {"2D6\t*1/*1\n", GN_EPARSE, "not a gene symbol"},
+        {"CYP2D6\t\t\t1.255\n", GN_EPARSE, "activity score"},
+        {"CYP2D6\t\t\t-1\n", GN_EPARSE, "activity score"},
+        {"CYP2D6\t*1\x01\n", GN_EPARSE, "control byte"},
+    };
+    static struct pgx_outside o;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct gn_err err = GN_ERR_INIT;
+        int rc = pgx_outside_parse(cases[i].in, strlen(cases[i].in), &o, &err);
+        ASSERT_EQ_INT(rc, cases[i].rc);
+        if (rc == GN_OK)
+            ASSERT_EQ_STR(o.calls[0].gene, cases[i].msg);
+        else
+            ASSERT_TRUE(strstr(err.msg, cases[i].msg) != NULL);
+    }
+    ASSERT_OK(pgx_outside_parse("CYP2D6\t*1/*2x2\tx\t2.5\n", 21, &o, NULL));
+    ASSERT_EQ_STR(o.calls[0].hap[1], "*2x2");
+    ASSERT_EQ_INT(o.calls[0].activity_x100, 250);
+}
+
+/* The drug check on a small table: change, consistent, indeterminate, "No Result" rows,
+ * "≥" activity keys, and DPWG function pairs tried most specific first. */
+static void test_guide_answer(void)
+{
+    static const char doc[] =
+        "{\"formatVersion\":1,\"sources\":{\"CPIC\":{\"version\":\"v9\"}},"
+        "\"texts\":[\"std\",\"avoid\",\"No recommendation\",\"half\",\"specific\"],"
+        "\"drugs\":[{\"drug\":\"d1\",\"source\":\"CPIC\",\"guideline\":\"g\",\"url\":\"u\","
+        "\"match\":\"lookup\",\"genes\":[\"A\",\"B\"],\"recs\":["
+        "[{\"A\":[\"Normal\"],\"B\":[\"2.0\"]},0,\"Strong\",\"general\",0],"
+        "[{\"A\":[\"Poor\"],\"B\":[\"No Result\"]},1,\"Moderate\",\"general\",1],"
+        "[{\"A\":[\"Normal\"],\"B\":[\"No Result\"]},0,\"Strong\",\"general\",0],"
+        "[{\"A\":[\"Normal\"],\"B\":[\"\\u22653.0\"]},1,\"Strong\",\"general\",1]]},"
+        "{\"drug\":\"d2\",\"source\":\"DPWG\",\"guideline\":\"g\",\"url\":\"u\","
+        "\"match\":\"function\",\"genes\":[\"C\"],\"recs\":["
+        "[{\"C\":[\"Dec (C*2)/Normal\"]},4,\"\",\"IM\",1],"
+        "[{\"C\":[\"Dec/Normal\"]},3,\"\",\"IM\",1]]}]}";
+    struct pgx_guides *g = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    struct pgx_guide_answer a;
+    struct pgx_guide_gene p[2];
+    memset(p, 0, sizeof p);
+    ASSERT_OK(pgx_guides_parse(doc, sizeof doc - 1, &g, &err));
+    ASSERT_EQ_STR(pgx_guides_version(g, "CPIC"), "v9");
+    p[0] = (struct pgx_guide_gene){.gene = "A", .known = 1, .determinate = 1, .n_keys = 1};
+    p[0].keys[0] = "Normal";
+    p[1] = (struct pgx_guide_gene){.gene = "B",
+                                   .known = 1,
+                                   .determinate = 1,
+                                   .n_keys = 1,
+                                   .has_activity = 1,
+                                   .activity_x100 = 200};
+    p[1].keys[0] = "2.0";
+    pgx_guide_answer(g, 0, p, 2, &a);
+    ASSERT_EQ_INT(a.answer, PGX_ANSWER_CONSISTENT);
+    ASSERT_EQ_STR(a.hits[0].text, "std");
+    p[1].keys[0] = "3.5"; /* no exact key: the "≥3.0" row */
+    p[1].activity_x100 = 350;
+    pgx_guide_answer(g, 0, p, 2, &a);
+    ASSERT_EQ_INT(a.answer, PGX_ANSWER_CHANGE);
+    ASSERT_EQ_STR(a.hits[0].text, "avoid");
+    pgx_guide_answer(g, 0, p, 1, &a); /* B unknown: its standard row cannot say consistent */
+    ASSERT_EQ_INT(a.answer, PGX_ANSWER_INDETERMINATE);
+    ASSERT_EQ_STR(a.hits[0].text, "std");
+    ASSERT_TRUE(strstr(a.why, "B: no result") != NULL);
+    p[0].keys[0] = "Poor"; /* a change needs only the known gene */
+    pgx_guide_answer(g, 0, p, 1, &a);
+    ASSERT_EQ_INT(a.answer, PGX_ANSWER_CHANGE);
+    pgx_guide_answer(g, 0, NULL, 0, &a);
+    ASSERT_EQ_INT(a.answer, PGX_ANSWER_INDETERMINATE);
+    ASSERT_EQ_INT(a.n_hits, 0);
+    p[0] = (struct pgx_guide_gene){.gene = "C", .known = 1, .determinate = 1, .n_functions = 2};
+    p[0].functions[0] = "Dec (C*2)/Normal";
+    p[0].functions[1] = "Dec/Normal";
+    pgx_guide_answer(g, 1, p, 1, &a);
+    ASSERT_EQ_INT(a.n_hits, 1);
+    ASSERT_EQ_STR(a.hits[0].text, "specific");
+    p[0].functions[0] = "Dec (C*3)/Normal";
+    pgx_guide_answer(g, 1, p, 1, &a);
+    ASSERT_EQ_STR(a.hits[0].text, "half");
+    pgx_guides_free(g);
+    ASSERT_EQ_INT(pgx_guides_parse("{\"formatVersion\":2}", 19, &g, &err), GN_EPARSE);
+    ASSERT_EQ_INT(pgx_guides_parse("[", 1, &g, &err), GN_EPARSE);
+}
+
 const struct test_case test_pgx_cases[] = {
     {"pgx_match_rules", test_match_rules},
     {"pgx_def_load_all", test_def_load_all},
     {"pgx_def_errors", test_def_errors},
     {"pgx_conformance", test_conformance},
+    {"pgx_outside_parse", test_outside_parse},
+    {"pgx_guide_answer", test_guide_answer},
     {NULL, NULL},
 };
