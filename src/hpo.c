@@ -258,10 +258,10 @@ static int encode_payload(const struct hpo *h, struct gn_buf *b)
     if ((rc = gn_buf_put_u32(b, nd)) < 0 || (rc = put_u32s(b, h->dis_id, nd)) < 0 ||
         (rc = put_u32s(b, h->dis_label, nd)) < 0 || (rc = put_csr(b, h->dt_off, h->dt_term, nd)) < 0 ||
         (rc = gn_buf_append(b, h->dt_freq, h->dt_off[nd])) < 0 ||
-        (rc = put_csr(b, h->dn_off, h->dn_term, nd)) < 0 ||
+        (rc = put_csr(b, h->dn_off, h->dn_term, nd)) < 0 || (rc = gn_buf_put_u32(b, ng)) < 0 ||
         (rc = put_csr(b, h->dg_off, h->dg_gene, nd)) < 0)
         return rc;
-    if ((rc = gn_buf_put_u32(b, ng)) < 0 || (rc = put_u32s(b, h->gene_ncbi, ng)) < 0 ||
+    if ((rc = put_u32s(b, h->gene_ncbi, ng)) < 0 ||
         (rc = put_u32s(b, h->gene_sym, ng)) < 0 || (rc = put_csr(b, h->gt_off, h->gt_term, ng)) < 0)
         return rc;
     return GN_OK;
@@ -423,6 +423,7 @@ int hpo_decode(const uint8_t *p, size_t n, struct hpo **out, struct gn_err *err)
     struct hpo *h = NULL;
     struct gn_rd r;
     uint64_t len;
+    const char *what;
     int rc;
 
     *out = NULL;
@@ -444,11 +445,16 @@ int hpo_decode(const uint8_t *p, size_t n, struct hpo **out, struct gn_err *err)
         rc = gn_errf(err, GN_ECORRUPT, "HPO index: malformed string table");
         goto fail;
     }
-    if (r.bad || r.p != r.end || h->version >= h->strings_len || h->source >= h->strings_len ||
-        !strings_ok(h, h->dis_id, h->n_dis) || !strings_ok(h, h->dis_label, h->n_dis) ||
-        !keys_sorted(h, h->dis_id, h->n_dis) || !keys_sorted(h, h->gene_sym, h->n_genes) ||
-        !terms_ok(h)) {
-        rc = gn_errf(err, GN_ECORRUPT, "HPO index: malformed or inconsistent content");
+    what = r.bad || r.p != r.end                                         ? "layout"
+           : h->version >= h->strings_len || h->source >= h->strings_len ? "version string"
+           : !strings_ok(h, h->dis_id, h->n_dis) || !strings_ok(h, h->dis_label, h->n_dis)
+               ? "disease strings"
+           : !keys_sorted(h, h->dis_id, h->n_dis)     ? "disease order"
+           : !keys_sorted(h, h->gene_sym, h->n_genes) ? "gene order"
+           : !terms_ok(h)                             ? "terms"
+                                                      : NULL;
+    if (what) {
+        rc = gn_errf(err, GN_ECORRUPT, "HPO index: malformed or inconsistent content (%s)", what);
         goto fail;
     }
     if ((rc = hpo_finish(h, err)) < 0) goto fail;

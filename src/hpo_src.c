@@ -1271,9 +1271,12 @@ static int build_gene_table(struct build *b, struct src_pair *g, struct src_pair
     }
     g_sort_str = (const char *)b->str.data;
     for (int pass = 0; pass < 2; pass++) {
+        uint32_t prev = 0; /* the previous entry's symbol before any renaming */
         for (uint32_t i = 0; i < k; i++) { /* no symbol, or one already taken */
-            if (g[i].b && !(pass && i && !strcmp(g_sort_str + g[i - 1].b, g_sort_str + g[i].b)))
-                continue;
+            uint32_t cur = g[i].b;
+            int dup = pass && i && !strcmp(g_sort_str + prev, g_sort_str + cur);
+            prev = cur;
+            if (cur && !dup) continue;
             char name[32];
             int len = snprintf(name, sizeof name, "NCBIGene:%u", g[i].a);
             g[i].b = (uint32_t)b->str.len;
