@@ -21,11 +21,11 @@ echo "index build: $(cat "$T/build.time") ($(grep -c . "$T/build.txt") lines of 
 
 summ() { # file label [cohort-half]
   awk -F'\t' -v label="$2" -v half="${3:-}" '
-    BEGIN { split("resnik bma lr combined resnik+genes bma+genes lr+genes combined+genes", M, " ") }
-    /^#/ || $1 == "case" || $4 != 1 || $7 == "NA" { next }
+    $1 == "case" { nm = NF - 6; for (m = 1; m <= nm; m++) M[m] = $(6 + m); next }
+    /^#/ || $4 != 1 || $7 == "NA" { next }
     half != "" { h = 0; for (i = 1; i <= length($2); i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", substr($2, i, 1))) % 1000003; if (h % 2 != half) next }
-    { n++; for (m = 1; m <= 8; m++) { r = $(6 + m); t1[m] += r <= 1; t3[m] += r <= 3; t10[m] += r <= 10; mrr[m] += 1 / r } }
-    END { for (m = 1; m <= 8; m++) printf "| %s | %s | %d | %.1f%% | %.1f%% | %.1f%% | %.3f |\n", label, M[m], n, 100 * t1[m] / n, 100 * t3[m] / n, 100 * t10[m] / n, mrr[m] / n }' "$1"
+    { n++; for (m = 1; m <= nm; m++) { r = $(6 + m); t1[m] += r <= 1; t3[m] += r <= 3; t10[m] += r <= 10; mrr[m] += 1 / r } }
+    END { for (m = 1; m <= nm; m++) printf "| %s | %s | %d | %.1f%% | %.1f%% | %.1f%% | %.3f |\n", label, M[m], n, 100 * t1[m] / n, 100 * t3[m] / n, 100 * t10[m] / n, mrr[m] / n }' "$1"
 }
 
 echo

@@ -37,6 +37,8 @@ struct hpo_ranker {
     float lut_pos[256], lut_exc[256];
     /* scratch */
     float *simq, *lrq, *mt;
+    double *marg; /* n_terms: marginal IC */
+    double *set;  /* n_dis */
     double *resnik, *lr;
     uint32_t *stamp; /* n_dis */
     uint32_t *tstamp; /* n_terms */
@@ -53,13 +55,14 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->partial_cap = 1.0;
     p->not_lr = 0.01;
     p->w_bma = 1.0;
+    p->w_set = 0.0;
     p->gene_log10 = 3.0;
     p->gene_sim_bonus = 100.0;
 }
 
 const char *hpo_rank_method_name(enum hpo_rank_method m)
 {
-    static const char *const n[HPO_RANK_N] = {"resnik", "bma", "lr", "combined"};
+    static const char *const n[HPO_RANK_N] = {"resnik", "bma", "lr", "set", "combined"};
     return (unsigned)m < HPO_RANK_N ? n[m] : "?";
 }
 
@@ -86,6 +89,8 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->simq);
     gn_free(r->lrq);
     gn_free(r->mt);
+    gn_free(r->marg);
+    gn_free(r->set);
     gn_free(r->resnik);
     gn_free(r->lr);
     gn_free(r->stamp);
@@ -189,10 +194,18 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
     if (!(r->simq = gn_calloc(nd, sizeof *r->simq)) || !(r->lrq = gn_calloc(nd, sizeof *r->lrq)) ||
         !(r->resnik = gn_calloc(nd, sizeof *r->resnik)) ||
         !(r->lr = gn_calloc(nd, sizeof *r->lr)) || !(r->stamp = gn_calloc(nd, sizeof *r->stamp)) ||
-        !(r->mt = gn_calloc(nt, sizeof *r->mt)) ||
+        !(r->mt = gn_calloc(nt, sizeof *r->mt)) || !(r->marg = gn_calloc(nt, sizeof *r->marg)) ||
+        !(r->set = gn_calloc(nd, sizeof *r->set)) ||
         !(r->tstamp = gn_calloc(nt, sizeof *r->tstamp)))
         goto fail;
     if ((rc = build_post(r)) < 0) goto fail;
+    for (uint32_t t = 0; t < nt; t++) { /* marginal IC: what t adds over its parents */
+        double best = 0;
+        for (uint32_t k = h->par_off[t]; k < h->par_off[t + 1]; k++) {
+            if (h->ic[h->par[k]] > best) best = h->ic[h->par[k]];
+        }
+        r->marg[t] = h->ic[t] > best ? h->ic[t] - best : 0;
+    }
     memset(r->tstamp, 0, (size_t)nt * sizeof *r->tstamp);
     rc = GN_ENOMEM;
     if (invert(h->dt_off, h->dt_term, h->dt_freq, h->n_dis, nt, &r->dpost_off, &r->dpost_dis,
@@ -287,6 +300,12 @@ static void score_reverse(struct hpo_ranker *r, const uint32_t *obs, uint32_t n_
         for (uint32_t j = h->anc_off[obs[i]]; j < h->anc_off[obs[i] + 1]; j++)
             r->tstamp[h->anc[j]] = r->qno;
     }
+    memset(r->set, 0, (size_t)h->n_dis * sizeof *r->set);
+    for (uint32_t a = 0; a < h->n_terms; a++) { /* set score: shared ancestors, each once */
+        if (r->tstamp[a] != r->qno || !(h->term_flags[a] & HPO_TERM_PHENO)) continue;
+        for (uint32_t k = r->post_off[a]; k < r->post_off[a + 1]; k++)
+            r->set[r->post_dis[k]] += r->marg[a];
+    }
     for (uint32_t t = 0; t < h->n_terms; t++) {
         float best = 0;
         for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
@@ -331,7 +350,9 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     score_reverse(r, q->obs, q->n_obs, r->resnik); /* resnik is free again: reuse it */
     for (uint32_t d = 0; d < nd; d++) {
         sc[d].s[HPO_RANK_BMA] = 0.5 * (sc[d].s[HPO_RANK_RESNIK] + r->resnik[d]);
-        sc[d].s[HPO_RANK_COMBINED] = sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA];
+        sc[d].s[HPO_RANK_SET] = r->set[d];
+        sc[d].s[HPO_RANK_COMBINED] = sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] +
+                                     r->p.w_set * r->set[d];
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
         uint32_t gi = q->genes[g];

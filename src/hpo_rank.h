@@ -14,8 +14,11 @@
  *                      terms of P(term | disease) / P(term | background), with partial
  *                      credit through common ancestors, and over excluded terms of the
  *                      chance the disease lacks the feature; NOT annotations count against
- *   HPO_RANK_COMBINED  the likelihood ratio plus a weighted symmetric best-match average,
- *                      the weight tuned on the development cases (docs/hpo.md)
+ *   HPO_RANK_SET       Phrank-style set similarity: the sum of the marginal information
+ *                      content (IC(a) minus its most informative parent's) over the terms that
+ *                      are ancestors of both a patient term and a disease term, each once
+ *   HPO_RANK_COMBINED  the likelihood ratio plus weighted symmetric BMA and set scores, the
+ *                      weights tuned on the development cases (docs/hpo.md)
  *
  * Information content is computed from the annotations: IC(t) = ln(N / n_t) with n_t the
  * diseases annotated with t or a descendant. A disease linked to a candidate gene gets the
@@ -34,7 +37,14 @@
 #include "err.h"
 #include "hpo.h"
 
-enum hpo_rank_method { HPO_RANK_RESNIK, HPO_RANK_BMA, HPO_RANK_LR, HPO_RANK_COMBINED, HPO_RANK_N };
+enum hpo_rank_method {
+    HPO_RANK_RESNIK,
+    HPO_RANK_BMA,
+    HPO_RANK_LR,
+    HPO_RANK_SET,
+    HPO_RANK_COMBINED,
+    HPO_RANK_N
+};
 
 /* Tunable constants of the scores (defaults from hpo_rank_params_default()). */
 struct hpo_rank_params {
@@ -46,6 +56,7 @@ struct hpo_rank_params {
     double partial_cap;    /* ... nor above this */
     double not_lr;         /* LR of an observed term the disease is annotated NOT to have */
     double w_bma;          /* weight of the symmetric BMA in the combined score */
+    double w_set;          /* weight of the set score in the combined score */
     double gene_log10;     /* log10 LR of a candidate gene hit (LR and combined) */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
 };

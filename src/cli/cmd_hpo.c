@@ -241,6 +241,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"partial_cap", offsetof(struct hpo_rank_params, partial_cap)},
                 {"not_lr", offsetof(struct hpo_rank_params, not_lr)},
                 {"w_bma", offsetof(struct hpo_rank_params, w_bma)},
+                {"w_set", offsetof(struct hpo_rank_params, w_set)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
     const char *eq = strchr(kv, '=');
@@ -309,7 +310,7 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
             break;
         case 'm':
             if (parse_method(optarg, &o->method) < 0)
-                return cli_usage_error("rank", "--method must be resnik, bma, lr or combined, not '%s'", optarg);
+                return cli_usage_error("rank", "--method must be resnik, bma, lr, set or combined, not '%s'", optarg);
             break;
         case 'p':
             if (parse_param(&o->p, optarg) < 0) return cli_usage_error("rank", "bad --param '%s'", optarg);

@@ -48,7 +48,7 @@ static const struct cmd commands[] = {
      "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md)."},
     {"rank", cmd_rank,
      "rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] [--sample ID] [--top N] "
-     "[--format json|tsv] [--method resnik|bma|lr|combined] [--index INDEX]",
+     "[--format json|tsv] [--method resnik|bma|lr|set|combined] [--index INDEX]",
      "Ranks every annotated disease (OMIM, Orphanet) by the patient's observed and excluded\n"
      "HPO terms; candidate genes raise their diseases. Prints rank, disease, score, label and\n"
      "the matched terms, with the HPO version. --sample (genes from the store) is not yet\n"
