@@ -48,15 +48,15 @@ struct hpo_ranker {
 void hpo_rank_params_default(struct hpo_rank_params *p)
 {
     p->freq_unknown = 0.5;
-    p->exc_unknown = 0.5;
+    p->exc_unknown = 0.0;
     p->exc_floor = 0.05;
     p->partial_scale = 0.05;
     p->partial_floor = 0.05;
     p->partial_cap = 1.0;
     p->not_lr = 0.01;
     p->w_bma = 1.0;
-    p->w_set = 0.0;
-    p->gene_log10 = 3.0;
+    p->w_set = 0.5;
+    p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
 }
 
@@ -369,7 +369,7 @@ double hpo_rank_final(const struct hpo_ranker *r, const struct hpo_score *sc,
 {
     double s = sc->s[m];
     if (with_genes && sc->gene != HPO_NONE)
-        s += m == HPO_RANK_LR || m == HPO_RANK_COMBINED ? r->p.gene_log10 : r->p.gene_sim_bonus;
+        s += m == HPO_RANK_RESNIK || m == HPO_RANK_BMA ? r->p.gene_sim_bonus : r->p.gene_log10;
     return s;
 }
 
