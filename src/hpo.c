@@ -247,7 +247,8 @@ static int encode_payload(const struct hpo *h, struct gn_buf *b)
     if ((rc = gn_buf_put_u32(b, h->version)) < 0 || (rc = gn_buf_put_u32(b, h->source)) < 0)
         return rc;
     if ((rc = gn_buf_put_u32(b, nt)) < 0 || (rc = put_u32s(b, h->term_id, nt)) < 0 ||
-        (rc = put_u32s(b, h->term_label, nt)) < 0 || (rc = gn_buf_append(b, h->term_flags, nt)) < 0 ||
+        (rc = put_u32s(b, h->term_label, nt)) < 0 ||
+        (rc = gn_buf_append(b, h->term_flags, nt)) < 0 ||
         (rc = put_u32s(b, h->term_repl, nt)) < 0 || (rc = put_u32s(b, h->term_ndis, nt)) < 0 ||
         (rc = put_csr(b, h->par_off, h->par, nt)) < 0 ||
         (rc = put_csr(b, h->anc_off, h->anc, nt)) < 0)
@@ -256,13 +257,14 @@ static int encode_payload(const struct hpo *h, struct gn_buf *b)
         (rc = put_u32s(b, h->alt_term, h->n_alt)) < 0)
         return rc;
     if ((rc = gn_buf_put_u32(b, nd)) < 0 || (rc = put_u32s(b, h->dis_id, nd)) < 0 ||
-        (rc = put_u32s(b, h->dis_label, nd)) < 0 || (rc = put_csr(b, h->dt_off, h->dt_term, nd)) < 0 ||
+        (rc = put_u32s(b, h->dis_label, nd)) < 0 ||
+        (rc = put_csr(b, h->dt_off, h->dt_term, nd)) < 0 ||
         (rc = gn_buf_append(b, h->dt_freq, h->dt_off[nd])) < 0 ||
         (rc = put_csr(b, h->dn_off, h->dn_term, nd)) < 0 || (rc = gn_buf_put_u32(b, ng)) < 0 ||
         (rc = put_csr(b, h->dg_off, h->dg_gene, nd)) < 0)
         return rc;
-    if ((rc = put_u32s(b, h->gene_ncbi, ng)) < 0 ||
-        (rc = put_u32s(b, h->gene_sym, ng)) < 0 || (rc = put_csr(b, h->gt_off, h->gt_term, ng)) < 0)
+    if ((rc = put_u32s(b, h->gene_ncbi, ng)) < 0 || (rc = put_u32s(b, h->gene_sym, ng)) < 0 ||
+        (rc = put_csr(b, h->gt_off, h->gt_term, ng)) < 0)
         return rc;
     return GN_OK;
 }
@@ -276,8 +278,7 @@ int hpo_encode(const struct hpo *h, struct gn_buf *out, struct gn_err *err)
         (rc = gn_buf_put_u32(out, HPO_INDEX_VERSION)) < 0 || (rc = gn_buf_put_u32(out, 0)) < 0 ||
         (rc = gn_buf_put_u64(out, 0)) < 0 || (rc = encode_payload(h, out)) < 0)
         return gn_errf(err, rc, "encoding the HPO index: %s", gn_strerror(rc));
-    crc = (uint32_t)crc32(0L, out->data + start + HDR_BYTES,
-                          (uInt)(out->len - start - HDR_BYTES));
+    crc = (uint32_t)crc32(0L, out->data + start + HDR_BYTES, (uInt)(out->len - start - HDR_BYTES));
     gn_le_put_u32(out->data + start + 12, crc);
     gn_le_put_u64(out->data + start + 16, (uint64_t)(out->len - start - HDR_BYTES));
     return GN_OK;
@@ -470,7 +471,8 @@ int hpo_save(const struct hpo *h, const char *path, struct gn_err *err)
     struct gn_buf b;
     int rc;
     gn_buf_init(&b, HPO_INDEX_MAX);
-    if ((rc = hpo_encode(h, &b, err)) >= 0) rc = fsutil_write_atomic(path, b.data, b.len, 0644, err);
+    if ((rc = hpo_encode(h, &b, err)) >= 0)
+        rc = fsutil_write_atomic(path, b.data, b.len, 0644, err);
     gn_buf_free(&b);
     return rc;
 }

@@ -29,9 +29,9 @@
 #include "err.h"
 
 #define HPO_NONE          UINT32_MAX
-#define HPO_ROOT_ID       1u    /* HP:0000001 All */
-#define HPO_PHENO_ID      118u  /* HP:0000118 Phenotypic abnormality */
-#define HPO_FREQ_UNKNOWN  255u  /* dt_freq value when the annotation gives no frequency */
+#define HPO_ROOT_ID       1u   /* HP:0000001 All */
+#define HPO_PHENO_ID      118u /* HP:0000118 Phenotypic abnormality */
+#define HPO_FREQ_UNKNOWN  255u /* dt_freq value when the annotation gives no frequency */
 #define HPO_INDEX_MAX     (512u << 20)
 #define HPO_INDEX_VERSION 1u
 

@@ -40,7 +40,7 @@ struct hpo_ranker {
     double *marg; /* n_terms: marginal IC */
     double *set;  /* n_dis */
     double *resnik, *lr;
-    uint32_t *stamp; /* n_dis */
+    uint32_t *stamp;  /* n_dis */
     uint32_t *tstamp; /* n_terms */
     uint32_t qno;
 };
@@ -68,8 +68,9 @@ const char *hpo_rank_method_name(enum hpo_rank_method m)
 
 const char *hpo_match_kind_name(enum hpo_match_kind k)
 {
-    static const char *const n[] = {"exact",   "implied", "more_specific", "partial",
-                                    "none",    "excluded_but_annotated", "annotated_not"};
+    static const char *const n[] = {"exact",        "implied", "more_specific",
+                                    "partial",      "none",    "excluded_but_annotated",
+                                    "annotated_not"};
     return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "?";
 }
 
@@ -351,8 +352,8 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     for (uint32_t d = 0; d < nd; d++) {
         sc[d].s[HPO_RANK_BMA] = 0.5 * (sc[d].s[HPO_RANK_RESNIK] + r->resnik[d]);
         sc[d].s[HPO_RANK_SET] = r->set[d];
-        sc[d].s[HPO_RANK_COMBINED] = sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] +
-                                     r->p.w_set * r->set[d];
+        sc[d].s[HPO_RANK_COMBINED] =
+            sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] + r->p.w_set * r->set[d];
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
         uint32_t gi = q->genes[g];
@@ -472,8 +473,8 @@ uint32_t hpo_rank_explain(const struct hpo_ranker *r, const struct hpo_query *q,
         uint32_t x = q->exc[i];
         for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
             if (hpo_is_ancestor(h, x, h->dt_term[k])) {
-                out[n++] = (struct hpo_match){x, h->dt_term[k], x, h->ic[x],
-                                              HPO_MATCH_EXCLUDED_HAS};
+                out[n++] =
+                    (struct hpo_match){x, h->dt_term[k], x, h->ic[x], HPO_MATCH_EXCLUDED_HAS};
                 break;
             }
         }

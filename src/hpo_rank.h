@@ -98,9 +98,9 @@ double hpo_rank_final(const struct hpo_ranker *r, const struct hpo_score *sc,
                       enum hpo_rank_method m, int with_genes);
 
 /* Fills order[0 .. n) with the disease indices by decreasing final score (ties: by id). */
-GN_MUST_CHECK int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_score *sc,
-                                 uint32_t n, enum hpo_rank_method m, int with_genes,
-                                 uint32_t *order, struct gn_err *err);
+GN_MUST_CHECK int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
+                                 enum hpo_rank_method m, int with_genes, uint32_t *order,
+                                 struct gn_err *err);
 
 /* The rank of disease d (1 = best; ties count half): for evaluation. */
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
@@ -118,10 +118,10 @@ enum hpo_match_kind {
 };
 
 struct hpo_match {
-    uint32_t query;   /* the patient's term */
-    uint32_t dterm;   /* the disease term matched, HPO_NONE when none */
-    uint32_t mica;    /* most informative common ancestor, HPO_NONE when none */
-    double ic;        /* IC of mica */
+    uint32_t query; /* the patient's term */
+    uint32_t dterm; /* the disease term matched, HPO_NONE when none */
+    uint32_t mica;  /* most informative common ancestor, HPO_NONE when none */
+    double ic;      /* IC of mica */
     enum hpo_match_kind kind;
 };
 

@@ -67,9 +67,10 @@ struct hpo_src {
     char source[256];
 };
 
-static const char *const kind_name[HPO_SRC_N_KINDS] = {
-    "hp.obo",       "hp.json",       "hpo_terms.tsv", "hpo_is_a.tsv",
-    "phenotype.hpoa", "disease_to_hpo.tsv", "gene_to_hpo.tsv", "mim2gene_medgen"};
+static const char *const kind_name[HPO_SRC_N_KINDS] = {"hp.obo",          "hp.json",
+                                                       "hpo_terms.tsv",   "hpo_is_a.tsv",
+                                                       "phenotype.hpoa",  "disease_to_hpo.tsv",
+                                                       "gene_to_hpo.tsv", "mim2gene_medgen"};
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -89,7 +90,8 @@ static int grow(void **a, uint32_t n, uint32_t *cap, size_t size, uint32_t lim)
 
 #define PUSH(s, arr, val, lim, err, name)                                                          \
     do {                                                                                           \
-        int rc_ = grow((void **)&(s)->arr, (s)->n_##arr, &(s)->cap_##arr, sizeof *(s)->arr, (lim)); \
+        int rc_ =                                                                                  \
+            grow((void **)&(s)->arr, (s)->n_##arr, &(s)->cap_##arr, sizeof *(s)->arr, (lim));      \
         if (rc_ < 0) return gn_errf((err), rc_, "%s: too many rows", (name));                      \
         (s)->arr[(s)->n_##arr++] = (val);                                                          \
     } while (0)
@@ -99,8 +101,7 @@ static int put_string(struct hpo_src *s, const char *p, size_t n, uint32_t *off)
     int rc;
     if (n > HPO_SRC_MAX_LINE) n = HPO_SRC_MAX_LINE;
     *off = (uint32_t)s->str.len;
-    if ((rc = gn_buf_append(&s->str, p, n)) < 0 || (rc = gn_buf_put_u8(&s->str, 0)) < 0)
-        return rc;
+    if ((rc = gn_buf_append(&s->str, p, n)) < 0 || (rc = gn_buf_put_u8(&s->str, 0)) < 0) return rc;
     return GN_OK;
 }
 
@@ -312,8 +313,11 @@ static int add_terms_tsv(struct hpo_src *s, struct lines *ls, struct gn_err *err
         if (tsv_version(l, s->onto_version, sizeof s->onto_version) || !l.n || l.p[0] == '#')
             continue;
         nf = split_tabs(l, f);
-        if (nf < 2) return gn_errf(err, GN_EPARSE, "%s:%u: expected term_id, name, obsolete, "
-                                   "replaced_by", ls->name, ls->no);
+        if (nf < 2)
+            return gn_errf(err, GN_EPARSE,
+                           "%s:%u: expected term_id, name, obsolete, "
+                           "replaced_by",
+                           ls->name, ls->no);
         if ((rc = line_id(ls, f[0], &t.id, err)) < 0) return rc;
         if ((rc = put_string(s, f[1].p, f[1].n, &t.label)) < 0)
             return gn_errf(err, rc, "%s: string table full", ls->name);
@@ -770,7 +774,8 @@ static int read_gz(const char *path, char **out, size_t *n, struct gn_err *err)
         if (cap - len < (1u << 20)) {
             size_t nc = cap ? cap * 2 : (4u << 20);
             char *p;
-            if (nc > (size_t)HPO_SRC_MAX_FILE + (1u << 20)) nc = (size_t)HPO_SRC_MAX_FILE + (1u << 20);
+            if (nc > (size_t)HPO_SRC_MAX_FILE + (1u << 20))
+                nc = (size_t)HPO_SRC_MAX_FILE + (1u << 20);
             if (nc <= cap || !(p = gn_reallocarray(buf, nc, 1))) {
                 gn_free(buf);
                 (void)gzclose(z);
@@ -831,9 +836,12 @@ int hpo_src_add_dir(struct hpo_src *s, const char *dir, struct gn_err *err)
     if ((rc = try_add(s, dir, "hp.json", HPO_SRC_JSON, err)) == 0 &&
         (rc = try_add(s, dir, "hp.obo", HPO_SRC_OBO, err)) == 0) {
         if ((rc = try_add(s, dir, "hpo_terms.tsv", HPO_SRC_TERMS_TSV, err)) < 0) return rc;
-        if (rc == 0) return gn_errf(err, GN_ENOTFOUND, "%s: no hp.json, hp.obo or hpo_terms.tsv", dir);
+        if (rc == 0)
+            return gn_errf(err, GN_ENOTFOUND, "%s: no hp.json, hp.obo or hpo_terms.tsv", dir);
         if ((rc = try_add(s, dir, "hpo_is_a.tsv", HPO_SRC_IS_A_TSV, err)) <= 0)
-            return rc < 0 ? rc : gn_errf(err, GN_ENOTFOUND, "%s: hpo_terms.tsv without hpo_is_a.tsv", dir);
+            return rc < 0
+                       ? rc
+                       : gn_errf(err, GN_ENOTFOUND, "%s: hpo_terms.tsv without hpo_is_a.tsv", dir);
     }
     if (rc < 0) return rc;
     if ((rc = try_add(s, dir, "phenotype.hpoa", HPO_SRC_HPOA, err)) == 0 &&
@@ -926,7 +934,8 @@ static int build_terms(struct build *b)
     h->n_terms = n;
     if (!(h->term_id = gn_calloc(n, sizeof *h->term_id)) ||
         !(h->term_label = gn_calloc(n, sizeof *h->term_label)) ||
-        !(h->term_flags = gn_calloc(n, 1)) || !(h->term_repl = gn_calloc(n, sizeof *h->term_repl)) ||
+        !(h->term_flags = gn_calloc(n, 1)) ||
+        !(h->term_repl = gn_calloc(n, sizeof *h->term_repl)) ||
         !(h->term_ndis = gn_calloc(n, sizeof *h->term_ndis)))
         goto fail;
     for (uint32_t i = 0; i < n; i++) {
@@ -1086,8 +1095,7 @@ static int build_closure(struct build *b)
     }
     rc = GN_OK;
 fail:
-    if (rc < 0 && rc != GN_EPARSE)
-        (void)gn_errf(b->err, rc, "HPO closure: %s", gn_strerror(rc));
+    if (rc < 0 && rc != GN_EPARSE) (void)gn_errf(b->err, rc, "HPO closure: %s", gn_strerror(rc));
     gn_free(order);
     gn_free(stamp);
     gn_free(start);
@@ -1179,8 +1187,8 @@ static int build_annotations(struct build *b, struct rann *r)
     }
     for (uint32_t i = 0; i < n; i++) { /* r is sorted by builder disease: count per row */
         uint32_t d = b->dis_new[r[i].dis];
-        int dup = i && r[i - 1].dis == r[i].dis && r[i - 1].neg == r[i].neg &&
-                  r[i - 1].term == r[i].term;
+        int dup =
+            i && r[i - 1].dis == r[i].dis && r[i - 1].neg == r[i].neg && r[i - 1].term == r[i].term;
         if (d == HPO_NONE || dup) continue;
         (r[i].neg ? h->dn_off : h->dt_off)[d + 1]++;
     }
@@ -1195,8 +1203,8 @@ static int build_annotations(struct build *b, struct rann *r)
     }
     for (uint32_t i = 0; i < n; i++) { /* within a disease r is sorted by (neg, term) */
         uint32_t d = b->dis_new[r[i].dis];
-        int dup = i && r[i - 1].dis == r[i].dis && r[i - 1].neg == r[i].neg &&
-                  r[i - 1].term == r[i].term;
+        int dup =
+            i && r[i - 1].dis == r[i].dis && r[i - 1].neg == r[i].neg && r[i - 1].term == r[i].term;
         if (d == HPO_NONE) continue;
         if (r[i].neg) {
             if (!dup) h->dn_term[cur[2 * d + 1]++] = r[i].term;
@@ -1271,7 +1279,7 @@ static int build_gene_table(struct build *b, struct src_pair *g, struct src_pair
     }
     g_sort_str = (const char *)b->str.data;
     for (int pass = 0; pass < 2; pass++) {
-        uint32_t prev = 0; /* the previous entry's symbol before any renaming */
+        uint32_t prev = 0;                 /* the previous entry's symbol before any renaming */
         for (uint32_t i = 0; i < k; i++) { /* no symbol, or one already taken */
             uint32_t cur = g[i].b;
             int dup = pass && i && !strcmp(g_sort_str + prev, g_sort_str + cur);
@@ -1370,7 +1378,7 @@ static int build_strings(struct build *b)
 {
     const struct hpo_src *s = b->s;
     char src[512];
-    const char *v = s->onto_version[0] ? s->onto_version
+    const char *v = s->onto_version[0]  ? s->onto_version
                     : s->ann_version[0] ? s->ann_version
                                         : "unknown";
     int rc;

@@ -59,16 +59,14 @@ static void print_stats(const struct hpo *h, const struct hpo_src_stats *st, dou
     printf("annotation rows: %u moved from obsolete/alternative ids, %u unknown terms dropped, "
            "%u non-phenotype (inheritance, onset, ...) dropped; %u mim2gene rows without an "
            "annotated disease\n",
-           st->ann_remapped, st->ann_unknown_term, st->ann_not_phenotype,
-           st->mim_without_disease);
+           st->ann_remapped, st->ann_unknown_term, st->ann_not_phenotype, st->mim_without_disease);
     printf("wrote %s in %.0f ms\n", out, ms);
 }
 
 static int hpo_build(int argc, char **argv)
 {
-    static const struct option opts[] = {{"from", required_argument, 0, 'f'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"from", required_argument, 0, 'f'}, {"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
     struct gn_err err = GN_ERR_INIT;
     struct hpo_src *s = NULL;
     struct hpo *h = NULL;
@@ -298,24 +296,40 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'h': o->hpo = optarg; break;
-        case 'x': o->exclude = optarg; break;
-        case 'g': o->genes = optarg; break;
-        case 's': o->sample = optarg; break;
-        case 'f': o->format = optarg; break;
-        case 'i': o->index = optarg; break;
+        case 'h':
+            o->hpo = optarg;
+            break;
+        case 'x':
+            o->exclude = optarg;
+            break;
+        case 'g':
+            o->genes = optarg;
+            break;
+        case 's':
+            o->sample = optarg;
+            break;
+        case 'f':
+            o->format = optarg;
+            break;
+        case 'i':
+            o->index = optarg;
+            break;
         case 'n':
             o->top = strtol(optarg, &end, 10);
-            if (*end || o->top < 1) return cli_usage_error("rank", "--top N needs N >= 1, not '%s'", optarg);
+            if (*end || o->top < 1)
+                return cli_usage_error("rank", "--top N needs N >= 1, not '%s'", optarg);
             break;
         case 'm':
             if (parse_method(optarg, &o->method) < 0)
-                return cli_usage_error("rank", "--method must be resnik, bma, lr, set or combined, not '%s'", optarg);
+                return cli_usage_error(
+                    "rank", "--method must be resnik, bma, lr, set or combined, not '%s'", optarg);
             break;
         case 'p':
-            if (parse_param(&o->p, optarg) < 0) return cli_usage_error("rank", "bad --param '%s'", optarg);
+            if (parse_param(&o->p, optarg) < 0)
+                return cli_usage_error("rank", "bad --param '%s'", optarg);
             break;
-        default: return cli_usage_error("rank", "unknown option%s", "");
+        default:
+            return cli_usage_error("rank", "unknown option%s", "");
         }
     }
     if (!o->hpo) return cli_usage_error("rank", "--hpo HP:...,HP:... is required%s", "");
@@ -405,9 +419,9 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
     for (int k = 0; k < HPO_RANK_N; k++)
         json_object_set_new(sc, hpo_rank_method_name((enum hpo_rank_method)k), json_real(s->s[k]));
     json_object_set_new(o2, "phenotype_scores", sc);
-    json_object_set_new(o2, "gene_evidence", s->gene != HPO_NONE
-                                                 ? json_string(hpo_str(h, h->gene_sym[s->gene]))
-                                                 : json_null());
+    json_object_set_new(o2, "gene_evidence",
+                        s->gene != HPO_NONE ? json_string(hpo_str(h, h->gene_sym[s->gene]))
+                                            : json_null());
     json_object_set_new(o2, "matched_terms", matches_json(h, x->m, nm));
     return o2;
 }
@@ -474,8 +488,9 @@ int cmd_rank(int argc, char **argv)
         return rc;
     }
     if (o.sample) {
-        rc = gn_errf(&err, GN_EUNSUPPORTED, "--sample (gene evidence from the node's store) is "
-                                            "not implemented yet; pass --genes SYMBOL,...");
+        rc = gn_errf(&err, GN_EUNSUPPORTED,
+                     "--sample (gene evidence from the node's store) is "
+                     "not implemented yet; pass --genes SYMBOL,...");
         goto fail;
     }
     t0 = now_ms();
@@ -494,8 +509,7 @@ int cmd_rank(int argc, char **argv)
         goto fail;
     }
     if ((rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, warn, 0, &err)) < 0) goto fail;
-    if (o.exclude &&
-        (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, warn, 0, &err)) < 0)
+    if (o.exclude && (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, warn, 0, &err)) < 0)
         goto fail;
     if (o.genes && (rc = parse_genes(h, o.genes, x.genes, warn, 0, &err)) < 0) goto fail;
     if (!x.obs->n) {
@@ -552,12 +566,10 @@ struct eval_opt {
 
 static int eval_opts(int argc, char **argv, struct eval_opt *o)
 {
-    static const struct option opts[] = {{"cases", required_argument, 0, 'c'},
-                                         {"index", required_argument, 0, 'i'},
-                                         {"max-terms", required_argument, 0, 't'},
-                                         {"max-excluded", required_argument, 0, 'x'},
-                                         {"param", required_argument, 0, 'p'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
+        {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
+        {"param", required_argument, 0, 'p'},     {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -584,8 +596,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
 
 /* One case line of index_dev.tsv: id, path, disease_id, label, genes, n_present,
  * n_excluded, annotated, present_hpo, excluded_hpo, variants. Prints its ranks. */
-static void eval_case(const struct rank_run *x, const struct eval_opt *o,
-                      struct strparse_span *f, double *ms)
+static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct strparse_span *f,
+                      double *ms)
 {
     const struct hpo *h = x->h;
     struct gn_err err = GN_ERR_INIT;

@@ -45,7 +45,8 @@ static const char is_a_tsv[] = "#child\tparent\n"
 static const char hpoa[] =
     "#description: \"toy\"\n#version: 2099-02-02\n"
     "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\t"
-    "modifier\taspect\tbiocuration\n" ROW("OMIM:1", "Epilepsy A", "", "HP:0001250", "HP:0040281", "P")
+    "modifier\taspect\tbiocuration\n" ROW("OMIM:1", "Epilepsy A", "", "HP:0001250", "HP:0040281",
+                                          "P")
         ROW("OMIM:1", "Epilepsy A", "", "HP:0001263", "5/10", "P")
             ROW("OMIM:1", "Epilepsy A", "", "HP:0000006", "", "I")
                 ROW("OMIM:2", "Eye B", "", "HP:0000618", "", "P")
@@ -57,12 +58,13 @@ static const char hpoa[] =
                                         ROW("ORPHA:4", "Broad D", "", "HP:0009999", "", "P")
                                             ROW("ORPHA:4", "Broad D", "", "HP:0000707", "", "P")
                                                 ROW("ORPHA:4", "Broad D", "", "HP:0000478", "", "P")
-                                                    ROW("ORPHA:4", "Broad D", "", "HP:0000152",
-                                                        "", "P");
+                                                    ROW("ORPHA:4", "Broad D", "", "HP:0000152", "",
+                                                        "P");
 
-static const char genes_txt[] = "ncbi_gene_id\tgene_symbol\thpo_id\thpo_name\tfrequency\tdisease_id\n"
-                                "100\tGENEA\tHP:0001250\tSeizure\t-\tOMIM:1\n"
-                                "300\tGENEC\tHP:0000252\tMicrocephaly\t-\tOMIM:3\n";
+static const char genes_txt[] =
+    "ncbi_gene_id\tgene_symbol\thpo_id\thpo_name\tfrequency\tdisease_id\n"
+    "100\tGENEA\tHP:0001250\tSeizure\t-\tOMIM:1\n"
+    "300\tGENEC\tHP:0000252\tMicrocephaly\t-\tOMIM:3\n";
 
 static struct hpo *toy(struct hpo_src_stats *st)
 {
@@ -97,7 +99,7 @@ static void test_build(void)
     ASSERT_EQ_INT(h->n_terms, 14);
     ASSERT_EQ_INT(h->n_dis, 4);
     ASSERT_EQ_INT(st.not_annotations, 1);
-    ASSERT_EQ_INT(st.ann_remapped, 1); /* HP:0009999 → Seizure for ORPHA:4 */
+    ASSERT_EQ_INT(st.ann_remapped, 1);      /* HP:0009999 → Seizure for ORPHA:4 */
     ASSERT_EQ_INT(st.ann_not_phenotype, 0); /* the inheritance row: aspect I, skipped */
     ASSERT_EQ_INT(st.with_frequency, 4);
     ASSERT_EQ_STR(hpo_str(h, h->dis_id[0]), "OMIM:1"); /* sorted by id */
