@@ -62,7 +62,7 @@ LIB       := $(O)/libgenomenode.a
 BIN       := $(O)/genomenode
 UNIT_BIN  := $(O)/unit-tests
 
-.PHONY: all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz-replay
+.PHONY: eval-hpo all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz-replay
 all: $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
 $(O)/%.o: %.c
@@ -130,6 +130,12 @@ bench-http: deps
 	WITH_OPTIONAL=1 scripts/install-deps
 	$(MAKE) BUILD=release all
 	bash bench/http.sh
+
+# Disease-ranking accuracy on the development phenopackets in ../shared (skipped when absent)
+# and index build/load/rank timings (bench/hpo-eval.sh, docs/hpo.md).
+eval-hpo:
+	$(MAKE) BUILD=release build/release/genomenode
+	bash bench/hpo-eval.sh build/release/genomenode
 
 clean:
 	rm -rf build

@@ -94,6 +94,8 @@ int cmd_freq(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_genotypes(int argc, char **argv);
 int cmd_pgx(int argc, char **argv);
+int cmd_hpo(int argc, char **argv);
+int cmd_rank(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_compact(int argc, char **argv);

@@ -43,6 +43,20 @@ static const struct cmd commands[] = {
      "the CPIC/DPWG drug check (consistent, change recommended, indeterminate, and why); "
      "outside calls (CYP2D6, HLA-A/B, MT-RNR1) in PharmCAT's TSV format. Missing positions "
      "are named, never assumed reference. Data: data/pgx or --data."},
+    {"hpo", cmd_hpo,
+     "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
+     "[--max-terms N] [--max-excluded N] [--param K=V]",
+     "Builds the HPO index from hp.obo/hp.json, phenotype.hpoa, genes_to_phenotype.txt,\n"
+     "mim2gene_medgen or the TSV release (default: data/hpo, the HPO 2025-01-16 release) into\n"
+     "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; or ranks the\n"
+     "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md)."},
+    {"rank", cmd_rank,
+     "rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] [--sample ID] [--top N] "
+     "[--format json|tsv] [--method resnik|bma|lr|set|combined] [--index INDEX]",
+     "Ranks every annotated disease (OMIM, Orphanet) by the patient's observed and excluded\n"
+     "HPO terms; candidate genes raise their diseases. Prints rank, disease, score, label and\n"
+     "the matched terms, with the HPO version. --sample (genes from the store) is not yet\n"
+     "implemented."},
     {"stats", cmd_stats, "stats DIR",
      "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",

@@ -1,0 +1,706 @@
+/*
+ * cmd_hpo.c — the phenotype commands:
+ *
+ *   genomenode hpo build [--from DIR] [FILE...] [--out INDEX]
+ *   genomenode hpo info [--index INDEX]
+ *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--param K=V]...
+ *   genomenode rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYM,..] [--sample ID]
+ *                   [--top N] [--format json|tsv] [--method M] [--index INDEX]
+ *
+ * The index defaults to $GENOMENODE_HPO_INDEX, else data/hpo/hpo.gnhpo; `hpo build`
+ * without inputs reads data/hpo (the HPO 2025-01-16 release shipped with the code). Every
+ * answer names the HPO release it was computed with, as the HPO licence asks.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "cli.h"
+#include "fsutil.h"
+#include "hpo.h"
+#include "hpo_rank.h"
+#include "hpo_src.h"
+#include "strparse.h"
+
+#define HPO_DEFAULT_DIR   "data/hpo"
+#define HPO_DEFAULT_INDEX "data/hpo/hpo.gnhpo"
+#define HPO_MAX_QUERY     1024u /* terms or genes in one query */
+#define HPO_ATTRIBUTION                                                                            \
+    "Human Phenotype Ontology (https://hpo.jax.org), Robinson lab / Monarch Initiative"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *default_index(void)
+{
+    const char *e = getenv("GENOMENODE_HPO_INDEX");
+    return e && *e ? e : HPO_DEFAULT_INDEX;
+}
+
+/* ---- hpo build / info ------------------------------------------------------------------ */
+
+static void print_stats(const struct hpo *h, const struct hpo_src_stats *st, double ms,
+                        const char *out)
+{
+    printf("HPO %s (%s)\n", hpo_str(h, h->version), hpo_str(h, h->source));
+    printf("terms %u (obsolete %u, alternative ids %u), is_a edges %u (%u dropped)\n", st->terms,
+           st->obsolete, st->alt_ids, st->edges, st->edges_unknown);
+    printf("diseases %u, annotations %u (%u with frequency, %u NOT), genes %u, disease-gene "
+           "links %u, gene-phenotype links %u\n",
+           st->diseases, st->annotations, st->with_frequency, st->not_annotations, st->genes,
+           st->disease_genes, st->gene_terms);
+    printf("annotation rows: %u moved from obsolete/alternative ids, %u unknown terms dropped, "
+           "%u non-phenotype (inheritance, onset, ...) dropped; %u mim2gene rows without an "
+           "annotated disease\n",
+           st->ann_remapped, st->ann_unknown_term, st->ann_not_phenotype, st->mim_without_disease);
+    printf("wrote %s in %.0f ms\n", out, ms);
+}
+
+static int hpo_build(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, 0, 'f'}, {"out", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct hpo_src_stats st;
+    const char *from = NULL, *out = default_index();
+    double t0 = now_ms();
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'f')
+            from = optarg;
+        else if (c == 'o')
+            out = optarg;
+        else
+            return cli_usage_error("hpo", "unknown option%s", "");
+    }
+    if ((rc = hpo_src_new(&s, &err)) < 0) goto fail;
+    if (optind == argc && (rc = hpo_src_add_dir(s, from ? from : HPO_DEFAULT_DIR, &err)) < 0)
+        goto fail;
+    if (optind < argc && from) return cli_usage_error("hpo", "--from DIR or FILEs, not both%s", "");
+    for (int i = optind; i < argc; i++) {
+        int kind = hpo_src_kind_of(argv[i]);
+        if (kind < 0)
+            return cli_usage_error("hpo", "cannot tell the format of '%s' from its name", argv[i]);
+        if ((rc = hpo_src_add_file(s, (enum hpo_src_kind)kind, argv[i], &err)) < 0) goto fail;
+    }
+    if ((rc = hpo_src_build(s, &h, &st, &err)) < 0) goto fail;
+    if (h->n_dis == 0) {
+        rc = gn_errf(&err, GN_EINVAL, "no disease annotations in the inputs");
+        goto fail;
+    }
+    if ((rc = hpo_save(h, out, &err)) < 0) goto fail;
+    print_stats(h, &st, now_ms() - t0, out);
+    hpo_free(h);
+    hpo_src_free(s);
+    return 0;
+fail:
+    hpo_free(h);
+    hpo_src_free(s);
+    return cli_fail(&err);
+}
+
+static int load_index(const char *path, struct hpo **h, struct gn_err *err)
+{
+    int rc = hpo_load(path, h, err);
+    if (rc == GN_ENOTFOUND)
+        (void)gn_err_prefix(err, rc, "no HPO index (build it with `genomenode hpo build`)");
+    return rc;
+}
+
+static int hpo_info(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo *h = NULL;
+    struct hpo_ranker *r = NULL;
+    const char *index = argc > 2 && !strcmp(argv[1], "--index") ? argv[2] : default_index();
+    double t0 = now_ms(), t1;
+    if (load_index(index, &h, &err) < 0) return cli_fail(&err);
+    t1 = now_ms();
+    if (hpo_ranker_new(h, NULL, &r, &err) < 0) {
+        hpo_free(h);
+        return cli_fail(&err);
+    }
+    printf("{\"hpo_version\": \"%s\", \"source\": \"%s\", \"terms\": %u, \"diseases\": %u, "
+           "\"annotations\": %u, \"genes\": %u, \"load_ms\": %.1f, \"ranker_ms\": %.1f}\n",
+           hpo_str(h, h->version), hpo_str(h, h->source), h->n_terms, h->n_dis, h->dt_off[h->n_dis],
+           h->n_genes, t1 - t0, now_ms() - t1);
+    hpo_ranker_free(r);
+    hpo_free(h);
+    return 0;
+}
+
+/* ---- query terms -------------------------------------------------------------------------- */
+
+struct term_list {
+    uint32_t v[HPO_MAX_QUERY];
+    uint32_t n;
+};
+
+/* Resolves the HPO ids in s (separated by ',' ';' or spaces) into l. Unknown ids and
+ * non-phenotype terms are warned about and skipped, obsolete ones mapped; a malformed id
+ * is an error. warn (may be NULL) collects the warnings as JSON strings. */
+static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term_list *l,
+                       json_t *warn, int quiet, struct gn_err *err)
+{
+    const char *p = s, *end = s + n;
+    while (p < end) {
+        const char *e = p;
+        char msg[600], q[STRPARSE_QUOTE_MAX], b1[16], b2[16];
+        enum hpo_resolved how;
+        int t;
+        while (e < end && *e != ',' && *e != ';' && *e != ' ')
+            e++;
+        if (e == p) {
+            p++;
+            continue;
+        }
+        t = hpo_resolve(h, p, (size_t)(e - p), &how, err);
+        msg[0] = 0;
+        if (t == GN_EPARSE) return t;
+        if (t < 0) {
+            (void)snprintf(msg, sizeof msg, "%s; ignored", err->msg);
+        } else if (how == HPO_RESOLVED_REPLACED || how == HPO_RESOLVED_ALT) {
+            (void)snprintf(msg, sizeof msg, "%s is %s; using %s (%s)",
+                           strparse_quote(q, p, (size_t)(e - p)),
+                           how == HPO_RESOLVED_ALT ? "an alternative id" : "obsolete",
+                           hpo_term_name(h, (uint32_t)t, b1), hpo_str(h, h->term_label[t]));
+        } else if (!(h->term_flags[t] & HPO_TERM_PHENO)) {
+            (void)snprintf(msg, sizeof msg, "%s (%s) is not a phenotypic abnormality; ignored",
+                           hpo_term_name(h, (uint32_t)t, b2), hpo_str(h, h->term_label[t]));
+            t = -1;
+        }
+        if (msg[0] && !quiet) fprintf(stderr, "genomenode rank: warning: %s\n", msg);
+        if (msg[0] && warn) json_array_append_new(warn, json_string(msg));
+        if (t >= 0) {
+            uint32_t k = 0;
+            while (k < l->n && l->v[k] != (uint32_t)t)
+                k++;
+            if (k == l->n) {
+                if (l->n == HPO_MAX_QUERY)
+                    return gn_errf(err, GN_ELIMIT, "more than %u terms", HPO_MAX_QUERY);
+                l->v[l->n++] = (uint32_t)t;
+            }
+        }
+        p = e;
+    }
+    return GN_OK;
+}
+
+static int parse_genes(const struct hpo *h, const char *s, struct term_list *l, json_t *warn,
+                       int quiet, struct gn_err *err)
+{
+    const char *p = s, *end = s + strlen(s);
+    while (p < end) {
+        const char *e = p;
+        char q[STRPARSE_QUOTE_MAX], msg[128];
+        uint32_t g;
+        while (e < end && *e != ',' && *e != ';' && *e != ' ')
+            e++;
+        if (e == p) {
+            p++;
+            continue;
+        }
+        g = hpo_gene_index(h, p, (size_t)(e - p));
+        if (g == HPO_NONE) {
+            (void)snprintf(msg, sizeof msg, "gene %s has no disease in HPO %s; ignored",
+                           strparse_quote(q, p, (size_t)(e - p)), hpo_str(h, h->version));
+            if (!quiet) fprintf(stderr, "genomenode rank: warning: %s\n", msg);
+            if (warn) json_array_append_new(warn, json_string(msg));
+        } else if (l->n < HPO_MAX_QUERY) {
+            l->v[l->n++] = g;
+        } else {
+            return gn_errf(err, GN_ELIMIT, "more than %u genes", HPO_MAX_QUERY);
+        }
+        p = e;
+    }
+    return GN_OK;
+}
+
+static int parse_param(struct hpo_rank_params *p, const char *kv)
+{
+    static const struct {
+        const char *k;
+        size_t off;
+    } keys[] = {{"freq_unknown", offsetof(struct hpo_rank_params, freq_unknown)},
+                {"exc_unknown", offsetof(struct hpo_rank_params, exc_unknown)},
+                {"exc_floor", offsetof(struct hpo_rank_params, exc_floor)},
+                {"partial_scale", offsetof(struct hpo_rank_params, partial_scale)},
+                {"partial_floor", offsetof(struct hpo_rank_params, partial_floor)},
+                {"partial_cap", offsetof(struct hpo_rank_params, partial_cap)},
+                {"not_lr", offsetof(struct hpo_rank_params, not_lr)},
+                {"w_bma", offsetof(struct hpo_rank_params, w_bma)},
+                {"w_set", offsetof(struct hpo_rank_params, w_set)},
+                {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
+                {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
+    const char *eq = strchr(kv, '=');
+    char *end;
+    double v;
+    if (!eq) return -1;
+    v = strtod(eq + 1, &end);
+    if (*end || end == eq + 1) return -1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strlen(keys[i].k) == (size_t)(eq - kv) && !strncmp(kv, keys[i].k, (size_t)(eq - kv))) {
+            *(double *)((char *)p + keys[i].off) = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- rank --------------------------------------------------------------------------------- */
+
+struct rank_opt {
+    const char *hpo, *exclude, *genes, *sample, *format, *index;
+    enum hpo_rank_method method;
+    long top;
+    struct hpo_rank_params p;
+};
+
+static int parse_method(const char *s, enum hpo_rank_method *m)
+{
+    for (int i = 0; i < HPO_RANK_N; i++) {
+        if (!strcmp(s, hpo_rank_method_name((enum hpo_rank_method)i))) {
+            *m = (enum hpo_rank_method)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int rank_opts(int argc, char **argv, struct rank_opt *o)
+{
+    static const struct option opts[] = {
+        {"hpo", required_argument, 0, 'h'},    {"exclude", required_argument, 0, 'x'},
+        {"genes", required_argument, 0, 'g'},  {"sample", required_argument, 0, 's'},
+        {"top", required_argument, 0, 'n'},    {"format", required_argument, 0, 'f'},
+        {"method", required_argument, 0, 'm'}, {"index", required_argument, 0, 'i'},
+        {"param", required_argument, 0, 'p'},  {0, 0, 0, 0}};
+    int c;
+    char *end;
+    memset(o, 0, sizeof *o);
+    o->format = "json";
+    o->index = default_index();
+    o->method = HPO_RANK_COMBINED;
+    o->top = 10;
+    hpo_rank_params_default(&o->p);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            o->hpo = optarg;
+            break;
+        case 'x':
+            o->exclude = optarg;
+            break;
+        case 'g':
+            o->genes = optarg;
+            break;
+        case 's':
+            o->sample = optarg;
+            break;
+        case 'f':
+            o->format = optarg;
+            break;
+        case 'i':
+            o->index = optarg;
+            break;
+        case 'n':
+            o->top = strtol(optarg, &end, 10);
+            if (*end || o->top < 1)
+                return cli_usage_error("rank", "--top N needs N >= 1, not '%s'", optarg);
+            break;
+        case 'm':
+            if (parse_method(optarg, &o->method) < 0)
+                return cli_usage_error(
+                    "rank", "--method must be resnik, bma, lr, set or combined, not '%s'", optarg);
+            break;
+        case 'p':
+            if (parse_param(&o->p, optarg) < 0)
+                return cli_usage_error("rank", "bad --param '%s'", optarg);
+            break;
+        default:
+            return cli_usage_error("rank", "unknown option%s", "");
+        }
+    }
+    if (!o->hpo) return cli_usage_error("rank", "--hpo HP:...,HP:... is required%s", "");
+    if (strcmp(o->format, "json") && strcmp(o->format, "tsv"))
+        return cli_usage_error("rank", "--format must be json or tsv, not '%s'", o->format);
+    if (optind != argc) return cli_usage_error("rank", "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+static json_t *term_json(const struct hpo *h, uint32_t t)
+{
+    char b[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(hpo_term_name(h, t, b)));
+    json_object_set_new(o, "label", json_string(hpo_str(h, h->term_label[t])));
+    return o;
+}
+
+static json_t *terms_json(const struct hpo *h, const struct term_list *l)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < l->n; i++)
+        json_array_append_new(a, term_json(h, l->v[i]));
+    return a;
+}
+
+static json_t *matches_json(const struct hpo *h, const struct hpo_match *m, uint32_t n)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        char b[16];
+        json_object_set_new(o, "query", json_string(hpo_term_name(h, m[i].query, b)));
+        json_object_set_new(o, "query_label", json_string(hpo_str(h, h->term_label[m[i].query])));
+        json_object_set_new(o, "match", json_string(hpo_match_kind_name(m[i].kind)));
+        if (m[i].dterm != HPO_NONE) {
+            json_object_set_new(o, "disease_term", json_string(hpo_term_name(h, m[i].dterm, b)));
+            json_object_set_new(o, "disease_term_label",
+                                json_string(hpo_str(h, h->term_label[m[i].dterm])));
+        }
+        if (m[i].mica != HPO_NONE) {
+            json_object_set_new(o, "common_ancestor", json_string(hpo_term_name(h, m[i].mica, b)));
+            json_object_set_new(o, "ic", json_real(m[i].ic));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* "HP:0001250=exact;HP:0004322~HP:0000002" for the TSV: = exact/implied/specific, ~ partial. */
+static void print_matches_tsv(const struct hpo *h, const struct hpo_match *m, uint32_t n)
+{
+    int first = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        char b[16], c[16];
+        if (m[i].kind == HPO_MATCH_NONE) continue;
+        printf("%s%s:%s", first ? "" : ";", hpo_term_name(h, m[i].query, b),
+               hpo_match_kind_name(m[i].kind));
+        if (m[i].dterm != HPO_NONE && m[i].dterm != m[i].query)
+            printf(":%s", hpo_term_name(h, m[i].dterm, c));
+        first = 0;
+    }
+    if (first) printf("-");
+}
+
+struct rank_run {
+    const struct hpo *h;
+    struct hpo_ranker *r;
+    struct hpo_score *sc;
+    uint32_t *order;
+    struct hpo_match *m;
+    struct term_list *obs, *exc, *genes;
+};
+
+static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
+                           const struct hpo_query *q, uint32_t i)
+{
+    const struct hpo *h = x->h;
+    uint32_t d = x->order[i], nm = hpo_rank_explain(x->r, q, d, x->m);
+    const struct hpo_score *s = &x->sc[d];
+    int genes = x->genes->n > 0;
+    json_t *o2 = json_object(), *sc = json_object();
+    json_object_set_new(o2, "rank", json_integer(i + 1));
+    json_object_set_new(o2, "disease_id", json_string(hpo_str(h, h->dis_id[d])));
+    json_object_set_new(o2, "label", json_string(hpo_str(h, h->dis_label[d])));
+    json_object_set_new(o2, "score", json_real(hpo_rank_final(x->r, s, o->method, genes)));
+    for (int k = 0; k < HPO_RANK_N; k++)
+        json_object_set_new(sc, hpo_rank_method_name((enum hpo_rank_method)k), json_real(s->s[k]));
+    json_object_set_new(o2, "phenotype_scores", sc);
+    json_object_set_new(o2, "gene_evidence",
+                        s->gene != HPO_NONE ? json_string(hpo_str(h, h->gene_sym[s->gene]))
+                                            : json_null());
+    json_object_set_new(o2, "matched_terms", matches_json(h, x->m, nm));
+    return o2;
+}
+
+static void print_rank(const struct rank_run *x, const struct rank_opt *o,
+                       const struct hpo_query *q, json_t *warn, double load_ms, double rank_ms)
+{
+    const struct hpo *h = x->h;
+    uint32_t top = (uint32_t)(o->top < (long)h->n_dis ? o->top : (long)h->n_dis);
+    if (!strcmp(o->format, "tsv")) {
+        printf("# HPO %s (%s); method %s\n", hpo_str(h, h->version), HPO_ATTRIBUTION,
+               hpo_rank_method_name(o->method));
+        printf("rank\tdisease_id\tscore\tlabel\tgene\tmatched_terms\n");
+        for (uint32_t i = 0; i < top; i++) {
+            uint32_t d = x->order[i], nm = hpo_rank_explain(x->r, q, d, x->m);
+            printf("%u\t%s\t%.4f\t%s\t%s\t", i + 1, hpo_str(h, h->dis_id[d]),
+                   hpo_rank_final(x->r, &x->sc[d], o->method, x->genes->n > 0),
+                   hpo_str(h, h->dis_label[d]),
+                   x->sc[d].gene != HPO_NONE ? hpo_str(h, h->gene_sym[x->sc[d].gene]) : "-");
+            print_matches_tsv(h, x->m, nm);
+            printf("\n");
+        }
+        return;
+    }
+    json_t *out = json_object(), *qj = json_object(), *res = json_array(), *gj = json_array();
+    json_object_set_new(out, "hpo_version", json_string(hpo_str(h, h->version)));
+    json_object_set_new(out, "hpo_source", json_string(hpo_str(h, h->source)));
+    json_object_set_new(out, "attribution", json_string(HPO_ATTRIBUTION));
+    json_object_set_new(out, "method", json_string(hpo_rank_method_name(o->method)));
+    json_object_set_new(qj, "observed", terms_json(h, x->obs));
+    json_object_set_new(qj, "excluded", terms_json(h, x->exc));
+    for (uint32_t g = 0; g < x->genes->n; g++)
+        json_array_append_new(gj, json_string(hpo_str(h, h->gene_sym[x->genes->v[g]])));
+    json_object_set_new(qj, "genes", gj);
+    json_object_set_new(out, "query", qj);
+    json_object_set_new(out, "warnings", json_incref(warn));
+    json_object_set_new(out, "diseases_ranked", json_integer(h->n_dis));
+    for (uint32_t i = 0; i < top; i++)
+        json_array_append_new(res, result_json(x, o, q, i));
+    json_object_set_new(out, "results", res);
+    json_object_set_new(out, "load_ms", json_real(load_ms));
+    json_object_set_new(out, "rank_ms", json_real(rank_ms));
+    char *s = json_dumps(out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (s) printf("%s\n", s);
+    free(s);
+    json_decref(out);
+}
+
+int cmd_rank(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct rank_opt o;
+    struct rank_run x;
+    struct hpo *h = NULL;
+    struct hpo_query q;
+    json_t *warn = json_array();
+    double t0, t1, t2;
+    int rc;
+
+    memset(&x, 0, sizeof x);
+    if (cli_wants_help(argc, argv)) return cli_print_help("rank");
+    if ((rc = rank_opts(argc, argv, &o))) {
+        json_decref(warn);
+        return rc;
+    }
+    if (o.sample) {
+        rc = gn_errf(&err, GN_EUNSUPPORTED,
+                     "--sample (gene evidence from the node's store) is "
+                     "not implemented yet; pass --genes SYMBOL,...");
+        goto fail;
+    }
+    t0 = now_ms();
+    if ((rc = load_index(o.index, &h, &err)) < 0) goto fail;
+    x.h = h;
+    if ((rc = hpo_ranker_new(h, &o.p, &x.r, &err)) < 0) goto fail;
+    t1 = now_ms();
+    x.obs = gn_calloc(1, sizeof *x.obs);
+    x.exc = gn_calloc(1, sizeof *x.exc);
+    x.genes = gn_calloc(1, sizeof *x.genes);
+    x.sc = gn_calloc(h->n_dis, sizeof *x.sc);
+    x.order = gn_calloc(h->n_dis, sizeof *x.order);
+    x.m = gn_calloc(2 * HPO_MAX_QUERY, sizeof *x.m);
+    if (!x.obs || !x.exc || !x.genes || !x.sc || !x.order || !x.m) {
+        rc = gn_errf(&err, GN_ENOMEM, "rank");
+        goto fail;
+    }
+    if ((rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, warn, 0, &err)) < 0) goto fail;
+    if (o.exclude && (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, warn, 0, &err)) < 0)
+        goto fail;
+    if (o.genes && (rc = parse_genes(h, o.genes, x.genes, warn, 0, &err)) < 0) goto fail;
+    if (!x.obs->n) {
+        rc = gn_errf(&err, GN_EINVAL, "no usable observed HPO term in --hpo '%s'", o.hpo);
+        goto fail;
+    }
+    q = (struct hpo_query){x.obs->v, x.obs->n, x.exc->v, x.exc->n, x.genes->v, x.genes->n};
+    t2 = now_ms();
+    if ((rc = hpo_rank_score(x.r, &q, x.sc, &err)) < 0 ||
+        (rc = hpo_rank_order(x.r, x.sc, h->n_dis, o.method, x.genes->n > 0, x.order, &err)) < 0)
+        goto fail;
+    print_rank(&x, &o, &q, warn, t1 - t0, now_ms() - t2);
+fail:
+    json_decref(warn);
+    gn_free(x.obs);
+    gn_free(x.exc);
+    gn_free(x.genes);
+    gn_free(x.sc);
+    gn_free(x.order);
+    gn_free(x.m);
+    hpo_ranker_free(x.r);
+    hpo_free(h);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+/* ---- hpo eval ---------------------------------------------------------------------------- */
+
+/* Keeps at most max of l's terms, chosen by a shuffle seeded from the case id (the same
+ * subset on every run). max < 0 keeps all. */
+static void subsample(struct term_list *l, long max, const char *id, size_t idn)
+{
+    uint64_t x = 1469598103934665603ull;
+    for (size_t i = 0; i < idn; i++)
+        x = (x ^ (uint8_t)id[i]) * 1099511628211ull;
+    if (max < 0 || (uint32_t)max >= l->n) return;
+    for (uint32_t i = l->n - 1; i > 0; i--) {
+        uint32_t j, t;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        j = (uint32_t)(x % (i + 1));
+        t = l->v[i];
+        l->v[i] = l->v[j];
+        l->v[j] = t;
+    }
+    l->n = (uint32_t)max;
+}
+
+struct eval_opt {
+    const char *cases, *index;
+    long max_terms, max_excluded;
+    struct hpo_rank_params p;
+};
+
+static int eval_opts(int argc, char **argv, struct eval_opt *o)
+{
+    static const struct option opts[] = {
+        {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
+        {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
+        {"param", required_argument, 0, 'p'},     {0, 0, 0, 0}};
+    int c;
+    char *end;
+    memset(o, 0, sizeof *o);
+    o->index = default_index();
+    o->max_terms = o->max_excluded = -1;
+    hpo_rank_params_default(&o->p);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c') {
+            o->cases = optarg;
+        } else if (c == 'i') {
+            o->index = optarg;
+        } else if (c == 't' || c == 'x') {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0) return cli_usage_error("hpo", "bad count '%s'", optarg);
+            *(c == 't' ? &o->max_terms : &o->max_excluded) = v;
+        } else if (c != 'p' || parse_param(&o->p, optarg) < 0) {
+            return cli_usage_error("hpo", "bad option or --param%s", "");
+        }
+    }
+    if (!o->cases) return cli_usage_error("hpo", "eval needs --cases TSV%s", "");
+    return 0;
+}
+
+/* One case line of index_dev.tsv: id, path, disease_id, label, genes, n_present,
+ * n_excluded, annotated, present_hpo, excluded_hpo, variants. Prints its ranks. */
+static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct strparse_span *f,
+                      double *ms)
+{
+    const struct hpo *h = x->h;
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_query q;
+    uint32_t d = hpo_disease_index(h, f[2].p, f[2].n);
+    const char *slash = memchr(f[1].p, '/', f[1].n);
+    char gbuf[512];
+    double t0;
+    x->obs->n = x->exc->n = x->genes->n = 0;
+    if (parse_terms(h, f[8].p, f[8].n, x->obs, NULL, 1, &err) < 0 ||
+        parse_terms(h, f[9].p, f[9].n, x->exc, NULL, 1, &err) < 0)
+        x->obs->n = 0;
+    (void)snprintf(gbuf, sizeof gbuf, "%.*s", (int)f[4].n, f[4].p);
+    if (parse_genes(h, gbuf, x->genes, NULL, 1, &err) < 0) x->genes->n = 0;
+    subsample(x->obs, o->max_terms, f[0].p, f[0].n);
+    subsample(x->exc, o->max_excluded, f[0].p, f[0].n);
+    printf("%.*s\t%.*s\t%.*s\t%d\t%u\t%u", (int)f[0].n, f[0].p,
+           (int)(slash ? (size_t)(slash - f[1].p) : f[1].n), f[1].p, (int)f[2].n, f[2].p,
+           d != HPO_NONE, x->obs->n, x->exc->n);
+    q = (struct hpo_query){x->obs->v, x->obs->n, x->exc->v, x->exc->n, x->genes->v, x->genes->n};
+    t0 = now_ms();
+    if (d == HPO_NONE || hpo_rank_score(x->r, &q, x->sc, &err) < 0) {
+        for (int g = 0; g < 2 * HPO_RANK_N; g++)
+            printf("\tNA");
+        printf("\n");
+        return;
+    }
+    *ms += now_ms() - t0;
+    for (int g = 0; g < 2; g++) {
+        for (int m = 0; m < HPO_RANK_N; m++)
+            printf("\t%g", hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d));
+    }
+    printf("\n");
+}
+
+static int hpo_eval(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct eval_opt o;
+    struct rank_run x;
+    struct hpo *h = NULL;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    uint32_t cases = 0;
+    double ms = 0;
+    int rc;
+
+    memset(&x, 0, sizeof x);
+    if ((rc = eval_opts(argc, argv, &o))) return rc;
+    if ((rc = load_index(o.index, &h, &err)) < 0) goto fail;
+    x.h = h;
+    if ((rc = hpo_ranker_new(h, &o.p, &x.r, &err)) < 0) goto fail;
+    x.obs = gn_calloc(1, sizeof *x.obs);
+    x.exc = gn_calloc(1, sizeof *x.exc);
+    x.genes = gn_calloc(1, sizeof *x.genes);
+    x.sc = gn_calloc(h->n_dis, sizeof *x.sc);
+    if (!x.obs || !x.exc || !x.genes || !x.sc) {
+        rc = gn_errf(&err, GN_ENOMEM, "eval");
+        goto fail;
+    }
+    if ((rc = fsutil_read_all(o.cases, 256u << 20, &data, &n, &err)) < 0) goto fail;
+    printf("# HPO %s\ncase\tcohort\tdisease\tannotated\tn_obs\tn_exc", hpo_str(h, h->version));
+    for (int g = 0; g < 2; g++) {
+        for (int m = 0; m < HPO_RANK_N; m++)
+            printf("\t%s%s", hpo_rank_method_name((enum hpo_rank_method)m), g ? "+genes" : "");
+    }
+    printf("\n");
+    for (const char *p = (const char *)data, *end = p + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        struct strparse_span f[11];
+        const char *e = nl ? nl : end, *c = p;
+        unsigned k = 0;
+        for (; k < 11; k++) { /* fields of this line */
+            const char *t = memchr(c, '\t', (size_t)(e - c));
+            f[k].p = c;
+            f[k].n = (size_t)((t ? t : e) - c);
+            if (!t) break;
+            c = t + 1;
+        }
+        if (*p != '#' && k >= 9 && !(f[0].n == 2 && !memcmp(f[0].p, "id", 2))) {
+            eval_case(&x, &o, f, &ms);
+            cases++;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    fprintf(stderr, "hpo eval: %u cases, mean scoring time %.2f ms per case\n", cases,
+            cases ? ms / cases : 0);
+fail:
+    gn_free(data);
+    gn_free(x.obs);
+    gn_free(x.exc);
+    gn_free(x.genes);
+    gn_free(x.sc);
+    hpo_ranker_free(x.r);
+    hpo_free(h);
+    return rc < 0 ? cli_fail(&err) : 0;
+}
+
+int cmd_hpo(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv) || argc < 2) return cli_print_help("hpo");
+    if (!strcmp(argv[1], "build")) return hpo_build(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "info")) return hpo_info(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval")) return hpo_eval(argc - 1, argv + 1);
+    return cli_usage_error("hpo", "unknown subcommand '%s'", argv[1]);
+}

@@ -1,0 +1,483 @@
+/*
+ * hpo_rank.c — scoring all diseases against one patient (see hpo_rank.h, docs/hpo.md).
+ *
+ * Everything is organised around postings built once per ranker:
+ *   post(a)  the diseases whose annotation closure contains term a (annotated with a or a
+ *            descendant), each with the highest frequency among those annotations;
+ *   dpost(a) the diseases annotated with a itself;
+ *   npost(a) the diseases annotated NOT a.
+ * For an observed term q, walking q's ancestors a (most of them few and general) and their
+ * post(a) lists gives, for every disease at once, the IC of the most informative common
+ * ancestor of q and any disease term (the Resnik similarity) without ever comparing term
+ * pairs: MICA(q, D) = max { IC(a) : a in anc(q), D in post(a) }. The same walk finds the
+ * likelihood-ratio cases: D in post(q) means the disease implies q; D in dpost(a) for a
+ * proper ancestor a of q means the patient's term is more specific than the disease's.
+ * The reverse direction of the symmetric BMA marks the union of the patient's ancestors,
+ * propagates "best marked ancestor" to every term once, and averages it over each
+ * disease's terms. A query costs O(sum of the postings of the query terms' ancestors +
+ * terms + annotations): a few milliseconds for 12,600 diseases.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hpo_rank.h"
+
+struct hpo_ranker {
+    const struct hpo *h;
+    struct hpo_rank_params p;
+    uint32_t *post_off, *post_dis; /* n_terms + 1 */
+    uint8_t *post_freq;
+    uint32_t *dpost_off, *dpost_dis;
+    uint8_t *dpost_freq;
+    uint32_t *npost_off, *npost_dis;
+    uint32_t *gd_off, *gd_dis; /* gene → diseases */
+    float lut_pos[256], lut_exc[256];
+    /* scratch */
+    float *simq, *lrq, *mt;
+    double *marg; /* n_terms: marginal IC */
+    double *set;  /* n_dis */
+    double *resnik, *lr;
+    uint32_t *stamp;  /* n_dis */
+    uint32_t *tstamp; /* n_terms */
+    uint32_t qno;
+};
+
+void hpo_rank_params_default(struct hpo_rank_params *p)
+{
+    p->freq_unknown = 0.5;
+    p->exc_unknown = 0.0;
+    p->exc_floor = 0.05;
+    p->partial_scale = 0.05;
+    p->partial_floor = 0.05;
+    p->partial_cap = 1.0;
+    p->not_lr = 0.01;
+    p->w_bma = 1.0;
+    p->w_set = 0.5;
+    p->gene_log10 = 100.0;
+    p->gene_sim_bonus = 100.0;
+}
+
+const char *hpo_rank_method_name(enum hpo_rank_method m)
+{
+    static const char *const n[HPO_RANK_N] = {"resnik", "bma", "lr", "set", "combined"};
+    return (unsigned)m < HPO_RANK_N ? n[m] : "?";
+}
+
+const char *hpo_match_kind_name(enum hpo_match_kind k)
+{
+    static const char *const n[] = {"exact",        "implied", "more_specific",
+                                    "partial",      "none",    "excluded_but_annotated",
+                                    "annotated_not"};
+    return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "?";
+}
+
+void hpo_ranker_free(struct hpo_ranker *r)
+{
+    if (!r) return;
+    gn_free(r->post_off);
+    gn_free(r->post_dis);
+    gn_free(r->post_freq);
+    gn_free(r->dpost_off);
+    gn_free(r->dpost_dis);
+    gn_free(r->dpost_freq);
+    gn_free(r->npost_off);
+    gn_free(r->npost_dis);
+    gn_free(r->gd_off);
+    gn_free(r->gd_dis);
+    gn_free(r->simq);
+    gn_free(r->lrq);
+    gn_free(r->mt);
+    gn_free(r->marg);
+    gn_free(r->set);
+    gn_free(r->resnik);
+    gn_free(r->lr);
+    gn_free(r->stamp);
+    gn_free(r->tstamp);
+    gn_free(r);
+}
+
+/* Inverts a CSR list (rows → values < nv) into values → rows; freq (optional) follows. */
+static int invert(const uint32_t *off, const uint32_t *val, const uint8_t *freq, uint32_t nrows,
+                  uint32_t nv, uint32_t **ioff, uint32_t **irow, uint8_t **ifreq)
+{
+    uint32_t total = off[nrows], *cur;
+    if (!(*ioff = gn_calloc((size_t)nv + 1, sizeof **ioff)) ||
+        !(*irow = gn_calloc(total ? total : 1, sizeof **irow)) ||
+        (ifreq && !(*ifreq = gn_calloc(total ? total : 1, 1))))
+        return GN_ENOMEM;
+    for (uint32_t k = 0; k < total; k++)
+        (*ioff)[val[k] + 1]++;
+    for (uint32_t v = 0; v < nv; v++)
+        (*ioff)[v + 1] += (*ioff)[v];
+    if (!(cur = gn_calloc((size_t)nv + 1, sizeof *cur))) return GN_ENOMEM;
+    memcpy(cur, *ioff, ((size_t)nv + 1) * sizeof *cur);
+    for (uint32_t row = 0; row < nrows; row++) {
+        for (uint32_t k = off[row]; k < off[row + 1]; k++) {
+            uint32_t at = cur[val[k]]++;
+            (*irow)[at] = row;
+            if (ifreq) (*ifreq)[at] = freq[k];
+        }
+    }
+    gn_free(cur);
+    return GN_OK;
+}
+
+static uint8_t freq_max(uint8_t a, uint8_t b)
+{
+    if (a == HPO_FREQ_UNKNOWN) return b;
+    if (b == HPO_FREQ_UNKNOWN) return a;
+    return a > b ? a : b;
+}
+
+/* post(a): diseases whose closure contains a, with the highest frequency below a. */
+static int build_post(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    uint32_t nt = h->n_terms, *pos = NULL, *cur = NULL;
+    int rc = GN_ENOMEM;
+    if (!(r->post_off = gn_calloc((size_t)nt + 1, sizeof *r->post_off)) ||
+        !(pos = gn_calloc(nt, sizeof *pos)))
+        goto out;
+    for (uint32_t t = 0; t < nt; t++) /* term_ndis is exactly |post(t)| */
+        r->post_off[t + 1] = r->post_off[t] + h->term_ndis[t];
+    if (!(r->post_dis = gn_calloc(r->post_off[nt] ? r->post_off[nt] : 1, sizeof *r->post_dis)) ||
+        !(r->post_freq = gn_calloc(r->post_off[nt] ? r->post_off[nt] : 1, 1)) ||
+        !(cur = gn_calloc((size_t)nt + 1, sizeof *cur)))
+        goto out;
+    memcpy(cur, r->post_off, ((size_t)nt + 1) * sizeof *cur);
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
+            uint32_t t = h->dt_term[k];
+            for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
+                uint32_t a = h->anc[j];
+                if (r->tstamp[a] == d + 1) {
+                    r->post_freq[pos[a]] = freq_max(r->post_freq[pos[a]], h->dt_freq[k]);
+                    continue;
+                }
+                if (cur[a] >= r->post_off[a + 1]) { /* term_ndis disagrees: corrupt index */
+                    rc = GN_ECORRUPT;
+                    goto out;
+                }
+                r->tstamp[a] = d + 1;
+                pos[a] = cur[a]++;
+                r->post_dis[pos[a]] = d;
+                r->post_freq[pos[a]] = h->dt_freq[k];
+            }
+        }
+    }
+    rc = GN_OK;
+out:
+    gn_free(pos);
+    gn_free(cur);
+    return rc;
+}
+
+int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct hpo_ranker **out,
+                   struct gn_err *err)
+{
+    struct hpo_ranker *r = gn_calloc(1, sizeof *r);
+    uint32_t nd = h->n_dis ? h->n_dis : 1, nt = h->n_terms;
+    int rc = GN_ENOMEM;
+    *out = NULL;
+    if (!r) goto fail;
+    r->h = h;
+    if (p)
+        r->p = *p;
+    else
+        hpo_rank_params_default(&r->p);
+    for (int f = 0; f < 256; f++) {
+        r->lut_pos[f] = f <= 100 ? (float)(f / 100.0) : (float)r->p.freq_unknown;
+        r->lut_exc[f] = f <= 100 ? (float)(f / 100.0) : (float)r->p.exc_unknown;
+    }
+    if (!(r->simq = gn_calloc(nd, sizeof *r->simq)) || !(r->lrq = gn_calloc(nd, sizeof *r->lrq)) ||
+        !(r->resnik = gn_calloc(nd, sizeof *r->resnik)) ||
+        !(r->lr = gn_calloc(nd, sizeof *r->lr)) || !(r->stamp = gn_calloc(nd, sizeof *r->stamp)) ||
+        !(r->mt = gn_calloc(nt, sizeof *r->mt)) || !(r->marg = gn_calloc(nt, sizeof *r->marg)) ||
+        !(r->set = gn_calloc(nd, sizeof *r->set)) ||
+        !(r->tstamp = gn_calloc(nt, sizeof *r->tstamp)))
+        goto fail;
+    if ((rc = build_post(r)) < 0) goto fail;
+    for (uint32_t t = 0; t < nt; t++) { /* marginal IC: what t adds over its parents */
+        double best = 0;
+        for (uint32_t k = h->par_off[t]; k < h->par_off[t + 1]; k++) {
+            if (h->ic[h->par[k]] > best) best = h->ic[h->par[k]];
+        }
+        r->marg[t] = h->ic[t] > best ? h->ic[t] - best : 0;
+    }
+    memset(r->tstamp, 0, (size_t)nt * sizeof *r->tstamp);
+    rc = GN_ENOMEM;
+    if (invert(h->dt_off, h->dt_term, h->dt_freq, h->n_dis, nt, &r->dpost_off, &r->dpost_dis,
+               &r->dpost_freq) < 0 ||
+        invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis, NULL) < 0 ||
+        invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis, NULL) < 0)
+        goto fail;
+    *out = r;
+    return GN_OK;
+fail:
+    hpo_ranker_free(r);
+    return gn_errf(err, rc, "HPO ranker: %s", gn_strerror(rc));
+}
+
+/* P(term | background): the share of diseases annotated with t or below, never 0 or 1. */
+static double bg(const struct hpo *h, uint32_t t)
+{
+    double n = h->n_dis ? (double)h->n_dis : 1.0;
+    double c = h->term_ndis[t] ? (double)h->term_ndis[t] : 0.5;
+    return c / (n + 1.0);
+}
+
+/* One observed term: Resnik similarity and log LR into every disease's accumulators. */
+static void score_observed(struct hpo_ranker *r, uint32_t q)
+{
+    const struct hpo *h = r->h;
+    const struct hpo_rank_params *p = &r->p;
+    uint32_t nd = h->n_dis;
+    memset(r->simq, 0, (size_t)nd * sizeof *r->simq);
+    memset(r->lrq, 0, (size_t)nd * sizeof *r->lrq);
+    r->qno++;
+    for (uint32_t j = h->anc_off[q]; j < h->anc_off[q + 1]; j++) {
+        uint32_t a = h->anc[j];
+        float ic = (float)h->ic[a];
+        if (!(h->term_flags[a] & HPO_TERM_PHENO)) continue; /* the root and its kin */
+        for (uint32_t k = r->post_off[a]; k < r->post_off[a + 1]; k++) {
+            uint32_t d = r->post_dis[k];
+            if (ic > r->simq[d]) r->simq[d] = ic;
+        }
+        if (a == q) { /* the disease has q or a descendant: it implies q */
+            float inv = (float)(1.0 / bg(h, q));
+            for (uint32_t k = r->post_off[a]; k < r->post_off[a + 1]; k++) {
+                float v = r->lut_pos[r->post_freq[k]] * inv;
+                if (v > r->lrq[r->post_dis[k]]) r->lrq[r->post_dis[k]] = v;
+            }
+        } else { /* the disease has a, an ancestor of q: P(q|D) ~ f P(q|a) */
+            float inv = (float)(1.0 / bg(h, a));
+            for (uint32_t k = r->dpost_off[a]; k < r->dpost_off[a + 1]; k++) {
+                float v = r->lut_pos[r->dpost_freq[k]] * inv;
+                if (v > r->lrq[r->dpost_dis[k]]) r->lrq[r->dpost_dis[k]] = v;
+            }
+        }
+        for (uint32_t k = r->npost_off[a]; k < r->npost_off[a + 1]; k++) {
+            uint32_t d = r->npost_dis[k]; /* the disease excludes q (or an ancestor) */
+            if (r->stamp[d] == r->qno) continue;
+            r->stamp[d] = r->qno;
+            r->lr[d] += log10(p->not_lr);
+        }
+    }
+    for (uint32_t d = 0; d < nd; d++) {
+        double v = r->lrq[d];
+        r->resnik[d] += r->simq[d];
+        if (v <= 0) {
+            v = p->partial_scale * exp((double)r->simq[d]);
+            v = v < p->partial_floor ? p->partial_floor : v > p->partial_cap ? p->partial_cap : v;
+        }
+        r->lr[d] += log10(v);
+    }
+}
+
+/* One excluded term: diseases that have it (or a descendant) lose 1 - f. */
+static void score_excluded(struct hpo_ranker *r, uint32_t x, double *base)
+{
+    const struct hpo *h = r->h;
+    double b = bg(h, x);
+    if (!(h->term_flags[x] & HPO_TERM_PHENO)) return;
+    if (b > 0.999) b = 0.999;
+    *base += -log10(1.0 - b);
+    for (uint32_t k = r->post_off[x]; k < r->post_off[x + 1]; k++) {
+        double miss = 1.0 - r->lut_exc[r->post_freq[k]];
+        r->lr[r->post_dis[k]] += log10(miss < r->p.exc_floor ? r->p.exc_floor : miss);
+    }
+}
+
+/* Disease → patient half of the symmetric BMA: mean over the disease's terms of the best
+ * IC among their ancestors that are also ancestors of a patient term. */
+static void score_reverse(struct hpo_ranker *r, const uint32_t *obs, uint32_t n_obs, double *rev)
+{
+    const struct hpo *h = r->h;
+    r->qno++;
+    for (uint32_t i = 0; i < n_obs; i++) {
+        for (uint32_t j = h->anc_off[obs[i]]; j < h->anc_off[obs[i] + 1]; j++)
+            r->tstamp[h->anc[j]] = r->qno;
+    }
+    memset(r->set, 0, (size_t)h->n_dis * sizeof *r->set);
+    for (uint32_t a = 0; a < h->n_terms; a++) { /* set score: shared ancestors, each once */
+        if (r->tstamp[a] != r->qno || !(h->term_flags[a] & HPO_TERM_PHENO)) continue;
+        for (uint32_t k = r->post_off[a]; k < r->post_off[a + 1]; k++)
+            r->set[r->post_dis[k]] += r->marg[a];
+    }
+    for (uint32_t t = 0; t < h->n_terms; t++) {
+        float best = 0;
+        for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
+            uint32_t a = h->anc[j];
+            if (r->tstamp[a] == r->qno && (float)h->ic[a] > best) best = (float)h->ic[a];
+        }
+        r->mt[t] = best;
+    }
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        double s = 0;
+        uint32_t n = h->dt_off[d + 1] - h->dt_off[d];
+        for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++)
+            s += r->mt[h->dt_term[k]];
+        rev[d] = n ? s / n : 0;
+    }
+}
+
+int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_score *sc,
+                   struct gn_err *err)
+{
+    const struct hpo *h = r->h;
+    uint32_t nd = h->n_dis, n_used = 0;
+    double base = 0;
+    if (!q->n_obs) return gn_errf(err, GN_EINVAL, "no observed HPO terms to rank by");
+    memset(r->resnik, 0, (size_t)nd * sizeof *r->resnik);
+    memset(r->lr, 0, (size_t)nd * sizeof *r->lr);
+    for (uint32_t i = 0; i < q->n_obs; i++) {
+        assert(q->obs[i] < h->n_terms);
+        if (!(h->term_flags[q->obs[i]] & HPO_TERM_PHENO)) continue;
+        score_observed(r, q->obs[i]);
+        n_used++;
+    }
+    if (!n_used)
+        return gn_errf(err, GN_EINVAL, "none of the observed terms is a phenotypic abnormality");
+    for (uint32_t i = 0; i < q->n_exc; i++)
+        score_excluded(r, q->exc[i], &base);
+    for (uint32_t d = 0; d < nd; d++) {
+        sc[d].s[HPO_RANK_RESNIK] = r->resnik[d] / n_used;
+        sc[d].s[HPO_RANK_LR] = r->lr[d] + base;
+        sc[d].gene = HPO_NONE;
+    }
+    score_reverse(r, q->obs, q->n_obs, r->resnik); /* resnik is free again: reuse it */
+    for (uint32_t d = 0; d < nd; d++) {
+        sc[d].s[HPO_RANK_BMA] = 0.5 * (sc[d].s[HPO_RANK_RESNIK] + r->resnik[d]);
+        sc[d].s[HPO_RANK_SET] = r->set[d];
+        sc[d].s[HPO_RANK_COMBINED] =
+            sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] + r->p.w_set * r->set[d];
+    }
+    for (uint32_t g = 0; g < q->n_genes; g++) {
+        uint32_t gi = q->genes[g];
+        if (gi >= h->n_genes) continue;
+        for (uint32_t k = r->gd_off[gi]; k < r->gd_off[gi + 1]; k++) {
+            if (sc[r->gd_dis[k]].gene == HPO_NONE) sc[r->gd_dis[k]].gene = gi;
+        }
+    }
+    return GN_OK;
+}
+
+double hpo_rank_final(const struct hpo_ranker *r, const struct hpo_score *sc,
+                      enum hpo_rank_method m, int with_genes)
+{
+    double s = sc->s[m];
+    if (with_genes && sc->gene != HPO_NONE)
+        s += m == HPO_RANK_RESNIK || m == HPO_RANK_BMA ? r->p.gene_sim_bonus : r->p.gene_log10;
+    return s;
+}
+
+struct order_key {
+    double s;
+    uint32_t d;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct order_key *x = a, *y = b;
+    if (x->s != y->s) return x->s > y->s ? -1 : 1;
+    return x->d < y->d ? -1 : x->d > y->d;
+}
+
+int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
+                   enum hpo_rank_method m, int with_genes, uint32_t *order, struct gn_err *err)
+{
+    struct order_key *k = gn_calloc(n ? n : 1, sizeof *k);
+    if (!k) return gn_errf(err, GN_ENOMEM, "ranking");
+    for (uint32_t d = 0; d < n; d++) {
+        k[d].s = hpo_rank_final(r, &sc[d], m, with_genes);
+        k[d].d = d;
+    }
+    qsort(k, n, sizeof *k, cmp_key);
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = k[i].d;
+    gn_free(k);
+    return GN_OK;
+}
+
+double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
+                   enum hpo_rank_method m, int with_genes, uint32_t d)
+{
+    double s = hpo_rank_final(r, &sc[d], m, with_genes);
+    uint32_t gt = 0, eq = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double v = hpo_rank_final(r, &sc[i], m, with_genes);
+        gt += v > s;
+        eq += v == s && i != d;
+    }
+    return 1.0 + gt + eq / 2.0;
+}
+
+/* The most informative common ancestor of terms a and b (both ancestor lists sorted). */
+static uint32_t mica(const struct hpo *h, uint32_t a, uint32_t b)
+{
+    uint32_t i = h->anc_off[a], j = h->anc_off[b], best = HPO_NONE;
+    while (i < h->anc_off[a + 1] && j < h->anc_off[b + 1]) {
+        if (h->anc[i] < h->anc[j]) {
+            i++;
+        } else if (h->anc[i] > h->anc[j]) {
+            j++;
+        } else {
+            uint32_t c = h->anc[i];
+            if ((h->term_flags[c] & HPO_TERM_PHENO) && (best == HPO_NONE || h->ic[c] > h->ic[best]))
+                best = c;
+            i++;
+            j++;
+        }
+    }
+    return best;
+}
+
+static struct hpo_match match_term(const struct hpo *h, uint32_t q, uint32_t d)
+{
+    struct hpo_match m = {q, HPO_NONE, HPO_NONE, 0, HPO_MATCH_NONE};
+    for (uint32_t k = h->dn_off[d]; k < h->dn_off[d + 1]; k++) {
+        if (hpo_is_ancestor(h, h->dn_term[k], q)) {
+            m.dterm = h->dn_term[k];
+            m.kind = HPO_MATCH_NOT_ANNOTATED;
+            return m;
+        }
+    }
+    for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
+        uint32_t t = h->dt_term[k], c = mica(h, q, t);
+        enum hpo_match_kind kind = t == q                     ? HPO_MATCH_EXACT
+                                   : hpo_is_ancestor(h, q, t) ? HPO_MATCH_IMPLIED
+                                   : hpo_is_ancestor(h, t, q) ? HPO_MATCH_SPECIFIC
+                                                              : HPO_MATCH_PARTIAL;
+        if (c == HPO_NONE) continue;
+        if (m.mica == HPO_NONE || kind < m.kind || (kind == m.kind && h->ic[c] > m.ic)) {
+            m.dterm = t;
+            m.mica = c;
+            m.ic = h->ic[c];
+            m.kind = kind;
+        }
+    }
+    return m;
+}
+
+uint32_t hpo_rank_explain(const struct hpo_ranker *r, const struct hpo_query *q, uint32_t d,
+                          struct hpo_match *out)
+{
+    const struct hpo *h = r->h;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < q->n_obs; i++)
+        out[n++] = match_term(h, q->obs[i], d);
+    for (uint32_t i = 0; i < q->n_exc; i++) {
+        uint32_t x = q->exc[i];
+        for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
+            if (hpo_is_ancestor(h, x, h->dt_term[k])) {
+                out[n++] =
+                    (struct hpo_match){x, h->dt_term[k], x, h->ic[x], HPO_MATCH_EXCLUDED_HAS};
+                break;
+            }
+        }
+    }
+    return n;
+}

@@ -1,0 +1,138 @@
+/*
+ * hpo_rank.h — phenotype-driven ranking of every annotated disease for one patient.
+ *
+ * A patient is a set of observed HPO terms, a set of excluded terms (examined and
+ * absent) and optionally candidate genes (genes with rare variants). Each disease gets
+ * one score per method (docs/hpo.md has the formulas and the evaluation):
+ *
+ *   HPO_RANK_RESNIK    one-sided Resnik best-match average: the mean over observed terms
+ *                      of the information content of the most informative common ancestor
+ *                      with any of the disease's terms (the usual baseline)
+ *   HPO_RANK_BMA       Phenomizer-style symmetric best-match average: the mean of the
+ *                      patient→disease and disease→patient averages
+ *   HPO_RANK_LR        LIRICAL-style likelihood ratio: log10 of the product over observed
+ *                      terms of P(term | disease) / P(term | background), with partial
+ *                      credit through common ancestors, and over excluded terms of the
+ *                      chance the disease lacks the feature; NOT annotations count against
+ *   HPO_RANK_SET       Phrank-style set similarity: the sum of the marginal information
+ *                      content (IC(a) minus its most informative parent's) over the terms that
+ *                      are ancestors of both a patient term and a disease term, each once
+ *   HPO_RANK_COMBINED  the likelihood ratio plus weighted symmetric BMA and set scores, the
+ *                      weights tuned on the development cases (docs/hpo.md)
+ *
+ * Information content is computed from the annotations: IC(t) = ln(N / n_t) with n_t the
+ * diseases annotated with t or a descendant. A disease linked to a candidate gene gets the
+ * gene bonus of the method (struct hpo_rank_params) and records which gene.
+ *
+ * Ownership: a ranker borrows the struct hpo (which must outlive it) and owns its derived
+ * postings and scratch space; free with hpo_ranker_free().
+ * Thread safety: a ranker holds per-query scratch: use one per thread (hpo_ranker_new is
+ * cheap relative to loading the index, ~20 ms).
+ */
+#ifndef GN_HPO_RANK_H
+#define GN_HPO_RANK_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "hpo.h"
+
+enum hpo_rank_method {
+    HPO_RANK_RESNIK,
+    HPO_RANK_BMA,
+    HPO_RANK_LR,
+    HPO_RANK_SET,
+    HPO_RANK_COMBINED,
+    HPO_RANK_N
+};
+
+/* Tunable constants of the scores (defaults from hpo_rank_params_default()). */
+struct hpo_rank_params {
+    double freq_unknown;   /* P(term | disease) when the annotation gives no frequency */
+    double exc_unknown;    /* same, for judging an excluded term the disease has */
+    double exc_floor;      /* lower bound of 1 - P(term | disease) for an excluded term */
+    double partial_scale;  /* non-matching term: LR = partial_scale / P(MICA | background) */
+    double partial_floor;  /* ... and never below this */
+    double partial_cap;    /* ... nor above this */
+    double not_lr;         /* LR of an observed term the disease is annotated NOT to have */
+    double w_bma;          /* weight of the symmetric BMA in the combined score */
+    double w_set;          /* weight of the set score in the combined score */
+    double gene_log10;     /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
+    double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
+};
+
+void hpo_rank_params_default(struct hpo_rank_params *p);
+
+/* A patient: current term indices (resolved with hpo_resolve()) and gene indices. */
+struct hpo_query {
+    const uint32_t *obs;
+    uint32_t n_obs;
+    const uint32_t *exc;
+    uint32_t n_exc;
+    const uint32_t *genes;
+    uint32_t n_genes;
+};
+
+/* The scores of one disease: phenotype only, and the candidate gene it carries. */
+struct hpo_score {
+    double s[HPO_RANK_N];
+    uint32_t gene; /* the first candidate gene linked to the disease, or HPO_NONE */
+};
+
+struct hpo_ranker;
+
+/* Builds the postings (diseases per term, direct and through descendants) for h. */
+GN_MUST_CHECK int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p,
+                                 struct hpo_ranker **out, struct gn_err *err);
+void hpo_ranker_free(struct hpo_ranker *r);
+
+/*
+ * Scores every disease for q into sc[0 .. h->n_dis). Terms outside the phenotype subtree
+ * are ignored. GN_EINVAL when q has no observed term.
+ */
+GN_MUST_CHECK int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q,
+                                 struct hpo_score *sc, struct gn_err *err);
+
+/* The final score of method m: the phenotype score plus the gene bonus when with_genes. */
+double hpo_rank_final(const struct hpo_ranker *r, const struct hpo_score *sc,
+                      enum hpo_rank_method m, int with_genes);
+
+/* Fills order[0 .. n) with the disease indices by decreasing final score (ties: by id). */
+GN_MUST_CHECK int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
+                                 enum hpo_rank_method m, int with_genes, uint32_t *order,
+                                 struct gn_err *err);
+
+/* The rank of disease d (1 = best; ties count half): for evaluation. */
+double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
+                   enum hpo_rank_method m, int with_genes, uint32_t d);
+
+/* How one patient term relates to a disease. */
+enum hpo_match_kind {
+    HPO_MATCH_EXACT,         /* the disease is annotated with the term */
+    HPO_MATCH_IMPLIED,       /* the disease has a more specific term (query is an ancestor) */
+    HPO_MATCH_SPECIFIC,      /* the query is more specific than a disease term */
+    HPO_MATCH_PARTIAL,       /* only a common ancestor below the root */
+    HPO_MATCH_NONE,          /* nothing in common below the phenotype root */
+    HPO_MATCH_EXCLUDED_HAS,  /* an excluded term the disease has (evidence against) */
+    HPO_MATCH_NOT_ANNOTATED, /* an observed term the disease is annotated NOT to have */
+};
+
+struct hpo_match {
+    uint32_t query; /* the patient's term */
+    uint32_t dterm; /* the disease term matched, HPO_NONE when none */
+    uint32_t mica;  /* most informative common ancestor, HPO_NONE when none */
+    double ic;      /* IC of mica */
+    enum hpo_match_kind kind;
+};
+
+/*
+ * Explains disease d for q: one entry per observed term (its best match), then one per
+ * excluded term the disease has. out needs q->n_obs + q->n_exc entries; returns the count.
+ */
+uint32_t hpo_rank_explain(const struct hpo_ranker *r, const struct hpo_query *q, uint32_t d,
+                          struct hpo_match *out);
+
+const char *hpo_rank_method_name(enum hpo_rank_method m);
+const char *hpo_match_kind_name(enum hpo_match_kind k);
+
+#endif

@@ -1,0 +1,89 @@
+#!/bin/bash
+# tests/cli/hpo.sh — `genomenode hpo build` and `genomenode rank` on the HPO 2025-01-16
+# release shipped in data/hpo (no ../shared needed). Expectations are derived from the data
+# here, not pasted outputs: a patient showing every phenotype a disease is annotated with
+# must get that disease first; an obsolete term (taken from hpo_terms.tsv) is mapped to its
+# replacement with a warning; a candidate gene's disease wins a tie on a common feature.
+# Prints "N passed, M failed". Usage: tests/cli/hpo.sh BUILD_DIR
+set -u
+B=${1:-build/asan}
+GN="$B/genomenode"
+command -v jq >/dev/null || { echo "jq missing"; echo "0 passed, 1 failed"; exit 1; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL $*"; fail=$((fail+1)); }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+IDX=$T/hpo.gnhpo
+export GENOMENODE_HPO_INDEX=$IDX
+
+# build
+"$GN" hpo build --out "$IDX" >"$T/build" 2>&1 || bad "hpo build: $(cat "$T/build")"
+check "build names the release" 'grep -q "^HPO 2025-01-16" "$T/build"'
+check "build counts" 'grep -q "^terms 19484 (obsolete 450" "$T/build" && grep -q "^diseases 12633," "$T/build"'
+"$GN" hpo info >"$T/info" || bad "hpo info"
+check "info" '[ "$(jq -r .hpo_version "$T/info")" = 2025-01-16 ] && [ "$(jq .diseases "$T/info")" = 12633 ]'
+
+# Every phenotype of a disease → that disease first, by every method except the one-sided
+# Resnik (which cannot tell a disease from one with more terms). Five diseases with >= 15
+# phenotype rows, chosen by position in the file.
+zcat data/hpo/disease_to_hpo.tsv.gz | awk -F'\t' '!/^#/ { n[$1]++; t[$1] = t[$1] "," $3 } END { for (d in n) if (n[d] >= 15) print d "\t" substr(t[d], 2) }' |
+    sort | awk 'NR % 997 == 1' | head -5 >"$T/diseases"
+check "five test diseases" '[ "$(wc -l <"$T/diseases")" = 5 ]'
+while IFS=$'\t' read -r d terms; do
+    for m in lr set combined bma; do
+        got=$("$GN" rank --hpo "$terms" --method $m --top 1 --format tsv 2>/dev/null | awk -F'\t' 'NR == 3 { print $2 }')
+        check "all terms of $d rank it first ($m), got $got" '[ "$got" = "$d" ]'
+    done
+done <"$T/diseases"
+
+# output formats
+"$GN" rank --hpo HP:0001250,HP:0001263,HP:0000252 --exclude HP:0000478 --top 5 --format tsv >"$T/tsv" 2>"$T/err" || bad "rank tsv"
+check "tsv states the HPO version" 'head -1 "$T/tsv" | grep -q "HPO 2025-01-16"'
+check "tsv header" '[ "$(sed -n 2p "$T/tsv" | cut -f1-4)" = "$(printf "rank\tdisease_id\tscore\tlabel")" ]'
+check "tsv rows" '[ "$(tail -n +3 "$T/tsv" | wc -l)" = 5 ] && [ "$(tail -n +3 "$T/tsv" | cut -f1 | tr "\n" " ")" = "1 2 3 4 5 " ]'
+"$GN" rank --hpo HP:0001250,HP:0001263 --top 3 >"$T/json" 2>/dev/null || bad "rank json"
+check "json" '[ "$(jq -r .hpo_version "$T/json")" = 2025-01-16 ] && [ "$(jq ".results | length" "$T/json")" = 3 ] && [ "$(jq -r ".results[0].matched_terms[0].match" "$T/json")" != null ]'
+check "rank under 50 ms" '[ "$(jq ".rank_ms < 50" "$T/json")" = true ] || [ "$(jq ".rank_ms < 400" "$T/json")" = true -a "$B" != build/release ]'
+
+# obsolete and unknown ids
+obs=$(zcat data/hpo/hpo_terms.tsv.gz | awk -F'\t' '$3 == 1 && $4 != "" { print $1 "\t" $4; exit }')
+old=${obs%%$'\t'*}; new=${obs##*$'\t'}
+"$GN" rank --hpo "$old,HP:0001263" --top 1 >"$T/json" 2>"$T/err" || bad "rank with obsolete $old"
+check "obsolete $old mapped to $new" 'grep -q "$old is obsolete; using $new" "$T/err" && jq -r ".query.observed[].id" "$T/json" | grep -q "$new"'
+"$GN" rank --hpo HP:9999999,HP:0001263 --top 1 >"$T/json" 2>"$T/err"
+check "unknown id warned" '[ $? -eq 0 ] && grep -q "unknown HPO term HP:9999999" "$T/err" && [ "$(jq ".warnings | length" "$T/json")" = 1 ]'
+"$GN" rank --hpo HP:9999999 >/dev/null 2>"$T/err"
+check "only unknown ids: error" '[ $? -eq 1 ] && grep -q "no usable observed HPO term" "$T/err"'
+"$GN" rank --hpo "" >/dev/null 2>"$T/err"
+check "empty list: error" '[ $? -eq 1 ] && grep -q "no usable observed" "$T/err"'
+"$GN" rank --hpo "seizures" >/dev/null 2>"$T/err"
+check "malformed id: error" '[ $? -eq 1 ] && grep -q "not an HPO id" "$T/err"'
+"$GN" rank --hpo HP:0000006 >/dev/null 2>"$T/err"
+check "inheritance term: not a phenotype" '[ $? -eq 1 ] && grep -q "not a phenotypic abnormality" "$T/err"'
+"$GN" rank >/dev/null 2>&1
+check "missing --hpo: usage" '[ $? -eq 2 ]'
+"$GN" rank --hpo HP:0001250 --sample S1 >/dev/null 2>"$T/err"
+check "--sample: not yet" '[ $? -eq 1 ] && grep -q "not implemented" "$T/err"'
+
+# gene evidence: seizures alone fit hundreds of diseases; KCNQ2 raises its own
+"$GN" rank --hpo HP:0001250 --genes KCNQ2,NOSUCHGENE --top 3 >"$T/json" 2>"$T/err" || bad "rank --genes"
+check "gene evidence" '[ "$(jq -r ".results[0].gene_evidence" "$T/json")" = KCNQ2 ] && grep -q "NOSUCHGENE" "$T/err"'
+kd=$(jq -r ".results[0].disease_id" "$T/json"); mim=${kd#OMIM:}
+check "KCNQ2 disease per mim2gene ($kd)" 'zcat data/hpo/mim2gene_medgen.gz | awk -F"\t" -v m="$mim" "\$1 == m && \$2 == 3785" | grep -q .'
+
+# a damaged index is refused
+cp "$IDX" "$T/bad.gnhpo"; printf '\x01' | dd of="$T/bad.gnhpo" bs=1 seek=5000 conv=notrunc 2>/dev/null
+"$GN" rank --hpo HP:0001250 --index "$T/bad.gnhpo" >/dev/null 2>"$T/err"
+check "corrupt index refused" '[ $? -eq 1 ] && grep -q "checksum" "$T/err"'
+"$GN" rank --hpo HP:0001250 --index "$T/none" >/dev/null 2>"$T/err"
+check "missing index: hint" '[ $? -eq 1 ] && grep -q "hpo build" "$T/err"'
+
+# the official formats: hp.obo + phenotype.hpoa excerpts
+"$GN" hpo build testdata/hpo/hpo-crate_small.obo testdata/hpo/exomiser_phenotype_test.hpoa --out "$T/small" >"$T/build" 2>&1
+check "build from hp.obo + hpoa" '[ $? -eq 0 ] && grep -q "^HPO 2022-10-05" "$T/build" && grep -q "unknown terms dropped" "$T/build"'
+"$GN" hpo build testdata/hpo/hp_small.json testdata/hpo/exomiser_phenotype_test.hpoa --out "$T/small" >"$T/build" 2>&1
+check "build from hp.json + hpoa" '[ $? -eq 0 ] && grep -q "^HPO 2024-04-26" "$T/build" && grep -q "annotations 2023-07-21" "$T/build"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,282 @@
+/*
+ * test_hpo.c — the HPO parsers and index (hpo_src, hpo) and the disease ranking
+ * (hpo_rank) on a small hand-made ontology whose answers can be worked out by hand, plus
+ * the real format fixtures in testdata/hpo (hp.obo and OBO-Graphs excerpts).
+ *
+ * The toy ontology: All > Phenotypic abnormality > {nervous system > {Seizure >
+ * Bilateral tonic-clonic seizure, Global developmental delay}, eye > Visual impairment >
+ * Blindness, head or neck > Microcephaly}, plus Mode of inheritance > AD, and an obsolete
+ * seizure term replaced by Seizure.
+ */
+#include <string.h>
+
+#include "buf.h"
+#include "hpo.h"
+#include "hpo_rank.h"
+#include "hpo_src.h"
+#include "test.h"
+
+static const char terms_tsv[] = "#hpo_version\t2099-01-01\n"
+                                "#term_id\tname\tobsolete\treplaced_by\n"
+                                "HP:0000001\tAll\t0\t\n"
+                                "HP:0000118\tPhenotypic abnormality\t0\t\n"
+                                "HP:0000005\tMode of inheritance\t0\t\n"
+                                "HP:0000006\tAutosomal dominant inheritance\t0\t\n"
+                                "HP:0000707\tAbnormality of the nervous system\t0\t\n"
+                                "HP:0001250\tSeizure\t0\t\n"
+                                "HP:0002069\tBilateral tonic-clonic seizure\t0\t\n"
+                                "HP:0001263\tGlobal developmental delay\t0\t\n"
+                                "HP:0000478\tAbnormality of the eye\t0\t\n"
+                                "HP:0000505\tVisual impairment\t0\t\n"
+                                "HP:0000618\tBlindness\t0\t\n"
+                                "HP:0000152\tAbnormality of head or neck\t0\t\n"
+                                "HP:0000252\tMicrocephaly\t0\t\n"
+                                "HP:0009999\tobsolete Old seizure\t1\tHP:0001250\n";
+
+static const char is_a_tsv[] = "#child\tparent\n"
+                               "HP:0000118\tHP:0000001\nHP:0000005\tHP:0000001\n"
+                               "HP:0000006\tHP:0000005\nHP:0000707\tHP:0000118\n"
+                               "HP:0001250\tHP:0000707\nHP:0002069\tHP:0001250\n"
+                               "HP:0001263\tHP:0000707\nHP:0000478\tHP:0000118\n"
+                               "HP:0000505\tHP:0000478\nHP:0000618\tHP:0000505\n"
+                               "HP:0000152\tHP:0000118\nHP:0000252\tHP:0000152\n";
+
+#define ROW(d, l, q, t, f, a) d "\t" l "\t" q "\t" t "\tPMID:1\tPCS\t\t" f "\t\t\t" a "\tHPO:x\n"
+static const char hpoa[] =
+    "#description: \"toy\"\n#version: 2099-02-02\n"
+    "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\t"
+    "modifier\taspect\tbiocuration\n" ROW("OMIM:1", "Epilepsy A", "", "HP:0001250", "HP:0040281",
+                                          "P")
+        ROW("OMIM:1", "Epilepsy A", "", "HP:0001263", "5/10", "P")
+            ROW("OMIM:1", "Epilepsy A", "", "HP:0000006", "", "I")
+                ROW("OMIM:2", "Eye B", "", "HP:0000618", "", "P")
+                    ROW("OMIM:2", "Eye B", "", "HP:0000505", "40%", "P")
+                        ROW("OMIM:2", "Eye B", "NOT", "HP:0001250", "", "P")
+                            ROW("OMIM:3", "Micro C", "", "HP:0000252", "", "P")
+                                ROW("OMIM:3", "Micro C", "", "HP:0002069", "HP:0040283", "P")
+                                    ROW("OMIM:3", "Micro C", "", "HP:0001263", "", "P")
+                                        ROW("ORPHA:4", "Broad D", "", "HP:0009999", "", "P")
+                                            ROW("ORPHA:4", "Broad D", "", "HP:0000707", "", "P")
+                                                ROW("ORPHA:4", "Broad D", "", "HP:0000478", "", "P")
+                                                    ROW("ORPHA:4", "Broad D", "", "HP:0000152", "",
+                                                        "P");
+
+static const char genes_txt[] =
+    "ncbi_gene_id\tgene_symbol\thpo_id\thpo_name\tfrequency\tdisease_id\n"
+    "100\tGENEA\tHP:0001250\tSeizure\t-\tOMIM:1\n"
+    "300\tGENEC\tHP:0000252\tMicrocephaly\t-\tOMIM:3\n";
+
+static struct hpo *toy(struct hpo_src_stats *st)
+{
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes_txt, strlen(genes_txt), "g", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, hpoa, strlen(hpoa), "a", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
+    if (hpo_src_build(s, &h, st, &err) < 0) TEST_FAIL_("build: %s", err.msg);
+    hpo_src_free(s);
+    return h;
+}
+
+static uint32_t term(const struct hpo *h, uint32_t id)
+{
+    uint32_t t = hpo_term_index(h, id);
+    ASSERT_TRUE(t != HPO_NONE);
+    return t;
+}
+
+static void test_build(void)
+{
+    struct hpo_src_stats st;
+    struct hpo *h = toy(&st);
+    struct gn_err err = GN_ERR_INIT;
+    enum hpo_resolved how;
+    uint32_t d;
+    ASSERT_EQ_STR(hpo_str(h, h->version), "2099-01-01");
+    ASSERT_EQ_INT(h->n_terms, 14);
+    ASSERT_EQ_INT(h->n_dis, 4);
+    ASSERT_EQ_INT(st.not_annotations, 1);
+    ASSERT_EQ_INT(st.ann_remapped, 1);      /* HP:0009999 → Seizure for ORPHA:4 */
+    ASSERT_EQ_INT(st.ann_not_phenotype, 0); /* the inheritance row: aspect I, skipped */
+    ASSERT_EQ_INT(st.with_frequency, 4);
+    ASSERT_EQ_STR(hpo_str(h, h->dis_id[0]), "OMIM:1"); /* sorted by id */
+    ASSERT_EQ_STR(hpo_str(h, h->dis_label[3]), "Broad D");
+    /* closure and counts: the nervous system has OMIM:1, OMIM:3 and ORPHA:4 below it */
+    ASSERT_TRUE(hpo_is_ancestor(h, term(h, 118), term(h, 2069)));
+    ASSERT_TRUE(!hpo_is_ancestor(h, term(h, 478), term(h, 2069)));
+    ASSERT_EQ_INT(h->term_ndis[term(h, 707)], 3);
+    ASSERT_EQ_INT(h->term_ndis[term(h, 1250)], 3); /* OMIM:1, OMIM:3 (below), ORPHA:4 */
+    ASSERT_EQ_INT(h->term_ndis[term(h, 1)], 4);
+    ASSERT_TRUE(h->ic[term(h, 618)] > h->ic[term(h, 505)] - 1e-9);
+    /* frequencies: 5/10 → 50, very frequent → 90 */
+    d = hpo_disease_index(h, "OMIM:1", 6);
+    ASSERT_EQ_INT(h->dt_off[d + 1] - h->dt_off[d], 2);
+    ASSERT_EQ_INT(h->dt_freq[h->dt_off[d]], 90); /* terms by index: HP:0001250 first */
+    ASSERT_EQ_INT(h->dt_freq[h->dt_off[d] + 1], 50);
+    /* genes from genes_to_phenotype.txt's disease column */
+    ASSERT_EQ_INT(h->n_genes, 2);
+    ASSERT_EQ_STR(hpo_str(h, h->gene_sym[h->dg_gene[h->dg_off[d]]]), "GENEA");
+    ASSERT_EQ_INT(hpo_gene_index(h, "NCBIGene:300", 12), hpo_gene_index(h, "GENEC", 5));
+    /* resolution */
+    ASSERT_EQ_INT(hpo_resolve(h, "HP:0009999", 10, &how, &err), (int)term(h, 1250));
+    ASSERT_EQ_INT(how, HPO_RESOLVED_REPLACED);
+    ASSERT_EQ_INT(hpo_resolve(h, "HP:1234567", 10, &how, &err), GN_ENOTFOUND);
+    ASSERT_TRUE(strstr(err.msg, "unknown HPO term HP:1234567") != NULL);
+    ASSERT_EQ_INT(hpo_resolve(h, "HPX:1", 5, &how, &err), GN_EPARSE);
+    hpo_free(h);
+}
+
+static int first(struct hpo_ranker *r, const struct hpo *h, const struct hpo_query *q,
+                 enum hpo_rank_method m, int genes)
+{
+    struct hpo_score sc[4];
+    uint32_t order[4];
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(hpo_rank_score(r, q, sc, &err));
+    ASSERT_OK(hpo_rank_order(r, sc, h->n_dis, m, genes, order, &err));
+    return (int)order[0];
+}
+
+static void test_rank(void)
+{
+    struct hpo *h = toy(NULL);
+    struct hpo_ranker *r = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_score sc[4];
+    struct hpo_match mt[8];
+    uint32_t o1[2] = {term(h, 2069), term(h, 252)}, o2[2] = {term(h, 1250), term(h, 1263)};
+    uint32_t o3[1] = {term(h, 618)}, o4[1] = {term(h, 1263)}, x4[1] = {term(h, 252)};
+    uint32_t seiz[1] = {term(h, 1250)}, g[1] = {hpo_gene_index(h, "GENEC", 5)};
+    uint32_t d1 = hpo_disease_index(h, "OMIM:1", 6), d2 = hpo_disease_index(h, "OMIM:2", 6);
+    uint32_t d3 = hpo_disease_index(h, "OMIM:3", 6);
+    struct hpo_query q = {o1, 2, NULL, 0, NULL, 0};
+    ASSERT_OK(hpo_ranker_new(h, NULL, &r, &err));
+    for (int m = 0; m < HPO_RANK_N; m++) { /* exact matches on both terms: OMIM:3 */
+        q = (struct hpo_query){o1, 2, NULL, 0, NULL, 0};
+        ASSERT_EQ_INT(first(r, h, &q, (enum hpo_rank_method)m, 0), d3);
+        q = (struct hpo_query){o3, 1, NULL, 0, NULL, 0};
+        ASSERT_EQ_INT(first(r, h, &q, (enum hpo_rank_method)m, 0), d2);
+    }
+    q = (struct hpo_query){o2, 2, NULL, 0, NULL, 0}; /* OMIM:1 has both exactly */
+    ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 0), d1);
+    ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_COMBINED, 0), d1);
+    /* the explanation of OMIM:3 for Seizure: it has the more specific tonic-clonic term */
+    ASSERT_EQ_INT(hpo_rank_explain(r, &q, d3, mt), 2);
+    ASSERT_EQ_INT(mt[0].kind, HPO_MATCH_IMPLIED);
+    ASSERT_EQ_INT(mt[0].dterm, term(h, 2069));
+    /* OMIM:2 is annotated NOT seizure: last by LR for a seizure patient */
+    q = (struct hpo_query){seiz, 1, NULL, 0, NULL, 0};
+    ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
+    for (uint32_t d = 0; d < h->n_dis; d++)
+        ASSERT_TRUE(d == d2 || sc[d].s[HPO_RANK_LR] > sc[d2].s[HPO_RANK_LR]);
+    ASSERT_EQ_INT(hpo_rank_explain(r, &q, d2, mt), 1);
+    ASSERT_EQ_INT(mt[0].kind, HPO_MATCH_NOT_ANNOTATED);
+    /* developmental delay: OMIM:1 and OMIM:3 both have it; excluding microcephaly
+     * lowers OMIM:3, the candidate gene GENEC raises it again */
+    q = (struct hpo_query){o4, 1, x4, 1, NULL, 0};
+    ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 0), d1);
+    q = (struct hpo_query){o4, 1, x4, 1, g, 1};
+    ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 1), d3);
+    ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_RESNIK, 1), d3);
+    ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
+    ASSERT_EQ_INT(sc[d3].gene, g[0]);
+    ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3) == 1.0);
+    /* no observed terms: an error, not an empty ranking */
+    q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0};
+    ASSERT_EQ_INT(hpo_rank_score(r, &q, sc, &err), GN_EINVAL);
+    hpo_ranker_free(r);
+    hpo_free(h);
+}
+
+static void test_index_roundtrip(void)
+{
+    struct hpo *h = toy(NULL), *h2 = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    struct gn_buf b;
+    gn_buf_init(&b, 1u << 24);
+    ASSERT_OK(hpo_encode(h, &b, &err));
+    ASSERT_OK(hpo_decode(b.data, b.len, &h2, &err));
+    ASSERT_EQ_INT(h2->n_terms, h->n_terms);
+    ASSERT_EQ_INT(h2->n_dis, h->n_dis);
+    ASSERT_EQ_INT(h2->anc_off[h2->n_terms], h->anc_off[h->n_terms]);
+    ASSERT_EQ_STR(hpo_str(h2, h2->version), "2099-01-01");
+    ASSERT_TRUE(h2->ic[3] == h->ic[3]);
+    hpo_free(h2);
+    b.data[b.len - 3] ^= 1; /* any flipped bit: checksum */
+    ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_ECORRUPT);
+    ASSERT_EQ_INT(hpo_decode(b.data, b.len - 1, &h2, &err), GN_ECORRUPT);
+    b.data[0] = 'X';
+    ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_EFORMAT);
+    ASSERT_TRUE(h2 == NULL);
+    gn_buf_free(&b);
+    hpo_free(h);
+}
+
+static void test_bad_input(void)
+{
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    static const char cyc[] = "HP:0000002\tHP:0000003\nHP:0000003\tHP:0000002\n";
+    static const char trm[] = "HP:0000001\tAll\t0\t\nHP:0000002\ta\t0\t\nHP:0000003\tb\t0\t\n";
+    static const char badfreq[] = "OMIM:1\tX\t\tHP:0000001\tPMID:1\tPCS\t\t7/3\t\t\tP\tx\n";
+    static const char badid[] = "HP:0000001\tAll\t0\t\nHPO:12\tb\t0\t\n";
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, trm, strlen(trm), "t", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, cyc, strlen(cyc), "c", &err));
+    ASSERT_EQ_INT(hpo_src_build(s, &h, NULL, &err), GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "cycle") != NULL);
+    ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_HPOA, badfreq, strlen(badfreq), "p.hpoa", &err),
+                  GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "p.hpoa:1:") != NULL);
+    ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_TERMS_TSV, badid, strlen(badid), "t2", &err), GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "t2:2") != NULL);
+    hpo_src_free(s);
+    ASSERT_OK(hpo_src_new(&s, &err)); /* no ontology at all */
+    ASSERT_EQ_INT(hpo_src_build(s, &h, NULL, &err), GN_EPARSE);
+    hpo_src_free(s);
+}
+
+static void test_fixtures(void)
+{
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    enum hpo_resolved how;
+    struct hpo_src_stats st;
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add_file(s, HPO_SRC_OBO, "testdata/hpo/hpo-crate_small.obo", &err));
+    ASSERT_OK(hpo_src_add_file(s, HPO_SRC_HPOA, "testdata/hpo/exomiser_phenotype_test.hpoa", &err));
+    if (hpo_src_build(s, &h, &st, &err) < 0) TEST_FAIL_("%s", err.msg);
+    ASSERT_EQ_STR(hpo_str(h, h->version), "2022-10-05");
+    ASSERT_EQ_INT(hpo_resolve(h, "HP:0002709", 10, &how, &err), (int)term(h, 217));
+    ASSERT_EQ_INT(how, HPO_RESOLVED_ALT);
+    ASSERT_TRUE(hpo_is_ancestor(h, term(h, 217), term(h, 219)));
+    ASSERT_TRUE(strstr(hpo_str(h, h->source), "annotations 2023-07-21") != NULL);
+    ASSERT_EQ_INT(st.not_annotations + st.ann_unknown_term > 0, 1);
+    hpo_free(h);
+    hpo_src_free(s);
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add_file(s, HPO_SRC_JSON, "testdata/hpo/hp_small.json", &err));
+    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
+    ASSERT_EQ_STR(hpo_str(h, h->version), "2024-04-26");
+    ASSERT_EQ_INT(hpo_resolve(h, "HP:0000057", 10, &how, &err), (int)term(h, 8665));
+    ASSERT_EQ_INT(how, HPO_RESOLVED_REPLACED);
+    ASSERT_TRUE(hpo_is_ancestor(h, term(h, 118), term(h, 1250)));
+    ASSERT_TRUE(h->term_flags[term(h, 1250)] & HPO_TERM_PHENO);
+    ASSERT_TRUE(!(h->term_flags[term(h, 6)] & HPO_TERM_PHENO));
+    hpo_free(h);
+    hpo_src_free(s);
+}
+
+const struct test_case test_hpo_cases[] = {
+    {"hpo_build", test_build},
+    {"hpo_rank", test_rank},
+    {"hpo_index_roundtrip", test_index_roundtrip},
+    {"hpo_bad_input", test_bad_input},
+    {"hpo_fixtures", test_fixtures},
+    {NULL, NULL},
+};
