@@ -146,7 +146,8 @@ int auth_trust_load(struct catalog *c, struct passport_trust **out, struct gn_er
         }
         int64_t r = 0;
         if (strparse_i64_all(roles, strlen(roles), &r) < 0 || r < 0 || r > 3) {
-            rc = gn_errf(err, GN_ECORRUPT, "passport: stored roles of issuer '%s' are invalid", iss);
+            rc =
+                gn_errf(err, GN_ECORRUPT, "passport: stored roles of issuer '%s' are invalid", iss);
             goto out;
         }
         if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)r, jwks, strlen(jwks), err)) < 0) {
