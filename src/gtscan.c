@@ -27,6 +27,7 @@
 struct cursor {
     uint32_t bi, ri, r1;
     int done, pending;
+    int empty; /* the mask selects no sample: record tables only, counts are zero */
     struct segment_block *blk; /* own_blk, or the caller's (gtscan_opts.blocks) */
     struct segment_block own_blk;
 };
@@ -63,7 +64,7 @@ static int cursor_settle(struct gtscan *sc, uint32_t i, struct gn_err *err)
             c->done = 1;
             break;
         }
-        int decode = sc->o.decode || seg_mask(sc, i) != NULL;
+        int decode = sc->o.decode || (seg_mask(sc, i) != NULL && !c->empty);
         if (c->blk->index != c->bi || (decode && !c->blk->has_payload) ||
             c->blk->mask != seg_mask(sc, i)) {
             if ((rc = segment_block_load(s, c->bi, c->blk, decode, err)) < 0) return rc;
@@ -107,6 +108,13 @@ int gtscan_new(const struct gtsnap *snap, const struct gtscan_opts *o, struct gt
         if (!seg_used(sc, i)) {
             c->done = 1;
             continue;
+        }
+        if (seg_mask(sc, i)) {
+            const uint64_t *m = seg_mask(sc, i);
+            uint32_t words = (segment_n_samples(snap->seg[i]) + 63) / 64;
+            c->empty = 1;
+            for (uint32_t w = 0; w < words && c->empty; w++)
+                c->empty = m[w] == 0;
         }
         c->bi = o->contig == UINT32_MAX ? 0 : segment_find_block(snap->seg[i], o->contig, o->start);
         if ((rc = cursor_settle(sc, i, err)) < 0) {

@@ -277,7 +277,35 @@ static void *par_worker(void *arg)
     return NULL;
 }
 
-/* Chunks: per contig, cut at every step-th block of the largest segment. */
+/* Chunks: per contig, cut at every step-th block of the largest segment. Two passes: count,
+ * then fill (the table is sized to what the store needs, not to PAR_MAX_CHUNKS: zeroing a
+ * megabyte showed in every small query). */
+static uint32_t cut_chunks(struct par *p, const struct segment *big, uint32_t nb, uint32_t step,
+                           uint32_t contig, int64_t start, int64_t end)
+{
+    const struct gtsnap *snap = p->snap;
+    uint32_t n = 0;
+    for (uint32_t c = 0; c < snap->man.n_contigs; c++) {
+        if (contig != UINT32_MAX && c != contig) continue;
+        int64_t lo = contig == UINT32_MAX ? 1 : start, hi = contig == UINT32_MAX ? INT64_MAX : end;
+        int64_t from = lo;
+        for (uint32_t b = big ? segment_find_block(big, c, lo) : nb; b < nb; b += step) {
+            const struct segment_block_info *bi = segment_block_info(big, b);
+            if (!bi || bi->contig != c || bi->first_pos > hi) break;
+            if (bi->first_pos > from) {
+                if (p->ch)
+                    p->ch[n] =
+                        (struct par_chunk){.contig = c, .start = from, .end = bi->first_pos - 1};
+                n++;
+                from = bi->first_pos;
+            }
+        }
+        if (p->ch) p->ch[n] = (struct par_chunk){.contig = c, .start = from, .end = hi};
+        n++;
+    }
+    return n;
+}
+
 static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t end)
 {
     const struct gtsnap *snap = p->snap;
@@ -289,24 +317,10 @@ static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t en
             nb = segment_n_blocks(big);
         }
     uint32_t step = nb / 256 + 1;
-    if (!(p->ch = gn_calloc(PAR_MAX_CHUNKS, sizeof *p->ch))) return GN_ENOMEM;
-    for (uint32_t c = 0; c < snap->man.n_contigs; c++) {
-        if (contig != UINT32_MAX && c != contig) continue;
-        int64_t lo = contig == UINT32_MAX ? 1 : start, hi = contig == UINT32_MAX ? INT64_MAX : end;
-        int64_t from = lo;
-        for (uint32_t b = big ? segment_find_block(big, c, lo) : nb; b < nb; b += step) {
-            const struct segment_block_info *bi = segment_block_info(big, b);
-            if (!bi || bi->contig != c || bi->first_pos > hi) break;
-            if (bi->first_pos > from && p->n_ch < PAR_MAX_CHUNKS - 1) {
-                p->ch[p->n_ch++] =
-                    (struct par_chunk){.contig = c, .start = from, .end = bi->first_pos - 1};
-                from = bi->first_pos;
-            }
-        }
-        if (p->n_ch >= PAR_MAX_CHUNKS) return GN_ELIMIT;
-        p->ch[p->n_ch++] = (struct par_chunk){.contig = c, .start = from, .end = hi};
-        if (p->n_ch >= PAR_MAX_CHUNKS - 1) return GN_ELIMIT;
-    }
+    uint32_t n = cut_chunks(p, big, nb, step, contig, start, end);
+    if (n > PAR_MAX_CHUNKS) return GN_ELIMIT;
+    if (!(p->ch = gn_calloc(n + 1, sizeof *p->ch))) return GN_ENOMEM;
+    p->n_ch = cut_chunks(p, big, nb, step, contig, start, end);
     return GN_OK;
 }
 

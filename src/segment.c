@@ -2032,6 +2032,10 @@ int segment_site_stats(const struct segment *s, struct segment_block *b, uint32_
         *out = (struct segment_stats){st->ac, rec->an, st->het, st->hom};
         return GN_OK;
     }
+    if (b->mask_pop == 0) { /* no sample of this segment asked: nothing to decode */
+        *out = (struct segment_stats){0, 0, 0, 0};
+        return GN_OK;
+    }
     if (!b->has_payload) return gn_errf(err, GN_EINTERNAL, "masked count needs the payload");
     if ((rc = shared_for_stats(s, b, rec, &out->an, &n_hap)) < 0) goto bad;
     hap = n_hap ? b->scratch : NULL;
