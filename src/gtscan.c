@@ -27,7 +27,7 @@
 struct cursor {
     uint32_t bi, ri, r1;
     int done, pending;
-    int empty; /* the mask selects no sample: record tables only, counts are zero */
+    int empty;                 /* the mask selects no sample: record tables only, counts are zero */
     struct segment_block *blk; /* own_blk, or the caller's (gtscan_opts.blocks) */
     struct segment_block own_blk;
 };

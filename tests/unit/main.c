@@ -1,8 +1,9 @@
 /*
- * main.c — runs every unit test in its own process, with a timeout, and ends with the
- * line "N passed, M failed". Usage: unit-tests [substring-filter].
+ * main.c — runs every unit test in its own process, with CPU and wall-clock limits, and ends with
+ * the line "N passed, M failed". Usage: unit-tests [substring-filter].
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,7 +32,11 @@ int main(int argc, char **argv)
             fflush(stdout);
             pid_t pid = fork();
             if (pid == 0) {
-                alarm(60);
+                /* 60 s of CPU: what a test may use however busy the machine is; the wall
+                 * clock limit (10 min) only catches a test that hangs without computing */
+                struct rlimit cpu = {60, 70};
+                (void)setrlimit(RLIMIT_CPU, &cpu);
+                alarm(600);
                 t->fn();
                 _exit(0);
             }
@@ -40,7 +45,10 @@ int main(int argc, char **argv)
             int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
             printf("%s %s", ok ? "ok  " : "FAIL", t->name);
             if (WIFSIGNALED(st))
-                printf(" (signal %d%s)", WTERMSIG(st), WTERMSIG(st) == SIGALRM ? ", timeout" : "");
+                printf(" (signal %d%s)", WTERMSIG(st),
+                       WTERMSIG(st) == SIGALRM   ? ", timeout"
+                       : WTERMSIG(st) == SIGXCPU ? ", over 60 s of CPU"
+                                                 : "");
             printf("\n");
             ok ? passed++ : failed++;
             char cmd[300];
