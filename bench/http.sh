@@ -53,7 +53,7 @@ bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\n' "$COH" | awk -F'\t' '$4 !~ /,/ &&
   echo '  io.write(string.format("RESULT %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.requests))'
   echo 'end'; } > "$W/points.lua"
 
-"$GN" serve "$S" --listen 127.0.0.1:0 --threads ${HTTP_THREADS:-32} > "$W/serve.out" 2> "$W/serve.err" &
+"$GN" serve "$S" --listen 127.0.0.1:0 --threads ${HTTP_THREADS:-2} > "$W/serve.out" 2> "$W/serve.err" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null' EXIT
 for _ in $(seq 100); do grep -q listening "$W/serve.out" && break; sleep 0.1; done

@@ -248,12 +248,28 @@ out:
 
 struct batch_item {
     struct batch_item *next;
-    struct audit_entry e; /* strings point into text[] */
-    int done, rc;         /* set by the writer; the waiting thread then frees the item */
+    struct audit_entry e;      /* strings point into text[] */
+    int done, rc;              /* set by the writer; the waiting thread then frees the item */
+    struct defer_group *group; /* deferred: the writer frees the item and reports here */
     char msg[160];
     size_t text_len;
     char text[]; /* the entry's strings, NUL-separated; wiped after use */
 };
+
+/* The entries one thread queued between audit_defer_begin and audit_defer_end. */
+struct defer_group {
+    unsigned pending; /* queued, not yet committed (under the batcher's mutex) */
+    int rc;           /* the first failure, else GN_OK */
+    int ended;        /* audit_defer_end ran: done may be called */
+    void (*done)(void *ctx, int rc);
+    void *ctx;
+    struct defer_group *next_fire;
+};
+
+/* Deferral state of the calling thread (audit_defer_begin/end). */
+static _Thread_local int tl_defer;
+static _Thread_local struct defer_group *tl_group;
+static _Thread_local struct audit_batcher *tl_batcher;
 
 struct audit_batcher {
     pthread_mutex_t mu;
@@ -294,6 +310,8 @@ static void *batch_main(void *arg)
             db_rollback(catalog_db(b->cat));
         }
 
+        struct defer_group *fire = NULL;
+        int waiters = 0;
         pthread_mutex_lock(&b->mu);
         if (rc == GN_OK) {
             b->n_entries += n;
@@ -301,11 +319,32 @@ static void *batch_main(void *arg)
         }
         for (it = list; it; it = next) {
             next = it->next;
+            if (it->group) {
+                struct defer_group *g = it->group;
+                if (rc < 0 && g->rc == GN_OK) g->rc = rc;
+                if (--g->pending == 0 && g->ended) {
+                    g->next_fire = fire;
+                    fire = g;
+                }
+                sodium_memzero(it->text, it->text_len); /* subjects are pseudonyms */
+                gn_free(it);
+                continue;
+            }
             it->rc = rc;
             if (rc < 0) (void)snprintf(it->msg, sizeof it->msg, "%.150s", err.msg);
             it->done = 1;
+            waiters = 1;
         }
-        pthread_cond_broadcast(&b->done);
+        if (waiters) pthread_cond_broadcast(&b->done);
+        pthread_mutex_unlock(&b->mu);
+        /* deferred callers learn the outcome outside the lock */
+        while (fire) {
+            struct defer_group *g = fire;
+            fire = g->next_fire;
+            g->done(g->ctx, g->rc);
+            gn_free(g);
+        }
+        pthread_mutex_lock(&b->mu);
     }
     pthread_mutex_unlock(&b->mu);
     return NULL;
@@ -338,6 +377,19 @@ static int batch_append(struct audit_batcher *b, const struct audit_entry *e, st
     it->e.records = e->records;
     it->text_len = total;
 
+    if (tl_defer) {
+        if (!tl_group) {
+            if (!(tl_group = gn_calloc(1, sizeof *tl_group))) {
+                gn_free(it);
+                return gn_errf(err, GN_ENOMEM, "out of memory");
+            }
+            tl_batcher = b;
+        } else if (tl_batcher != b) {
+            gn_free(it);
+            return gn_errf(err, GN_EINTERNAL, "audit: one deferral spans two audit writers");
+        }
+        it->group = tl_group;
+    }
     pthread_mutex_lock(&b->mu);
     if (b->tail)
         b->tail->next = it;
@@ -345,6 +397,11 @@ static int batch_append(struct audit_batcher *b, const struct audit_entry *e, st
         b->head = it;
     b->tail = it;
     pthread_cond_signal(&b->work);
+    if (it->group) { /* the writer owns the item now */
+        it->group->pending++;
+        pthread_mutex_unlock(&b->mu);
+        return GN_OK;
+    }
     while (!it->done)
         pthread_cond_wait(&b->done, &b->mu);
     pthread_mutex_unlock(&b->mu);
@@ -378,6 +435,36 @@ int audit_batcher_start(struct audit_batcher **out, const char *target, const st
     }
     *out = b;
     return GN_OK;
+}
+
+void audit_defer_begin(void)
+{
+    tl_defer = 1;
+    tl_group = NULL;
+    tl_batcher = NULL;
+}
+
+int audit_defer_end(void (*done)(void *ctx, int rc), void *ctx, int *rc)
+{
+    struct defer_group *g = tl_group;
+    struct audit_batcher *b = tl_batcher;
+    tl_defer = 0;
+    tl_group = NULL;
+    tl_batcher = NULL;
+    *rc = GN_OK;
+    if (!g) return 0;
+    pthread_mutex_lock(&b->mu);
+    g->ended = 1;
+    if (g->pending == 0) {
+        pthread_mutex_unlock(&b->mu);
+        *rc = g->rc;
+        gn_free(g);
+        return 0;
+    }
+    g->done = done;
+    g->ctx = ctx;
+    pthread_mutex_unlock(&b->mu);
+    return 1;
 }
 
 void audit_batcher_attach(struct audit_batcher *b, struct catalog *c)

@@ -63,6 +63,16 @@ GN_MUST_CHECK int audit_batcher_start(struct audit_batcher **b, const char *targ
                                       const struct pseudonym *key, struct gn_err *err);
 void audit_batcher_attach(struct audit_batcher *b, struct catalog *c);
 void audit_batcher_stop(struct audit_batcher *b);
+/* Deferred appends, for a server that holds each response until its audit entries are
+ * durable without holding a thread. Between audit_defer_begin() and audit_defer_end() on
+ * one thread, audit_append through a batcher returns as soon as the entry is queued.
+ * audit_defer_end returns 0 when nothing is outstanding (*rc: GN_OK, or the failure of an
+ * entry already committed), or 1 when entries are still queued: done(ctx, rc) is then
+ * called once, from the writer thread, after the last of them is committed (rc < 0 when
+ * any failed: the response must not be sent). done must not call into the batcher. */
+void audit_defer_begin(void);
+int audit_defer_end(void (*done)(void *ctx, int rc), void *ctx, int *rc);
+
 /* Entries committed so far and transactions used (for /metrics). */
 void audit_batcher_stats(struct audit_batcher *b, uint64_t *entries, uint64_t *batches);
 

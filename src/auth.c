@@ -3,12 +3,17 @@
  */
 #include "auth.h"
 
+#include <stdlib.h>
+
 #include <pwd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "alloc.h"
+#include "passport.h"
 
 static void sha256_hex(const char *s, char out[65])
 {
@@ -98,4 +103,115 @@ void auth_operator(struct auth_caller *out)
     (void)snprintf(out->user.role, sizeof out->user.role, "steward");
     out->caller.name = out->name;
     out->caller.role = out->user.role;
+}
+
+/* Writes the settings key "passport.<what>:<iss>"; a cut key could name another issuer's
+ * settings, so one that does not fit is an error. */
+static int issuer_key(char *key, size_t cap, const char *what, const char *iss, struct gn_err *err)
+{
+    int n = snprintf(key, cap, "passport.%s:%s", what, iss);
+    if (n < 0 || (size_t)n >= cap) {
+        return gn_errf(err, GN_ELIMIT, "passport: trusted issuer name too long");
+    }
+    return GN_OK;
+}
+
+int auth_trust_load(struct catalog *c, struct passport_trust **out, struct gn_err *err)
+{
+    char *list = NULL, *jwks = NULL, key[600], roles[16];
+    int rc;
+    const size_t cap = PASSPORT_MAX_JWKS_BYTES + 1;
+
+    *out = NULL;
+    if (!(list = gn_malloc(cap)) || !(jwks = gn_malloc(cap))) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = passport_trust_new(out, err)) < 0) goto out;
+    rc = catalog_setting_get(c, "passport.issuers", list, cap, NULL);
+    if (rc == GN_ENOTFOUND) {
+        rc = gn_errf(err, GN_EDENIED, "passport refused: this node trusts no issuer");
+        goto out;
+    }
+    if (rc < 0) goto out;
+    for (char *sp = NULL, *iss = strtok_r(list, "\n", &sp); iss; iss = strtok_r(NULL, "\n", &sp)) {
+        if ((rc = issuer_key(key, sizeof key, "jwks", iss, err)) < 0 ||
+            (rc = catalog_setting_get(c, key, jwks, cap, err)) < 0) {
+            goto out;
+        }
+        if ((rc = issuer_key(key, sizeof key, "roles", iss, err)) < 0 ||
+            (rc = catalog_setting_get(c, key, roles, sizeof roles, err)) < 0) {
+            goto out;
+        }
+        if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
+                                          err)) < 0) {
+            goto out;
+        }
+    }
+    if (catalog_setting_get(c, "passport.dataset_prefix", key, sizeof key, NULL) == GN_OK &&
+        (rc = passport_trust_set_dataset_prefix(*out, key, err)) < 0) {
+        goto out;
+    }
+    rc = GN_OK;
+out:
+    gn_free(list);
+    gn_free(jwks);
+    if (rc < 0) {
+        passport_trust_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int auth_is_jws(const char *tok, size_t len)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)tok[i];
+        if (ch == '.') {
+            dots++;
+        } else if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                     (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
+            return 0;
+        }
+    }
+    return dots == 2;
+}
+
+int auth_passport_check(struct catalog *c, const struct pseudonym *key,
+                        const struct passport_trust *t, const char *tok, size_t len, int64_t now,
+                        struct auth_caller *out, struct passport_result **pp, struct gn_err *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    *pp = NULL;
+    while (len && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' ')) {
+        len--;
+    }
+    while (len && (*tok == ' ' || *tok == '\n' || *tok == '\r')) {
+        tok++;
+        len--;
+    }
+    if (!t) {
+        rc = gn_errf(err, GN_EDENIED, "passport refused: this node trusts no issuer");
+    } else {
+        rc = passport_verify(t, tok, len, now, pp, err);
+    }
+    if (rc < 0) {
+        struct policy_caller pc = {"passport", "", 0, NULL};
+        char detail[GN_ERR_MSG_MAX];
+        (void)snprintf(detail, sizeof detail, "%s", err->msg);
+        if (policy_audit(c, key, &pc, "", "auth.passport", "denied", detail, NULL, NULL) < 0) {
+            return gn_errf(err, rc, "%s (and the refusal could not be audited)", detail);
+        }
+        return rc == GN_EDENIED ? rc : gn_errf(err, GN_EDENIED, "%s", detail);
+    }
+    /* The name labels audit entries only; a subject longer than it is cut there. */
+    (void)snprintf(out->name, sizeof out->name, "passport:%s", (*pp)->subject);
+    (void)snprintf(out->user.role, sizeof out->user.role, "researcher");
+    out->caller.name = out->name;
+    out->caller.role = out->user.role;
+    out->caller.passport = *pp;
+    return GN_OK;
 }

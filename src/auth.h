@@ -6,8 +6,9 @@
  * unknown, revoked, expired, or when its user is disabled; every refusal is audited with
  * its reason (the token itself is never logged, only the first 8 hex digits of its hash).
  *
- * GA4GH Passports are verified by passport.h; the resulting visas reach policy through
- * struct policy_caller.
+ * GA4GH Passports are verified by passport.h against the issuers the node trusts (settings
+ * written by `genomenode trust`, loaded by auth_trust_load); the verified visas reach policy
+ * through struct policy_caller. A refused Passport is audited like a refused token.
  *
  * Ownership: a struct auth_caller is caller storage holding copies. Thread safety: as the
  * catalog handle.
@@ -37,6 +38,30 @@ GN_MUST_CHECK int auth_token_create(struct catalog *c, int64_t user, const char 
 /* Resolves a token to its user. GN_EDENIED with the reason (audited) when refused. */
 GN_MUST_CHECK int auth_token_check(struct catalog *c, const struct pseudonym *key,
                                    const char *token, struct auth_caller *out, struct gn_err *err);
+
+struct passport_trust;
+struct passport_result;
+
+/* Builds the trust set from the catalog settings passport.issuers, passport.jwks:<iss>,
+ * passport.roles:<iss> and passport.dataset_prefix. Returns an owned *out (free with
+ * passport_trust_free). GN_EDENIED when the node trusts no issuer; GN_EPARSE for a stored
+ * JWKS that no longer parses. */
+GN_MUST_CHECK int auth_trust_load(struct catalog *c, struct passport_trust **out,
+                                  struct gn_err *err);
+
+/* Verifies the Passport JWS in the len bytes at tok (surrounding whitespace is ignored) at
+ * time now. On success fills out as the caller "passport:<sub>" with role researcher and
+ * returns the owned verified Passport in *pp (out->caller.passport points to it: keep *pp
+ * alive while out is used, free it with passport_result_free). A refusal is audited and
+ * returned as GN_EDENIED with the reason. t may be NULL (no issuer trusted: refused). */
+GN_MUST_CHECK int auth_passport_check(struct catalog *c, const struct pseudonym *key,
+                                      const struct passport_trust *t, const char *tok, size_t len,
+                                      int64_t now, struct auth_caller *out,
+                                      struct passport_result **pp, struct gn_err *err);
+
+/* 1 when a bearer credential looks like a JWS (three base64url parts), i.e. a Passport
+ * rather than an API token. */
+int auth_is_jws(const char *tok, size_t len);
 
 /* The node's operator: whoever can read the node's key file acts as steward, named
  * "local:<login>". */

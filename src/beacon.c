@@ -23,6 +23,8 @@
 #include "beacon_req.h"
 #include "contig.h"
 #include "duo.h"
+#include "gtrec.h"
+#include "gtstore.h"
 #include "query.h"
 #include "strparse.h"
 
@@ -964,6 +966,57 @@ static int variant_id_query(struct beacon_req *r, struct gn_err *err)
     return beacon_req_variant_classify(&r->variant, err);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The samples (global ids, ascending) carrying the variant a /g_variants/{id}/... path names:
+ * at least one copy of its ALT. Every live sample is looked at here; which of them the
+ * caller may see is the decision's business. */
+static int carriers_of_variant(const struct gtsnap *snap, const struct beacon_req *r,
+                               uint32_t **ids, uint32_t *n, struct gn_err *err)
+{
+    struct vq q;
+    struct gtmerge *m = NULL;
+    struct gtrec rec;
+    uint32_t n_s = 0, cap = 16;
+    int rc;
+
+    *n = 0;
+    gtrec_init(&rec);
+    if (!(*ids = gn_malloc(cap * sizeof **ids))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    if ((rc = vq_from_request(snap, r, &q, err)) < 0) goto out;
+    if (q.contig == UINT32_MAX - 1) goto out; /* a contig the store does not hold */
+    if ((rc = gtmerge_new(snap, q.contig, q.lo, q.lo, NULL, 0, &m, err)) < 0) goto out;
+    const uint32_t *gid = gtmerge_samples(m, &n_s);
+    while ((rc = gtmerge_next(m, &rec, err)) == 1) {
+        if (rec.pos != q.lo || strcmp(rec.ref, q.ref)) continue;
+        for (uint32_t a = 0; a < rec.n_alt; a++) {
+            if (strcmp(rec.alt[a], q.alt)) continue;
+            for (uint32_t i = 0; i < rec.n_samples && i < n_s; i++) {
+                if (rec.al[2 * i] != (int16_t)(a + 1) && rec.al[2 * i + 1] != (int16_t)(a + 1))
+                    continue;
+                if (*n == cap) {
+                    uint32_t *g = gn_reallocarray(*ids, cap *= 2, sizeof **ids);
+                    if (!g) {
+                        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                        goto out;
+                    }
+                    *ids = g;
+                }
+                (*ids)[(*n)++] = gid[i];
+            }
+        }
+    }
+    if (rc == 0) qsort(*ids, *n, sizeof **ids, cmp_u32);
+out:
+    gtmerge_free(m);
+    gtrec_free(&rec);
+    return rc < 0 ? rc : GN_OK;
+}
+
 static int handle_query(struct beacon *b, struct catalog *c, const struct pseudonym *key,
                         const struct gtsnap *snap, struct policy_budget *budget,
                         const struct beacon_call *call, const struct settings *st, int64_t gen,
@@ -1001,6 +1054,10 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     }
     if (r->entry == BEACON_REQ_ENTRY_G_VARIANTS && r->entry_id) {
         if ((rc = variant_id_query(r, err)) < 0) return rc;
+        if (e == BEACON_REQ_ENTRY_INDIVIDUALS || e == BEACON_REQ_ENTRY_BIOSAMPLES) {
+            /* the people carrying it, within what the decision allows */
+            if ((rc = carriers_of_variant(snap, r, &cohort, &n_cohort, err)) < 0) goto out;
+        }
     }
     if ((r->entry == BEACON_REQ_ENTRY_INDIVIDUALS || r->entry == BEACON_REQ_ENTRY_BIOSAMPLES) &&
         r->entry_id) {
@@ -1147,7 +1204,13 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
     rc = rc_gen < 0 ? rc_gen
                     : beacon_req_parse(call->method, call->path, call->query, call->body,
                                        call->body_len, &r, &err);
-    if (rc == GN_OK) {
+    if (rc == GN_OK && call->refuse_status) {
+        parsed = 1;
+        set_error(&rs, &st, &r, call->refuse_status, call->refuse_msg ? call->refuse_msg : "");
+    } else if (call->refuse_status) {
+        set_error(&rs, &st, NULL, call->refuse_status, call->refuse_msg ? call->refuse_msg : "");
+        rc = GN_OK;
+    } else if (rc == GN_OK) {
         parsed = 1;
         if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
             r.endpoint == BEACON_REQ_EP_RELATED) {

@@ -53,6 +53,11 @@ struct beacon_call {
     const char *method, *path, *query;
     const char *body;
     size_t body_len;
+    /* When refuse_status is non-zero the request was refused before it reached the Beacon
+     * (authentication): the answer is the spec's error object with this status and message,
+     * and nothing else is done. */
+    int refuse_status;
+    const char *refuse_msg;
 };
 
 /* Answers one request: *status is the HTTP status and *out an owned JSON document (a

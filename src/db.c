@@ -18,16 +18,27 @@
 #define DB_MAX_PARAMS 32
 #define DB_SQL_MAX    ((size_t)256 * 1024)
 
+/* SQLite: finalized statements are kept, reset, for the next db_prepare of the same SQL
+ * (a catalog connection runs the same few dozen statements over and over). */
+#define DB_STMT_CACHE 48
+
 struct db {
     enum db_engine engine;
     sqlite3 *lite;
     PGconn *pg;
     int in_tx;
+    struct {
+        char *sql; /* owned; the text given to db_prepare */
+        sqlite3_stmt *st;
+        uint64_t used; /* clock of the last use, for eviction */
+    } cache[DB_STMT_CACHE];
+    uint64_t clock;
 };
 
 struct db_stmt {
     struct db *db;
     sqlite3_stmt *lite;
+    char *key; /* SQLite: owned copy of the SQL text, for the statement cache */
     char *sql; /* PostgreSQL: the statement with $n placeholders */
     int nparams;
     char *params[DB_MAX_PARAMS]; /* PostgreSQL: owned text values, NULL for SQL NULL */
@@ -193,6 +204,10 @@ void db_close(struct db *db)
 {
     if (!db) return;
     db_rollback(db);
+    for (int i = 0; i < DB_STMT_CACHE; i++) {
+        if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
+        gn_free(db->cache[i].sql);
+    }
     if (db->lite) sqlite3_close(db->lite);
     if (db->pg) PQfinish(db->pg);
     gn_free(db);
@@ -273,6 +288,23 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct gn_e
     int n = 0;
 
     *out = NULL;
+    if (db->engine == DB_SQLITE) {
+        for (int i = 0; i < DB_STMT_CACHE; i++) {
+            if (db->cache[i].st && !strcmp(db->cache[i].sql, sql)) {
+                if (!(st = gn_calloc(1, sizeof *st)))
+                    return gn_errf(err, GN_ENOMEM, "out of memory");
+                st->db = db;
+                st->lite = db->cache[i].st;
+                st->key = db->cache[i].sql;
+                st->nparams = sqlite3_bind_parameter_count(st->lite);
+                st->row = -1;
+                db->cache[i].st = NULL;
+                db->cache[i].sql = NULL;
+                *out = st;
+                return GN_OK;
+            }
+        }
+    }
     if (!(s = rewrite(db, sql, &n))) return gn_errf(err, GN_ENOMEM, "out of memory");
     if (n > DB_MAX_PARAMS) {
         gn_free(s);
@@ -292,6 +324,7 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct gn_e
             gn_free(st);
             return lite_err(db, err, "prepare");
         }
+        st->key = gn_strdup(sql); /* NULL (out of memory): simply not cached */
     } else {
         st->sql = s;
     }
@@ -424,10 +457,31 @@ void db_reset(struct db_stmt *st)
 void db_finalize(struct db_stmt *st)
 {
     if (!st) return;
+    if (st->lite && st->key) { /* back into the cache, evicting the least recently used */
+        struct db *db = st->db;
+        int slot = 0;
+        for (int i = 0; i < DB_STMT_CACHE; i++) {
+            if (!db->cache[i].st) {
+                slot = i;
+                break;
+            }
+            if (db->cache[i].used < db->cache[slot].used) slot = i;
+        }
+        if (db->cache[slot].st) sqlite3_finalize(db->cache[slot].st);
+        gn_free(db->cache[slot].sql);
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+        db->cache[slot].st = st->lite;
+        db->cache[slot].sql = st->key;
+        db->cache[slot].used = ++db->clock;
+        st->lite = NULL;
+        st->key = NULL;
+    }
     if (st->lite) {
         sqlite3_finalize(st->lite);
         st->lite = NULL;
     }
+    gn_free(st->key);
     db_reset(st);
     gn_free(st->sql);
     gn_free(st);

@@ -26,6 +26,7 @@
 #include "fsutil.h"
 #include "gtstore.h"
 #include "node.h"
+#include "passport.h"
 #include "policy.h"
 #include "pseudonym.h"
 #include "segment.h"
@@ -84,6 +85,13 @@ struct server {
     char manifest_path[4096];
     struct policy_budget *budget;
     struct audit_batcher *audit;
+    /* The trusted Passport issuers, rebuilt when the catalog generation moves (`genomenode
+     * trust` writes settings, which bump it). Verifiers hold the read lock. */
+    pthread_rwlock_t trust_lock;
+    struct passport_trust *trust; /* NULL: no issuer trusted (or not loaded yet) */
+    int64_t trust_gen;            /* generation the set was built at; -1 before */
+    pthread_mutex_t susp_mu;      /* orders suspend (handler) against resume (audit writer) */
+    atomic_uint n_suspended;      /* connections waiting for their audit entries */
 };
 
 /* Per-request state kept by libmicrohttpd between calls. */
@@ -94,6 +102,15 @@ struct req {
     int too_big;
     int started;
     struct timespec t0;
+    /* A Beacon answer held (connection suspended) until its audit entries are durable.
+     * audit_done, audit_rc and suspended are guarded by server.susp_mu. */
+    struct server *srv;
+    struct MHD_Connection *conn;
+    char *out;
+    size_t out_len;
+    int out_status;
+    enum ep out_ep;
+    int held, suspended, audit_done, audit_rc;
 };
 
 static double elapsed_s(const struct timespec *t0)
@@ -134,6 +151,38 @@ static int refresh(struct server *s, struct worker *w, struct gn_err *err)
     w->man_ino = sb.st_ino;
     w->man_mtime = sb.st_mtim;
     return GN_OK;
+}
+
+/* Verifies a Passport sent as the bearer credential, with the trust set of the current
+ * catalog generation. */
+static int passport_check(struct server *s, struct worker *w, const char *tok,
+                          struct auth_caller *who, struct passport_result **pp, struct gn_err *err)
+{
+    int64_t gen = -1;
+    int rc = catalog_generation(w->cat, &gen, err);
+    if (rc < 0) return rc;
+    pthread_rwlock_rdlock(&s->trust_lock);
+    if (s->trust_gen != gen) {
+        pthread_rwlock_unlock(&s->trust_lock);
+        pthread_rwlock_wrlock(&s->trust_lock);
+        if (s->trust_gen != gen) {
+            struct passport_trust *t = NULL;
+            rc = auth_trust_load(w->cat, &t, err);
+            if (rc < 0 && rc != GN_EDENIED) {
+                pthread_rwlock_unlock(&s->trust_lock);
+                return rc;
+            }
+            passport_trust_free(s->trust);
+            s->trust = t;
+            s->trust_gen = gen;
+        }
+        pthread_rwlock_unlock(&s->trust_lock);
+        pthread_rwlock_rdlock(&s->trust_lock);
+    }
+    rc = auth_passport_check(w->cat, &s->key, s->trust, tok, strlen(tok), (int64_t)time(NULL), who,
+                             pp, err);
+    pthread_rwlock_unlock(&s->trust_lock);
+    return rc;
 }
 
 static struct worker *borrow(struct server *s)
@@ -292,6 +341,46 @@ static enum ep classify(const char *url)
     return EP_FRAMEWORK;
 }
 
+/* Called by the audit writer once a held answer's entries are committed. */
+static void audit_durable(void *ctx, int rc)
+{
+    struct req *rq = ctx;
+    struct server *s = rq->srv;
+    pthread_mutex_lock(&s->susp_mu);
+    rq->audit_rc = rc;
+    rq->audit_done = 1;
+    if (rq->suspended) MHD_resume_connection(rq->conn);
+    pthread_mutex_unlock(&s->susp_mu);
+}
+
+/* Sends an answer that waited for its audit entries (or 503 when they failed: an access
+ * that is not on record is not answered). */
+static enum MHD_Result send_held(struct server *s, struct MHD_Connection *c, struct req *rq)
+{
+    enum MHD_Result ok;
+    int status = rq->out_status;
+    pthread_mutex_lock(&s->susp_mu);
+    if (rq->suspended) {
+        rq->suspended = 0;
+        atomic_fetch_sub(&s->n_suspended, 1);
+    }
+    pthread_mutex_unlock(&s->susp_mu);
+    rq->held = 0;
+    if (!rq->out || status == 503) {
+        status = 503;
+        ok = reply_error(c, status, "out of memory");
+    } else if (rq->audit_rc < 0) {
+        status = 503;
+        ok = reply_error(c, status, "the access could not be audited");
+    } else {
+        ok = reply(c, status, "application/json", rq->out, rq->out_len);
+    }
+    gn_free(rq->out);
+    rq->out = NULL;
+    count(s, rq->out_ep, status, elapsed_s(&rq->t0));
+    return ok;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -305,7 +394,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
 
     if (!rq) return MHD_NO; /* uri_seen ran out of memory */
-    if (!rq->started) {     /* first call: headers only */
+    if (rq->held) return send_held(s, c, rq);
+    if (!rq->started) { /* first call: headers only */
         rq->started = 1;
         return MHD_YES;
     }
@@ -346,6 +436,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     struct worker *w = borrow(s);
     struct auth_caller who;
+    struct passport_result *pp = NULL; /* a verified Passport caller's visas */
     struct policy_caller anon = {"anonymous", "anonymous", 0, NULL};
     char client[192];
     const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -354,11 +445,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (strncmp(authz, "Bearer ", 7) != 0) {
             rc = gn_errf(&err, GN_EINVAL, "Authorization must be 'Bearer <token>'");
         } else {
-            rc = auth_token_check(w->cat, &s->key, authz + 7, &who, &err);
+            const char *cred = authz + 7;
+            rc = auth_is_jws(cred, strlen(cred))
+                     ? passport_check(s, w, cred, &who, &pp, &err)
+                     : auth_token_check(w->cat, &s->key, cred, &who, &err);
             unauth = rc == GN_EDENIED; /* refused (and audited) by auth: 401, not 403 */
         }
     }
-    if (rc < 0) {
+    if (rc < 0 && (e == EP_HEALTH || e == EP_METRICS)) {
         status = unauth ? 401 : gn_err_http_status(rc);
         ok = reply_error(c, status, err.msg[0] ? err.msg : gn_strerror(rc));
     } else if (e == EP_HEALTH) {
@@ -390,8 +484,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
             (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
                             sizeof addr);
-        call.who = authz ? &who.caller : &anon;
-        if (authz)
+        if (rc < 0) { /* refused before the Beacon: the spec's error object all the same */
+            call.refuse_status = unauth ? 401 : gn_err_http_status(rc);
+            call.refuse_msg = err.msg[0] ? err.msg : gn_strerror(rc);
+        }
+        call.who = authz && rc == GN_OK ? &who.caller : &anon;
+        if (authz && rc == GN_OK)
             (void)snprintf(client, sizeof client, "%s", who.caller.name);
         else
             (void)snprintf(client, sizeof client, "anonymous@%s", addr);
@@ -402,17 +500,42 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         call.path = rq->uri ? rq->uri : url;
         call.body = rq->body;
         call.body_len = rq->len;
-        if (beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len, &status) <
-            0) {
+        rq->srv = s; /* read by audit_durable, which may run before audit_defer_end returns */
+        rq->conn = c;
+        audit_defer_begin();
+        rc = beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len, &status);
+        int arc, pending = audit_defer_end(audit_durable, rq, &arc);
+        if (rc == GN_OK && status == 404 && e == EP_FRAMEWORK) e = EP_OTHER; /* no such path */
+        if (pending) { /* hold the answer; the thread serves others meanwhile */
+            give_back(s, w);
+            passport_result_free(pp);
+            rq->out = out; /* NULL when out of memory */
+            rq->out_len = len;
+            rq->out_status = rc == GN_OK ? status : 503;
+            rq->out_ep = e;
+            rq->held = 1;
+            pthread_mutex_lock(&s->susp_mu);
+            if (!rq->audit_done) {
+                atomic_fetch_add(&s->n_suspended, 1);
+                MHD_suspend_connection(c);
+                rq->suspended = 1;
+                pthread_mutex_unlock(&s->susp_mu);
+                return MHD_YES;
+            }
+            pthread_mutex_unlock(&s->susp_mu);
+            return send_held(s, c, rq);
+        }
+        if (rc < 0 || arc < 0) {
             status = 503;
-            ok = reply_error(c, status, "out of memory");
+            ok = reply_error(c, status,
+                             rc < 0 ? "out of memory" : "the access could not be audited");
         } else {
             ok = reply(c, status, "application/json", out, len);
-            if (status == 404 && e == EP_FRAMEWORK) e = EP_OTHER; /* no such path */
         }
         gn_free(out);
     }
     give_back(s, w);
+    passport_result_free(pp);
     count(s, e, status, elapsed_s(&rq->t0));
     return ok;
 }
@@ -427,6 +550,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!rq) return;
     gn_free(rq->uri);
     gn_free(rq->body);
+    gn_free(rq->out);
     gn_free(rq);
     *con_cls = NULL;
 }
@@ -453,7 +577,8 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     char target[4096], keyp[4096];
     uint8_t *cert = NULL, *tkey = NULL;
     size_t n_cert = 0, n_key = 0;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     int rc;
 
     /* A query decodes blocks into buffers of a few MB; glibc would mmap and munmap each
@@ -465,6 +590,9 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     s->n_workers = o->threads ? o->threads : 2;
     if (s->n_workers > MAX_WORKERS) s->n_workers = MAX_WORKERS;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_rwlock_init(&s->trust_lock, NULL);
+    pthread_mutex_init(&s->susp_mu, NULL);
+    s->trust_gen = -1;
     pthread_cond_init(&s->cv, NULL);
     if ((rc = fsutil_path(s->manifest_path, sizeof s->manifest_path, o->dir, "MANIFEST")) < 0 ||
         (rc = node_catalog_target(target, sizeof target, o->dir)) < 0 ||
@@ -545,6 +673,10 @@ int server_run(const struct server_opts *o, struct gn_err *err)
             usleep(100 * 1000);
         }
     }
+    /* libmicrohttpd must not be stopped with a suspended connection: answers waiting for
+     * their audit entries are sent first (the writer always finishes a batch). */
+    for (unsigned waited = 0; atomic_load(&s->n_suspended) && waited < 600; waited++)
+        usleep(50 * 1000);
     MHD_stop_daemon(d);
     rc = GN_OK;
     goto out;
@@ -557,6 +689,9 @@ out:
     if (tkey) sodium_memzero(tkey, n_key);
     gn_free(tkey);
     pthread_mutex_destroy(&s->mu);
+    passport_trust_free(s->trust);
+    pthread_rwlock_destroy(&s->trust_lock);
+    pthread_mutex_destroy(&s->susp_mu);
     pthread_cond_destroy(&s->cv);
     gn_free(s);
     return rc;

@@ -73,67 +73,8 @@ int cli_access_opt(struct cli_access *a, int c, const char *arg)
     }
 }
 
-/* Writes the settings key "passport.<what>:<iss>"; a cut key could name another issuer's
- * settings, so one that does not fit is an error. */
-static int issuer_key(char *key, size_t cap, const char *what, const char *iss, struct gn_err *err)
-{
-    int n = snprintf(key, cap, "passport.%s:%s", what, iss);
-    if (n < 0 || (size_t)n >= cap) {
-        return gn_errf(err, GN_ELIMIT, "passport: trusted issuer name too long");
-    }
-    return GN_OK;
-}
-
-/* The node's trusted Passport issuers, from the settings written by `genomenode trust`. */
-static int load_trust(struct catalog *cat, struct passport_trust **t, struct gn_err *err)
-{
-    char *list = NULL, *jwks = NULL, key[600], roles[16];
-    int rc;
-    const size_t cap = PASSPORT_MAX_JWKS_BYTES + 1;
-
-    *t = NULL;
-    if (!(list = gn_malloc(cap)) || !(jwks = gn_malloc(cap))) {
-        rc = gn_errf(err, GN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = passport_trust_new(t, err)) < 0) goto out;
-    rc = catalog_setting_get(cat, "passport.issuers", list, cap, NULL);
-    if (rc == GN_ENOTFOUND) {
-        rc = gn_errf(err, GN_EDENIED, "passport refused: this node trusts no issuer");
-        goto out;
-    }
-    if (rc < 0) goto out;
-    for (char *sp = NULL, *iss = strtok_r(list, "\n", &sp); iss; iss = strtok_r(NULL, "\n", &sp)) {
-        if ((rc = issuer_key(key, sizeof key, "jwks", iss, err)) < 0 ||
-            (rc = catalog_setting_get(cat, key, jwks, cap, err)) < 0) {
-            goto out;
-        }
-        if ((rc = issuer_key(key, sizeof key, "roles", iss, err)) < 0 ||
-            (rc = catalog_setting_get(cat, key, roles, sizeof roles, err)) < 0) {
-            goto out;
-        }
-        if ((rc = passport_trust_add_jwks(*t, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
-                                          err)) < 0) {
-            goto out;
-        }
-    }
-    if (catalog_setting_get(cat, "passport.dataset_prefix", key, sizeof key, NULL) == GN_OK &&
-        (rc = passport_trust_set_dataset_prefix(*t, key, err)) < 0) {
-        goto out;
-    }
-    rc = GN_OK;
-out:
-    gn_free(list);
-    gn_free(jwks);
-    if (rc < 0) {
-        passport_trust_free(*t);
-        *t = NULL;
-    }
-    return rc;
-}
-
 /* Verifies the Passport in path; its subject becomes the caller. A refused Passport is
- * audited like a refused token. */
+ * audited like a refused token (auth_passport_check). */
 static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *err)
 {
     struct passport_trust *t = NULL;
@@ -142,31 +83,14 @@ static int passport_caller(struct cli_ctx *c, const char *path, struct gn_err *e
     int rc;
 
     if ((rc = fsutil_read_all(path, PASSPORT_MAX_TOKEN_BYTES + 2, &tok, &n, err)) < 0) return rc;
-    while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r' || tok[n - 1] == ' ')) {
-        n--;
-    }
-    if ((rc = load_trust(c->cat, &t, err)) == GN_OK) {
-        rc = passport_verify(t, (const char *)tok, n, (int64_t)time(NULL), &c->passport, err);
-    }
+    rc = auth_trust_load(c->cat, &t, err);
+    if (rc < 0 && rc != GN_EDENIED) goto out;
+    rc = auth_passport_check(c->cat, &c->key, t, (const char *)tok, n, (int64_t)time(NULL), &c->who,
+                             &c->passport, err);
+out:
     passport_trust_free(t);
     gn_free(tok);
-    if (rc < 0) {
-        struct policy_caller pc = {"passport", "", 0, NULL};
-        char detail[GN_ERR_MSG_MAX];
-        (void)snprintf(detail, sizeof detail, "%s", err->msg);
-        if (policy_audit(c->cat, &c->key, &pc, "", "auth.passport", "denied", detail, NULL, NULL) <
-            0) {
-            return gn_errf(err, rc, "%s (and the refusal could not be audited)", detail);
-        }
-        return rc == GN_EDENIED ? rc : gn_errf(err, GN_EDENIED, "%s", detail);
-    }
-    /* The name labels audit entries only; a subject longer than it is cut there. */
-    (void)snprintf(c->who.name, sizeof c->who.name, "passport:%s", c->passport->subject);
-    (void)snprintf(c->who.user.role, sizeof c->who.user.role, "researcher");
-    c->who.caller.name = c->who.name;
-    c->who.caller.role = c->who.user.role;
-    c->who.caller.passport = c->passport;
-    return GN_OK;
+    return rc;
 }
 
 int cli_ctx_open(struct cli_ctx *c, const char *dir, unsigned flags, const struct cli_access *a,

@@ -154,6 +154,16 @@ expect "a filter the node cannot evaluate matches no one, with a warning" \
 get ind_rec auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=5" >/dev/null
 expect "record level names individuals by project pseudonyms only" \
   '[ "$(j ind_rec d.response.resultSets[0].results.length)" = 5 ] && ! grep -qE "HG|NA[0-9]" "$T/r/ind_rec.json"'
+# carriers: /g_variants/{id}/individuals lists the people with at least one copy of the ALT
+"$GN" setting "$N" public_granularity record >/dev/null
+cs=$(awk -F'\t' '$2 >= 10 && $2 <= 60' "$T/ref_pub.tsv" | head -1 | cut -f1); IFS=: read -r c p r a <<< "$cs"
+ncar=$(bcftools view -S "$T/pub.txt" -t "$c:$p" "$EUR" 2>/dev/null | bcftools norm -m- 2>/dev/null |
+       bcftools query -i "POS=$p && REF=\"$r\" && ALT=\"$a\"" -f '[%GT\n]' | grep -c 1)
+get car auto "$U/g_variants/$cs/individuals?requestedGranularity=record&limit=1000" >/dev/null
+expect "carriers of $cs: /g_variants/{id}/individuals = bcftools's $ncar carriers" \
+  '[ "$(j car "d.responseSummary.numTotalResults+\" \"+d.response.resultSets[0].results.length")" = "$ncar $ncar" ]'
+get car0 auto "$U/g_variants/$c:$p:$r:T$a/biosamples?requestedGranularity=count" >/dev/null
+expect "carriers of an absent variant: none" '[ "$(j car0 d.responseSummary.numTotalResults)" = 0 ]'
 # withdrawn person: the first public-DS1 consented sample withdraws; AN drops by 2 at a site
 S1=$(head -1 "$T/pub.txt")
 NID=$(awk -v s="$S1" '$2 == s { print $1 }' "$T/man.tsv")
@@ -205,6 +215,37 @@ expect "query budget: 3 answered, the 4th refused with 429 ($codes)" '[ "$codes"
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 expect "every Beacon query audited (allowed and denied), chain verifies" \
   '"$GN" audit show "$N" --user quota 2>/dev/null | grep -c beacon | grep -qx 4 && "$GN" audit verify "$N" >/dev/null'
+
+# --- GA4GH Passport as the bearer credential (testdata/passport: visas grant DS-0001 and
+# DS-0002 at record level, registered access everywhere else; DS-0003's visa has expired)
+M="$T/m"
+sed 's/\tDS1\t/\tDS-0001\t/; s/\tDS2\t/\tDS-0003\t/' "$T/man.tsv" > "$T/pman.tsv"
+"$GN" init "$M" --build GRCh37 >/dev/null
+"$GN" dataset add "$M" DS-0001 --terms GRU >/dev/null
+"$GN" dataset add "$M" DS-0003 --terms GRU >/dev/null
+"$GN" ingest "$M" --batch a --manifest "$T/pman.tsv" --quiet "$EUR" >/dev/null
+"$GN" setting "$M" small_count_threshold 0 >/dev/null
+PJ=$(tr -d '\n' < testdata/passport/passport.jwt)
+start_server "$M"
+U="http://127.0.0.1:$P/api"
+expect "passport before any issuer is trusted: 401" \
+  '[ "$(get pp_untrusted beaconErrorResponse.json -H "Authorization: Bearer $PJ" "$U/individuals")" = 401 ] && grep -q "trusts no issuer" "$T/r/pp_untrusted.json"'
+"$GN" trust add "$M" http://127.0.0.1:8089/broker/ testdata/passport/broker-jwks.json >/dev/null
+"$GN" trust add "$M" http://127.0.0.1:8089/dac/ testdata/passport/dac-jwks.json --role visa >/dev/null
+"$GN" trust prefix "$M" https://node.example.org/datasets/ >/dev/null
+awk 'NR > 1 && $4 == "DS-0001" && $5 == "GRU" { n++ } END { print n }' "$T/pman.tsv" > "$T/pp1.n"
+awk 'NR > 1 && $4 == "DS-0003" && $5 == "GRU" { n++ } END { print n }' "$T/pman.tsv" > "$T/pp3.n"
+get pp_rec auto -H "Authorization: Bearer $PJ" "$U/individuals?requestedGranularity=record&datasetIds=DS-0001&limit=1000" >/dev/null
+expect "passport (trusted while serving): record level on the visa's dataset DS-0001 ($(cat "$T/pp1.n") people)" \
+  '[ "$(j pp_rec "d.meta.returnedGranularity+\" \"+d.responseSummary.numTotalResults+\" \"+d.response.resultSets[0].results.length")" = "record $(cat "$T/pp1.n") $(cat "$T/pp1.n")" ]'
+get pp_cnt auto -H "Authorization: Bearer $PJ" "$U/individuals?requestedGranularity=record&datasetIds=DS-0003" >/dev/null
+expect "passport: an expired visa's dataset DS-0003 only at count (registered access)" \
+  '[ "$(j pp_cnt "d.meta.returnedGranularity+\" \"+d.responseSummary.numTotalResults")" = "count $(cat "$T/pp3.n")" ]'
+expect "passport: a changed signature is refused with 401" \
+  '[ "$(get pp_bad beaconErrorResponse.json -H "Authorization: Bearer ${PJ%????}AAAA" "$U/individuals")" = 401 ] && grep -q "bad signature" "$T/r/pp_bad.json"'
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+expect "passport accesses and refusals are audited" \
+  '"$GN" audit show "$M" --user passport:user-0001 | grep -q "\"outcome\":\"allowed\"" && "$GN" audit show "$M" | grep -q "\"action\":\"auth.passport\",\"outcome\":\"denied\""'
 
 # --- schema validation of every response saved above
 NPM=${GN_NPM_DIR:-build/npm}

@@ -43,5 +43,18 @@ expect "40 concurrent requests all served" '[ "$(curl -s "$U/metrics" | grep "en
 kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
 expect "SIGTERM: clean shutdown, exit 0" '[ $rc -eq 0 ] && grep -q stopped "$T/out"'
 
+# --- TLS: a self-signed certificate made here; the same answers over HTTPS, none over HTTP
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+"$GN" serve "$T/n" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" > "$T/out" 2> "$T/err" &
+SRV=$!
+for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done
+P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
+expect "TLS: /health over HTTPS, certificate verified" \
+  '[ "$(code --cacert "$T/cert.pem" "https://127.0.0.1:$P/health")" = 200 ] && grep -q "\"samples\":502" "$T/body"'
+expect "TLS: plain HTTP to the TLS port gets no answer" '[ "$(code --max-time 3 "http://127.0.0.1:$P/health")" = 000 ]'
+expect "TLS: an untrusted certificate is refused by the client" '[ "$(code "https://127.0.0.1:$P/health")" = 000 ]'
+kill -TERM "$SRV"; wait "$SRV"; SRV=""
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
