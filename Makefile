@@ -15,7 +15,7 @@ CC      ?= gcc
 WERROR  ?= 1
 O       := build/$(BUILD)
 
-PKGS    := htslib libzstd libsodium sqlite3 zlib jansson libcrypto libjwt libpq libmicrohttpd
+PKGS    := htslib libzstd libsodium sqlite3 zlib jansson libcrypto libjwt libpq libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
