@@ -77,8 +77,8 @@ expect "unknown HPO id: imported with a warning" '[ $? = 0 ] && grep -q "warning
 jq 'del(.metaData)' "$PP/a/PMID_23086397_Patient_1.json" > "$T/nometa.json"
 "$GN" phenopacket import "$T/a" "$T/nometa.json" > /dev/null 2> "$T/e4"
 expect "not a v2 phenopacket: error" '[ $? = 1 ] && grep -q "metaData missing" "$T/e4"'
-jq '.subject.id = "nobody"' "$PP/a/PMID_23086397_Patient_1.json" > "$T/nobody.json"
-"$GN" phenopacket import "$T/a" "$T/nobody.json" > /dev/null 2> "$T/e5"
+jq '.subject.id = "nobody"' "$PP/a/PMID_23086397_Patient_1.json" > "$T/unknown-subject.json"
+"$GN" phenopacket import "$T/a" "$T/unknown-subject.json" > /dev/null 2> "$T/e5"
 expect "unknown subject: error that does not quote it" '[ $? = 1 ] && grep -q "neither a sample" "$T/e5" && ! grep -q nobody "$T/e5"'
 
 # export: a valid phenopacket again, re-importable
@@ -86,7 +86,7 @@ AP1=$(grep Patient_1 "$T/ia" | cut -f2)
 "$GN" phenopacket export "$T/a" --pseudonym "$AP1" > "$T/exp.json" 2> "$T/exp.err"
 expect "export: phenopacket v2 named by pseudonym, terms and diagnosis kept" \
   '[ "$(jq -r .metaData.phenopacketSchemaVersion "$T/exp.json")" = 2.0 ] && [ "$(jq -r .subject.id "$T/exp.json")" = "$AP1" ] && [ "$(jq "[.phenotypicFeatures[]|select(.excluded)]|length" "$T/exp.json")" = 5 ] && [ "$(jq -r ".interpretations[0].diagnosis.disease.id" "$T/exp.json")" = OMIM:614959 ] && [ "$(jq -r ".interpretations[0].diagnosis.genomicInterpretations[0].variantInterpretation.variationDescriptor.geneContext.symbol" "$T/exp.json")" = KCNT1 ]'
-"$GN" phenopacket import "$T/a" "$T/exp.json" > "$T/reimp" 2>&1
+"$GN" phenopacket import "$T/a" "$T/exp.json" > "$T/reimp" 2> /dev/null
 expect "export: re-imported (subject = the pseudonym) unchanged" '[ "$(cut -f3 "$T/reimp")" = "$(grep Patient_1 "$T/ia" | cut -f3)" ]'
 "$GN" phenopacket export "$T/a" --out "$T/expdir" 2> /dev/null
 expect "export --out: one file per person" '[ "$(ls "$T/expdir" | wc -l)" = 4 ]'
@@ -166,8 +166,8 @@ expect "matchmaking switched off for the dataset: nobody returned, at once" '[ "
 
 # ---- audit ----
 expect "every exchange audited at B (peer-a's mme.match entries)" \
-  '[ "$("$GN" audit show "$T/b" --user peer-a | grep -c "\"mme.match\"")" -ge 8 ]'
-expect "B's audit names the pseudonyms it returned" '"$GN" audit show "$T/b" --user peer-a | grep "mme.match" | grep -q "$BP4"'
+  '[ "$("$GN" audit show "$T/b" --user peer-a | grep -c "\"mme.match\"")" -ge 5 ]'
+expect "B's audit names the people it returned (by person)" '"$GN" audit show "$T/b" --person 010184-2004 | grep -q "mme.match"'
 expect "refusals audited (researcher denied)" '"$GN" audit show "$T/b" --user bob | grep "mme.match" | grep -q denied'
 expect "A's outgoing search audited" '"$GN" audit show "$T/a" | grep -q "\"mme.search\""'
 expect "audit chains verify" '"$GN" audit verify "$T/a" > /dev/null && "$GN" audit verify "$T/b" > /dev/null'
@@ -187,6 +187,7 @@ if [ -d "$NPM/node_modules/ajv" ]; then
 else
   ko "cannot install the JSON-schema validator (npm install ajv@8 into $NPM)"
 fi
+[ -n "${KEEP:-}" ] && { echo "$T"; trap - EXIT; exit 0; }
 for s in $SA $SB; do kill "$s"; wait "$s"; done; SA=""; SB=""
 expect "servers stop cleanly" 'true'
 echo "$pass passed, $fail failed"
