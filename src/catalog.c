@@ -1022,8 +1022,7 @@ int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, cons
             return rc;
     }
     for (size_t i = 0; i < p->n_dx; i++) {
-        const void *a[] = {&p->individual, p->dx[i].disease,
-                           p->dx[i].label ? p->dx[i].label : ""};
+        const void *a[] = {&p->individual, p->dx[i].disease, p->dx[i].label ? p->dx[i].label : ""};
         if ((rc = run(c, "INSERT INTO diagnoses(individual_id, disease, label) VALUES(?,?,?)",
                       "itt", a, err)) < 0)
             return rc;

@@ -113,7 +113,8 @@ int mme_query_parse(const char *p, size_t len, int kind, struct mme_query **out,
     json_t *root;
     int rc;
     *out = NULL;
-    if (len > MME_MAX_BYTES) return gn_errf(err, GN_ELIMIT, "body larger than %u bytes", MME_MAX_BYTES);
+    if (len > MME_MAX_BYTES)
+        return gn_errf(err, GN_ELIMIT, "body larger than %u bytes", MME_MAX_BYTES);
     if (!(root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)))
         return gn_errf(err, GN_EPARSE, "not JSON: line %d column %d: %s", je.line, je.column,
                        je.text);
@@ -325,8 +326,7 @@ static json_t *patient_json(struct catalog *c, int64_t id, const char *pseudonym
         (void)snprintf(name, sizeof name, "genomenode");
     if (catalog_setting_get(c, "mme_contact_href", href, sizeof href, NULL) < 0)
         (void)snprintf(href, sizeof href, "https://localhost/mme");
-    if (!p.features || !p.genomic || !p.disorders ||
-        catalog_pheno_rows(c, id, pj_row, &p, err) < 0)
+    if (!p.features || !p.genomic || !p.disorders || catalog_pheno_rows(c, id, pj_row, &p, err) < 0)
         goto out;
     pt = json_pack("{s:s, s:{s:s, s:s}, s:s}", "id", pseudonym, "contact", "name", name, "href",
                    href, "species", "NCBITaxon:9606");
@@ -352,9 +352,9 @@ static int gene_shared(const struct mme_query *q, const struct cand *c)
     return 0;
 }
 
-int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
-              const int64_t *ids, size_t n_ids, const char *exclude, char **out, char **subjects,
-              size_t *n_results, struct gn_err *err)
+int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q, const int64_t *ids,
+              size_t n_ids, const char *exclude, char **out, char **subjects, size_t *n_results,
+              struct gn_err *err)
 {
     struct load l = {h, NULL, n_ids};
     struct cand **order = NULL;
@@ -366,7 +366,8 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
 
     *out = *subjects = NULL;
     *n_results = 0;
-    if (!(l.c = gn_calloc(n_ids + 1, sizeof *l.c)) || !(order = gn_calloc(n_ids + 1, sizeof *order)) ||
+    if (!(l.c = gn_calloc(n_ids + 1, sizeof *l.c)) ||
+        !(order = gn_calloc(n_ids + 1, sizeof *order)) ||
         !(qobs = gn_calloc(q->n_features + 1, sizeof *qobs)) || !(results = json_array()) ||
         !(*subjects = gn_calloc(1, n_ids * (PSEUDONYM_LEN + 1) + 1)))
         goto nomem;
@@ -390,7 +391,8 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
         double p = 0;
         int has_p = q->n_features > 0, has_g = q->n_genes > 0;
         if (!cd->pseudonym[0] || (exclude && !strcmp(exclude, cd->pseudonym))) continue;
-        if (has_p && nq && (rc = hpo_rank_similarity(h, qobs, nq, cd->obs, cd->n_obs, &p, err)) < 0) {
+        if (has_p && nq &&
+            (rc = hpo_rank_similarity(h, qobs, nq, cd->obs, cd->n_obs, &p, err)) < 0) {
             catalog_rollback(c);
             goto out;
         }
@@ -408,7 +410,8 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
             if (rc == GN_ENOMEM) goto nomem;
             goto out;
         }
-        json_array_append_new(results, json_pack("{s:{s:f}, s:o}", "score", "patient", s, "patient", pt));
+        json_array_append_new(results,
+                              json_pack("{s:{s:f}, s:o}", "score", "patient", s, "patient", pt));
         sub_len += (size_t)snprintf(*subjects + sub_len, PSEUDONYM_LEN + 2, "%s%s", i ? "," : "",
                                     order[i]->pseudonym);
     }
@@ -533,8 +536,7 @@ int mme_handle(const struct hpo *h, struct catalog *c, const struct pseudonym *k
         *status = 200;
         return GN_OK;
     }
-    if (strcmp(call->method, "POST"))
-        return answer_error(405, "POST /match", out, len, status);
+    if (strcmp(call->method, "POST")) return answer_error(405, "POST /match", out, len, status);
     if (!type_ok(call->ctype, 0))
         return answer_error(415, "Content-Type must be " MME_CONTENT_TYPE, out, len, status);
     if ((rc = mme_query_parse(call->body ? call->body : "", call->body_len, 0, &q, &err)) < 0) {
@@ -543,7 +545,8 @@ int mme_handle(const struct hpo *h, struct catalog *c, const struct pseudonym *k
     }
     (void)snprintf(detail, sizeof detail, "query: %zu features, %zu genes", q->n_features,
                    q->n_genes);
-    if ((rc = policy_matchmaking(c, key, &who.caller, "mme.match", detail, &ids, &n_ids, &err)) < 0) {
+    if ((rc = policy_matchmaking(c, key, &who.caller, "mme.match", detail, &ids, &n_ids, &err)) <
+        0) {
         rc = answer_error(rc == GN_EDENIED ? 403 : gn_err_http_status(rc), err.msg, out, len,
                           status);
         goto out;

@@ -37,14 +37,14 @@
 #include "hpo.h"
 #include "pseudonym.h"
 
-#define MME_CONTENT_TYPE  "application/vnd.ga4gh.matchmaker.v1.0+json"
-#define MME_MAX_FEATURES  512
-#define MME_MAX_GENES     64
-#define MME_MAX_BYTES     (1u << 20)
-#define MME_PEERS_FILE    "mme_peers"
-#define MME_MAX_PEERS     32
-#define MME_PEER_TOKEN    256
-#define MME_PEER_URL      512
+#define MME_CONTENT_TYPE "application/vnd.ga4gh.matchmaker.v1.0+json"
+#define MME_MAX_FEATURES 512
+#define MME_MAX_GENES    64
+#define MME_MAX_BYTES    (1u << 20)
+#define MME_PEERS_FILE   "mme_peers"
+#define MME_MAX_PEERS    32
+#define MME_PEER_TOKEN   256
+#define MME_PEER_URL     512
 
 /* A patient as MME describes it (request or result); strings borrowed from the JSON the
  * query holds. */
@@ -117,8 +117,8 @@ struct mme_peer {
 };
 
 struct mme_peer_result {
-    int ok;         /* 1: an MME response arrived */
-    long http;      /* HTTP status, 0 when none */
+    int ok;    /* 1: an MME response arrived */
+    long http; /* HTTP status, 0 when none */
     char error[256];
     char *body; /* owned (gn_free): the response body */
     size_t len;

@@ -96,8 +96,10 @@ int mme_peers_load(const char *dir, struct mme_peer **peers, size_t *n, struct g
         return gn_errf(err, gn_err_from_errno(errno), "%s: cannot stat", path);
     }
     if (sb.st_mode & 077)
-        return gn_errf(err, GN_EDENIED, "%s holds peer tokens: it must not be readable by others "
-                       "(chmod 600)", path);
+        return gn_errf(err, GN_EDENIED,
+                       "%s holds peer tokens: it must not be readable by others "
+                       "(chmod 600)",
+                       path);
     if ((rc = fsutil_read_all(path, 1 << 20, &data, &len, err)) < 0) return rc;
     rc = parse_peers((const char *)data, len, peers, n, err);
     gn_free(data);
@@ -112,7 +114,8 @@ int mme_peer_add(const char *dir, const char *name, const char *url, const char 
     char path[4096], *buf = NULL;
     int rc;
     if (!field_ok(name, sizeof ps->name) || !field_ok(url, sizeof ps->url) ||
-        !field_ok(token, sizeof ps->token) || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+        !field_ok(token, sizeof ps->token) ||
+        (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
         return gn_errf(err, GN_EINVAL, "peer: NAME, an http(s):// URL and a TOKEN without spaces");
     if ((rc = mme_peers_load(dir, &ps, &n, err)) < 0) return rc;
     cap = (n + 1) * (sizeof ps->name + sizeof ps->url + sizeof ps->token + 4) + 128;
@@ -184,8 +187,8 @@ int mme_peers_send(const struct mme_peer *peers, size_t n, const char *path, con
         size_t ul = strlen(peers[i].url);
         memset(&res[i], 0, sizeof res[i]);
         x->r = &res[i];
-        (void)snprintf(x->url, sizeof x->url, "%.*s%s", (int)(ul && peers[i].url[ul - 1] == '/' ? ul - 1 : ul),
-                       peers[i].url, path);
+        (void)snprintf(x->url, sizeof x->url, "%.*s%s",
+                       (int)(ul && peers[i].url[ul - 1] == '/' ? ul - 1 : ul), peers[i].url, path);
         (void)snprintf(tok, sizeof tok, "X-Auth-Token: %s", peers[i].token);
         x->hdr = curl_slist_append(x->hdr, tok);
         x->hdr = curl_slist_append(x->hdr, "Content-Type: " MME_CONTENT_TYPE);
@@ -200,7 +203,8 @@ int mme_peers_send(const struct mme_peer *peers, size_t n, const char *path, con
         (void)curl_easy_setopt(hs[i], CURLOPT_WRITEFUNCTION, on_data);
         (void)curl_easy_setopt(hs[i], CURLOPT_WRITEDATA, x);
         (void)curl_easy_setopt(hs[i], CURLOPT_TIMEOUT_MS, timeout_ms);
-        (void)curl_easy_setopt(hs[i], CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000);
+        (void)curl_easy_setopt(hs[i], CURLOPT_CONNECTTIMEOUT_MS,
+                               timeout_ms < 5000 ? timeout_ms : 5000);
         (void)curl_easy_setopt(hs[i], CURLOPT_NOSIGNAL, 1L);
         (void)curl_easy_setopt(hs[i], CURLOPT_PROTOCOLS_STR, "http,https");
         (void)curl_easy_setopt(hs[i], CURLOPT_FOLLOWLOCATION, 0L);
@@ -225,7 +229,8 @@ int mme_peers_send(const struct mme_peer *peers, size_t n, const char *path, con
             (void)curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
             (void)curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &x->r->http);
             clock_gettime(CLOCK_MONOTONIC, &t);
-            x->r->secs = (double)(t.tv_sec - x->t0.tv_sec) + (double)(t.tv_nsec - x->t0.tv_nsec) / 1e9;
+            x->r->secs =
+                (double)(t.tv_sec - x->t0.tv_sec) + (double)(t.tv_nsec - x->t0.tv_nsec) / 1e9;
             if (msg->data.result != CURLE_OK)
                 (void)snprintf(x->r->error, sizeof x->r->error, "%s",
                                curl_easy_strerror(msg->data.result));

@@ -39,8 +39,7 @@ static int str_at(const json_t *o, const char *k, const char **out, const char *
     if (!v || json_is_null(v)) return GN_OK;
     if (!json_is_string(v)) return gn_errf(err, GN_EPARSE, "%s.%s: expected a string", path, k);
     if (json_string_length(v) > PHENOPACKET_MAX_STR)
-        return gn_errf(err, GN_ELIMIT, "%s.%s: longer than %u bytes", path, k,
-                       PHENOPACKET_MAX_STR);
+        return gn_errf(err, GN_ELIMIT, "%s.%s: longer than %u bytes", path, k, PHENOPACKET_MAX_STR);
     if (strlen(json_string_value(v)) != json_string_length(v))
         return gn_errf(err, GN_EPARSE, "%s.%s: contains a NUL character", path, k);
     *out = json_string_value(v);
@@ -75,7 +74,8 @@ static int ontology_class(const json_t *o, const char *path, const char **id, co
     int rc;
     *id = *label = NULL;
     if ((rc = obj_or_absent(o, path, err)) < 0 || !o) return rc;
-    if ((rc = str_at(o, "id", id, path, err)) < 0 || (rc = str_at(o, "label", label, path, err)) < 0)
+    if ((rc = str_at(o, "id", id, path, err)) < 0 ||
+        (rc = str_at(o, "label", label, path, err)) < 0)
         return rc;
     if (!*id || !**id) return gn_errf(err, GN_EPARSE, "%s.id: missing", path);
     return GN_OK;
@@ -102,14 +102,15 @@ static int features(struct phenopacket *pp, const json_t *root, struct gn_err *e
                            t->term);
         ex = json_object_get(f, "excluded");
         if (ex && !json_is_boolean(ex))
-            return gn_errf(err, GN_EPARSE, "phenotypicFeatures[%zu].excluded: expected true or false",
-                           i);
+            return gn_errf(err, GN_EPARSE,
+                           "phenotypicFeatures[%zu].excluded: expected true or false", i);
         t->excluded = ex && json_is_true(ex);
         on = json_object_get(f, "onset");
         (void)snprintf(path, sizeof path, "phenotypicFeatures[%zu].onset", i);
         if ((rc = obj_or_absent(on, path, err)) < 0) return rc;
         if (on) {
-            const json_t *age = json_object_get(on, "age"), *oc = json_object_get(on, "ontologyClass");
+            const json_t *age = json_object_get(on, "age"),
+                         *oc = json_object_get(on, "ontologyClass");
             const char *lab;
             if (age && (rc = str_at(age, "iso8601duration", &t->onset, path, err)) < 0) return rc;
             if (!t->onset && oc && (rc = ontology_class(oc, path, &t->onset, &lab, err)) < 0)
@@ -181,7 +182,8 @@ static int variant(struct phenopacket *pp, const json_t *gi, const char *path, s
                     size_t k = 0;
                     for (; s[k] >= '0' && s[k] <= '9' && k < 12; k++)
                         x = x * 10 + (s[k] - '0');
-                    if (s[k] || !k) return gn_errf(err, GN_EPARSE, "%s.vcfRecord.pos: not a position", p2);
+                    if (s[k] || !k)
+                        return gn_errf(err, GN_EPARSE, "%s.vcfRecord.pos: not a position", p2);
                     v->pos = x;
                 } else if (pos) {
                     return gn_errf(err, GN_EPARSE, "%s.vcfRecord.pos: not a position", p2);
@@ -363,21 +365,22 @@ static json_t *variant_json(const struct phenopacket *pp, const struct phenopack
     (void)snprintf(id, sizeof id, "variant-%zu", i + 1);
     json_object_set_new(vd, "id", json_string(id));
     json_object_set_new(vd, "geneContext",
-                        json_pack("{s:s, s:s}", "valueId", v->gene_id && *v->gene_id ? v->gene_id : v->gene,
-                                  "symbol", v->gene));
+                        json_pack("{s:s, s:s}", "valueId",
+                                  v->gene_id && *v->gene_id ? v->gene_id : v->gene, "symbol",
+                                  v->gene));
     if (v->hgvs && *v->hgvs)
         json_object_set_new(vd, "expressions",
                             json_pack("[{s:s, s:s}]", "syntax",
-                                      strstr(v->hgvs, ":c.") ? "hgvs.c"
+                                      strstr(v->hgvs, ":c.")   ? "hgvs.c"
                                       : strstr(v->hgvs, ":g.") ? "hgvs.g"
                                                                : "hgvs",
                                       "value", v->hgvs));
     if (v->pos > 0 && v->chrom && *v->chrom && v->ref && *v->ref && v->alt && *v->alt)
-        json_object_set_new(
-            vd, "vcfRecord",
-            json_pack("{s:s, s:s, s:I, s:s, s:s}", "genomeAssembly",
-                      v->assembly && *v->assembly ? v->assembly : "GRCh38", "chrom", v->chrom,
-                      "pos", (json_int_t)v->pos, "ref", v->ref, "alt", v->alt));
+        json_object_set_new(vd, "vcfRecord",
+                            json_pack("{s:s, s:s, s:I, s:s, s:s}", "genomeAssembly",
+                                      v->assembly && *v->assembly ? v->assembly : "GRCh38", "chrom",
+                                      v->chrom, "pos", (json_int_t)v->pos, "ref", v->ref, "alt",
+                                      v->alt));
     json_object_set_new(vd, "moleculeContext", json_string("genomic"));
     if (geno_id(v->zygosity))
         json_object_set_new(vd, "allelicState", oclass(geno_id(v->zygosity), v->zygosity));
@@ -396,9 +399,9 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
     *out = NULL;
     if (ok) {
         json_object_set_new(doc, "id", json_string(pp->id));
-        json_object_set_new(doc, "subject",
-                            json_pack("{s:s, s:s}", "id", pp->subject, "sex",
-                                      pp->sex ? pp->sex : "UNKNOWN_SEX"));
+        json_object_set_new(
+            doc, "subject",
+            json_pack("{s:s, s:s}", "id", pp->subject, "sex", pp->sex ? pp->sex : "UNKNOWN_SEX"));
     }
     for (size_t i = 0; ok && i < pp->n_ph; i++) {
         const struct phenopacket_feature *f = &pp->ph[i];
@@ -424,14 +427,14 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
             for (size_t k = 0; i == 0 && k < pp->n_var; k++)
                 json_array_append_new(gis, variant_json(pp, &pp->var[k], k));
             (void)snprintf(id, sizeof id, "interpretation-%zu", i + 1);
-            it = json_pack("{s:s, s:s, s:{s:o}}", "id", id, "progressStatus", "SOLVED",
-                           "diagnosis", "disease", oclass(pp->dx[i].id, pp->dx[i].label));
+            it = json_pack("{s:s, s:s, s:{s:o}}", "id", id, "progressStatus", "SOLVED", "diagnosis",
+                           "disease", oclass(pp->dx[i].id, pp->dx[i].label));
             if (it && json_array_size(gis))
                 json_object_set(json_object_get(it, "diagnosis"), "genomicInterpretations", gis);
             json_decref(gis);
             json_array_append_new(in, it);
-            json_array_append_new(dis, json_pack("{s:o}", "term",
-                                                 oclass(pp->dx[i].id, pp->dx[i].label)));
+            json_array_append_new(
+                dis, json_pack("{s:o}", "term", oclass(pp->dx[i].id, pp->dx[i].label)));
         }
         json_object_set_new(doc, "interpretations", in);
         json_object_set_new(doc, "diseases", json_incref(dis));
@@ -443,11 +446,11 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
                        "version", hpo_version && *hpo_version ? hpo_version : "unknown",
                        "namespacePrefix", "HP", "iriPrefix", "http://purl.obolibrary.org/obo/HP_"));
     if (pp->n_var)
-        json_array_append_new(
-            res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "geno", "name",
-                           "Genotype Ontology", "url", "http://purl.obolibrary.org/obo/geno.owl",
-                           "version", "unknown", "namespacePrefix", "GENO", "iriPrefix",
-                           "http://purl.obolibrary.org/obo/GENO_"));
+        json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "geno", "name",
+                                             "Genotype Ontology", "url",
+                                             "http://purl.obolibrary.org/obo/geno.owl", "version",
+                                             "unknown", "namespacePrefix", "GENO", "iriPrefix",
+                                             "http://purl.obolibrary.org/obo/GENO_"));
     if (ok)
         json_object_set_new(doc, "metaData",
                             json_pack("{s:s, s:s, s:o, s:s}", "created", created, "createdBy",

@@ -209,8 +209,8 @@ GN_MUST_CHECK int policy_matchmaking(struct catalog *c, const struct pseudonym *
  * local people named in it (comma-separated, or ""). */
 GN_MUST_CHECK int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,
                                           const struct policy_caller *who, const char *action,
-                                          const char *detail, int64_t results,
-                                          const char *subjects, struct gn_err *err);
+                                          const char *detail, int64_t results, const char *subjects,
+                                          struct gn_err *err);
 
 void policy_decision_free(struct policy_decision *d);
 

@@ -51,10 +51,9 @@ enum ep {
     EP_OTHER,
     EP_N
 };
-static const char *const ep_name[EP_N] = {"health",      "metrics",    "g_variants",
-                                          "individuals", "biosamples", "datasets",
-                                          "cohorts",     "framework",  "mme",
-                                          "other"};
+static const char *const ep_name[EP_N] = {"health",     "metrics",  "g_variants", "individuals",
+                                          "biosamples", "datasets", "cohorts",    "framework",
+                                          "mme",        "other"};
 static const int codes[] = {200, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503};
 #define N_CODES (sizeof codes / sizeof codes[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

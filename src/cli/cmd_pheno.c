@@ -271,7 +271,8 @@ static int import_one(struct importer *im, const char *file, struct gn_err *err)
 
     if ((rc = fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, err)) < 0) goto out;
     if ((rc = phenopacket_parse((const char *)data, len, &pp, err)) < 0) goto out;
-    if (!(ph = gn_calloc(pp->n_ph + 1, sizeof *ph)) || !(dx = gn_calloc(pp->n_dx + 1, sizeof *dx)) ||
+    if (!(ph = gn_calloc(pp->n_ph + 1, sizeof *ph)) ||
+        !(dx = gn_calloc(pp->n_dx + 1, sizeof *dx)) ||
         !(var = gn_calloc(pp->n_var + 1, sizeof *var)) || !(repl = gn_calloc(pp->n_ph + 1, 16))) {
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto out;
@@ -292,9 +293,8 @@ static int import_one(struct importer *im, const char *file, struct gn_err *err)
     }
     for (size_t i = 0; i < pp->n_var; i++) {
         const struct phenopacket_variant *v = &pp->var[i];
-        var[i] = (struct catalog_pheno_variant){v->gene,     v->gene_id, v->assembly, v->chrom,
-                                                v->pos,      v->ref,     v->alt,      v->zygosity,
-                                                v->hgvs};
+        var[i] = (struct catalog_pheno_variant){v->gene, v->gene_id, v->assembly, v->chrom, v->pos,
+                                                v->ref,  v->alt,     v->zygosity, v->hgvs};
     }
     rec = (struct catalog_pheno){ind.id, ds, ph, pp->n_ph, dx, pp->n_dx, var, pp->n_var};
     (void)snprintf(detail, sizeof detail, "%zu phenotypes, %zu diagnoses, %zu variants", pp->n_ph,
@@ -373,8 +373,10 @@ static int pheno_import(const char *dir, const char *what, const struct pheno_op
     im.cx = &cx;
     im.dataset = o->dataset;
     if (hpo_load(hpo_path(o), &h, NULL) < 0) {
-        fprintf(stderr, "genomenode phenopacket: warning: no HPO index at %s; HPO ids are only "
-                        "checked for their form\n", hpo_path(o));
+        fprintf(stderr,
+                "genomenode phenopacket: warning: no HPO index at %s; HPO ids are only "
+                "checked for their form\n",
+                hpo_path(o));
         h = NULL;
     }
     im.h = h;
@@ -452,7 +454,7 @@ static const char *keep(struct exp_rows *x, const char *s)
 #define GROW(arr, n, cap)                                                                          \
     do {                                                                                           \
         if ((n) == (cap)) {                                                                        \
-            size_t nc_ = (cap) ? (cap) * 2 : 16;                                                   \
+            size_t nc_ = (cap) ? (cap)*2 : 16;                                                     \
             void *na_ = gn_reallocarray((arr), nc_, sizeof *(arr));                                \
             if (!na_) return GN_ENOMEM;                                                            \
             (arr) = na_;                                                                           \
@@ -472,17 +474,22 @@ static int exp_row(void *ctx, const struct catalog_pheno_row *r)
             int t = hpo_resolve(x->h, r->a, strlen(r->a), &how, NULL);
             if (t >= 0) label = hpo_str(x->h, x->h->term_label[t]);
         }
-        pp->ph[pp->n_ph++] = (struct phenopacket_feature){keep(x, r->a), keep(x, label), r->excluded,
-                                                          keep(x, r->onset)};
+        pp->ph[pp->n_ph++] = (struct phenopacket_feature){keep(x, r->a), keep(x, label),
+                                                          r->excluded, keep(x, r->onset)};
     } else if (r->kind == 'd') {
         GROW(pp->dx, pp->n_dx, x->cap_dx);
         pp->dx[pp->n_dx++] = (struct phenopacket_disease){keep(x, r->a), keep(x, r->b)};
     } else {
         GROW(pp->var, pp->n_var, x->cap_var);
-        pp->var[pp->n_var++] = (struct phenopacket_variant){
-            keep(x, r->var.gene), keep(x, r->var.gene_id), keep(x, r->var.assembly),
-            keep(x, r->var.chrom), r->var.pos,           keep(x, r->var.ref),
-            keep(x, r->var.alt),  keep(x, r->var.zygosity), keep(x, r->var.hgvs)};
+        pp->var[pp->n_var++] = (struct phenopacket_variant){keep(x, r->var.gene),
+                                                            keep(x, r->var.gene_id),
+                                                            keep(x, r->var.assembly),
+                                                            keep(x, r->var.chrom),
+                                                            r->var.pos,
+                                                            keep(x, r->var.ref),
+                                                            keep(x, r->var.alt),
+                                                            keep(x, r->var.zygosity),
+                                                            keep(x, r->var.hgvs)};
     }
     return 0;
 }
@@ -594,7 +601,8 @@ static int pheno_export(const char *dir, const struct pheno_opt *o)
     if (hpo_load(hpo_path(o), &h, NULL) < 0) h = NULL;
     if ((rc = catalog_phenopacket_each(cx.cat, exp_list, &l, &err)) < 0) goto out;
     if (!l.n) {
-        rc = gn_errf(&err, GN_ENOTFOUND, "no phenotype record%s", l.only ? " for this person" : "s");
+        rc =
+            gn_errf(&err, GN_ENOTFOUND, "no phenotype record%s", l.only ? " for this person" : "s");
         goto out;
     }
     if (o->out && (rc = fsutil_mkdir(o->out, &err)) < 0 && rc != GN_EEXIST) goto out;
@@ -722,9 +730,11 @@ static int mme_search(const char *dir, const struct pheno_opt *o, int heartbeat)
                 allowed = 1;
         }
         if (!allowed) {
-            rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, "matchmaking", "mme.search",
-                              "denied", "the patient's consent or dataset does not allow "
-                              "matchmaking", ps, &err);
+            rc =
+                policy_audit(cx.cat, &cx.key, &cx.who.caller, "matchmaking", "mme.search", "denied",
+                             "the patient's consent or dataset does not allow "
+                             "matchmaking",
+                             ps, &err);
             rc = gn_errf(&err, rc < 0 ? rc : GN_EDENIED,
                          "access denied: the patient's consent or dataset does not allow "
                          "matchmaking");
@@ -801,8 +811,8 @@ static int mme_peer(int argc, char **argv, const struct pheno_opt *o)
         memset(t, 0, sizeof t);
     }
     if (rc == GN_OK &&
-        (rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "mme.peer", "done",
-                           argv[optind + 2], NULL, &err)) == GN_OK)
+        (rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "mme.peer",
+                           "done", argv[optind + 2], NULL, &err)) == GN_OK)
         printf("peer %s: %s\n", argv[optind + 2], argv[optind + 3]);
 out:
     if (tok) memset(tok, 0, n);
@@ -815,8 +825,8 @@ int cmd_mme(int argc, char **argv)
 {
     struct pheno_opt o;
     int rc;
-    if (argc < 2 || (strcmp(argv[1], "peer") && strcmp(argv[1], "search") &&
-                     strcmp(argv[1], "heartbeat")))
+    if (argc < 2 ||
+        (strcmp(argv[1], "peer") && strcmp(argv[1], "search") && strcmp(argv[1], "heartbeat")))
         return cli_usage_error("mme", "expected peer, search or heartbeat%s", "");
     if ((rc = parse_opts("mme", argc - 1, argv + 1, &o))) return rc;
     optind++;

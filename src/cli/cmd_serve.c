@@ -31,12 +31,10 @@ int cmd_serve(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct server_opts o = {0};
     static char addr[64] = "127.0.0.1";
-    static const struct option lo[] = {{"listen", required_argument, 0, 'l'},
-                                       {"threads", required_argument, 0, 't'},
-                                       {"tls-cert", required_argument, 0, 'c'},
-                                       {"tls-key", required_argument, 0, 'k'},
-                                       {"hpo", required_argument, 0, 'H'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"listen", required_argument, 0, 'l'},   {"threads", required_argument, 0, 't'},
+        {"tls-cert", required_argument, 0, 'c'}, {"tls-key", required_argument, 0, 'k'},
+        {"hpo", required_argument, 0, 'H'},      {0, 0, 0, 0}};
     struct sigaction sa;
     int c;
     int64_t v;
