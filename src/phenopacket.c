@@ -141,7 +141,7 @@ static int variant(struct phenopacket *pp, const json_t *gi, const char *path, s
     struct phenopacket_variant *v = &pp->var[pp->n_var];
     const json_t *vi = json_object_get(gi, "variantInterpretation"), *vd, *vcf, *ex;
     const json_t *gene = json_object_get(gi, "gene");
-    char p2[160];
+    char p2[256];
     int rc;
     memset(v, 0, sizeof *v);
     if (gene) { /* a GeneDescriptor alone */
