@@ -143,8 +143,12 @@ int auth_trust_load(struct catalog *c, struct passport_trust **out, struct gn_er
             (rc = catalog_setting_get(c, key, roles, sizeof roles, err)) < 0) {
             goto out;
         }
-        if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)atoi(roles), jwks, strlen(jwks),
-                                          err)) < 0) {
+        int64_t rv = 0; /* the roles are stored as a decimal bit set */
+        if (strparse_i64_all(roles, strlen(roles), &rv) < 0 || rv < 0 || rv > 0xffff) {
+            rc = gn_errf(err, GN_ECORRUPT, "setting passport.roles:%s is not a number", iss);
+            goto out;
+        }
+        if ((rc = passport_trust_add_jwks(*out, iss, (unsigned)rv, jwks, strlen(jwks), err)) < 0) {
             goto out;
         }
     }
