@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "passport.h"
+#include "strparse.h"
 
 static void sha256_hex(const char *s, char out[65])
 {
