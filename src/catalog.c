@@ -47,6 +47,27 @@ struct migration {
     X("project_members") X("tokens") X("grants") X("settings")
 /* clang-format on */
 
+/* clang-format off */
+#define MIGRATION_6                                                                                \
+    "ALTER TABLE datasets ADD COLUMN matchmaking INTEGER NOT NULL DEFAULT 0;"                       \
+    "CREATE TABLE phenopackets(individual_id BIGINT PRIMARY KEY REFERENCES individuals(id),"       \
+    " dataset_id BIGINT REFERENCES datasets(id), imported_at TEXT NOT NULL, actor TEXT NOT NULL);" \
+    "CREATE TABLE phenotypes(individual_id BIGINT NOT NULL REFERENCES individuals(id),"            \
+    " term TEXT NOT NULL, label TEXT NOT NULL, excluded INTEGER NOT NULL,"                         \
+    " onset TEXT NOT NULL DEFAULT '');"                                                            \
+    "CREATE INDEX phenotypes_by_individual ON phenotypes(individual_id);"                          \
+    "CREATE INDEX phenotypes_by_term ON phenotypes(term);"                                         \
+    "CREATE TABLE diagnoses(individual_id BIGINT NOT NULL REFERENCES individuals(id),"             \
+    " disease TEXT NOT NULL, label TEXT NOT NULL);"                                                \
+    "CREATE INDEX diagnoses_by_individual ON diagnoses(individual_id);"                            \
+    "CREATE TABLE pheno_variants(individual_id BIGINT NOT NULL REFERENCES individuals(id),"        \
+    " gene TEXT NOT NULL, gene_id TEXT NOT NULL, assembly TEXT NOT NULL, chrom TEXT NOT NULL,"     \
+    " pos BIGINT NOT NULL, ref TEXT NOT NULL, alt TEXT NOT NULL, zygosity TEXT NOT NULL,"          \
+    " hgvs TEXT NOT NULL);"                                                                        \
+    "CREATE INDEX pheno_variants_by_individual ON pheno_variants(individual_id);"
+#define GEN_PHENO(X) X("phenopackets") X("phenotypes")
+/* clang-format on */
+
 static const struct migration migrations[] = {
     /* 1: samples and batches */
     {"CREATE TABLE batches(name TEXT PRIMARY KEY, first_sample INTEGER NOT NULL,"
@@ -113,6 +134,10 @@ static const struct migration migrations[] = {
      "CREATE FUNCTION catalog_bump() RETURNS trigger LANGUAGE plpgsql AS"
      " $$ BEGIN UPDATE catalog_state SET generation = generation + 1; RETURN NULL; END "
      "$$;" GEN_TRIGGERS(GEN_BUMP_PG)},
+    /* 6: phenotypes from phenopackets (observed and excluded HPO terms, diagnoses, the
+     * genes and variants of the interpretation), one record per individual, and the
+     * per-dataset matchmaking flag (Matchmaker Exchange, policy_matchmaking) */
+    {MIGRATION_6 GEN_PHENO(GEN_BUMP_SQLITE), MIGRATION_6 GEN_PHENO(GEN_BUMP_PG)},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -952,5 +977,154 @@ int catalog_setting_set(struct catalog *c, const char *key, const char *value, s
     const void *a[] = {key, value};
     int rc = run(c, "DELETE FROM settings WHERE key = ?", "t", a, err);
     if (rc >= 0) rc = run(c, "INSERT INTO settings(key, value) VALUES(?,?)", "tt", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+/* ---- phenotypes (phenopackets) ------------------------------------------------------ */
+
+int catalog_dataset_set_matchmaking(struct catalog *c, const char *name, int on, struct gn_err *err)
+{
+    int64_t v = on ? 1 : 0;
+    const void *a[] = {&v, name};
+    int rc = run(c, "UPDATE datasets SET matchmaking = ? WHERE name = ?", "it", a, err);
+    if (rc < 0) return rc;
+    return rc == 0 ? gn_errf(err, GN_ENOTFOUND, "no dataset '%s'", name) : GN_OK;
+}
+
+int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, const char *actor,
+                          struct gn_err *err)
+{
+    const void *id[] = {&p->individual};
+    int rc;
+    static const char *const del[] = {"DELETE FROM phenotypes WHERE individual_id = ?",
+                                      "DELETE FROM diagnoses WHERE individual_id = ?",
+                                      "DELETE FROM pheno_variants WHERE individual_id = ?",
+                                      "DELETE FROM phenopackets WHERE individual_id = ?"};
+    for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
+        if ((rc = run(c, del[i], "i", id, err)) < 0) return rc;
+    {
+        const void *a[] = {&p->individual, &p->dataset, actor};
+        rc = run(c,
+                 "INSERT INTO phenopackets(individual_id, dataset_id, imported_at, actor)"
+                 " VALUES(?,?,{NOW},?)",
+                 p->dataset ? "iit" : "int", a, err);
+        if (rc < 0) return rc;
+    }
+    for (size_t i = 0; i < p->n_ph; i++) {
+        const struct catalog_phenotype *t = &p->ph[i];
+        int64_t ex = t->excluded ? 1 : 0;
+        const void *a[] = {&p->individual, t->term, t->label ? t->label : "", &ex,
+                           t->onset ? t->onset : ""};
+        if ((rc = run(c,
+                      "INSERT INTO phenotypes(individual_id, term, label, excluded, onset)"
+                      " VALUES(?,?,?,?,?)",
+                      "ittit", a, err)) < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < p->n_dx; i++) {
+        const void *a[] = {&p->individual, p->dx[i].disease, p->dx[i].label ? p->dx[i].label : ""};
+        if ((rc = run(c, "INSERT INTO diagnoses(individual_id, disease, label) VALUES(?,?,?)",
+                      "itt", a, err)) < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < p->n_var; i++) {
+        const struct catalog_pheno_variant *v = &p->var[i];
+#define S(x) ((x) ? (x) : "")
+        const void *a[] = {&p->individual, S(v->gene), S(v->gene_id), S(v->assembly), S(v->chrom),
+                           &v->pos,        S(v->ref),  S(v->alt),     S(v->zygosity), S(v->hgvs)};
+#undef S
+        if ((rc = run(c,
+                      "INSERT INTO pheno_variants(individual_id, gene, gene_id, assembly, chrom,"
+                      " pos, ref, alt, zygosity, hgvs) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                      "ittttitttt", a, err)) < 0)
+            return rc;
+    }
+    return GN_OK;
+}
+
+int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,
+                             struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c,
+                  "SELECT p.individual_id, i.pseudonym, i.sex, d.name,"
+                  " coalesce(d.matchmaking, 0), ce.kind, ce.terms"
+                  " FROM phenopackets p JOIN individuals i ON i.id = p.individual_id"
+                  " LEFT JOIN datasets d ON d.id = p.dataset_id"
+                  " LEFT JOIN consent_events ce ON ce.id = (SELECT max(e.id) FROM consent_events e"
+                  "  WHERE e.individual_id = p.individual_id)"
+                  " ORDER BY p.individual_id",
+                  NULL, NULL, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_phenopacket_view v;
+        v.individual = db_col_i64(st, 0);
+        v.pseudonym = db_col_text(st, 1);
+        v.sex = db_col_text(st, 2);
+        v.dataset = db_col_text(st, 3);
+        v.matchmaking = (int)db_col_i64(st, 4);
+        v.consent = db_col_text(st, 5);
+        v.consent_terms = db_col_text(st, 6);
+        if (!v.pseudonym) continue;
+        if ((rc = cb(ctx, &v)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_cb cb, void *ctx,
+                       struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&individual, &individual, &individual};
+    /* one statement: the three kinds of row, in insertion order within each */
+    int rc = prep(c,
+                  "SELECT individual_id, 'p', term, label, excluded, onset, '', '', '', 0, '', ''"
+                  " FROM phenotypes WHERE (? = 0 OR individual_id = ?)"
+                  " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '', '', '', 0,"
+                  " '', '' FROM diagnoses WHERE individual_id = ?",
+                  "iii", a, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_pheno_row r = {0};
+        r.individual = db_col_i64(st, 0);
+        r.kind = db_col_text(st, 1) ? db_col_text(st, 1)[0] : 'p';
+        r.a = db_col_text(st, 2);
+        r.b = db_col_text(st, 3);
+        r.excluded = (int)db_col_i64(st, 4);
+        r.onset = db_col_text(st, 5);
+        if (!r.a) continue;
+        if ((rc = cb(ctx, &r)) < 0) break;
+    }
+    db_finalize(st);
+    if (rc < 0) return rc;
+    {
+        struct db_stmt *sv = NULL;
+        const void *b[] = {&individual, &individual};
+        rc = prep(c,
+                  "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref, alt, zygosity,"
+                  " hgvs FROM pheno_variants WHERE (? = 0 OR individual_id = ?)",
+                  "ii", b, &sv, err);
+        if (rc < 0) return rc;
+        while ((rc = db_step(sv, err)) == 1) {
+            struct catalog_pheno_row r = {0};
+            r.individual = db_col_i64(sv, 0);
+            r.kind = 'v';
+            r.a = db_col_text(sv, 1);
+            r.b = db_col_text(sv, 2);
+            r.var.gene = r.a;
+            r.var.gene_id = r.b;
+            r.var.assembly = db_col_text(sv, 3);
+            r.var.chrom = db_col_text(sv, 4);
+            r.var.pos = db_col_i64(sv, 5);
+            r.var.ref = db_col_text(sv, 6);
+            r.var.alt = db_col_text(sv, 7);
+            r.var.zygosity = db_col_text(sv, 8);
+            r.var.hgvs = db_col_text(sv, 9);
+            if (!r.a) continue;
+            if ((rc = cb(ctx, &r)) < 0) break;
+        }
+        db_finalize(sv);
+    }
     return rc < 0 ? rc : GN_OK;
 }

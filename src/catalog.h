@@ -254,4 +254,78 @@ GN_MUST_CHECK int catalog_setting_get(struct catalog *c, const char *key, char *
 GN_MUST_CHECK int catalog_setting_set(struct catalog *c, const char *key, const char *value,
                                       struct gn_err *err);
 
+/* ---- phenotypes (phenopackets) -------------------------------------------------------- */
+
+/* Whether a dataset's people may be offered to Matchmaker Exchange peers (policy.h,
+ * policy_matchmaking); off by default. */
+GN_MUST_CHECK int catalog_dataset_set_matchmaking(struct catalog *c, const char *name, int on,
+                                                  struct gn_err *err);
+
+struct catalog_phenotype {
+    const char *term;  /* "HP:0001250" */
+    const char *label; /* may be NULL */
+    int excluded;      /* examined and absent */
+    const char *onset; /* HPO onset term or ISO 8601 age, or NULL */
+};
+struct catalog_diagnosis {
+    const char *disease; /* "OMIM:614959" */
+    const char *label;
+};
+struct catalog_pheno_variant {
+    const char *gene;     /* symbol, "KCNT1" */
+    const char *gene_id;  /* "HGNC:18865" or "" */
+    const char *assembly; /* "GRCh38" or "" */
+    const char *chrom;    /* "9" or "" */
+    int64_t pos;          /* 1-based, 0 when unknown */
+    const char *ref, *alt;
+    const char *zygosity; /* GENO label: "heterozygous", "homozygous", ... or "" */
+    const char *hgvs;     /* an HGVS expression or "" */
+};
+/* One individual's phenotype record (everything borrowed). */
+struct catalog_pheno {
+    int64_t individual;
+    int64_t dataset; /* 0: none */
+    const struct catalog_phenotype *ph;
+    size_t n_ph;
+    const struct catalog_diagnosis *dx;
+    size_t n_dx;
+    const struct catalog_pheno_variant *var;
+    size_t n_var;
+};
+/* Replaces the individual's phenotype record (a re-import replaces, never merges). Run it
+ * inside a transaction (catalog_begin) so a failure leaves the old record. */
+GN_MUST_CHECK int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p,
+                                        const char *actor, struct gn_err *err);
+
+/* What policy needs of every individual with a phenotype record. Strings NULL when absent. */
+struct catalog_phenopacket_view {
+    int64_t individual;
+    const char *pseudonym;
+    const char *sex;
+    const char *dataset;       /* the record's dataset */
+    int matchmaking;           /* the dataset's matchmaking flag */
+    const char *consent;       /* current consent kind, NULL when none */
+    const char *consent_terms; /* its DUO terms */
+};
+typedef int (*catalog_phenopacket_cb)(void *ctx, const struct catalog_phenopacket_view *v);
+GN_MUST_CHECK int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,
+                                           struct gn_err *err);
+
+/* One row of a phenotype record: kind 'p' (a = term, b = label, excluded, onset), 'd'
+ * (a = disease, b = label) or 'v' (var; a = gene symbol, b = gene id). Borrowed for the
+ * call. */
+struct catalog_pheno_row {
+    int64_t individual;
+    char kind;
+    const char *a, *b;
+    int excluded;
+    const char *onset;
+    struct catalog_pheno_variant var;
+};
+typedef int (*catalog_pheno_row_cb)(void *ctx, const struct catalog_pheno_row *r);
+/* Rows of one individual, or of all (individual 0; diagnoses then are skipped): phenotypes
+ * and diagnoses first, then variants. */
+GN_MUST_CHECK int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_cb cb,
+                                     void *ctx, struct gn_err *err);
+
 #endif

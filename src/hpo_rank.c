@@ -481,3 +481,81 @@ uint32_t hpo_rank_explain(const struct hpo_ranker *r, const struct hpo_query *q,
     }
     return n;
 }
+
+/* ---- patient-to-patient similarity -------------------------------------------------- */
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The sorted, distinct ancestors (self included) of the phenotype terms of t[0..n). */
+static uint32_t *anc_union(const struct hpo *h, const uint32_t *t, uint32_t n, uint32_t *out_n)
+{
+    size_t total = 0, k = 0;
+    uint32_t *u;
+    for (uint32_t i = 0; i < n; i++)
+        if (t[i] < h->n_terms && (h->term_flags[t[i]] & HPO_TERM_PHENO))
+            total += h->anc_off[t[i] + 1] - h->anc_off[t[i]];
+    if (!(u = gn_calloc(total ? total : 1, sizeof *u))) return NULL;
+    for (uint32_t i = 0; i < n; i++)
+        if (t[i] < h->n_terms && (h->term_flags[t[i]] & HPO_TERM_PHENO))
+            for (uint32_t j = h->anc_off[t[i]]; j < h->anc_off[t[i] + 1]; j++)
+                u[k++] = h->anc[j];
+    qsort(u, k, sizeof *u, cmp_u32);
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!m || u[m - 1] != u[i]) u[m++] = u[i];
+    *out_n = (uint32_t)m;
+    return u;
+}
+
+/* Mean over phenotype terms q of a of max IC(x), x in anc(q) and in the set s; *self gets
+ * the mean IC of the terms (the most the first mean can be); *n the terms counted. */
+static double one_side(const struct hpo *h, const uint32_t *a, uint32_t na, const uint32_t *s,
+                       uint32_t ns, double *self, uint32_t *n)
+{
+    double sum = 0, own = 0;
+    uint32_t cnt = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        uint32_t q = a[i];
+        double best = 0;
+        if (q >= h->n_terms || !(h->term_flags[q] & HPO_TERM_PHENO)) continue;
+        for (uint32_t j = h->anc_off[q]; j < h->anc_off[q + 1]; j++) {
+            uint32_t x = h->anc[j];
+            if (h->ic[x] > best && bsearch(&x, s, ns, sizeof *s, cmp_u32)) best = h->ic[x];
+        }
+        sum += best;
+        own += h->ic[q];
+        cnt++;
+    }
+    *self = cnt ? own / cnt : 0;
+    *n = cnt;
+    return cnt ? sum / cnt : 0;
+}
+
+int hpo_rank_similarity(const struct hpo *h, const uint32_t *a, uint32_t na, const uint32_t *b,
+                        uint32_t nb, double *out, struct gn_err *err)
+{
+    uint32_t nua = 0, nub = 0, ca, cb;
+    uint32_t *ua = anc_union(h, a, na, &nua), *ub = anc_union(h, b, nb, &nub);
+    double sa, sb, ab, ba;
+    int rc = GN_OK;
+    *out = 0;
+    if (!ua || !ub) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    ab = one_side(h, a, na, ub, nub, &sa, &ca);
+    ba = one_side(h, b, nb, ua, nua, &sb, &cb);
+    if (ca && cb && sa + sb > 0) {
+        *out = (ab + ba) / (sa + sb);
+        if (*out > 1) *out = 1;
+        if (*out < 0) *out = 0;
+    }
+out:
+    gn_free(ua);
+    gn_free(ub);
+    return rc;
+}

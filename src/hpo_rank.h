@@ -135,4 +135,15 @@ uint32_t hpo_rank_explain(const struct hpo_ranker *r, const struct hpo_query *q,
 const char *hpo_rank_method_name(enum hpo_rank_method m);
 const char *hpo_match_kind_name(enum hpo_match_kind k);
 
+/*
+ * Patient-to-patient phenotype similarity in [0, 1] (Matchmaker Exchange): the symmetric
+ * Resnik best-match average of the two term sets, divided by the mean of each set's own
+ * (the mean IC of its terms), so identical sets score 1 and sets sharing only the root
+ * score 0. Uses the index's information content only (no ranker). Terms outside the
+ * phenotype subtree or HPO_NONE are ignored; *out is 0 when either side has none left.
+ */
+GN_MUST_CHECK int hpo_rank_similarity(const struct hpo *h, const uint32_t *a, uint32_t na,
+                                      const uint32_t *b, uint32_t nb, double *out,
+                                      struct gn_err *err);
+
 #endif

@@ -814,3 +814,66 @@ int policy_budget_take(struct policy_budget *b, struct policy_cache *pc, struct 
                    "query budget exhausted: %lld queries per %lld s; try again in %lld s",
                    (long long)pc->budget, (long long)pc->window, (long long)(left > 0 ? left : 1));
 }
+
+/* ---- Matchmaker Exchange ------------------------------------------------------------ */
+
+struct mm_walk {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+static int mm_visit(void *ctx, const struct catalog_phenopacket_view *v)
+{
+    struct mm_walk *w = ctx;
+    int consent_ok =
+        v->consent && (!strcmp(v->consent, "clinical") || !strcmp(v->consent, "research"));
+    if (!v->matchmaking || !consent_ok) return 0;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 64;
+        int64_t *ni = gn_reallocarray(w->ids, nc, sizeof *ni);
+        if (!ni) return GN_ENOMEM;
+        w->ids = ni;
+        w->cap = nc;
+    }
+    w->ids[w->n++] = v->individual;
+    return 0;
+}
+
+int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
+                       const struct policy_caller *who, const char *action, const char *detail,
+                       int64_t **ids, size_t *n, struct gn_err *err)
+{
+    struct policy_request rq = {0};
+    struct mm_walk w = {0};
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    rq.action = action;
+    rq.detail = detail;
+    if (!who->role || (strcmp(who->role, "peer-node") && strcmp(who->role, "steward")))
+        return deny(c, key, who, &rq, err, "matchmaking needs the peer-node role (caller is %s)",
+                    who->role && *who->role ? who->role : "anonymous");
+    if ((rc = catalog_phenopacket_each(c, mm_visit, &w, err)) < 0) {
+        gn_free(w.ids);
+        return rc == GN_ENOMEM ? gn_errf(err, rc, "out of memory") : rc;
+    }
+    *ids = w.ids;
+    *n = w.n;
+    return GN_OK;
+}
+
+int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,
+                            const struct policy_caller *who, const char *action, const char *detail,
+                            int64_t results, const char *subjects, struct gn_err *err)
+{
+    struct audit_entry e = {0};
+    e.actor = who && who->name ? who->name : "";
+    e.role = who && who->role ? who->role : "";
+    e.purpose = "matchmaking";
+    e.action = action;
+    e.outcome = "allowed";
+    e.records = results;
+    e.detail = detail ? detail : "";
+    e.subjects = subjects ? subjects : "";
+    return audit_append(c, key, &e, err);
+}

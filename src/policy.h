@@ -187,6 +187,31 @@ GN_MUST_CHECK int policy_ids(const struct policy_decision *d, uint32_t **ids, ui
  * must be suppressed, else 0 with *shown the value to report (possibly rounded). */
 int policy_mask_count(const struct policy_decision *d, int64_t count, int64_t *shown);
 
+/*
+ * Matchmaker Exchange (docs/mme.md) — the one place that says who may be offered to a
+ * matchmaking peer. The caller must be a peer-node user (a peer's X-Auth-Token) or a
+ * steward (the node's own search); anyone else is denied (audited). A person is matchable
+ * when all of these hold:
+ *   - they have a phenotype record (genomenode phenopacket import) in a dataset whose
+ *     matchmaking flag is on (genomenode dataset matchmaking DIR NAME on);
+ *   - their current consent is clinical or research: matching serves the diagnosis of
+ *     the patient (and of the peer's patient); no consent on record or a withdrawal
+ *     excludes them, from the next request on.
+ * On GN_OK *ids holds the matchable individuals' catalog ids in increasing order (owned,
+ * gn_free; *n may be 0). action names the exchange for the audit log ("mme.match",
+ * "mme.search"); the exchange is then recorded with policy_matchmaking_done.
+ */
+GN_MUST_CHECK int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
+                                     const struct policy_caller *who, const char *action,
+                                     const char *detail, int64_t **ids, size_t *n,
+                                     struct gn_err *err);
+/* Records a matchmaking exchange: results returned (or received) and the pseudonyms of the
+ * local people named in it (comma-separated, or ""). */
+GN_MUST_CHECK int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,
+                                          const struct policy_caller *who, const char *action,
+                                          const char *detail, int64_t results, const char *subjects,
+                                          struct gn_err *err);
+
 void policy_decision_free(struct policy_decision *d);
 
 #endif

@@ -26,6 +26,9 @@
 #include "dynlib.h"
 #include "fsutil.h"
 #include "gtstore.h"
+#include "hpo.h"
+#include "log.h"
+#include "mme.h"
 #include "node.h"
 #include "passport.h"
 #include "policy.h"
@@ -45,13 +48,14 @@ enum ep {
     EP_DATASETS,
     EP_COHORTS,
     EP_FRAMEWORK,
+    EP_MME,
     EP_OTHER,
     EP_N
 };
-static const char *const ep_name[EP_N] = {"health",      "metrics",    "g_variants",
-                                          "individuals", "biosamples", "datasets",
-                                          "cohorts",     "framework",  "other"};
-static const int codes[] = {200, 400, 401, 403, 404, 405, 413, 429, 500, 503};
+static const char *const ep_name[EP_N] = {"health",     "metrics",  "g_variants", "individuals",
+                                          "biosamples", "datasets", "cohorts",    "framework",
+                                          "mme",        "other"};
+static const int codes[] = {200, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503};
 #define N_CODES (sizeof codes / sizeof codes[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
@@ -129,6 +133,7 @@ struct server {
     int64_t trust_gen;            /* generation the set was built at; -1 before */
     pthread_mutex_t susp_mu;      /* orders suspend (handler) against resume (audit writer) */
     atomic_uint n_suspended;      /* connections waiting for their audit entries */
+    struct hpo *hpo;              /* the HPO index for Matchmaker Exchange, or NULL */
 };
 
 /* Per-request state kept by libmicrohttpd between calls. */
@@ -146,6 +151,7 @@ struct req {
     char *out;
     size_t out_len;
     int out_status;
+    const char *out_type; /* static string */
     enum ep out_ep;
     int held, suspended, audit_done, audit_rc;
 };
@@ -369,6 +375,7 @@ static enum ep classify(const char *url)
              {"cohorts", EP_COHORTS}};
     if (!strcmp(url, "/health")) return EP_HEALTH;
     if (!strcmp(url, "/metrics")) return EP_METRICS;
+    if (mme_route(url)) return EP_MME;
     if (!strncmp(url, "/api", 4) && (url[4] == '/' || !url[4])) url += 4;
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         size_t n = strlen(m[i].seg);
@@ -410,12 +417,29 @@ static enum MHD_Result send_held(struct server *s, struct MHD_Connection *c, str
         status = 503;
         ok = reply_error(c, status, "the access could not be audited");
     } else {
-        ok = reply(c, status, "application/json", rq->out, rq->out_len);
+        ok = reply(c, status, rq->out_type ? rq->out_type : "application/json", rq->out,
+                   rq->out_len);
     }
     gn_free(rq->out);
     rq->out = NULL;
     count(s, rq->out_ep, status, elapsed_s(&rq->t0));
     return ok;
+}
+
+/* The Matchmaker Exchange routes (mme.h): X-Auth-Token instead of a bearer credential. */
+static int mme_route_call(struct server *s, struct worker *w, struct MHD_Connection *c,
+                          const char *method, const char *url, const struct req *rq, char **out,
+                          size_t *len, int *status, const char **type)
+{
+    struct mme_call mc = {0};
+    mc.method = method;
+    mc.path = url;
+    mc.token = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Auth-Token");
+    mc.ctype = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    mc.accept = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+    mc.body = rq->body;
+    mc.body_len = rq->len;
+    return mme_handle(s->hpo, w->cat, &s->key, &mc, out, len, status, type);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -539,8 +563,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         call.body_len = rq->len;
         rq->srv = s; /* read by audit_durable, which may run before audit_defer_end returns */
         rq->conn = c;
+        const char *type = "application/json";
         audit_defer_begin();
-        rc = beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len, &status);
+        if (e == EP_MME) /* Matchmaker Exchange: its own token header and module */
+            rc = mme_route_call(s, w, c, method, url, rq, &out, &len, &status, &type);
+        else
+            rc = beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len,
+                               &status);
         int arc, pending = audit_defer_end(audit_durable, rq, &arc);
         if (rc == GN_OK && status == 404 && e == EP_FRAMEWORK) e = EP_OTHER; /* no such path */
         if (pending) { /* hold the answer; the thread serves others meanwhile */
@@ -549,6 +578,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             rq->out = out; /* NULL when out of memory */
             rq->out_len = len;
             rq->out_status = rc == GN_OK ? status : 503;
+            rq->out_type = type;
             rq->out_ep = e;
             rq->held = 1;
             pthread_mutex_lock(&s->susp_mu);
@@ -567,7 +597,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             ok = reply_error(c, status,
                              rc < 0 ? "out of memory" : "the access could not be audited");
         } else {
-            ok = reply(c, status, "application/json", out, len);
+            ok = reply(c, status, type, out, len);
         }
         gn_free(out);
     }
@@ -639,6 +669,13 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if ((rc = pseudonym_load(&s->key, keyp, err)) < 0) goto out;
+    if (o->hpo_index) { /* Matchmaker Exchange scores phenotypes with it; optional */
+        struct gn_err herr = GN_ERR_INIT;
+        if (hpo_load(o->hpo_index, &s->hpo, &herr) < 0) {
+            log_warn("no HPO index (%s): /match answers 503", herr.msg);
+            s->hpo = NULL;
+        }
+    }
     if ((rc = policy_budget_new(&s->budget)) < 0) goto nomem;
     if ((rc = audit_batcher_start(&s->audit, target, &s->key, err)) < 0) goto out;
     for (unsigned i = 0; i < s->n_workers; i++) {
@@ -727,6 +764,7 @@ out:
     if (tkey) sodium_memzero(tkey, n_key);
     gn_free(tkey);
     pthread_mutex_destroy(&s->mu);
+    hpo_free(s->hpo);
     passport_trust_free(s->trust);
     pthread_rwlock_destroy(&s->trust_lock);
     pthread_mutex_destroy(&s->susp_mu);

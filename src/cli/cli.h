@@ -96,6 +96,8 @@ int cmd_genotypes(int argc, char **argv);
 int cmd_pgx(int argc, char **argv);
 int cmd_hpo(int argc, char **argv);
 int cmd_rank(int argc, char **argv);
+int cmd_phenopacket(int argc, char **argv);
+int cmd_mme(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_compact(int argc, char **argv);

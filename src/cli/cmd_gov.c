@@ -275,7 +275,7 @@ static int print_dataset(void *ctx, const struct catalog_dataset *d)
 
 int cmd_dataset(int argc, char **argv)
 {
-    static const char *const subs[] = {"add", "list", "access", NULL};
+    static const char *const subs[] = {"add", "list", "access", "matchmaking", NULL};
     struct gn_err err = GN_ERR_INIT;
     struct gov_opt o;
     struct cli_ctx cx;
@@ -307,6 +307,18 @@ int cmd_dataset(int argc, char **argv)
                 GN_OK &&
             (rc = done(&cx, "dataset.access", argv[optind + 1], NULL, &err)) == GN_OK) {
             printf("dataset %s is %s\n", argv[optind + 1], argv[optind + 2]);
+        }
+    } else if (s == 3) { /* Matchmaker Exchange may offer the dataset's people (policy.h) */
+        const char *v = optind + 3 == argc ? argv[optind + 2] : "";
+        char detail[CATALOG_NAME_MAX + 8];
+        if (strcmp(v, "on") && strcmp(v, "off"))
+            return cli_usage_error("dataset", "dataset matchmaking DIR NAME on|off%s", "");
+        (void)snprintf(detail, sizeof detail, "%s %s", argv[optind + 1], v);
+        if ((rc = open_admin(&cx, argv[optind], &o, "dataset.matchmaking", &err)) == GN_OK &&
+            (rc = catalog_dataset_set_matchmaking(cx.cat, argv[optind + 1], !strcmp(v, "on"),
+                                                  &err)) == GN_OK &&
+            (rc = done(&cx, "dataset.matchmaking", detail, NULL, &err)) == GN_OK) {
+            printf("dataset %s: matchmaking %s\n", argv[optind + 1], v);
         }
     } else {
         if (optind + 1 != argc) return cli_usage_error("dataset", "dataset list DIR%s", "");

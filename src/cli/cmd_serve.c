@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,11 +31,10 @@ int cmd_serve(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct server_opts o = {0};
     static char addr[64] = "127.0.0.1";
-    static const struct option lo[] = {{"listen", required_argument, 0, 'l'},
-                                       {"threads", required_argument, 0, 't'},
-                                       {"tls-cert", required_argument, 0, 'c'},
-                                       {"tls-key", required_argument, 0, 'k'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"listen", required_argument, 0, 'l'},   {"threads", required_argument, 0, 't'},
+        {"tls-cert", required_argument, 0, 'c'}, {"tls-key", required_argument, 0, 'k'},
+        {"hpo", required_argument, 0, 'H'},      {0, 0, 0, 0}};
     struct sigaction sa;
     int c;
     int64_t v;
@@ -57,6 +57,8 @@ int cmd_serve(int argc, char **argv)
             o.tls_cert = optarg;
         } else if (c == 'k') {
             o.tls_key = optarg;
+        } else if (c == 'H') {
+            o.hpo_index = optarg;
         } else {
             return cli_usage_error("serve", "unknown option%s", "");
         }
@@ -71,6 +73,10 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     o.dir = argv[optind];
     o.addr = addr;
+    if (!o.hpo_index) { /* Matchmaker Exchange scores phenotypes with the HPO index */
+        const char *e = getenv("GENOMENODE_HPO_INDEX");
+        o.hpo_index = e && *e ? e : "data/hpo/hpo.gnhpo";
+    }
     o.max_body = (size_t)1 << 20;
     o.stop = &stop_flag;
     o.ready = ready;

@@ -57,6 +57,19 @@ static const struct cmd commands[] = {
      "HPO terms; candidate genes raise their diseases. Prints rank, disease, score, label and\n"
      "the matched terms, with the HPO version. --sample (genes from the store) is not yet\n"
      "implemented."},
+    {"phenopacket", cmd_phenopacket,
+     "phenopacket import DIR FILE|DIRECTORY [--manifest SHEET] [--dataset D] [--hpo INDEX] | "
+     "export DIR [--person NATIONAL_ID | --pseudonym P | --out DIRECTORY]",
+     "Imports GA4GH Phenopackets v2 (observed and excluded HPO terms, diagnoses, genes and\n"
+     "variants) for people of the node: the subject id is a sample id known to the node, a\n"
+     "person pseudonym, or a manifest row (ingest format) with the national ID. Exports them\n"
+     "as phenopackets named by pseudonym. Steward only; audited."},
+    {"mme", cmd_mme,
+     "mme peer add DIR NAME URL --token-file FILE | search DIR (--person NATIONAL_ID | "
+     "--pseudonym P) [--timeout MS] | heartbeat DIR",
+     "Matchmaker Exchange (docs/mme.md): registers a peer node (its URL and the token it gave\n"
+     "us), searches this node and every peer for patients like a local one (JSON line per\n"
+     "peer; a failing peer never fails the search), or pings the peers."},
     {"stats", cmd_stats, "stats DIR",
      "Prints samples, sites, segments, bytes and bits per genotype."},
     {"compact", cmd_compact, "compact DIR",
@@ -70,8 +83,10 @@ static const struct cmd commands[] = {
      "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
      "Creates an API token (printed once; only its SHA-256 is stored) or revokes one."},
     {"dataset", cmd_dataset,
-     "dataset add|list|access DIR [NAME --terms DUO [--description TEXT] | NAME LEVEL]",
-     "Adds a dataset with its DUO data-use terms, or lists datasets."},
+     "dataset add|list|access|matchmaking DIR [NAME --terms DUO [--description TEXT] | NAME "
+     "LEVEL | NAME on|off]",
+     "Adds a dataset with its DUO data-use terms, lists datasets, sets its Beacon security\n"
+     "level, or lets Matchmaker Exchange offer its people (docs/mme.md)."},
     {"project", cmd_project,
      "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT "
      "USER",
@@ -103,8 +118,10 @@ static const struct cmd commands[] = {
      "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
      "URL prefix under which ControlledAccessGrants name this node's datasets."},
     {"serve", cmd_serve,
-     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM]",
-     "Runs the HTTP server (default 127.0.0.1:8080) until SIGTERM: /health, /metrics.\n"
+     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX]",
+     "Runs the HTTP server (default 127.0.0.1:8080) until SIGTERM: /health, /metrics, Beacon\n"
+     "v2, Matchmaker Exchange /match and /heartbeat (--hpo: the HPO index, default\n"
+     "$GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo).\n"
      "Requests in flight finish before it stops."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},
