@@ -17,7 +17,7 @@
 #include "policy.h"
 #include "pseudonym.h"
 
-#define GENOMENODE_VERSION "0.2.0"
+#include "version.h"
 #define EXIT_USAGE         2
 
 struct cmd {

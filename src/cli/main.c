@@ -37,12 +37,14 @@ static const struct cmd commands[] = {
      "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
     {"pgx", cmd_pgx,
-     "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all) [--outside FILE] [--drug NAME] "
-     "[--format json|html|tsv] [--data DIR]",
+     "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all [--groups FILE] [--alleles]) "
+     "[--outside FILE] [--drug NAME] [--format json|html|tsv] [--data DIR]",
      "Pharmacogenomics: star-allele diplotypes (PharmCAT definitions), CPIC phenotypes and "
      "the CPIC/DPWG drug check (consistent, change recommended, indeterminate, and why); "
      "outside calls (CYP2D6, HLA-A/B, MT-RNR1) in PharmCAT's TSV format. Missing positions "
-     "are named, never assumed reference. Data: data/pgx or --data."},
+     "are named, never assumed reference. --all: phenotype frequencies of everyone policy "
+     "allows (--groups: SAMPLE<TAB>GROUP file, per group too; --alleles: allele counts of "
+     "single-diplotype calls). Data: data/pgx or --data."},
     {"hpo", cmd_hpo,
      "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
      "[--max-terms N] [--max-excluded N] [--param K=V]",
