@@ -120,10 +120,13 @@ static const struct cmd commands[] = {
      "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
      "URL prefix under which ControlledAccessGrants name this node's datasets."},
     {"serve", cmd_serve,
-     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX]",
+     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX] "
+     "[--pgx-data DIR]",
      "Runs the HTTP server (default 127.0.0.1:8080) until SIGTERM: /health, /metrics, Beacon\n"
      "v2, Matchmaker Exchange /match and /heartbeat (--hpo: the HPO index, default\n"
-     "$GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo).\n"
+     "$GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo), and a clinician's pharmacogenomic\n"
+     "report GET /pgx/{id}?drug=NAME&format=json|html|tsv (--pgx-data: default\n"
+     "$GENOMENODE_PGX_DATA or data/pgx).\n"
      "Requests in flight finish before it stops."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},
