@@ -18,7 +18,7 @@
 #include "pseudonym.h"
 
 #include "version.h"
-#define EXIT_USAGE         2
+#define EXIT_USAGE 2
 
 struct cmd {
     const char *name;
