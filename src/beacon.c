@@ -92,7 +92,7 @@ struct settings {
 struct beacon {
     struct policy_cache *pc;
     const struct hpo *hpo; /* borrowed, shared read-only; NULL: none */
-    struct settings st; /* the beacon_* settings, read at catalog generation st_gen */
+    struct settings st;    /* the beacon_* settings, read at catalog generation st_gen */
     int64_t st_gen;
     struct people people;
     struct mask_slot mask[MASK_SLOTS];
@@ -326,10 +326,11 @@ static int ph_present(struct people *p, const struct hpo *h)
         for (uint32_t k = p->ph_off[i]; k < p->ph_off[i + 1]; k++)
             p->terms[n++] = p->ph_term[k] != HPO_NONE ? h->term_id[p->ph_term[k]] : p->ph_num[k];
     }
-    qsort(p->terms, n, sizeof *p->terms, cmp_u32v);
+    if (n) qsort(p->terms, n, sizeof *p->terms, cmp_u32v);
     p->n_terms = 0;
     for (uint32_t i = 0; i < n; i++)
-        if (!p->n_terms || p->terms[p->n_terms - 1] != p->terms[i]) p->terms[p->n_terms++] = p->terms[i];
+        if (!p->n_terms || p->terms[p->n_terms - 1] != p->terms[i])
+            p->terms[p->n_terms++] = p->terms[i];
     for (uint32_t k = 0; k < p->n_dx; k++) {
         uint32_t j = 0;
         if (!p->ind_live[p->dx_ind[k]]) continue;
@@ -347,6 +348,7 @@ static int people_load_pheno(struct people *p, struct catalog *c, const struct h
     struct ph_load l = {p, h, NULL, 0, 0, NULL, 0, 0, 0};
     int rc;
     if ((rc = catalog_phenopacket_each(c, ph_view, &l, err)) < 0) goto fail;
+    if (l.n_map == 0) return GN_OK; /* nobody counted has a phenotype record */
     qsort(l.map, l.n_map, sizeof *l.map, cmp_map);
     if ((rc = catalog_pheno_rows(c, 0, ph_row, &l, err)) < 0) goto fail;
     p->n_ph_ind = p->n_ind;
@@ -385,8 +387,7 @@ static int people_load(struct people *p, struct catalog *c, const struct hpo *h,
     while (p->hash_cap < 2 * p->n + 2)
         p->hash_cap *= 2;
     if (!(p->sex = gn_calloc(p->n + 1, 1)) || !(p->ind = gn_calloc(p->n + 1, sizeof *p->ind)) ||
-        !(p->ind_live = gn_calloc(1, 1)) ||
-        !(p->sname = gn_calloc(p->n + 1, sizeof *p->sname)) ||
+        !(p->ind_live = gn_calloc(1, 1)) || !(p->sname = gn_calloc(p->n + 1, sizeof *p->sname)) ||
         !(p->hash = gn_calloc(p->hash_cap, sizeof *p->hash))) {
         people_clear(p);
         return gn_errf(err, GN_ENOMEM, "out of memory");
@@ -539,8 +540,8 @@ static json_t *endpoint_sets(void)
 
 static json_t *term_json(const char *id, const char *label)
 {
-    return json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "type", "ontologyTerm", "id", id, "label",
-                     label, "scopes", "individuals", "biosamples", "g_variants");
+    return json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "type", "ontologyTerm", "id", id, "label", label,
+                     "scopes", "individuals", "biosamples", "g_variants");
 }
 
 /* The sex terms, then the HPO terms and diagnoses of the people on the node (p may be NULL). */
@@ -554,7 +555,8 @@ static json_t *filtering_terms(const struct people *p, const struct hpo *h)
     for (uint32_t i = 0; p && a && i < p->n_terms; i++) {
         uint32_t t = h ? hpo_term_index(h, p->terms[i]) : HPO_NONE;
         (void)snprintf(name, sizeof name, "HP:%07u", (unsigned)p->terms[i]);
-        json_array_append_new(a, term_json(name, t != HPO_NONE ? hpo_str(h, h->term_label[t]) : name));
+        json_array_append_new(a,
+                              term_json(name, t != HPO_NONE ? hpo_str(h, h->term_label[t]) : name));
     }
     for (uint32_t i = 0; p && a && i < p->n_dxs; i++) {
         const char *id = p->dx_id[p->dxs[i]];
@@ -566,11 +568,12 @@ static json_t *filtering_terms(const struct people *p, const struct hpo *h)
                     "http://purl.obolibrary.org/obo/ncit.owl", "nameSpacePrefix", "NCIT",
                     "iriPrefix", "http://purl.obolibrary.org/obo/NCIT_");
     if (res && p && p->n_terms) {
-        json_array_append_new(
-            res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "hp", "name",
-                           "Human Phenotype Ontology", "url", "http://purl.obolibrary.org/obo/hp.owl",
-                           "version", h ? hpo_str(h, h->version) : "unknown", "nameSpacePrefix",
-                           "HP", "iriPrefix", "http://purl.obolibrary.org/obo/HP_"));
+        json_array_append_new(res,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "hp", "name",
+                                        "Human Phenotype Ontology", "url",
+                                        "http://purl.obolibrary.org/obo/hp.owl", "version",
+                                        h ? hpo_str(h, h->version) : "unknown", "nameSpacePrefix",
+                                        "HP", "iriPrefix", "http://purl.obolibrary.org/obo/HP_"));
     }
     if (res && omim) {
         json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "omim", "name",
@@ -672,8 +675,8 @@ static void mark_term(const struct people *p, const struct hpo *h, uint32_t t, u
 }
 
 /* An HP: filter into m. Returns 0 when it can match nobody (unknown term), else 1. */
-static int filter_hpo(const struct people *p, const struct hpo *h, const struct beacon_req_filter *x,
-                      uint32_t num, struct filt *f, uint8_t *m)
+static int filter_hpo(const struct people *p, const struct hpo *h,
+                      const struct beacon_req_filter *x, uint32_t num, struct filt *f, uint8_t *m)
 {
     uint32_t t = HPO_NONE;
     char name[16];
@@ -789,8 +792,7 @@ static int in_ids(const uint32_t *ids, uint32_t n, uint32_t id)
 static int sample_ok(const struct people *p, const struct filt *f, uint32_t id)
 {
     if (f->none) return 0;
-    if (f->ind_ok && (id >= p->n || p->ind[id] >= p->n_ph_ind || !f->ind_ok[p->ind[id]]))
-        return 0;
+    if (f->ind_ok && (id >= p->n || p->ind[id] >= p->n_ph_ind || !f->ind_ok[p->ind[id]])) return 0;
     if (!f->sex) return 1;
     return id < p->n && (f->sex >> p->sex[id] & 1);
 }

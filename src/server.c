@@ -672,7 +672,9 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     if (o->hpo_index) { /* Matchmaker Exchange and Beacon phenotype filters use it; optional */
         struct gn_err herr = GN_ERR_INIT;
         if (hpo_load(o->hpo_index, &s->hpo, &herr) < 0) {
-            log_warn("no HPO index (%s): /match answers 503, Beacon HP: filters match exact terms only", herr.msg);
+            log_warn(
+                "no HPO index (%s): /match answers 503, Beacon HP: filters match exact terms only",
+                herr.msg);
             s->hpo = NULL;
         }
     }
