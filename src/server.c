@@ -714,10 +714,12 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if ((rc = pseudonym_load(&s->key, keyp, err)) < 0) goto out;
-    if (o->hpo_index) { /* Matchmaker Exchange scores phenotypes with it; optional */
+    if (o->hpo_index) { /* Matchmaker Exchange and Beacon phenotype filters use it; optional */
         struct gn_err herr = GN_ERR_INIT;
         if (hpo_load(o->hpo_index, &s->hpo, &herr) < 0) {
-            log_warn("no HPO index (%s): /match answers 503", herr.msg);
+            log_warn(
+                "no HPO index (%s): /match answers 503, Beacon HP: filters match exact terms only",
+                herr.msg);
             s->hpo = NULL;
         }
     }
@@ -733,6 +735,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
             goto out;
         audit_batcher_attach(s->audit, s->w[i].cat);
         if ((rc = beacon_new(&s->w[i].bx)) < 0) goto nomem;
+        beacon_set_hpo(s->w[i].bx, s->hpo);
         if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
     }
     if (o->tls_cert && o->tls_key) {
