@@ -511,7 +511,8 @@ static void test_vcf_undeclared(void)
     fclose(f);
     ASSERT_OK(pgx_vcf_read(path, NULL, d, &v, &err));
     uint32_t gi = 0;
-    while (strcmp(d->genes[gi]->name, "VKORC1")) gi++;
+    while (strcmp(d->genes[gi]->name, "VKORC1"))
+        gi++;
     const struct pgx_gene *g = d->genes[gi];
     const struct pgx_obs *o = pgx_vcf_obs(v, gi);
     uint32_t i = pos_of(g, "rs9923231");
@@ -523,12 +524,8 @@ static void test_vcf_undeclared(void)
 }
 
 const struct test_case test_pgx_cases[] = {
-    {"pgx_vcf_undeclared", test_vcf_undeclared},
-    {"pgx_match_rules", test_match_rules},
-    {"pgx_def_load_all", test_def_load_all},
-    {"pgx_def_errors", test_def_errors},
-    {"pgx_conformance", test_conformance},
-    {"pgx_outside_parse", test_outside_parse},
-    {"pgx_guide_answer", test_guide_answer},
-    {NULL, NULL},
+    {"pgx_vcf_undeclared", test_vcf_undeclared}, {"pgx_match_rules", test_match_rules},
+    {"pgx_def_load_all", test_def_load_all},     {"pgx_def_errors", test_def_errors},
+    {"pgx_conformance", test_conformance},       {"pgx_outside_parse", test_outside_parse},
+    {"pgx_guide_answer", test_guide_answer},     {NULL, NULL},
 };
