@@ -3,9 +3,11 @@
 # the 3202 individuals of the 1000 Genomes high-coverage panel (PyPGx bundle, GRCh38,
 # described in ../shared/data/SOURCES.md) ingested into a GRCh38 store, then
 #
-#   1. `genomenode pgx DIR --all`: phenotype frequencies per gene, next to CPIC's published
-#      frequency ranges for the common metabolizer phenotypes (table below), with the time
-#      per individual (target < 5 ms);
+#   1. superpopulations derived from the data (private variants, below), then
+#      `genomenode pgx DIR --all --groups`: phenotype frequencies per gene and
+#      superpopulation, with the time per individual (target < 5 ms); and `--alleles`: the
+#      called allele frequencies of single-position alleles against the panel's own
+#      AF_<POP> (an independent check of the calls);
 #   2. `genomenode pgx DIR --sample ID`: one person's full report (genes and drugs) from a
 #      cold start (new process, data files and store opened afresh; target < 1 s).
 #
@@ -27,43 +29,69 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 printf 'ingest: %.1f s\n' "$(echo "$t1 - $t0" | bc)"
 
-"$GN" pgx "$D" --all > "$D.all.tsv" 2> "$D.all.err" || { cat "$D.all.err"; exit 1; }
+# ---- superpopulations, derived from the data ---------------------------------------------
+# The panel has per-superpopulation allele counts (INFO AC_<POP>, AN_<POP>) but no sample →
+# population file. A sample carrying an ALT at a biallelic site where AC == AC_<POP> > 0 (a
+# variant private to POP) belongs to POP. Checked: no sample gets two populations. Samples
+# left over are assigned only when exactly one population is short of its size (AN_<POP>/2
+# at a site every sample is called at): that is then the only place they can be.
+G="$D.groups.tsv"
+for P in AFR AMR EAS EUR SAS; do
+  bcftools view -m2 -M2 -i "INFO/AC>0 && INFO/AC==INFO/AC_$P" "$VCF" 2>/dev/null |
+    bcftools query -i 'GT="alt"' -f "[%SAMPLE\t$P\n]" 2>/dev/null | sort -u
+done > "$G.raw"
+two=$(cut -f1 "$G.raw" | sort | uniq -d | wc -l)
+bcftools query -f '%AN\t%AN_AFR\t%AN_AMR\t%AN_EAS\t%AN_EUR\t%AN_SAS\n' "$VCF" | awk -F'\t' -v n="$(bcftools query -l "$VCF" | wc -l)" '$1 == 2*n { print; exit }' > "$D.sizes"
+bcftools query -l "$VCF" | sort > "$D.all_samples"
+cut -f1 "$G.raw" | sort -u | comm -23 "$D.all_samples" - > "$D.left"
+short=$(awk -F'\t' 'NR==FNR { c[$2]++; next }
+  { split("AFR AMR EAS EUR SAS", p, " "); for (i = 1; i <= 5; i++) if ($(i+1)/2 != c[p[i]]) printf "%s:%d ", p[i], $(i+1)/2 - c[p[i]] }' "$G.raw" "$D.sizes")
+cp "$G.raw" "$G"
+nleft=$(wc -l < "$D.left")
+case "$short" in
+  *:*" "*:*) echo "populations short: $short; $nleft samples left unassigned" ;;
+  ?*) p=${short%%:*}; k=${short#*:}; k=${k% }
+      if [ "$k" = "$nleft" ]; then awk -v p="$p" '{ print $1 "\t" p }' "$D.left" >> "$G"; fi ;;
+esac
+printf '\nsuperpopulations from private variants: %d of %d samples assigned directly, %d in two populations, %d assigned as the only population short of its size (%s); sizes:' \
+  "$(cut -f1 "$G.raw" | sort -u | wc -l)" "$(wc -l < "$D.all_samples")" "$two" "$(( $(wc -l < "$G") - $(wc -l < "$G.raw") ))" "${short:-none}"
+cut -f2 "$G" | sort | uniq -c | awk '{ printf " %s %s", $2, $1 } END { print "" }'
+[ "$two" = 0 ] || { echo "FAIL: a sample in two populations"; exit 1; }
+
+"$GN" pgx "$D" --all --groups "$G" > "$D.all.tsv" 2> "$D.all.err" || { cat "$D.all.err"; exit 1; }
 cat "$D.all.err"
-# CPIC's published phenotype frequencies (CPIC frequency tables, ranges across the
-# biogeographical groups, percent); the 1000G panel mixes five superpopulations, so its
-# overall frequency should fall inside (or near) each range.
-cat > "$D.cpic.tsv" <<'EOF'
-CYP2C19	Poor Metabolizer	0.3	16
-CYP2C19	Intermediate Metabolizer	18	46
-CYP2C19	Normal Metabolizer	30	60
-CYP2C19	Rapid Metabolizer	1	27
-CYP2C19	Ultrarapid Metabolizer	0.1	5
-CYP2C9	Normal Metabolizer	60	90
-CYP2C9	Intermediate Metabolizer	10	36
-CYP2C9	Poor Metabolizer	0.1	4
-CYP3A5	Poor Metabolizer	6	90
-CYP3A5	Intermediate Metabolizer	8	45
-CYP3A5	Normal Metabolizer	0.5	45
-TPMT	Normal Metabolizer	86	96
-TPMT	Intermediate Metabolizer	4	14
-NUDT15	Normal Metabolizer	65	99
-NUDT15	Intermediate Metabolizer	1	30
-SLCO1B1	Normal Function	40	80
-SLCO1B1	Decreased Function	15	35
-SLCO1B1	Poor Function	0.1	3
-UGT1A1	Normal Metabolizer	25	55
-UGT1A1	Intermediate Metabolizer	35	55
-UGT1A1	Poor Metabolizer	1	25
-CYP2B6	Normal Metabolizer	25	50
-CYP2B6	Intermediate Metabolizer	35	50
-CYP2B6	Poor Metabolizer	3	25
-EOF
+"$GN" pgx "$D" --all --groups "$G" --alleles > "$D.alleles.tsv" 2>/dev/null || exit 1
+
+# ---- phenotype frequencies per superpopulation (percent) --------------------------------
 echo
-printf '%-8s %-32s %7s %9s   %s\n' gene phenotype count 1000G% "CPIC range %"
-awk -F'\t' 'NR==FNR { lo[$1"\t"$2]=$3; hi[$1"\t"$2]=$4; next }
-            /^#/ || $1 == "gene" { next }
-            { k=$1"\t"$2; r = (k in lo) ? sprintf("%s-%s%s", lo[k], hi[k], ($4*100 >= lo[k]*0.5 && $4*100 <= hi[k]*1.5) ? "" : "  (outside)") : "";
-              printf "%-8s %-32s %7s %8.2f   %s\n", $1, $2, $3, $4*100, r }' "$D.cpic.tsv" "$D.all.tsv"
+awk -F'\t' '/^#/ || $1 == "gene" || $4 == "NA" { next }
+  { k = $1 "\t" $3; f[k, $2] = $5 * 100; if (!(k in seen)) { seen[k] = 1; keys[++n] = k } }
+  END { printf "%-8s %-34s %6s %6s %6s %6s %6s %6s\n", "gene", "phenotype", "all", "AFR", "AMR", "EAS", "EUR", "SAS"
+        split("all AFR AMR EAS EUR SAS", P, " ")
+        for (i = 1; i <= n; i++) { split(keys[i], kk, "\t"); printf "%-8s %-34s", kk[1], kk[2]
+          for (j = 1; j <= 6; j++) printf " %6.1f", f[keys[i], P[j]]; printf "\n" } }' "$D.all.tsv"
+
+# ---- called allele frequencies against the panel's own AF_<POP> ------------------------
+# Alleles defined at one position (or the alleles sharing that position's ALT: TPMT *3A and
+# *3C, SLCO1B1's c.521C alleles): the frequency of the called alleles per superpopulation
+# must equal the INFO's AF_<POP> when every individual of the group has one diplotype call
+# (called_alleles = 2 x group size).
+printf 'CYP2C19\t*2\tchr10\t94781859\nCYP2C19\t*3\tchr10\t94780653\nCYP2C19\t*17\tchr10\t94761900\nCYP2C9\t*2\tchr10\t94942290\nCYP2C9\t*3\tchr10\t94981296\nCYP3A5\t*3\tchr7\t99672916\nTPMT\t*3A,*3C\tchr6\t18130687\nNUDT15\t*3\tchr13\t48045719\nSLCO1B1\t*5,*15,*17,*40,*45,*46,*47\tchr12\t21178615\n' > "$D.single.tsv"
+while IFS=$'\t' read -r gene alleles chrom pos; do
+  bcftools query -r "$chrom:$pos" -f '%POS\t%AF_AFR\t%AF_AMR\t%AF_EAS\t%AF_EUR\t%AF_SAS\t%AF\n' "$VCF" 2>/dev/null |
+    awk -F'\t' -v p="$pos" '$1 == p' | head -1 | cut -f2- | sed "s|^|$gene\t$alleles\t|"
+done < "$D.single.tsv" > "$D.af.tsv"
+printf '\n%-8s %-22s %-5s %10s %10s %8s %s\n' gene alleles group called_af panel_af called result
+awk -F'\t' 'FILENAME == ARGV[1] { af[++na] = $0; next }
+  /^#/ || $1 == "gene" { next }
+  { cnt[$1, $2, $3] = $5; called[$1, $2] = $4 }
+  END { split("AFR AMR EAS EUR SAS all", P, " "); agree = 0; total = 0
+        for (k = 1; k <= na; k++) { split(af[k], a, "\t"); gene = a[1]; m = split(a[2], al, ",")
+          for (j = 1; j <= 6; j++) { c = 0; for (i = 1; i <= m; i++) c += cnt[gene, P[j], al[i]]
+            d = called[gene, P[j]]; f = d ? c / d : 0; pa = a[2 + j]
+            ok = (sprintf("%.4f", f) == sprintf("%.4f", pa)); total++; agree += ok
+            printf "%-8s %-22.22s %-5s %10.4f %10.4f %8d %s\n", gene, a[2], P[j], f, pa, d, ok ? "agrees" : "differs" } }
+        printf "called vs panel allele frequencies: %d of %d agree to 4 decimals\n", agree, total }' "$D.af.tsv" "$D.alleles.tsv"
 
 S=$(bcftools query -l "$VCF" | head -1)
 t0=$(date +%s.%N)
@@ -71,4 +99,4 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 printf '\none patient (%s), full report from cold start: %.0f ms; %s genes, %s drug guidelines\n' "$S" \
     "$(echo "($t1 - $t0) * 1000" | bc)" "$(jq '.genes | length' "$D.one.json")" "$(jq '.drugs | length' "$D.one.json")"
-rm -f "$D".*.tsv "$D".*.err "$D".one.json
+rm -f "$D".*.tsv "$D".*.err "$D".one.json "$D".groups.tsv.raw "$D".sizes "$D".all_samples "$D".left

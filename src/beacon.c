@@ -8,11 +8,20 @@
  * (policy_done).
  *
  * The people table (sample id → individual, sex, pseudonyms) is read from the catalog once
- * per catalog generation, so a query touches the catalog only to read its generation.
+ * per catalog generation, so a query touches the catalog only to read its generation. It
+ * also holds what the phenopackets imported into the node say of each individual
+ * (catalog_pheno_rows): the observed HPO terms, resolved once to current terms of the
+ * server's HPO index (beacon_set_hpo), and the diagnoses. Phenotype and diagnosis filters
+ * are evaluated against it per request into one byte per individual (struct filt.ind_ok);
+ * a term filter with descendants is a walk over each person's few terms asking
+ * hpo_is_ancestor (a binary search in the term's closure), so no ontology expansion is
+ * ever materialised. Excluded phenotypes are not kept: "examined and absent" never
+ * matches a filter.
  */
 #include "beacon.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +34,13 @@
 #include "duo.h"
 #include "gtrec.h"
 #include "gtstore.h"
+#include "hpo.h"
 #include "query.h"
 #include "strparse.h"
 
 #define API_VERSION "v2.1.1"
 #define MASK_SLOTS  32
+#define DX_ID_LEN   48 /* "OMIM:614959", "ORPHA:1234", "MONDO:0012345"; longer ids are cut */
 
 /* sex codes of the people table */
 enum { SEX_UNKNOWN = 0, SEX_FEMALE, SEX_MALE, SEX_OTHER, SEX_NONE };
@@ -47,6 +58,19 @@ struct people {
     uint32_t n_ind, cap_ind;
     uint32_t *hash; /* open addressing over iname: index + 1, 0 empty */
     uint32_t hash_cap;
+    uint8_t *ind_live; /* by individual index: has a sample not withdrawn */
+    /* phenotype records: observed terms of individual i are [ph_off[i], ph_off[i+1]) */
+    uint32_t n_ph_ind; /* individuals covered by ph_off (n_ind once loaded) */
+    uint32_t *ph_off;
+    uint32_t *ph_num;  /* numeric HP id as imported (HP:0001250 → 1250) */
+    uint32_t *ph_term; /* current term index in the HPO index; HPO_NONE: unknown, no index */
+    uint32_t n_dx;     /* diagnoses, one row per (individual, disease) */
+    uint32_t *dx_ind;
+    char (*dx_id)[DX_ID_LEN];
+    uint32_t *terms; /* distinct current numeric ids of live people's observed terms */
+    uint32_t n_terms;
+    uint32_t *dxs; /* indices into dx_id of distinct live diagnoses */
+    uint32_t n_dxs;
 };
 
 struct mask_slot {
@@ -67,7 +91,8 @@ struct settings {
 
 struct beacon {
     struct policy_cache *pc;
-    struct settings st; /* the beacon_* settings, read at catalog generation st_gen */
+    const struct hpo *hpo; /* borrowed, shared read-only; NULL: none */
+    struct settings st;    /* the beacon_* settings, read at catalog generation st_gen */
     int64_t st_gen;
     struct people people;
     struct mask_slot mask[MASK_SLOTS];
@@ -107,8 +132,22 @@ static void people_clear(struct people *p)
     gn_free(p->sname);
     gn_free(p->iname);
     gn_free(p->hash);
+    gn_free(p->ind_live);
+    gn_free(p->ph_off);
+    gn_free(p->ph_num);
+    gn_free(p->ph_term);
+    gn_free(p->dx_ind);
+    gn_free(p->dx_id);
+    gn_free(p->terms);
+    gn_free(p->dxs);
     memset(p, 0, sizeof *p);
     p->gen = -1;
+}
+
+void beacon_set_hpo(struct beacon *b, const struct hpo *h)
+{
+    b->hpo = h;
+    people_clear(&b->people); /* the terms were resolved against the previous index */
 }
 
 void beacon_free(struct beacon *b)
@@ -147,8 +186,11 @@ static int people_intern(struct people *p, const char *name, uint32_t *idx)
         void *n = gn_reallocarray(p->iname, nc, sizeof *p->iname);
         if (!n) return GN_ENOMEM;
         p->iname = n;
+        if (!(n = gn_reallocarray(p->ind_live, nc, 1))) return GN_ENOMEM;
+        p->ind_live = n;
         p->cap_ind = nc;
     }
+    p->ind_live[p->n_ind] = 0;
     (void)snprintf(p->iname[p->n_ind], sizeof p->iname[0], "%s", name);
     p->hash[i] = p->n_ind + 1;
     *idx = p->n_ind++;
@@ -165,11 +207,175 @@ static int people_visit(void *ctx, const struct catalog_sample_view *v)
                     : !strcmp(v->sex, "other")  ? SEX_OTHER
                                                 : SEX_UNKNOWN;
     (void)snprintf(p->sname[v->id], sizeof p->sname[0], "%s", v->pseudonym ? v->pseudonym : "");
-    if (v->individual) return people_intern(p, v->individual, &p->ind[v->id]);
+    if (v->individual) {
+        int rc = people_intern(p, v->individual, &p->ind[v->id]);
+        if (rc == GN_OK && !v->withdrawn) p->ind_live[p->ind[v->id]] = 1;
+        return rc;
+    }
     return GN_OK;
 }
 
-static int people_load(struct people *p, struct catalog *c, int64_t gen, struct gn_err *err)
+/* Index of the individual with this pseudonym among those with samples, or UINT32_MAX. */
+static uint32_t people_find(const struct people *p, const char *name)
+{
+    uint32_t i = (uint32_t)(name_hash(name) & (p->hash_cap - 1));
+    while (p->hash[i]) {
+        if (!strcmp(p->iname[p->hash[i] - 1], name)) return p->hash[i] - 1;
+        i = (i + 1) & (p->hash_cap - 1);
+    }
+    return UINT32_MAX;
+}
+
+/* ---- phenotype records of the people table ------------------------------------------ */
+
+struct ph_map {
+    int64_t id;  /* catalog individual id */
+    uint32_t ix; /* people index */
+};
+struct ph_row {
+    uint32_t ix, num, term;
+};
+struct ph_load {
+    struct people *p;
+    const struct hpo *h;
+    struct ph_map *map;
+    uint32_t n_map, cap_map;
+    struct ph_row *rows;
+    uint32_t n_rows, cap_rows;
+    uint32_t cap_dx;
+};
+
+/* Grows *arr (of *cap elements of size sz) to hold one more than n. */
+static int grow(void *arr, uint32_t n, uint32_t *cap, size_t sz)
+{
+    void **a = arr;
+    if (n < *cap) return GN_OK;
+    uint32_t nc = *cap ? *cap * 2 : 256;
+    void *x = nc > *cap ? gn_reallocarray(*a, nc, sz) : NULL;
+    if (!x) return GN_ENOMEM;
+    *a = x;
+    *cap = nc;
+    return GN_OK;
+}
+
+static int ph_view(void *ctx, const struct catalog_phenopacket_view *v)
+{
+    struct ph_load *l = ctx;
+    uint32_t ix = v->pseudonym ? people_find(l->p, v->pseudonym) : UINT32_MAX;
+    if (ix == UINT32_MAX) return GN_OK; /* nobody the Beacon can count: no sample */
+    if (grow(&l->map, l->n_map, &l->cap_map, sizeof *l->map) < 0) return GN_ENOMEM;
+    l->map[l->n_map].id = v->individual;
+    l->map[l->n_map++].ix = ix;
+    return GN_OK;
+}
+
+static int cmp_map(const void *a, const void *b)
+{
+    const struct ph_map *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int ph_row(void *ctx, const struct catalog_pheno_row *r)
+{
+    struct ph_load *l = ctx;
+    struct people *p = l->p;
+    struct ph_map key = {r->individual, 0}, *m;
+    if (r->kind == 'v' || (r->kind == 'p' && r->excluded)) return GN_OK;
+    m = bsearch(&key, l->map, l->n_map, sizeof *l->map, cmp_map);
+    if (!m) return GN_OK;
+    if (r->kind == 'd') {
+        if (grow(&p->dx_ind, p->n_dx, &l->cap_dx, sizeof *p->dx_ind) < 0) return GN_ENOMEM;
+        uint32_t at = p->n_dx;
+        if (!p->dx_id || at == 0 || (at & (at - 1)) == 0) {
+            /* dx_id follows dx_ind's capacity (which doubles from 256) */
+            void *x = gn_reallocarray(p->dx_id, l->cap_dx, sizeof *p->dx_id);
+            if (!x) return GN_ENOMEM;
+            p->dx_id = x;
+        }
+        p->dx_ind[at] = m->ix;
+        (void)snprintf(p->dx_id[at], sizeof p->dx_id[0], "%s", r->a);
+        p->n_dx++;
+        return GN_OK;
+    }
+    uint32_t num;
+    enum hpo_resolved how;
+    if (hpo_parse_id(r->a, strlen(r->a), &num, NULL) < 0) return GN_OK; /* checked on import */
+    if (grow(&l->rows, l->n_rows, &l->cap_rows, sizeof *l->rows) < 0) return GN_ENOMEM;
+    l->rows[l->n_rows].ix = m->ix;
+    l->rows[l->n_rows].num = num;
+    l->rows[l->n_rows++].term = l->h ? hpo_resolve_id(l->h, num, &how) : HPO_NONE;
+    return GN_OK;
+}
+
+static int cmp_u32v(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct current ids of live people's observed terms, and their distinct diagnoses
+ * (for /filtering_terms). */
+static int ph_present(struct people *p, const struct hpo *h)
+{
+    uint32_t n = 0;
+    if (!(p->terms = gn_reallocarray(NULL, p->ph_off[p->n_ph_ind] + 1, sizeof *p->terms)) ||
+        !(p->dxs = gn_reallocarray(NULL, p->n_dx + 1, sizeof *p->dxs)))
+        return GN_ENOMEM;
+    for (uint32_t i = 0; i < p->n_ph_ind; i++) {
+        if (!p->ind_live[i]) continue;
+        for (uint32_t k = p->ph_off[i]; k < p->ph_off[i + 1]; k++)
+            p->terms[n++] = p->ph_term[k] != HPO_NONE ? h->term_id[p->ph_term[k]] : p->ph_num[k];
+    }
+    if (n) qsort(p->terms, n, sizeof *p->terms, cmp_u32v);
+    p->n_terms = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!p->n_terms || p->terms[p->n_terms - 1] != p->terms[i])
+            p->terms[p->n_terms++] = p->terms[i];
+    for (uint32_t k = 0; k < p->n_dx; k++) {
+        uint32_t j = 0;
+        if (!p->ind_live[p->dx_ind[k]]) continue;
+        while (j < p->n_dxs && strcmp(p->dx_id[p->dxs[j]], p->dx_id[k]))
+            j++;
+        if (j == p->n_dxs) p->dxs[p->n_dxs++] = k;
+    }
+    return GN_OK;
+}
+
+/* Reads the phenotype records of the people with samples into p (CSR by individual). */
+static int people_load_pheno(struct people *p, struct catalog *c, const struct hpo *h,
+                             struct gn_err *err)
+{
+    struct ph_load l = {p, h, NULL, 0, 0, NULL, 0, 0, 0};
+    int rc;
+    if ((rc = catalog_phenopacket_each(c, ph_view, &l, err)) < 0) goto fail;
+    if (l.n_map == 0) return GN_OK; /* nobody counted has a phenotype record */
+    qsort(l.map, l.n_map, sizeof *l.map, cmp_map);
+    if ((rc = catalog_pheno_rows(c, 0, ph_row, &l, err)) < 0) goto fail;
+    p->n_ph_ind = p->n_ind;
+    rc = GN_ENOMEM;
+    if (!(p->ph_off = gn_calloc(p->n_ind + 2, sizeof *p->ph_off)) ||
+        !(p->ph_num = gn_reallocarray(NULL, l.n_rows + 1, sizeof *p->ph_num)) ||
+        !(p->ph_term = gn_reallocarray(NULL, l.n_rows + 1, sizeof *p->ph_term)))
+        goto fail;
+    for (uint32_t k = 0; k < l.n_rows; k++)
+        p->ph_off[l.rows[k].ix + 2]++;
+    for (uint32_t i = 2; i <= p->n_ind + 1; i++)
+        p->ph_off[i] += p->ph_off[i - 1];
+    /* ph_off[i + 1] is the next free slot of individual i while filling */
+    for (uint32_t k = 0; k < l.n_rows; k++) {
+        uint32_t at = p->ph_off[l.rows[k].ix + 1]++;
+        p->ph_num[at] = l.rows[k].num;
+        p->ph_term[at] = l.rows[k].term;
+    }
+    rc = ph_present(p, h);
+fail:
+    gn_free(l.map);
+    gn_free(l.rows);
+    return rc == GN_ENOMEM ? gn_errf(err, rc, "out of memory") : rc;
+}
+
+static int people_load(struct people *p, struct catalog *c, const struct hpo *h, int64_t gen,
+                       struct gn_err *err)
 {
     int64_t all = 0, live = 0;
     int rc;
@@ -181,13 +387,14 @@ static int people_load(struct people *p, struct catalog *c, int64_t gen, struct 
     while (p->hash_cap < 2 * p->n + 2)
         p->hash_cap *= 2;
     if (!(p->sex = gn_calloc(p->n + 1, 1)) || !(p->ind = gn_calloc(p->n + 1, sizeof *p->ind)) ||
-        !(p->sname = gn_calloc(p->n + 1, sizeof *p->sname)) ||
+        !(p->ind_live = gn_calloc(1, 1)) || !(p->sname = gn_calloc(p->n + 1, sizeof *p->sname)) ||
         !(p->hash = gn_calloc(p->hash_cap, sizeof *p->hash))) {
         people_clear(p);
         return gn_errf(err, GN_ENOMEM, "out of memory");
     }
     memset(p->ind, 0xff, (p->n + 1) * sizeof *p->ind);
-    if ((rc = catalog_sample_each(c, people_visit, p, err)) < 0) {
+    if ((rc = catalog_sample_each(c, people_visit, p, err)) < 0 ||
+        (rc = people_load_pheno(p, c, h, err)) < 0) {
         people_clear(p);
         return rc == GN_ENOMEM ? gn_errf(err, rc, "out of memory") : rc;
     }
@@ -331,22 +538,54 @@ static json_t *endpoint_sets(void)
     return o;
 }
 
-static json_t *filtering_terms(void)
+static json_t *term_json(const char *id, const char *label)
 {
-    json_t *a = json_array();
-    for (int s = SEX_UNKNOWN; a && s <= SEX_MALE; s++) {
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "type", "ontologyTerm",
-                                           "id", sex_id[s], "label", sex_label[s], "scopes",
-                                           "individuals", "biosamples", "g_variants"));
-    }
-    return json_pack("{s:o, s:[{s:s, s:s, s:s, s:s, s:s}]}", "filteringTerms", a, "resources", "id",
-                     "ncit", "name", "NCI Thesaurus", "url",
-                     "http://purl.obolibrary.org/obo/ncit.owl", "nameSpacePrefix", "NCIT",
-                     "iriPrefix", "http://purl.obolibrary.org/obo/NCIT_");
+    return json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "type", "ontologyTerm", "id", id, "label", label,
+                     "scopes", "individuals", "biosamples", "g_variants");
 }
 
-static void framework(struct resp *rs, const struct settings *st, const struct beacon_req *r,
-                      const struct gtsnap *snap)
+/* The sex terms, then the HPO terms and diagnoses of the people on the node (p may be NULL). */
+static json_t *filtering_terms(const struct people *p, const struct hpo *h)
+{
+    json_t *a = json_array(), *res;
+    char name[16];
+    int omim = 0;
+    for (int s = SEX_UNKNOWN; a && s <= SEX_MALE; s++)
+        json_array_append_new(a, term_json(sex_id[s], sex_label[s]));
+    for (uint32_t i = 0; p && a && i < p->n_terms; i++) {
+        uint32_t t = h ? hpo_term_index(h, p->terms[i]) : HPO_NONE;
+        (void)snprintf(name, sizeof name, "HP:%07u", (unsigned)p->terms[i]);
+        json_array_append_new(a,
+                              term_json(name, t != HPO_NONE ? hpo_str(h, h->term_label[t]) : name));
+    }
+    for (uint32_t i = 0; p && a && i < p->n_dxs; i++) {
+        const char *id = p->dx_id[p->dxs[i]];
+        uint32_t d = h ? hpo_disease_index(h, id, strlen(id)) : HPO_NONE;
+        omim |= !strncmp(id, "OMIM:", 5);
+        json_array_append_new(a, term_json(id, d != HPO_NONE ? hpo_str(h, h->dis_label[d]) : id));
+    }
+    res = json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "id", "ncit", "name", "NCI Thesaurus", "url",
+                    "http://purl.obolibrary.org/obo/ncit.owl", "nameSpacePrefix", "NCIT",
+                    "iriPrefix", "http://purl.obolibrary.org/obo/NCIT_");
+    if (res && p && p->n_terms) {
+        json_array_append_new(res,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "hp", "name",
+                                        "Human Phenotype Ontology", "url",
+                                        "http://purl.obolibrary.org/obo/hp.owl", "version",
+                                        h ? hpo_str(h, h->version) : "unknown", "nameSpacePrefix",
+                                        "HP", "iriPrefix", "http://purl.obolibrary.org/obo/HP_"));
+    }
+    if (res && omim) {
+        json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "omim", "name",
+                                             "Online Mendelian Inheritance in Man", "url",
+                                             "https://omim.org", "nameSpacePrefix", "OMIM",
+                                             "iriPrefix", "https://omim.org/entry/"));
+    }
+    return json_pack("{s:o, s:o}", "filteringTerms", a, "resources", res);
+}
+
+static void framework(const struct beacon *b, struct resp *rs, const struct settings *st,
+                      const struct beacon_req *r, const struct gtsnap *snap)
 {
     json_t *m = info_meta(st), *body = NULL;
     switch (r->endpoint) {
@@ -382,7 +621,7 @@ static void framework(struct resp *rs, const struct settings *st, const struct b
                          endpoint_sets());
         break;
     case BEACON_REQ_EP_FILTERING_TERMS:
-        body = filtering_terms();
+        body = filtering_terms(b->people.gen >= 0 ? &b->people : NULL, b->hpo);
         break;
     default:
         break;
@@ -393,13 +632,114 @@ static void framework(struct resp *rs, const struct settings *st, const struct b
 
 /* ---- filters ------------------------------------------------------------------------ */
 
-/* Sex filters as a bit set over SEX_* (0: no sex filter); unknown filters noted. */
+/* The filters of one request: sex as a bit set over SEX_* (0: no sex filter); phenotype
+ * and diagnosis filters as one byte per individual; unknown filters noted. */
 struct filt {
-    uint32_t sex; /* allowed sex codes; 0 = any */
-    int none;     /* a filter nobody can match */
+    uint32_t sex;    /* allowed sex codes; 0 = any */
+    int none;        /* a filter nobody can match */
+    uint8_t *ind_ok; /* owned; by people index: passes every phenotype and diagnosis filter;
+                      * NULL when the request has none */
     char warn[8][200];
     int n_warn;
 };
+
+static void filt_free(struct filt *f)
+{
+    gn_free(f->ind_ok);
+    f->ind_ok = NULL;
+}
+
+__attribute__((format(printf, 2, 3))) static void filt_warn(struct filt *f, const char *fmt, ...)
+{
+    va_list ap;
+    if (f->n_warn >= 8) return;
+    va_start(ap, fmt);
+    (void)vsnprintf(f->warn[f->n_warn++], sizeof f->warn[0], fmt, ap);
+    va_end(ap);
+}
+
+/* Marks in m the individuals with observed term t (numeric id num): the term itself, or
+ * with desc any term below it. Without an index (h NULL) only the same id matches. */
+static void mark_term(const struct people *p, const struct hpo *h, uint32_t t, uint32_t num,
+                      int desc, uint8_t *m)
+{
+    for (uint32_t i = 0; i < p->n_ph_ind; i++) {
+        for (uint32_t k = p->ph_off[i]; k < p->ph_off[i + 1] && !m[i]; k++) {
+            uint32_t x = p->ph_term[k];
+            if (!h)
+                m[i] = p->ph_num[k] == num;
+            else
+                m[i] = x != HPO_NONE && (x == t || (desc && hpo_is_ancestor(h, t, x)));
+        }
+    }
+}
+
+/* An HP: filter into m. Returns 0 when it can match nobody (unknown term), else 1. */
+static int filter_hpo(const struct people *p, const struct hpo *h,
+                      const struct beacon_req_filter *x, uint32_t num, struct filt *f, uint8_t *m)
+{
+    uint32_t t = HPO_NONE;
+    char name[16];
+    if (h) {
+        enum hpo_resolved how;
+        t = hpo_resolve_id(h, num, &how);
+        if (t == HPO_NONE) {
+            filt_warn(f,
+                      "filter '%.40s' is not a current term of HPO %s (unknown, or obsolete "
+                      "without replacement): it matches no record",
+                      x->id, hpo_str(h, h->version));
+            return 0;
+        }
+        if (how == HPO_RESOLVED_REPLACED) {
+            filt_warn(f, "filter '%.40s' is obsolete in HPO %s: evaluated as its replacement %s",
+                      x->id, hpo_str(h, h->version), hpo_term_name(h, t, name));
+        }
+    } else if (x->include_descendants) {
+        filt_warn(f,
+                  "no HPO index on this node: filter '%.40s' matches the term itself, not its "
+                  "descendant terms",
+                  x->id);
+    }
+    mark_term(p, h, t, num, x->include_descendants, m);
+    return 1;
+}
+
+/* A diagnosis filter ("OMIM:614959") into m. Returns 0 when nobody on the node has it. */
+static int filter_dx(const struct people *p, const char *id, uint8_t *m)
+{
+    int any = 0;
+    for (uint32_t k = 0; k < p->n_dx; k++) {
+        if (strcmp(p->dx_id[k], id)) continue;
+        m[p->dx_ind[k]] = 1;
+        any = 1;
+    }
+    return any;
+}
+
+/* One phenotype or diagnosis filter, ANDed into f->ind_ok (allocated on first use).
+ * Returns 1 when evaluated, 0 when the node cannot evaluate it, GN_ENOMEM. */
+static int filter_person(const struct people *p, const struct hpo *h,
+                         const struct beacon_req_filter *x, struct filt *f)
+{
+    uint32_t num;
+    uint8_t *m;
+    int known;
+    if (x->kind != BEACON_REQ_FILTER_TERM || x->op != BEACON_REQ_OP_EQ || !strchr(x->id, ':'))
+        return 0;
+    if (!f->ind_ok) {
+        if (!(f->ind_ok = gn_calloc(p->n_ph_ind + 1, 1))) return GN_ENOMEM;
+        memset(f->ind_ok, 1, p->n_ph_ind + 1);
+    }
+    if (!(m = gn_calloc(p->n_ph_ind + 1, 1))) return GN_ENOMEM;
+    if (!strncmp(x->id, "HP:", 3) && hpo_parse_id(x->id, strlen(x->id), &num, NULL) == GN_OK)
+        known = filter_hpo(p, h, x, num, f, m);
+    else
+        known = filter_dx(p, x->id, m);
+    for (uint32_t i = 0; i < p->n_ph_ind; i++)
+        f->ind_ok[i] &= m[i];
+    gn_free(m);
+    return known;
+}
 
 static int sex_code(const char *id)
 {
@@ -410,9 +750,9 @@ static int sex_code(const char *id)
     return -1;
 }
 
-static void filters_read(const struct beacon_req *r, struct filt *f)
+static int filters_read(const struct beacon *b, const struct beacon_req *r, struct filt *f)
 {
-    memset(f, 0, sizeof *f);
+    int rc;
     for (size_t i = 0; i < r->n_filters; i++) {
         const struct beacon_req_filter *x = &r->filters[i];
         const char *term = x->id;
@@ -426,13 +766,12 @@ static void filters_read(const struct beacon_req *r, struct filt *f)
             if (!f->sex) f->none = 1;
             continue;
         }
+        if ((rc = filter_person(&b->people, b->hpo, x, f)) < 0) return rc;
+        if (rc == 1) continue;
         f->none = 1;
-        if (f->n_warn < 8) {
-            (void)snprintf(f->warn[f->n_warn++], sizeof f->warn[0],
-                           "filter '%.120s' is not available on this node: it matches no record",
-                           x->id);
-        }
+        filt_warn(f, "filter '%.120s' is not available on this node: it matches no record", x->id);
     }
+    return GN_OK;
 }
 
 /* ---- samples of one dataset, filtered, as masks ------------------------------------- */
@@ -453,6 +792,7 @@ static int in_ids(const uint32_t *ids, uint32_t n, uint32_t id)
 static int sample_ok(const struct people *p, const struct filt *f, uint32_t id)
 {
     if (f->none) return 0;
+    if (f->ind_ok && (id >= p->n || p->ind[id] >= p->n_ph_ind || !f->ind_ok[p->ind[id]])) return 0;
     if (!f->sex) return 1;
     return id < p->n && (f->sex >> p->sex[id] & 1);
 }
@@ -467,7 +807,7 @@ static int dataset_masks(struct beacon *b, const struct gtsnap *snap,
     const struct policy_dataset *ds = &d->ds[k];
     struct mask_slot *m = NULL;
     uint32_t *ids = NULL, n = 0, victim = 0, sig = f->sex | (uint32_t)f->none << 8;
-    int rc, cacheable = !cohort;
+    int rc, cacheable = !cohort && !f->ind_ok; /* phenotype filters: not worth a slot */
 
     for (uint32_t i = 0; cacheable && i < MASK_SLOTS; i++) {
         struct mask_slot *s = &b->mask[i];
@@ -1026,7 +1366,7 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     struct policy_request rq = {0};
     struct policy_decision d = {0};
     struct answer a = {0};
-    struct filt f;
+    struct filt f = {0};
     const char *only_ds[1];
     uint32_t *cohort = NULL, n_cohort = 0;
     char detail[512];
@@ -1040,7 +1380,6 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
         0) {
         return rc;
     }
-    filters_read(r, &f);
 
     /* what the path names */
     rq.need = GRAN_BOOLEAN;
@@ -1092,7 +1431,8 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     rq.project = call->project;
     rq.purpose_terms = call->purpose;
     if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) goto out;
-    if ((rc = people_load(&b->people, c, gen, err)) < 0) goto out;
+    if ((rc = people_load(&b->people, c, b->hpo, gen, err)) < 0) goto out;
+    if ((rc = filters_read(b, r, &f)) < 0) goto nomem;
 
     /* returned granularity: requested, capped by the lowest cap of the datasets answered */
     a.g = (enum catalog_granularity)(r->granularity + 1); /* BOOLEAN=1, COUNT=2, RECORD=3 */
@@ -1182,6 +1522,7 @@ out:
     json_decref(a.sets);
     policy_decision_free(&d);
     gn_free(cohort);
+    filt_free(&f);
     return rc;
 }
 
@@ -1215,8 +1556,9 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
         if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
             r.endpoint == BEACON_REQ_EP_RELATED) {
             rc = handle_query(b, c, key, snap, budget, call, &st, gen, &r, &rs, &err);
-        } else {
-            framework(&rs, &st, &r, snap);
+        } else if (r.endpoint != BEACON_REQ_EP_FILTERING_TERMS ||
+                   (rc = people_load(&b->people, c, b->hpo, gen, &err)) == GN_OK) {
+            framework(b, &rs, &st, &r, snap);
         }
     }
     if (rc < 0) {

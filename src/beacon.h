@@ -14,9 +14,15 @@
  *   /datasets (the datasets the caller may use, with their DUO terms), /datasets/{id} and
  *     the nested /datasets/{id}/{g_variants|individuals|biosamples};
  *   /cohorts: none are defined on this node (an empty collection).
- * Filters: sex (NCIT:C16576 female, NCIT:C20197 male, NCIT:C17998 unknown, also as
- * {"id": "sex", "value": "NCIT:..."}); a filter this node cannot evaluate (phenotypes,
- * diagnoses, unknown terms) matches no one and is reported as a warning in info.
+ * Filters (ANDed): sex (NCIT:C16576 female, NCIT:C20197 male, NCIT:C17998 unknown, also as
+ * {"id": "sex", "value": "NCIT:..."}); HPO terms ("HP:0001250", includeDescendantTerms
+ * true by default) matching the individuals whose imported phenopacket has the term as an
+ * observed feature, or with descendants any term below it in the server's HPO index
+ * (beacon_set_hpo; obsolete ids through their replacement, with a warning); diagnoses
+ * ("OMIM:614959", exact id) of the imported phenopackets. They apply to /individuals,
+ * /biosamples and the counts of /g_variants alike. A filter this node cannot evaluate
+ * (unknown terms) matches no one and is reported as a warning in info. /filtering_terms
+ * lists the sex terms and the HPO terms and diagnoses of the node's live people.
  *
  * Access is never decided here: every query asks policy (discovery request, per-dataset
  * caps; see policy.h) and the returned granularity is the requested one capped by the
@@ -44,6 +50,12 @@ struct beacon;
 
 GN_MUST_CHECK int beacon_new(struct beacon **b);
 void beacon_free(struct beacon *b);
+
+struct hpo;
+/* The HPO index phenotype filters are evaluated with (borrowed; it must outlive b and is
+ * only read, so one index serves every worker's struct beacon). NULL: none, HP: filters then
+ * match the exact term only. Call before the first request. */
+void beacon_set_hpo(struct beacon *b, const struct hpo *h);
 
 struct beacon_call {
     const struct policy_caller *who;

@@ -1076,14 +1076,14 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
                        struct gn_err *err)
 {
     struct db_stmt *st = NULL;
-    const void *a[] = {&individual, &individual, &individual};
+    const void *a[] = {&individual, &individual, &individual, &individual};
     /* one statement: the three kinds of row, in insertion order within each */
     int rc = prep(c,
                   "SELECT individual_id, 'p', term, label, excluded, onset, '', '', '', 0, '', ''"
                   " FROM phenotypes WHERE (? = 0 OR individual_id = ?)"
                   " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '', '', '', 0,"
-                  " '', '' FROM diagnoses WHERE individual_id = ?",
-                  "iii", a, &st, err);
+                  " '', '' FROM diagnoses WHERE (? = 0 OR individual_id = ?)",
+                  "iiii", a, &st, err);
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         struct catalog_pheno_row r = {0};

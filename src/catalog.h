@@ -323,8 +323,8 @@ struct catalog_pheno_row {
     struct catalog_pheno_variant var;
 };
 typedef int (*catalog_pheno_row_cb)(void *ctx, const struct catalog_pheno_row *r);
-/* Rows of one individual, or of all (individual 0; diagnoses then are skipped): phenotypes
- * and diagnoses first, then variants. */
+/* Rows of one individual, or of all (individual 0): phenotypes and diagnoses first, then
+ * variants. */
 GN_MUST_CHECK int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_cb cb,
                                      void *ctx, struct gn_err *err);
 

@@ -43,6 +43,10 @@ struct hpo_ranker {
     uint32_t *stamp;  /* n_dis */
     uint32_t *tstamp; /* n_terms */
     uint32_t qno;
+    /* calibration (w_z != 0): per disease, mean and sd of one random term's Resnik
+     * similarity and log10 LR; zs the query's z-score */
+    float *mu_s, *sd_s, *mu_l, *sd_l;
+    double *zs;
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p)
@@ -56,6 +60,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->not_lr = 0.01;
     p->w_bma = 1.0;
     p->w_set = 0.5;
+    p->w_z = 0.0;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
 }
@@ -93,6 +98,11 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->marg);
     gn_free(r->set);
     gn_free(r->resnik);
+    gn_free(r->mu_s);
+    gn_free(r->sd_s);
+    gn_free(r->mu_l);
+    gn_free(r->sd_l);
+    gn_free(r->zs);
     gn_free(r->lr);
     gn_free(r->stamp);
     gn_free(r->tstamp);
@@ -175,6 +185,60 @@ out:
     return rc;
 }
 
+static void score_observed(struct hpo_ranker *r, uint32_t q);
+
+/*
+ * Phenomizer-style calibration: how a disease scores against one random patient term. The
+ * terms are drawn (fixed seed) from the pooled disease annotations, so "random" follows
+ * what patients are annotated with; HPO_RANK_CAL_TERMS draws give each disease the mean and
+ * standard deviation of its per-term Resnik similarity and log10 LR. A query of n terms
+ * then has z = (S - n mu) / (sqrt(n) sd) per score: a disease with a large, general
+ * annotation set that matches anything well is no longer favoured for it.
+ */
+#define HPO_RANK_CAL_TERMS 400
+static int calibrate(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    uint32_t nd = h->n_dis, nrows = h->dt_off[h->n_dis];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    double *s1 = NULL, *s2 = NULL, *l1 = NULL, *l2 = NULL;
+    int rc = GN_ENOMEM;
+    if (!(r->mu_s = gn_calloc(nd + 1, sizeof *r->mu_s)) ||
+        !(r->sd_s = gn_calloc(nd + 1, sizeof *r->sd_s)) ||
+        !(r->mu_l = gn_calloc(nd + 1, sizeof *r->mu_l)) ||
+        !(r->sd_l = gn_calloc(nd + 1, sizeof *r->sd_l)) ||
+        !(r->zs = gn_calloc(nd + 1, sizeof *r->zs)) || !(s1 = gn_calloc(nd + 1, sizeof *s1)) ||
+        !(s2 = gn_calloc(nd + 1, sizeof *s2)) || !(l1 = gn_calloc(nd + 1, sizeof *l1)) ||
+        !(l2 = gn_calloc(nd + 1, sizeof *l2)))
+        goto out;
+    for (int i = 0; nrows && i < HPO_RANK_CAL_TERMS; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t q = h->dt_term[x % nrows];
+        memset(r->resnik, 0, (size_t)nd * sizeof *r->resnik);
+        memset(r->lr, 0, (size_t)nd * sizeof *r->lr);
+        score_observed(r, q);
+        for (uint32_t d = 0; d < nd; d++) {
+            s1[d] += r->resnik[d], s2[d] += r->resnik[d] * r->resnik[d];
+            l1[d] += r->lr[d], l2[d] += r->lr[d] * r->lr[d];
+        }
+    }
+    for (uint32_t d = 0; d < nd; d++) {
+        double n = HPO_RANK_CAL_TERMS, ms = s1[d] / n, ml = l1[d] / n;
+        double vs = s2[d] / n - ms * ms, vl = l2[d] / n - ml * ml;
+        r->mu_s[d] = (float)ms;
+        r->mu_l[d] = (float)ml;
+        r->sd_s[d] = (float)sqrt(vs > 1e-6 ? vs : 1e-6);
+        r->sd_l[d] = (float)sqrt(vl > 1e-6 ? vl : 1e-6);
+    }
+    rc = GN_OK;
+out:
+    gn_free(s1);
+    gn_free(s2);
+    gn_free(l1);
+    gn_free(l2);
+    return rc;
+}
+
 int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct hpo_ranker **out,
                    struct gn_err *err)
 {
@@ -214,6 +278,7 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
         invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis, NULL) < 0 ||
         invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis, NULL) < 0)
         goto fail;
+    if (r->p.w_z != 0 && (rc = calibrate(r)) < 0) goto fail;
     *out = r;
     return GN_OK;
 fail:
@@ -341,6 +406,12 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     }
     if (!n_used)
         return gn_errf(err, GN_EINVAL, "none of the observed terms is a phenotypic abnormality");
+    if (r->zs) {
+        double n = n_used, rn = sqrt(n);
+        for (uint32_t d = 0; d < nd; d++)
+            r->zs[d] = (r->resnik[d] - n * r->mu_s[d]) / (rn * r->sd_s[d]) +
+                       (r->lr[d] - n * r->mu_l[d]) / (rn * r->sd_l[d]);
+    }
     for (uint32_t i = 0; i < q->n_exc; i++)
         score_excluded(r, q->exc[i], &base);
     for (uint32_t d = 0; d < nd; d++) {
@@ -354,6 +425,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         sc[d].s[HPO_RANK_SET] = r->set[d];
         sc[d].s[HPO_RANK_COMBINED] =
             sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] + r->p.w_set * r->set[d];
+        if (r->zs) sc[d].s[HPO_RANK_COMBINED] += r->p.w_z * r->zs[d];
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
         uint32_t gi = q->genes[g];

@@ -57,6 +57,8 @@ struct hpo_rank_params {
     double not_lr;         /* LR of an observed term the disease is annotated NOT to have */
     double w_bma;          /* weight of the symmetric BMA in the combined score */
     double w_set;          /* weight of the set score in the combined score */
+    double w_z;            /* weight of the calibrated z-score in the combined score; 0: off
+                            * (no calibration pass at ranker set-up) */
     double gene_log10;     /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
 };

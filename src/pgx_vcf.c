@@ -142,7 +142,10 @@ static int read_records(struct pgx_vcf *v, htsFile *fp, bcf_hdr_t *h, int s, con
     if (!rec) return gn_errf(err, GN_ENOMEM, "out of memory");
     while ((r = bcf_read(fp, h, rec)) == 0) {
         line++;
-        if (rec->errcode) {
+        /* A contig or INFO/FORMAT tag missing from the header is added by htslib (with a
+         * warning) and the record parsed; PharmCAT reads such files (its hand-written test
+         * VCFs have an undeclared INFO flag), so only other errors refuse the record. */
+        if (rec->errcode & ~(BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)) {
             rc = gn_errf(err, GN_EPARSE, "%s: record %ld is malformed (htslib error %d)", path,
                          line, rec->errcode);
             break;

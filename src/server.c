@@ -1,5 +1,7 @@
 /*
  * server.c — the HTTP server (server.h) on libmicrohttpd's internal thread pool.
+ * Routes: /health, /metrics, Matchmaker Exchange (mme.c), GET /pgx/{id} (pgx_http.c), and
+ * every other path to the Beacon (beacon.c).
  */
 #include "server.h"
 
@@ -31,6 +33,8 @@
 #include "mme.h"
 #include "node.h"
 #include "passport.h"
+#include "pgx_http.h"
+#include "pgx_report.h"
 #include "policy.h"
 #include "pseudonym.h"
 #include "segment.h"
@@ -49,12 +53,13 @@ enum ep {
     EP_COHORTS,
     EP_FRAMEWORK,
     EP_MME,
+    EP_PGX,
     EP_OTHER,
     EP_N
 };
 static const char *const ep_name[EP_N] = {"health",     "metrics",  "g_variants", "individuals",
                                           "biosamples", "datasets", "cohorts",    "framework",
-                                          "mme",        "other"};
+                                          "mme",        "pgx",      "other"};
 static const int codes[] = {200, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503};
 #define N_CODES (sizeof codes / sizeof codes[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -134,6 +139,12 @@ struct server {
     pthread_mutex_t susp_mu;      /* orders suspend (handler) against resume (audit writer) */
     atomic_uint n_suspended;      /* connections waiting for their audit entries */
     struct hpo *hpo;              /* the HPO index for Matchmaker Exchange, or NULL */
+    /* The pgx data for GET /pgx/{id}, loaded on the first such request (most nodes serve
+     * Beacon only, and the tables take a moment to load); pgx_state: 0 not tried, 1
+     * loaded, -1 failed (answers 503). */
+    pthread_mutex_t pgx_mu;
+    int pgx_state;
+    struct pgx_data pgx;
 };
 
 /* Per-request state kept by libmicrohttpd between calls. */
@@ -376,6 +387,7 @@ static enum ep classify(const char *url)
     if (!strcmp(url, "/health")) return EP_HEALTH;
     if (!strcmp(url, "/metrics")) return EP_METRICS;
     if (mme_route(url)) return EP_MME;
+    if (pgx_http_route(url)) return EP_PGX;
     if (!strncmp(url, "/api", 4) && (url[4] == '/' || !url[4])) url += 4;
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         size_t n = strlen(m[i].seg);
@@ -440,6 +452,35 @@ static int mme_route_call(struct server *s, struct worker *w, struct MHD_Connect
     mc.body = rq->body;
     mc.body_len = rq->len;
     return mme_handle(s->hpo, w->cat, &s->key, &mc, out, len, status, type);
+}
+
+/* The pgx data, loaded once (see struct server); NULL when it cannot be. */
+static const struct pgx_data *pgx_data_get(struct server *s)
+{
+    pthread_mutex_lock(&s->pgx_mu);
+    if (s->pgx_state == 0) {
+        struct gn_err err = GN_ERR_INIT;
+        const char *dir = s->o->pgx_data ? s->o->pgx_data : "data/pgx";
+        s->pgx_state = pgx_data_load(dir, 1, &s->pgx, &err) == GN_OK ? 1 : -1;
+        if (s->pgx_state < 0) log_warn("no pgx data (%s): /pgx answers 503", err.msg);
+    }
+    pthread_mutex_unlock(&s->pgx_mu);
+    return s->pgx_state > 0 ? &s->pgx : NULL;
+}
+
+/* GET /pgx/{id} (pgx_http.h): the bearer credential checked above, or its refusal. */
+static int pgx_route_call(struct server *s, struct worker *w, const char *method,
+                          const struct req *rq, const char *url, const struct policy_caller *who,
+                          int refuse_status, const char *refuse_msg, char **out, size_t *len,
+                          int *status, const char **type)
+{
+    struct pgx_http_call pc = {0};
+    pc.method = method;
+    pc.path = rq->uri ? rq->uri : url;
+    pc.who = who;
+    pc.refuse_status = refuse_status;
+    pc.refuse_msg = refuse_msg;
+    return pgx_http_handle(pgx_data_get(s), w->cat, &s->key, w->snap, &pc, out, len, status, type);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -567,6 +608,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         audit_defer_begin();
         if (e == EP_MME) /* Matchmaker Exchange: its own token header and module */
             rc = mme_route_call(s, w, c, method, url, rq, &out, &len, &status, &type);
+        else if (e == EP_PGX) /* the clinician's pgx report */
+            rc = pgx_route_call(s, w, method, rq, url, authz && rc == GN_OK ? &who.caller : NULL,
+                                call.refuse_status, call.refuse_msg, &out, &len, &status, &type);
         else
             rc = beacon_handle(w->bx, w->cat, &s->key, w->snap, s->budget, &call, &out, &len,
                                &status);
@@ -660,6 +704,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
     pthread_mutex_init(&s->mu, NULL);
     pthread_rwlock_init(&s->trust_lock, NULL);
     pthread_mutex_init(&s->susp_mu, NULL);
+    pthread_mutex_init(&s->pgx_mu, NULL);
     s->trust_gen = -1;
     pthread_cond_init(&s->cv, NULL);
     if ((rc = fsutil_path(s->manifest_path, sizeof s->manifest_path, o->dir, "MANIFEST")) < 0 ||
@@ -669,10 +714,12 @@ int server_run(const struct server_opts *o, struct gn_err *err)
         goto out;
     }
     if ((rc = pseudonym_load(&s->key, keyp, err)) < 0) goto out;
-    if (o->hpo_index) { /* Matchmaker Exchange scores phenotypes with it; optional */
+    if (o->hpo_index) { /* Matchmaker Exchange and Beacon phenotype filters use it; optional */
         struct gn_err herr = GN_ERR_INIT;
         if (hpo_load(o->hpo_index, &s->hpo, &herr) < 0) {
-            log_warn("no HPO index (%s): /match answers 503", herr.msg);
+            log_warn(
+                "no HPO index (%s): /match answers 503, Beacon HP: filters match exact terms only",
+                herr.msg);
             s->hpo = NULL;
         }
     }
@@ -688,6 +735,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
             goto out;
         audit_batcher_attach(s->audit, s->w[i].cat);
         if ((rc = beacon_new(&s->w[i].bx)) < 0) goto nomem;
+        beacon_set_hpo(s->w[i].bx, s->hpo);
         if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
     }
     if (o->tls_cert && o->tls_key) {
@@ -768,6 +816,8 @@ out:
     passport_trust_free(s->trust);
     pthread_rwlock_destroy(&s->trust_lock);
     pthread_mutex_destroy(&s->susp_mu);
+    pgx_data_free(&s->pgx);
+    pthread_mutex_destroy(&s->pgx_mu);
     pthread_cond_destroy(&s->cv);
     gn_free(s);
     return rc;

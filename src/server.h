@@ -7,8 +7,10 @@
  * connection timeout); a bad request gets a 4xx with a JSON error object, never a crash.
  *
  * Routes: /health, /metrics (Prometheus text); /match and /heartbeat (also under /mme/)
- * go to Matchmaker Exchange (mme.h, authenticated by X-Auth-Token); every other path is a
- * Beacon v2 request (beacon.h), answered by the worker's beacon context.
+ * go to Matchmaker Exchange (mme.h, authenticated by X-Auth-Token); GET /pgx/{id} is a
+ * clinician's pharmacogenomic report (pgx_http.h, bearer token, policy's own-treatment
+ * path); every other path is a Beacon v2 request (beacon.h), answered by the worker's
+ * beacon context.
  *
  * Authentication: "Authorization: Bearer <token>" with an API token (auth.h); no header
  * means the anonymous public caller ("anonymous@ADDRESS" for its query budget). The
@@ -42,6 +44,7 @@ struct server_opts {
     unsigned grace_s;               /* shutdown grace period, default 10 */
     const char *tls_cert, *tls_key; /* PEM files: HTTPS when both are set */
     const char *hpo_index;          /* HPO index for Matchmaker Exchange (/match), or NULL */
+    const char *pgx_data;           /* pgx data directory for /pgx (default data/pgx) */
     volatile sig_atomic_t *stop;    /* set non-zero to shut down */
     /* Called once listening, with the port actually bound (for port 0). */
     void (*ready)(void *ctx, uint16_t port);

@@ -17,8 +17,8 @@
 #include "policy.h"
 #include "pseudonym.h"
 
-#define GENOMENODE_VERSION "0.2.0"
-#define EXIT_USAGE         2
+#include "version.h"
+#define EXIT_USAGE 2
 
 struct cmd {
     const char *name;

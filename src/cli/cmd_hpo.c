@@ -240,6 +240,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"not_lr", offsetof(struct hpo_rank_params, not_lr)},
                 {"w_bma", offsetof(struct hpo_rank_params, w_bma)},
                 {"w_set", offsetof(struct hpo_rank_params, w_set)},
+                {"w_z", offsetof(struct hpo_rank_params, w_z)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
     const char *eq = strchr(kv, '=');

@@ -31,10 +31,13 @@ int cmd_serve(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct server_opts o = {0};
     static char addr[64] = "127.0.0.1";
-    static const struct option lo[] = {
-        {"listen", required_argument, 0, 'l'},   {"threads", required_argument, 0, 't'},
-        {"tls-cert", required_argument, 0, 'c'}, {"tls-key", required_argument, 0, 'k'},
-        {"hpo", required_argument, 0, 'H'},      {0, 0, 0, 0}};
+    static const struct option lo[] = {{"listen", required_argument, 0, 'l'},
+                                       {"threads", required_argument, 0, 't'},
+                                       {"tls-cert", required_argument, 0, 'c'},
+                                       {"tls-key", required_argument, 0, 'k'},
+                                       {"hpo", required_argument, 0, 'H'},
+                                       {"pgx-data", required_argument, 0, 'X'},
+                                       {0, 0, 0, 0}};
     struct sigaction sa;
     int c;
     int64_t v;
@@ -59,6 +62,8 @@ int cmd_serve(int argc, char **argv)
             o.tls_key = optarg;
         } else if (c == 'H') {
             o.hpo_index = optarg;
+        } else if (c == 'X') {
+            o.pgx_data = optarg;
         } else {
             return cli_usage_error("serve", "unknown option%s", "");
         }
@@ -76,6 +81,10 @@ int cmd_serve(int argc, char **argv)
     if (!o.hpo_index) { /* Matchmaker Exchange scores phenotypes with the HPO index */
         const char *e = getenv("GENOMENODE_HPO_INDEX");
         o.hpo_index = e && *e ? e : "data/hpo/hpo.gnhpo";
+    }
+    if (!o.pgx_data) { /* GET /pgx/{id}: definitions, phenotypes, guidelines */
+        const char *e = getenv("GENOMENODE_PGX_DATA");
+        o.pgx_data = e && *e ? e : "data/pgx";
     }
     o.max_body = (size_t)1 << 20;
     o.stop = &stop_flag;

@@ -37,12 +37,14 @@ static const struct cmd commands[] = {
      "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
     {"pgx", cmd_pgx,
-     "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all) [--outside FILE] [--drug NAME] "
-     "[--format json|html|tsv] [--data DIR]",
+     "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all [--groups FILE] [--alleles]) "
+     "[--outside FILE] [--drug NAME] [--format json|html|tsv] [--data DIR]",
      "Pharmacogenomics: star-allele diplotypes (PharmCAT definitions), CPIC phenotypes and "
      "the CPIC/DPWG drug check (consistent, change recommended, indeterminate, and why); "
      "outside calls (CYP2D6, HLA-A/B, MT-RNR1) in PharmCAT's TSV format. Missing positions "
-     "are named, never assumed reference. Data: data/pgx or --data."},
+     "are named, never assumed reference. --all: phenotype frequencies of everyone policy "
+     "allows (--groups: SAMPLE<TAB>GROUP file, per group too; --alleles: allele counts of "
+     "single-diplotype calls). Data: data/pgx or --data."},
     {"hpo", cmd_hpo,
      "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
      "[--max-terms N] [--max-excluded N] [--param K=V]",
@@ -118,10 +120,13 @@ static const struct cmd commands[] = {
      "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
      "URL prefix under which ControlledAccessGrants name this node's datasets."},
     {"serve", cmd_serve,
-     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX]",
+     "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX] "
+     "[--pgx-data DIR]",
      "Runs the HTTP server (default 127.0.0.1:8080) until SIGTERM: /health, /metrics, Beacon\n"
      "v2, Matchmaker Exchange /match and /heartbeat (--hpo: the HPO index, default\n"
-     "$GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo).\n"
+     "$GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo), and a clinician's pharmacogenomic\n"
+     "report GET /pgx/{id}?drug=NAME&format=json|html|tsv (--pgx-data: default\n"
+     "$GENOMENODE_PGX_DATA or data/pgx).\n"
      "Requests in flight finish before it stops."},
     {"lookup-bench", cmd_lookup_bench, "lookup-bench DIR [--n N]",
      "Measures in-process single-variant lookup latency (p50/p99, microseconds) as JSON."},

@@ -148,9 +148,12 @@ expect "controlled with grant: individuals count = the consented DS2 people ($(w
 get ind_f auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=NCIT:C16576" >/dev/null
 females=$(awk 'NR>1 && $4=="DS2" && $5=="GRU" && $3=="female"' "$T/man.tsv" | wc -l)
 expect "sex filter (NCIT:C16576): $females females" '[ "$(j ind_f d.responseSummary.numTotalResults)" = "$females" ]'
-get ind_hpo auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=HP:0001250" >/dev/null
+get ind_hpo auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=EFO:0000400" >/dev/null
 expect "a filter the node cannot evaluate matches no one, with a warning" \
   '[ "$(j ind_hpo d.responseSummary.numTotalResults)" = 0 ] && grep -q "not available" "$T/r/ind_hpo.json"'
+get ind_hp0 auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=count&datasetIds=DS2&filters=HP:0001250" >/dev/null
+expect "an HPO term nobody's phenopacket has (none imported here): 0 (tests/cli/beacon-pheno.sh)" \
+  '[ "$(j ind_hp0 d.responseSummary.numTotalResults)" = 0 ]'
 get ind_rec auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=5" >/dev/null
 expect "record level names individuals by project pseudonyms only" \
   '[ "$(j ind_rec d.response.resultSets[0].results.length)" = 5 ] && ! grep -qE "HG|NA[0-9]" "$T/r/ind_rec.json"'

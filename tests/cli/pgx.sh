@@ -193,5 +193,19 @@ err "sample not in the store" "sample 'NOSUCH' is not in the store" "$GN" pgx "$
 err "GRCh37 store" "GRCh37" "$GN" pgx "$T/n37" --all
 err "store: --sample or --all" "give --sample ID or --all" "$GN" pgx "$T/node"
 
+# ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
+J=testdata/pgx/java_rows
+if command -v python3 >/dev/null; then
+    if python3 tests/extended/pgx_java_rows.py --rows "$J/rows.jsonl" --defs data/pgx/definition \
+        --cpic-map "$J/cpic_map.json" --known "$J/known.tsv" --gn "$GN" --tmp "$T" >"$T/java.out" 2>"$T/java.err"; then
+        ok
+    else
+        bad "java-test rows: $(grep -E '^DIFF|Traceback|Error' "$T/java.out" "$T/java.err" | head -5)"
+    fi
+    grep '^pgx java all' "$T/java.out"
+else
+    echo "SKIP java-test rows: python3 missing"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

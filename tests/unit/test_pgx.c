@@ -4,12 +4,14 @@
  * named alleles, the genotypes the pair implies, phased and unphased, must come back as
  * that diplotype or as calls that imply exactly the same genotypes (docs/pgx.md).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "pgx_def.h"
 #include "pgx_guide.h"
 #include "pgx_outside.h"
 #include "pgx_match.h"
+#include "pgx_vcf.h"
 #include "test.h"
 
 #define DEF_DIR "data/pgx/definition"
@@ -490,12 +492,40 @@ static void test_guide_answer(void)
     ASSERT_EQ_INT(pgx_guides_parse("[", 1, &g, &err), GN_EPARSE);
 }
 
+/* PharmCAT's hand-written test VCFs (haplotype/VKORC1/-1639G-1639A.vcf) carry an INFO
+ * flag and a contig the header does not declare; htslib adds both and parses the record,
+ * so the genotype is read. */
+static void test_vcf_undeclared(void)
+{
+    struct pgx_defs *d = load_defs();
+    struct pgx_vcf *v = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    char path[512];
+    const char *hdr = "##fileformat=VCFv4.1\n##reference=hg38\n"
+                      "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+                      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNA12878\n";
+    snprintf(path, sizeof path, "%s/pgx_undeclared.vcf", test_tmpdir());
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fprintf(f, "%schr16\t31096368\trs9923231\tC\tT\t.\tPASS\thetro\tGT\t0/1\n", hdr);
+    fclose(f);
+    ASSERT_OK(pgx_vcf_read(path, NULL, d, &v, &err));
+    uint32_t gi = 0;
+    while (strcmp(d->genes[gi]->name, "VKORC1"))
+        gi++;
+    const struct pgx_gene *g = d->genes[gi];
+    const struct pgx_obs *o = pgx_vcf_obs(v, gi);
+    uint32_t i = pos_of(g, "rs9923231");
+    ASSERT_EQ_INT(o[i].missing, 0);
+    ASSERT_EQ_STR(o[i].al[0], "C");
+    ASSERT_EQ_STR(o[i].al[1], "T");
+    pgx_vcf_free(v);
+    pgx_defs_free(d);
+}
+
 const struct test_case test_pgx_cases[] = {
-    {"pgx_match_rules", test_match_rules},
-    {"pgx_def_load_all", test_def_load_all},
-    {"pgx_def_errors", test_def_errors},
-    {"pgx_conformance", test_conformance},
-    {"pgx_outside_parse", test_outside_parse},
-    {"pgx_guide_answer", test_guide_answer},
-    {NULL, NULL},
+    {"pgx_vcf_undeclared", test_vcf_undeclared}, {"pgx_match_rules", test_match_rules},
+    {"pgx_def_load_all", test_def_load_all},     {"pgx_def_errors", test_def_errors},
+    {"pgx_conformance", test_conformance},       {"pgx_outside_parse", test_outside_parse},
+    {"pgx_guide_answer", test_guide_answer},     {NULL, NULL},
 };

@@ -1,0 +1,166 @@
+#!/bin/bash
+# Beacon phenotype and diagnosis filters over the real server: the 11 real phenopackets of
+# testdata/phenopackets imported for 11 panel samples, then every observed term (exact),
+# a spread of their ancestors (with descendants, the Beacon default), excluded terms, an
+# obsolete id, an unknown id, diagnoses, a sex + phenotype AND, /biosamples and /g_variants
+# counted through the Beacon and compared with counts computed independently from the
+# phenopacket JSON and the HPO release's is_a TSV (tests/cli/pheno-ref.js) and bcftools;
+# /filtering_terms lists the node's terms; every response validated against the Beacon
+# v2.1.1 schemas. Usage: tests/cli/beacon-pheno.sh BUILD_DIR   (ends with "N passed, M failed")
+set -u
+B=${1:-build/asan}
+GN="$B/genomenode"
+T=$(mktemp -d /tmp/gn-bpheno-XXXXXX)
+[ -n "${KEEP:-}" ] && echo "keeping $T"
+SRV=""
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
+trap cleanup EXIT
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass+1)); }
+ko() { echo "FAIL $1"; fail=$((fail+1)); }
+expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
+. tests/cli/lib.sh
+SCHEMAS=testdata/beacon-schemas
+R=framework/json/responses
+HPO=data/hpo
+
+"$GN" hpo build --out "$T/hpo.gnhpo" > /dev/null 2>&1
+export GENOMENODE_HPO_INDEX="$T/hpo.gnhpo"
+expect "HPO index built" '[ -s "$T/hpo.gnhpo" ]'
+
+# --- a node: the 503-sample panel; DS1 public at record level
+manifest503 "$T/man.tsv"
+N="$T/n"
+"$GN" init "$N" --build GRCh37 >/dev/null
+"$GN" dataset add "$N" DS1 --terms GRU >/dev/null
+"$GN" dataset add "$N" DS2 --terms GRU >/dev/null
+"$GN" ingest "$N" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+"$GN" dataset access "$N" DS1 public >/dev/null
+"$GN" setting "$N" public_granularity record >/dev/null
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+
+# the phenopackets' subjects become 11 consented DS1 samples (one person each)
+awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" | head -11 > "$T/chosen.txt"
+ls testdata/phenopackets/*/*.json | paste "$T/chosen.txt" - > "$T/map.tsv"
+mkdir -p "$T/pp"
+while IFS=$'\t' read -r s f; do
+  jq --arg s "$s" '.subject.id = $s' "$f" > "$T/pp/$s.json"
+done < "$T/map.tsv"
+"$GN" phenopacket import "$N" "$T/pp" > "$T/imp" 2> "$T/imp.err"
+expect "11 real phenopackets imported for 11 panel samples" '[ $? = 0 ] && [ "$(wc -l < "$T/imp")" = 11 ]'
+ref() { node tests/cli/pheno-ref.js "$T/map.tsv" "$HPO" "$@"; }
+
+start_server "$N"
+U="http://127.0.0.1:$P/api"
+expect "server starts" '[ -n "$P" ]'
+mkdir -p "$T/r"
+: > "$T/validate.txt"
+get() { local name=$1 schema=$2; shift 2
+        echo "$R/$schema $T/r/$name.json" >> "$T/validate.txt"
+        curl -s -o "$T/r/$name.json" -w '%{http_code}' "$@"; }
+j() { node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/$1.json'));console.log(String($2))"; }
+# post NAME ENTRY FILTERS_JSON: a count query by POST
+post() { get "$1" auto -X POST -H 'Content-Type: application/json' \
+  -d "{\"meta\":{\"apiVersion\":\"v2.0\"},\"query\":{\"filters\":$3,\"requestedGranularity\":\"count\"}}" "$U/$2" >/dev/null; }
+cnt() { j "$1" d.responseSummary.numTotalResults; }
+
+# --- every observed term, exact (includeDescendantTerms false, POST)
+ref terms > "$T/terms.txt"
+bad=0; n=0
+while read -r t; do
+  n=$((n+1)); post "ex_$n" individuals "[{\"id\":\"$t\",\"includeDescendantTerms\":false}]"
+  [ "$(cnt "ex_$n")" = "$(ref count "$t" exact)" ] || { bad=$((bad+1)); echo "  exact $t: beacon $(cnt "ex_$n"), reference $(ref count "$t" exact)"; }
+done < "$T/terms.txt"
+expect "every observed term ($n), exact: Beacon count = reference from the phenopacket JSON" '[ $bad = 0 ] && [ $n -gt 30 ]'
+
+# --- ancestors with descendants (GET, the default): every 3rd of them, and the roots
+ref ancestors > "$T/anc.txt"
+{ awk 'NR % 3 == 1' "$T/anc.txt"; echo HP:0000118; echo HP:0000707; echo HP:0001250; } | sort -u > "$T/anc_q.txt"
+bad=0; n=0; wider=0
+while read -r t; do
+  n=$((n+1)); get "de_$n" auto "$U/individuals?requestedGranularity=count&filters=$t" >/dev/null
+  want=$(ref count "$t" desc)
+  [ "$(cnt "de_$n")" = "$want" ] || { bad=$((bad+1)); echo "  desc $t: beacon $(cnt "de_$n"), reference $want"; }
+  [ "$want" -gt "$(ref count "$t" exact)" ] && wider=$((wider+1))
+done < "$T/anc_q.txt"
+expect "$n ancestor terms with descendants: Beacon count = reference over the is_a TSV ($wider wider than exact)" \
+  '[ $bad = 0 ] && [ $n -gt 50 ] && [ $wider -gt 25 ]'
+expect "Phenotypic abnormality with descendants matches all 11 people" '[ "$(cnt "de_$(grep -n HP:0000118 "$T/anc_q.txt" | cut -d: -f1)")" = 11 ]'
+
+# --- excluded phenotypes never match
+ref excluded-only > "$T/exc.txt"
+bad=0; n=0
+while read -r t; do
+  n=$((n+1)); post "xc_$n" individuals "[{\"id\":\"$t\",\"includeDescendantTerms\":false}]"
+  [ "$(cnt "xc_$n")" = 0 ] || bad=$((bad+1))
+done < "$T/exc.txt"
+expect "terms only ever excluded ($n), exact: nobody matches" '[ $bad = 0 ] && [ $n -gt 3 ]'
+
+# --- obsolete and unknown ids
+read -r OBS REP < <(ref obsolete | head -1)
+get obs auto "$U/individuals?requestedGranularity=count&filters=$OBS" >/dev/null
+expect "obsolete $OBS: counted as its replacement $REP ($(ref count "$REP" desc)), with a warning" \
+  '[ -n "$OBS" ] && [ "$(cnt obs)" = "$(ref count "$REP" desc)" ] && grep -q "obsolete in HPO 2025-01-16: evaluated as its replacement $REP" "$T/r/obs.json"'
+get unk auto "$U/individuals?requestedGranularity=count&filters=HP:9999999" >/dev/null
+expect "unknown HP:9999999: nobody, with a warning" \
+  '[ "$(cnt unk)" = 0 ] && grep -q "not a current term of HPO" "$T/r/unk.json"'
+
+# --- diagnoses, AND with sex, biosamples, g_variants
+for d in OMIM:614959 OMIM:154700; do
+  get "dx_${d#OMIM:}" auto "$U/individuals?requestedGranularity=count&filters=$d" >/dev/null
+done
+expect "diagnosis filters: OMIM:614959 $(ref dx OMIM:614959), OMIM:154700 $(ref dx OMIM:154700)" \
+  '[ "$(cnt dx_614959)" = "$(ref dx OMIM:614959)" ] && [ "$(cnt dx_154700)" = "$(ref dx OMIM:154700)" ] && [ "$(cnt dx_614959)" -gt 0 ]'
+ref samples HP:0001250 | sort > "$T/seiz.txt"
+fem=$(awk -F'\t' 'NR == FNR { s[$1] = 1; next } ($2 in s) && $3 == "female"' "$T/seiz.txt" "$T/man.tsv" | wc -l)
+get and auto "$U/individuals?requestedGranularity=count&filters=HP:0001250,NCIT:C16576" >/dev/null
+expect "Seizure AND female: $fem (reference with the manifest's sex)" '[ "$(cnt and)" = "$fem" ]'
+get bios auto "$U/biosamples?requestedGranularity=count&filters=HP:0001250" >/dev/null
+expect "/biosamples with Seizure: $(wc -l < "$T/seiz.txt") (one sample each)" '[ "$(cnt bios)" = "$(wc -l < "$T/seiz.txt")" ]'
+get recs auto "$U/individuals?requestedGranularity=record&filters=HP:0001250&limit=100" >/dev/null
+expect "record level with a phenotype filter: as many records as the count" \
+  '[ "$(j recs d.response.resultSets[0].results.length)" = "$(wc -l < "$T/seiz.txt")" ]'
+want=$(bcftools view -S "$T/seiz.txt" -Ou "$EUR" 2>/dev/null | bcftools norm -m- -Ou 2>/dev/null |
+       bcftools +fill-tags -Ou -- -t AC 2>/dev/null | bcftools query -i 'INFO/AC>0' -f '%POS\n' | wc -l)
+get gv auto "$U/g_variants?referenceName=20&start=0&end=4000000&requestedGranularity=count&filters=HP:0001250" >/dev/null
+expect "/g_variants with Seizure: the variants the matching samples carry ($want, bcftools)" \
+  '[ "$(cnt gv)" = "$want" ] && [ "$want" -gt 0 ]'
+get gvn auto "$U/g_variants?referenceName=20&start=0&end=4000000&requestedGranularity=count&filters=HP:0000118" >/dev/null
+expect "/g_variants with the root phenotype term: fewer variants than without a filter" \
+  '[ "$(cnt gvn)" -gt "$want" ]'
+
+# --- /filtering_terms
+get ft beaconFilteringTermsResponse.json "$U/filtering_terms" >/dev/null
+node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/ft.json'));
+  for (const t of d.response.filteringTerms) if (t.id.startsWith('HP:')) console.log(t.id)" | sort > "$T/ft.txt"
+expect "/filtering_terms lists exactly the node's observed HP terms ($(wc -l < "$T/terms.txt"))" 'diff -q "$T/terms.txt" "$T/ft.txt" >/dev/null'
+expect "/filtering_terms lists the diagnoses with labels and the HPO resource" \
+  'grep -q "\"OMIM:614959\",\"label\":\"Developmental and epileptic encephalopathy 14\"" "$T/r/ft.json" && grep -q "\"nameSpacePrefix\":\"HP\"" "$T/r/ft.json"'
+
+# --- a re-import changes the answer at once (people table per catalog generation)
+# (someone with Seizure now has only "Seizure: excluded")
+jq '.phenotypicFeatures = [{"type": {"id": "HP:0001250", "label": "Seizure"}, "excluded": true}]' \
+  "$T/pp/$(head -1 "$T/seiz.txt").json" > "$T/re.json"
+before=$(ref count HP:0001250 desc)
+was=1
+"$GN" phenopacket import "$N" "$T/re.json" > /dev/null 2>&1
+get re auto "$U/individuals?requestedGranularity=count&filters=HP:0001250" >/dev/null
+expect "after a re-import that excludes Seizure: $((before - was)) people" '[ "$(cnt re)" = "$((before - was))" ]'
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+
+# --- schema validation of every response saved above
+NPM=${GN_NPM_DIR:-build/npm}
+if [ ! -d "$NPM/node_modules/ajv" ]; then
+  mkdir -p "$NPM" && (cd "$NPM" && npm install --no-audit --no-fund --silent ajv@8 >/dev/null 2>&1)
+fi
+if [ -d "$NPM/node_modules/ajv" ]; then
+  NODE_PATH="$NPM/node_modules" node tests/cli/beacon-validate.js "$SCHEMAS" "$T/validate.txt" > "$T/valid.log"
+  nv=$(grep -c '^ok' "$T/valid.log"); nf=$(grep -c '^FAIL' "$T/valid.log")
+  grep '^FAIL' "$T/valid.log" | head -5
+  expect "all $nv responses validate against the Beacon v2.1.1 schemas ($nf fail)" '[ "$nf" = 0 ] && [ "$nv" -gt 50 ]'
+else
+  ko "cannot install the JSON-schema validator (npm install ajv@8 into $NPM)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
