@@ -57,6 +57,11 @@ struct hpo_rank_params {
     double not_lr;         /* LR of an observed term the disease is annotated NOT to have */
     double w_bma;          /* weight of the symmetric BMA in the combined score */
     double w_set;          /* weight of the set score in the combined score */
+    double size_exp;       /* LR of a matched term times (annotations of the disease / 20)^-size_exp:
+                            * a term is less likely given a disease with many features */
+    double w_rev;          /* extra weight of the disease→patient average in the combined score */
+    double w_unshared;     /* set score: minus this times the marginal IC of the disease's
+                            * closure not shared with the patient (large annotation sets) */
     double w_z;            /* weight of the calibrated z-score in the combined score; 0: off
                             * (no calibration pass at ranker set-up) */
     double gene_log10;     /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
@@ -104,9 +109,16 @@ GN_MUST_CHECK int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_sc
                                  enum hpo_rank_method m, int with_genes, uint32_t *order,
                                  struct gn_err *err);
 
-/* The rank of disease d (1 = best; ties count half): for evaluation. */
+/* How hpo_rank_of counts diseases with exactly d's score. */
+enum hpo_ties {
+    HPO_TIES_HALF,  /* 1 + higher + half the tied (expected rank under a random tie order) */
+    HPO_TIES_SHARE, /* 1 + higher: tied diseases share the best rank ("tie-aware") */
+    HPO_TIES_STRICT /* 1 + higher + tied: every tie counts against d */
+};
+
+/* The rank of disease d (1 = best), ties counted as said: for evaluation. */
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
-                   enum hpo_rank_method m, int with_genes, uint32_t d);
+                   enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties);
 
 /* How one patient term relates to a disease. */
 enum hpo_match_kind {

@@ -183,7 +183,7 @@ static void test_rank(void)
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_RESNIK, 1), d3);
     ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
     ASSERT_EQ_INT(sc[d3].gene, g[0]);
-    ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3) == 1.0);
+    ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3, HPO_TIES_HALF) == 1.0);
     /* no observed terms: an error, not an empty ranking */
     q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0};
     ASSERT_EQ_INT(hpo_rank_score(r, &q, sc, &err), GN_EINVAL);
