@@ -567,6 +567,7 @@ struct eval_opt {
     const char *cases, *index;
     long max_terms, max_excluded;
     enum hpo_ties ties;
+    int same_source; /* diagnostic: rank only among diseases of the case's source (OMIM) */
     struct hpo_rank_params p;
 };
 
@@ -576,7 +577,7 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
         {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
         {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
         {"param", required_argument, 0, 'p'},     {"ties", required_argument, 0, 'T'},
-        {0, 0, 0, 0}};
+        {"same-source", no_argument, 0, 'S'},     {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -589,6 +590,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
             o->cases = optarg;
         } else if (c == 'i') {
             o->index = optarg;
+        } else if (c == 'S') {
+            o->same_source = 1;
         } else if (c == 'T') {
             if (!strcmp(optarg, "half"))
                 o->ties = HPO_TIES_HALF;
@@ -642,6 +645,15 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
         return;
     }
     *ms += now_ms() - t0;
+    if (o->same_source) { /* diseases of another source (ORPHA for an OMIM case) drop out */
+        const char *c = memchr(f[2].p, ':', f[2].n);
+        size_t pl = c ? (size_t)(c - f[2].p) + 1 : f[2].n;
+        for (uint32_t i = 0; i < h->n_dis; i++) {
+            if (strncmp(hpo_str(h, h->dis_id[i]), f[2].p, pl))
+                for (int m = 0; m < HPO_RANK_N; m++)
+                    x->sc[i].s[m] = -1e300;
+        }
+    }
     for (int g = 0; g < 2; g++) {
         for (int m = 0; m < HPO_RANK_N; m++)
             printf("\t%g", hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d,
