@@ -37,11 +37,11 @@ struct hpo_ranker {
     float lut_pos[256], lut_exc[256];
     /* scratch */
     float *simq, *lrq, *mt;
-    double *marg; /* n_terms: marginal IC */
-    double *dtot; /* n_dis: marginal IC summed over the disease's closure */
-    float *dfac;     /* n_dis: log10 size factor of a matched term's LR (lr method only) */
+    double *marg;     /* n_terms: marginal IC */
+    double *dtot;     /* n_dis: marginal IC summed over the disease's closure */
+    float *dfac;      /* n_dis: log10 size factor of a matched term's LR (lr method only) */
     uint32_t *nmatch; /* n_dis: observed terms the disease implies or generalises */
-    double *set;  /* n_dis */
+    double *set;      /* n_dis */
     double *resnik, *lr;
     uint32_t *stamp;  /* n_dis */
     uint32_t *tstamp; /* n_terms */
@@ -282,7 +282,8 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
     }
     memset(r->tstamp, 0, (size_t)nt * sizeof *r->tstamp);
     rc = GN_ENOMEM;
-    if (!(r->dtot = gn_calloc(nd, sizeof *r->dtot)) || !(r->dfac = gn_calloc(nd, sizeof *r->dfac)) ||
+    if (!(r->dtot = gn_calloc(nd, sizeof *r->dtot)) ||
+        !(r->dfac = gn_calloc(nd, sizeof *r->dfac)) ||
         !(r->nmatch = gn_calloc(nd, sizeof *r->nmatch)))
         goto fail;
     for (uint32_t d = 0; d < h->n_dis; d++) {

@@ -656,8 +656,8 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
     }
     for (int g = 0; g < 2; g++) {
         for (int m = 0; m < HPO_RANK_N; m++)
-            printf("\t%g", hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d,
-                                               o->ties));
+            printf("\t%g",
+                   hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d, o->ties));
     }
     printf("\n");
 }
