@@ -37,8 +37,11 @@ struct hpo_ranker {
     float lut_pos[256], lut_exc[256];
     /* scratch */
     float *simq, *lrq, *mt;
-    double *marg; /* n_terms: marginal IC */
-    double *set;  /* n_dis */
+    double *marg;     /* n_terms: marginal IC */
+    double *dtot;     /* n_dis: marginal IC summed over the disease's closure */
+    float *dfac;      /* n_dis: log10 size factor of a matched term's LR (lr method only) */
+    uint32_t *nmatch; /* n_dis: observed terms the disease implies or generalises */
+    double *set;      /* n_dis */
     double *resnik, *lr;
     uint32_t *stamp;  /* n_dis */
     uint32_t *tstamp; /* n_terms */
@@ -60,6 +63,9 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->not_lr = 0.01;
     p->w_bma = 1.0;
     p->w_set = 0.5;
+    p->w_rev = 0.0;
+    p->size_exp = 0.15;
+    p->w_unshared = 0.0;
     p->w_z = 0.0;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
@@ -96,6 +102,9 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->lrq);
     gn_free(r->mt);
     gn_free(r->marg);
+    gn_free(r->dtot);
+    gn_free(r->dfac);
+    gn_free(r->nmatch);
     gn_free(r->set);
     gn_free(r->resnik);
     gn_free(r->mu_s);
@@ -273,6 +282,19 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
     }
     memset(r->tstamp, 0, (size_t)nt * sizeof *r->tstamp);
     rc = GN_ENOMEM;
+    if (!(r->dtot = gn_calloc(nd, sizeof *r->dtot)) ||
+        !(r->dfac = gn_calloc(nd, sizeof *r->dfac)) ||
+        !(r->nmatch = gn_calloc(nd, sizeof *r->nmatch)))
+        goto fail;
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        uint32_t n = h->dt_off[d + 1] - h->dt_off[d];
+        r->dfac[d] = (float)(-r->p.size_exp * log10((n ? n : 1) / 20.0));
+    }
+    for (uint32_t t = 0; t < nt; t++) {
+        if (!(h->term_flags[t] & HPO_TERM_PHENO)) continue;
+        for (uint32_t k = r->post_off[t]; k < r->post_off[t + 1]; k++)
+            r->dtot[r->post_dis[k]] += r->marg[t];
+    }
     if (invert(h->dt_off, h->dt_term, h->dt_freq, h->n_dis, nt, &r->dpost_off, &r->dpost_dis,
                &r->dpost_freq) < 0 ||
         invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis, NULL) < 0 ||
@@ -334,6 +356,7 @@ static void score_observed(struct hpo_ranker *r, uint32_t q)
     for (uint32_t d = 0; d < nd; d++) {
         double v = r->lrq[d];
         r->resnik[d] += r->simq[d];
+        if (v > 0) r->nmatch[d]++;
         if (v <= 0) {
             v = p->partial_scale * exp((double)r->simq[d]);
             v = v < p->partial_floor ? p->partial_floor : v > p->partial_cap ? p->partial_cap : v;
@@ -398,6 +421,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     if (!q->n_obs) return gn_errf(err, GN_EINVAL, "no observed HPO terms to rank by");
     memset(r->resnik, 0, (size_t)nd * sizeof *r->resnik);
     memset(r->lr, 0, (size_t)nd * sizeof *r->lr);
+    memset(r->nmatch, 0, (size_t)nd * sizeof *r->nmatch);
     for (uint32_t i = 0; i < q->n_obs; i++) {
         assert(q->obs[i] < h->n_terms);
         if (!(h->term_flags[q->obs[i]] & HPO_TERM_PHENO)) continue;
@@ -416,15 +440,15 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         score_excluded(r, q->exc[i], &base);
     for (uint32_t d = 0; d < nd; d++) {
         sc[d].s[HPO_RANK_RESNIK] = r->resnik[d] / n_used;
-        sc[d].s[HPO_RANK_LR] = r->lr[d] + base;
+        sc[d].s[HPO_RANK_LR] = r->lr[d] + base + r->nmatch[d] * (double)r->dfac[d];
         sc[d].gene = HPO_NONE;
     }
     score_reverse(r, q->obs, q->n_obs, r->resnik); /* resnik is free again: reuse it */
     for (uint32_t d = 0; d < nd; d++) {
         sc[d].s[HPO_RANK_BMA] = 0.5 * (sc[d].s[HPO_RANK_RESNIK] + r->resnik[d]);
-        sc[d].s[HPO_RANK_SET] = r->set[d];
-        sc[d].s[HPO_RANK_COMBINED] =
-            sc[d].s[HPO_RANK_LR] + r->p.w_bma * sc[d].s[HPO_RANK_BMA] + r->p.w_set * r->set[d];
+        sc[d].s[HPO_RANK_SET] = r->set[d] - r->p.w_unshared * (r->dtot[d] - r->set[d]);
+        sc[d].s[HPO_RANK_COMBINED] = r->lr[d] + base + r->p.w_bma * sc[d].s[HPO_RANK_BMA] +
+                                     r->p.w_set * sc[d].s[HPO_RANK_SET] + r->p.w_rev * r->resnik[d];
         if (r->zs) sc[d].s[HPO_RANK_COMBINED] += r->p.w_z * r->zs[d];
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
@@ -475,7 +499,7 @@ int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_score *sc, uint3
 }
 
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
-                   enum hpo_rank_method m, int with_genes, uint32_t d)
+                   enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties)
 {
     double s = hpo_rank_final(r, &sc[d], m, with_genes);
     uint32_t gt = 0, eq = 0;
@@ -484,7 +508,9 @@ double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint3
         gt += v > s;
         eq += v == s && i != d;
     }
-    return 1.0 + gt + eq / 2.0;
+    return ties == HPO_TIES_SHARE    ? 1.0 + gt
+           : ties == HPO_TIES_STRICT ? 1.0 + gt + eq
+                                     : 1.0 + gt + eq / 2.0;
 }
 
 /* The most informative common ancestor of terms a and b (both ancestor lists sorted). */

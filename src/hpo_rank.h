@@ -11,7 +11,8 @@
  *   HPO_RANK_BMA       Phenomizer-style symmetric best-match average: the mean of the
  *                      patient→disease and disease→patient averages
  *   HPO_RANK_LR        LIRICAL-style likelihood ratio: log10 of the product over observed
- *                      terms of P(term | disease) / P(term | background), with partial
+ *                      terms of P(term | disease) / P(term | background) (the lr method alone
+ *                      also divides a matched term by annotation-set size^size_exp), with partial
  *                      credit through common ancestors, and over excluded terms of the
  *                      chance the disease lacks the feature; NOT annotations count against
  *   HPO_RANK_SET       Phrank-style set similarity: the sum of the marginal information
@@ -48,18 +49,23 @@ enum hpo_rank_method {
 
 /* Tunable constants of the scores (defaults from hpo_rank_params_default()). */
 struct hpo_rank_params {
-    double freq_unknown;   /* P(term | disease) when the annotation gives no frequency */
-    double exc_unknown;    /* same, for judging an excluded term the disease has */
-    double exc_floor;      /* lower bound of 1 - P(term | disease) for an excluded term */
-    double partial_scale;  /* non-matching term: LR = partial_scale / P(MICA | background) */
-    double partial_floor;  /* ... and never below this */
-    double partial_cap;    /* ... nor above this */
-    double not_lr;         /* LR of an observed term the disease is annotated NOT to have */
-    double w_bma;          /* weight of the symmetric BMA in the combined score */
-    double w_set;          /* weight of the set score in the combined score */
-    double w_z;            /* weight of the calibrated z-score in the combined score; 0: off
-                            * (no calibration pass at ranker set-up) */
-    double gene_log10;     /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
+    double freq_unknown;  /* P(term | disease) when the annotation gives no frequency */
+    double exc_unknown;   /* same, for judging an excluded term the disease has */
+    double exc_floor;     /* lower bound of 1 - P(term | disease) for an excluded term */
+    double partial_scale; /* non-matching term: LR = partial_scale / P(MICA | background) */
+    double partial_floor; /* ... and never below this */
+    double partial_cap;   /* ... nor above this */
+    double not_lr;        /* LR of an observed term the disease is annotated NOT to have */
+    double w_bma;         /* weight of the symmetric BMA in the combined score */
+    double w_set;         /* weight of the set score in the combined score */
+    double size_exp;      /* LR of a matched term times (annotations of the disease / 20)^-size_exp:
+                           * a term is less likely given a disease with many features */
+    double w_rev;         /* extra weight of the disease→patient average in the combined score */
+    double w_unshared;    /* set score: minus this times the marginal IC of the disease's
+                           * closure not shared with the patient (large annotation sets) */
+    double w_z;           /* weight of the calibrated z-score in the combined score; 0: off
+                           * (no calibration pass at ranker set-up) */
+    double gene_log10;    /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
 };
 
@@ -104,9 +110,16 @@ GN_MUST_CHECK int hpo_rank_order(const struct hpo_ranker *r, const struct hpo_sc
                                  enum hpo_rank_method m, int with_genes, uint32_t *order,
                                  struct gn_err *err);
 
-/* The rank of disease d (1 = best; ties count half): for evaluation. */
+/* How hpo_rank_of counts diseases with exactly d's score. */
+enum hpo_ties {
+    HPO_TIES_HALF,  /* 1 + higher + half the tied (expected rank under a random tie order) */
+    HPO_TIES_SHARE, /* 1 + higher: tied diseases share the best rank ("tie-aware") */
+    HPO_TIES_STRICT /* 1 + higher + tied: every tie counts against d */
+};
+
+/* The rank of disease d (1 = best), ties counted as said: for evaluation. */
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
-                   enum hpo_rank_method m, int with_genes, uint32_t d);
+                   enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties);
 
 /* How one patient term relates to a disease. */
 enum hpo_match_kind {

@@ -3,7 +3,8 @@
  *
  *   genomenode hpo build [--from DIR] [FILE...] [--out INDEX]
  *   genomenode hpo info [--index INDEX]
- *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--param K=V]...
+ *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--ties half|share|strict]
+ *                       [--param K=V]...
  *   genomenode rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYM,..] [--sample ID]
  *                   [--top N] [--format json|tsv] [--method M] [--index INDEX]
  *
@@ -240,6 +241,9 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"not_lr", offsetof(struct hpo_rank_params, not_lr)},
                 {"w_bma", offsetof(struct hpo_rank_params, w_bma)},
                 {"w_set", offsetof(struct hpo_rank_params, w_set)},
+                {"size_exp", offsetof(struct hpo_rank_params, size_exp)},
+                {"w_rev", offsetof(struct hpo_rank_params, w_rev)},
+                {"w_unshared", offsetof(struct hpo_rank_params, w_unshared)},
                 {"w_z", offsetof(struct hpo_rank_params, w_z)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
@@ -562,6 +566,8 @@ static void subsample(struct term_list *l, long max, const char *id, size_t idn)
 struct eval_opt {
     const char *cases, *index;
     long max_terms, max_excluded;
+    enum hpo_ties ties;
+    int same_source; /* diagnostic: rank only among diseases of the case's source (OMIM) */
     struct hpo_rank_params p;
 };
 
@@ -570,7 +576,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
     static const struct option opts[] = {
         {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
         {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
-        {"param", required_argument, 0, 'p'},     {0, 0, 0, 0}};
+        {"param", required_argument, 0, 'p'},     {"ties", required_argument, 0, 'T'},
+        {"same-source", no_argument, 0, 'S'},     {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -583,6 +590,17 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
             o->cases = optarg;
         } else if (c == 'i') {
             o->index = optarg;
+        } else if (c == 'S') {
+            o->same_source = 1;
+        } else if (c == 'T') {
+            if (!strcmp(optarg, "half"))
+                o->ties = HPO_TIES_HALF;
+            else if (!strcmp(optarg, "share"))
+                o->ties = HPO_TIES_SHARE;
+            else if (!strcmp(optarg, "strict"))
+                o->ties = HPO_TIES_STRICT;
+            else
+                return cli_usage_error("hpo", "--ties half|share|strict, not '%s'", optarg);
         } else if (c == 't' || c == 'x') {
             long v = strtol(optarg, &end, 10);
             if (*end || v < 0) return cli_usage_error("hpo", "bad count '%s'", optarg);
@@ -627,9 +645,19 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
         return;
     }
     *ms += now_ms() - t0;
+    if (o->same_source) { /* diseases of another source (ORPHA for an OMIM case) drop out */
+        const char *c = memchr(f[2].p, ':', f[2].n);
+        size_t pl = c ? (size_t)(c - f[2].p) + 1 : f[2].n;
+        for (uint32_t i = 0; i < h->n_dis; i++) {
+            if (strncmp(hpo_str(h, h->dis_id[i]), f[2].p, pl))
+                for (int m = 0; m < HPO_RANK_N; m++)
+                    x->sc[i].s[m] = -1e300;
+        }
+    }
     for (int g = 0; g < 2; g++) {
         for (int m = 0; m < HPO_RANK_N; m++)
-            printf("\t%g", hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d));
+            printf("\t%g",
+                   hpo_rank_of(x->r, x->sc, h->n_dis, (enum hpo_rank_method)m, g, d, o->ties));
     }
     printf("\n");
 }

@@ -183,7 +183,21 @@ static void test_rank(void)
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_RESNIK, 1), d3);
     ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
     ASSERT_EQ_INT(sc[d3].gene, g[0]);
-    ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3) == 1.0);
+    ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3, HPO_TIES_HALF) == 1.0);
+    /* tie conventions: OMIM:1 and OMIM:3 both have the delay, so they tie on Resnik */
+    q = (struct hpo_query){o4, 1, NULL, 0, NULL, 0};
+    ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
+    {
+        uint32_t eq = 0;
+        double sh = hpo_rank_of(r, sc, h->n_dis, HPO_RANK_RESNIK, 0, d1, HPO_TIES_SHARE);
+        for (uint32_t i = 0; i < h->n_dis; i++)
+            eq += i != d1 && sc[i].s[HPO_RANK_RESNIK] == sc[d1].s[HPO_RANK_RESNIK];
+        ASSERT_TRUE(eq >= 1 && sc[d3].s[HPO_RANK_RESNIK] == sc[d1].s[HPO_RANK_RESNIK]);
+        ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_RESNIK, 0, d1, HPO_TIES_STRICT) ==
+                    sh + eq);
+        ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_RESNIK, 0, d1, HPO_TIES_HALF) ==
+                    sh + eq / 2.0);
+    }
     /* no observed terms: an error, not an empty ranking */
     q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0};
     ASSERT_EQ_INT(hpo_rank_score(r, &q, sc, &err), GN_EINVAL);
