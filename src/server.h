@@ -12,11 +12,17 @@
  * path); every other path is a Beacon v2 request (beacon.h), answered by the worker's
  * beacon context.
  *
- * Authentication: "Authorization: Bearer <token>" with an API token (auth.h); no header
- * means the anonymous public caller ("anonymous@ADDRESS" for its query budget). The
- * X-Project header names the project a caller acts for, X-Purpose a Passport-style DUO
- * purpose. Access itself is decided by policy, never here. Audit entries of all workers
- * are group-committed by one audit_batcher.
+ * Authentication: "Authorization: Bearer <credential>": an API token, or a GA4GH Passport
+ * JWT verified against the trusted issuers (auth.h; the trust set is rebuilt when the
+ * catalog generation moves); no header means the anonymous public caller
+ * ("anonymous@ADDRESS" for its query budget). The X-Project header names the project a
+ * caller acts for, X-Purpose a Passport-style DUO purpose. Access itself is decided by
+ * policy, never here.
+ *
+ * Audit: entries of all workers are group-committed by one audit_batcher. A Beacon answer
+ * is held, its connection suspended, until its entries are durable (audit_defer_begin/
+ * end); then it is sent, or replaced by a 503 if the audit failed. Threads never wait for
+ * an fsync, so two of them serve many connections.
  *
  * Shutdown: server_run returns after *stop becomes non-zero (a signal handler in main sets
  * it): the listening socket closes first, requests in flight finish (up to a grace
