@@ -142,14 +142,14 @@ static int cmp_ent(const void *a, const void *b)
                   ((const struct sheet_ent *)b)->sample_id);
 }
 
-static int check_consent(void *ctx, const char *terms, struct gn_err *err)
+int ingest_check_consent(void *ctx, const char *terms, struct gn_err *err)
 {
     (void)ctx;
     if (!strcmp(terms, "clinical")) return GN_OK;
     return duo_validate(terms, strlen(terms), DUO_SIDE_USE, err);
 }
 
-static int check_dataset(void *ctx, const char *name, struct gn_err *err)
+int ingest_check_dataset(void *ctx, const char *name, struct gn_err *err)
 {
     struct catalog_dataset d;
     int rc = catalog_dataset_get(ctx, name, &d, err);
@@ -166,8 +166,8 @@ static int load_manifest(struct ingest *in, struct gn_err *err)
     int rc;
 
     if ((rc = node_id_format(in->cat, &so.id_format, err)) < 0) return rc;
-    so.check_consent = check_consent;
-    so.check_dataset = check_dataset;
+    so.check_consent = ingest_check_consent;
+    so.check_dataset = ingest_check_dataset;
     so.ctx = in->cat;
     if ((rc = samplesheet_read(in->o->manifest, &so, &in->sheet, err)) < 0) return rc;
     in->n_ents = samplesheet_count(in->sheet);

@@ -54,4 +54,10 @@ GN_MUST_CHECK int ingest_run(const char *dir, const char *const *files, uint32_t
                              const struct ingest_opts *o, struct ingest_result *res,
                              struct gn_err *err);
 
+/* Sample-manifest checks (samplesheet_opts callbacks), shared by every importer of a
+ * manifest: consent is "clinical" or valid DUO use terms; the dataset exists in the catalog
+ * (ctx: the struct catalog *), else GN_ENOTFOUND naming it. */
+GN_MUST_CHECK int ingest_check_consent(void *ctx, const char *terms, struct gn_err *err);
+GN_MUST_CHECK int ingest_check_dataset(void *ctx, const char *name, struct gn_err *err);
+
 #endif

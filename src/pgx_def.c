@@ -618,3 +618,16 @@ const struct pgx_gene *pgx_defs_find(const struct pgx_defs *defs, const char *na
     }
     return NULL;
 }
+
+int64_t pgx_gene_pos_index(const struct pgx_gene *g, int64_t pos)
+{
+    uint32_t lo = 0, hi = g->n_pos;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->pos[mid].pos < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n_pos && g->pos[lo].pos == pos ? (int64_t)lo : -1;
+}

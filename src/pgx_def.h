@@ -142,4 +142,8 @@ int pgx_allele_matches(const char *def, const char *sample, size_t n);
 /* The allele the named allele carries at position i: its own, or the reference's. */
 const char *pgx_allele_at(const struct pgx_gene *g, uint32_t allele, uint32_t i);
 
+/* Index in g->pos of the definition position at pos (1-based; positions strictly increase),
+ * or -1 when the gene defines none there. */
+int64_t pgx_gene_pos_index(const struct pgx_gene *g, int64_t pos);
+
 #endif

@@ -57,20 +57,6 @@ uint64_t pgx_store_gene_records(const struct pgx_store_gene *sg)
     return sg->records;
 }
 
-/* Index of the definition position at pos, or -1 (positions strictly increase). */
-static int64_t pos_index(const struct pgx_gene *g, int64_t pos)
-{
-    uint32_t lo = 0, hi = g->n_pos;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (g->pos[mid].pos < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < g->n_pos && g->pos[lo].pos == pos ? (int64_t)lo : -1;
-}
-
 static int keep_slot(struct slot *s, const struct gtrec *r)
 {
     if (!(s->al = gn_calloc((size_t)r->n_alt + 1, sizeof *s->al))) return GN_ENOMEM;
@@ -140,7 +126,7 @@ int pgx_store_gene_read(const struct gtsnap *snap, const struct pgx_gene *g, con
         if ((rc = gtmerge_new(snap, sg->contig, g->pos[0].pos, end, ids, n, &m, err)) < 0)
             goto fail;
         while ((rc = gtmerge_next(m, &r, err)) == 1) {
-            int64_t i = pos_index(g, r.pos);
+            int64_t i = pgx_gene_pos_index(g, r.pos);
             if (i >= 0 && (rc = take_record(sg, (uint32_t)i, &r)) < 0) {
                 rc = gn_errf(err, rc, "out of memory");
                 goto fail;

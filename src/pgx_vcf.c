@@ -62,20 +62,6 @@ static const char *strip_chr(const char *c)
     return strncmp(c, "chr", 3) == 0 ? c + 3 : c;
 }
 
-/* Index of the definition position at pos in gene g, or -1. */
-static int64_t find_pos(const struct pgx_gene *g, int64_t pos)
-{
-    uint32_t lo = 0, hi = g->n_pos;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (g->pos[mid].pos < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < g->n_pos && g->pos[lo].pos == pos ? (int64_t)lo : -1;
-}
-
 /* Refuses a header that declares a GRCh37 reference. */
 static int check_build(const bcf_hdr_t *h, struct gn_err *err)
 {
@@ -155,7 +141,7 @@ static int read_records(struct pgx_vcf *v, htsFile *fp, bcf_hdr_t *h, int s, con
             const struct pgx_gene *gene = v->defs->genes[g];
             int64_t i;
             if (strcmp(strip_chr(gene->chrom), chrom)) continue;
-            if ((i = find_pos(gene, rec->pos + 1)) < 0) continue;
+            if ((i = pgx_gene_pos_index(gene, rec->pos + 1)) < 0) continue;
             if (bcf_unpack(rec, BCF_UN_ALL) < 0 ||
                 store_call(v, g, (uint32_t)i, h, rec, s, &rd) < 0) {
                 rc = gn_errf(err, GN_ENOMEM, "%s: record %ld: cannot decode", path, line);

@@ -23,6 +23,7 @@
 #include "duo.h"
 #include "fsutil.h"
 #include "hpo.h"
+#include "ingest.h"
 #include "mme.h"
 #include "node.h"
 #include "phenopacket.h"
@@ -110,22 +111,6 @@ struct importer {
     const char *dataset;
     int warnings;
 };
-
-static int check_consent(void *ctx, const char *terms, struct gn_err *err)
-{
-    (void)ctx;
-    if (!strcmp(terms, "clinical")) return GN_OK;
-    return duo_validate(terms, strlen(terms), DUO_SIDE_USE, err);
-}
-
-static int check_dataset(void *ctx, const char *name, struct gn_err *err)
-{
-    struct catalog_dataset d;
-    int rc = catalog_dataset_get(ctx, name, &d, err);
-    if (rc == GN_ENOTFOUND)
-        return gn_errf(err, GN_ENOTFOUND, "no dataset '%s' (create it with dataset add)", name);
-    return rc;
-}
 
 /* A manifest row names a person: known, or new with the sheet's sex and consent. */
 static int person_from_row(struct importer *im, size_t i, struct catalog_individual *ind,
@@ -383,8 +368,8 @@ static int pheno_import(const char *dir, const char *what, const struct pheno_op
     if (o->manifest) {
         struct samplesheet_opts so = {0};
         if ((rc = node_id_format(cx.cat, &so.id_format, &err)) < 0) goto out;
-        so.check_consent = check_consent;
-        so.check_dataset = check_dataset;
+        so.check_consent = ingest_check_consent;
+        so.check_dataset = ingest_check_dataset;
         so.ctx = cx.cat;
         if ((rc = samplesheet_read(o->manifest, &so, &im.sheet, &err)) < 0) goto out;
         if (!(im.person = gn_calloc(samplesheet_count(im.sheet) + 1, sizeof *im.person))) {

@@ -21,3 +21,21 @@ start_server() {
   for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done
   P=$(grep -o ':[0-9]*$' "$T/out" | tr -d :)
 }
+
+# validate_json VALIDATOR SCHEMAS WHAT MIN: validates every "schema document" pair listed in
+# $T/validate.txt with VALIDATOR (node + ajv 8, installed from npm once into build/npm or
+# $GN_NPM_DIR), and expects no failure and at least MIN documents. Uses expect/ko.
+validate_json() {
+  local npm=${GN_NPM_DIR:-build/npm} min=$4
+  if [ ! -d "$npm/node_modules/ajv" ]; then
+    mkdir -p "$npm" && (cd "$npm" && npm install --no-audit --no-fund --silent ajv@8 >/dev/null 2>&1)
+  fi
+  if [ ! -d "$npm/node_modules/ajv" ]; then
+    ko "cannot install the JSON-schema validator (npm install ajv@8 into $npm)"
+    return
+  fi
+  NODE_PATH="$npm/node_modules" node "$1" "$2" "$T/validate.txt" > "$T/valid.log"
+  nv=$(grep -c '^ok' "$T/valid.log"); nf=$(grep -c '^FAIL' "$T/valid.log")
+  grep '^FAIL' "$T/valid.log" | head -5
+  expect "all $nv $3 ($nf fail)" '[ "$nf" = 0 ] && [ "$nv" -ge '"$min"' ]'
+}

@@ -16,6 +16,7 @@ pass=0; fail=0
 ok() { echo "ok   $1"; pass=$((pass+1)); }
 ko() { echo "FAIL $1"; fail=$((fail+1)); }
 expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+. tests/cli/lib.sh
 PP=testdata/phenopackets
 CT="application/vnd.ga4gh.matchmaker.v1.0+json"
 : > "$T/validate.txt"
@@ -175,18 +176,7 @@ expect "audit chains verify" '"$GN" audit verify "$T/a" > /dev/null && "$GN" aud
 # ---- schema ----
 for f in "$T"/sa "$T"/sb; do jq -c 'select(.status == "ok" and .results) | {results}' "$f" | while read -r l; do
   n=$(mktemp "$T/peerresp-XXXX.json"); echo "$l" > "$n"; echo "response $n" >> "$T/validate.txt"; done; done
-NPM=${GN_NPM_DIR:-build/npm}
-if [ ! -d "$NPM/node_modules/ajv" ]; then
-  mkdir -p "$NPM" && (cd "$NPM" && npm install --no-audit --no-fund --silent ajv@8 >/dev/null 2>&1)
-fi
-if [ -d "$NPM/node_modules/ajv" ]; then
-  NODE_PATH="$NPM/node_modules" node tests/cli/mme-validate.js testdata/mme/api.json "$T/validate.txt" > "$T/valid.log"
-  nv=$(grep -c '^ok' "$T/valid.log"); nf=$(grep -c '^FAIL' "$T/valid.log")
-  grep '^FAIL' "$T/valid.log" | head -5
-  expect "all $nv MME requests and responses validate against the MME schema ($nf fail)" '[ "$nf" = 0 ] && [ "$nv" -ge 9 ]'
-else
-  ko "cannot install the JSON-schema validator (npm install ajv@8 into $NPM)"
-fi
+validate_json tests/cli/mme-validate.js testdata/mme/api.json "MME requests and responses validate against the MME schema" 9
 [ -n "${KEEP:-}" ] && { echo "$T"; trap - EXIT; exit 0; }
 for s in $SA $SB; do kill "$s"; wait "$s"; done; SA=""; SB=""
 expect "servers stop cleanly" 'true'
