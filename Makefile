@@ -15,17 +15,19 @@ CC      ?= gcc
 WERROR  ?= 1
 O       := build/$(BUILD)
 
-PKGS    := htslib libzstd libsodium sqlite3 zlib jansson libcrypto
+PKGS    := htslib libzstd libsodium sqlite3 zlib jansson
 # Loaded on first use (src/dynlib.h), not linked: headers only, and the runtime soname.
-DL_PKGS := libpq libmicrohttpd libcurl
+DL_PKGS := libpq libmicrohttpd libcurl libcrypto
 soname   = $(shell objdump -p $$(pkg-config --variable=libdir $(1))/$(2).so 2>/dev/null | awk '/SONAME/ { print $$2 }')
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS) libjwt 2>/dev/null) \
               -DGN_LIBPQ_SONAME='"$(or $(call soname,libpq,libpq),libpq.so.5)"' \
               -DGN_LIBMHD_SONAME='"$(or $(call soname,libmicrohttpd,libmicrohttpd),libmicrohttpd.so.12)"' \
+              -DGN_LIBCRYPTO_SONAME='"$(or $(call soname,libcrypto,libcrypto),libcrypto.so.3)"' \
               -DGN_LIBCURL_SONAME='"$(or $(call soname,libcurl,libcurl),libcurl-gnutls.so.4)"'
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
-# The unit tests mint JWTs with libjwt, an implementation independent of ours.
-TEST_LIBS  := $(shell pkg-config --libs libjwt 2>/dev/null)
+# The unit tests mint JWTs with libjwt, an implementation independent of ours, and make
+# their keys with libcrypto.
+TEST_LIBS  := $(shell pkg-config --libs libjwt libcrypto 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wcast-qual -Wimplicit-fallthrough

@@ -1,7 +1,7 @@
 /*
  * dynlib.h — loading a shared library's functions on first use.
  *
- * Most commands never talk to PostgreSQL or serve HTTP, yet linking libpq (with its
+ * Most commands never talk to PostgreSQL, serve HTTP or check a Passport, yet linking libpq (with its
  * Kerberos, LDAP and SASL stack) and libmicrohttpd (with GnuTLS, p11-kit, nettle, gmp)
  * made every start load 24 more libraries: ~10 ms on an idle machine, several times that
  * on a busy one, before any work. db.c and server.c therefore reach those two libraries

@@ -55,7 +55,79 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "dynlib.h"
 #include "fsutil.h"
+
+#ifndef GN_LIBCRYPTO_SONAME
+#define GN_LIBCRYPTO_SONAME "libcrypto.so.3"
+#endif
+
+/* OpenSSL's libcrypto, loaded when the first trust set is made (dynlib.h): linking it
+ * cost every command about 3 ms of start-up, and only Passport checks use it. */
+static struct {
+    __typeof__(BN_bin2bn) *BN_bin2bn;
+    __typeof__(BN_free) *BN_free;
+    __typeof__(CRYPTO_free) *CRYPTO_free;
+    __typeof__(ECDSA_SIG_free) *ECDSA_SIG_free;
+    __typeof__(ECDSA_SIG_new) *ECDSA_SIG_new;
+    __typeof__(ECDSA_SIG_set0) *ECDSA_SIG_set0;
+    __typeof__(ERR_clear_error) *ERR_clear_error;
+    __typeof__(EVP_DigestVerify) *EVP_DigestVerify;
+    __typeof__(EVP_DigestVerifyInit) *EVP_DigestVerifyInit;
+    __typeof__(EVP_MD_CTX_free) *EVP_MD_CTX_free;
+    __typeof__(EVP_MD_CTX_new) *EVP_MD_CTX_new;
+    __typeof__(EVP_PKEY_CTX_free) *EVP_PKEY_CTX_free;
+    __typeof__(EVP_PKEY_CTX_new_from_name) *EVP_PKEY_CTX_new_from_name;
+    __typeof__(EVP_PKEY_CTX_new_from_pkey) *EVP_PKEY_CTX_new_from_pkey;
+    __typeof__(EVP_PKEY_free) *EVP_PKEY_free;
+    __typeof__(EVP_PKEY_fromdata) *EVP_PKEY_fromdata;
+    __typeof__(EVP_PKEY_fromdata_init) *EVP_PKEY_fromdata_init;
+    __typeof__(EVP_PKEY_get_bits) *EVP_PKEY_get_bits;
+    __typeof__(EVP_PKEY_get_size) *EVP_PKEY_get_size;
+    __typeof__(EVP_PKEY_public_check) *EVP_PKEY_public_check;
+    __typeof__(EVP_sha256) *EVP_sha256;
+    __typeof__(OSSL_PARAM_BLD_free) *OSSL_PARAM_BLD_free;
+    __typeof__(OSSL_PARAM_BLD_new) *OSSL_PARAM_BLD_new;
+    __typeof__(OSSL_PARAM_BLD_push_BN) *OSSL_PARAM_BLD_push_BN;
+    __typeof__(OSSL_PARAM_BLD_push_octet_string) *OSSL_PARAM_BLD_push_octet_string;
+    __typeof__(OSSL_PARAM_BLD_push_utf8_string) *OSSL_PARAM_BLD_push_utf8_string;
+    __typeof__(OSSL_PARAM_BLD_to_param) *OSSL_PARAM_BLD_to_param;
+    __typeof__(OSSL_PARAM_free) *OSSL_PARAM_free;
+    __typeof__(i2d_ECDSA_SIG) *i2d_ECDSA_SIG;
+} ossl;
+
+static const struct dynlib_sym ossl_syms[] = {
+    {"BN_bin2bn", &ossl.BN_bin2bn},
+    {"BN_free", &ossl.BN_free},
+    {"CRYPTO_free", &ossl.CRYPTO_free},
+    {"ECDSA_SIG_free", &ossl.ECDSA_SIG_free},
+    {"ECDSA_SIG_new", &ossl.ECDSA_SIG_new},
+    {"ECDSA_SIG_set0", &ossl.ECDSA_SIG_set0},
+    {"ERR_clear_error", &ossl.ERR_clear_error},
+    {"EVP_DigestVerify", &ossl.EVP_DigestVerify},
+    {"EVP_DigestVerifyInit", &ossl.EVP_DigestVerifyInit},
+    {"EVP_MD_CTX_free", &ossl.EVP_MD_CTX_free},
+    {"EVP_MD_CTX_new", &ossl.EVP_MD_CTX_new},
+    {"EVP_PKEY_CTX_free", &ossl.EVP_PKEY_CTX_free},
+    {"EVP_PKEY_CTX_new_from_name", &ossl.EVP_PKEY_CTX_new_from_name},
+    {"EVP_PKEY_CTX_new_from_pkey", &ossl.EVP_PKEY_CTX_new_from_pkey},
+    {"EVP_PKEY_free", &ossl.EVP_PKEY_free},
+    {"EVP_PKEY_fromdata", &ossl.EVP_PKEY_fromdata},
+    {"EVP_PKEY_fromdata_init", &ossl.EVP_PKEY_fromdata_init},
+    {"EVP_PKEY_get_bits", &ossl.EVP_PKEY_get_bits},
+    {"EVP_PKEY_get_size", &ossl.EVP_PKEY_get_size},
+    {"EVP_PKEY_public_check", &ossl.EVP_PKEY_public_check},
+    {"EVP_sha256", &ossl.EVP_sha256},
+    {"OSSL_PARAM_BLD_free", &ossl.OSSL_PARAM_BLD_free},
+    {"OSSL_PARAM_BLD_new", &ossl.OSSL_PARAM_BLD_new},
+    {"OSSL_PARAM_BLD_push_BN", &ossl.OSSL_PARAM_BLD_push_BN},
+    {"OSSL_PARAM_BLD_push_octet_string", &ossl.OSSL_PARAM_BLD_push_octet_string},
+    {"OSSL_PARAM_BLD_push_utf8_string", &ossl.OSSL_PARAM_BLD_push_utf8_string},
+    {"OSSL_PARAM_BLD_to_param", &ossl.OSSL_PARAM_BLD_to_param},
+    {"OSSL_PARAM_free", &ossl.OSSL_PARAM_free},
+    {"i2d_ECDSA_SIG", &ossl.i2d_ECDSA_SIG},
+};
+static struct dynlib ossl_lib = DYNLIB_INIT(GN_LIBCRYPTO_SONAME, "libssl3", ossl_syms);
 
 #define LINK_VISAS_MAX   16   /* LinkedIdentities Visas considered per Passport */
 #define LINK_ENTRIES_MAX 16   /* "sub,iss" entries per LinkedIdentities value */
@@ -241,34 +313,34 @@ static int jwk_bytes(const json_t *jwk, const char *name, size_t max, unsigned c
 /* Builds a public key of OpenSSL type name ("RSA", "EC") from bld and checks it. */
 static int pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 {
-    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    OSSL_PARAM *params = ossl.OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = NULL, *chk = NULL;
     int rc = GN_ENOMEM;
 
     *out = NULL;
     if (!params) goto out;
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    ctx = ossl.EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
     if (!ctx) goto out;
     rc = GN_EPARSE;
-    if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    if (ossl.EVP_PKEY_fromdata_init(ctx) != 1 ||
+        ossl.EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
         goto out;
     }
-    chk = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
+    chk = ossl.EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
     if (!chk) {
         rc = GN_ENOMEM;
         goto out;
     }
-    if (EVP_PKEY_public_check(chk) == 1) rc = GN_OK;
+    if (ossl.EVP_PKEY_public_check(chk) == 1) rc = GN_OK;
 out:
     if (rc < 0) {
-        EVP_PKEY_free(*out);
+        ossl.EVP_PKEY_free(*out);
         *out = NULL;
     }
-    EVP_PKEY_CTX_free(chk);
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
-    ERR_clear_error();
+    ossl.EVP_PKEY_CTX_free(chk);
+    ossl.EVP_PKEY_CTX_free(ctx);
+    ossl.OSSL_PARAM_free(params);
+    ossl.ERR_clear_error();
     return rc;
 }
 
@@ -284,24 +356,24 @@ static int jwk_rsa(const json_t *jwk, EVP_PKEY **out)
     if ((rc = jwk_bytes(jwk, "n", RSA_MAX_BYTES, &n, &nn)) < 0) goto out;
     if ((rc = jwk_bytes(jwk, "e", 8, &e, &en)) < 0) goto out;
     rc = GN_ENOMEM;
-    bn = BN_bin2bn(n, (int)nn, NULL);
-    be = BN_bin2bn(e, (int)en, NULL);
-    bld = OSSL_PARAM_BLD_new();
+    bn = ossl.BN_bin2bn(n, (int)nn, NULL);
+    be = ossl.BN_bin2bn(e, (int)en, NULL);
+    bld = ossl.OSSL_PARAM_BLD_new();
     if (!bn || !be || !bld) goto out;
-    if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be)) {
+    if (!ossl.OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+        !ossl.OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be)) {
         goto out;
     }
     if ((rc = pkey_fromdata("RSA", bld, out)) < 0) goto out;
-    if (EVP_PKEY_get_bits(*out) < RSA_MIN_BITS) {
-        EVP_PKEY_free(*out);
+    if (ossl.EVP_PKEY_get_bits(*out) < RSA_MIN_BITS) {
+        ossl.EVP_PKEY_free(*out);
         *out = NULL;
         rc = GN_EPARSE;
     }
 out:
-    OSSL_PARAM_BLD_free(bld);
-    BN_free(bn);
-    BN_free(be);
+    ossl.OSSL_PARAM_BLD_free(bld);
+    ossl.BN_free(bn);
+    ossl.BN_free(be);
     gn_free(n);
     gn_free(e);
     return rc;
@@ -323,15 +395,15 @@ static int jwk_ec_p256(const json_t *jwk, EVP_PKEY **out)
     memcpy(pub + 1, x, 32);
     memcpy(pub + 33, y, 32);
     rc = GN_ENOMEM;
-    bld = OSSL_PARAM_BLD_new();
+    bld = ossl.OSSL_PARAM_BLD_new();
     if (!bld) goto out;
-    if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub)) {
+    if (!ossl.OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
+        !ossl.OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub)) {
         goto out;
     }
     rc = pkey_fromdata("EC", bld, out);
 out:
-    OSSL_PARAM_BLD_free(bld);
+    ossl.OSSL_PARAM_BLD_free(bld);
     gn_free(x);
     gn_free(y);
     return rc;
@@ -371,7 +443,7 @@ static int key_from_jwk(const json_t *jwk, size_t i, struct trust_key *k, struct
     if (rc < 0) return gn_errf(err, rc, "key %zu: %s", i, gn_strerror(rc));
     k->kid = gn_strdup(kid);
     if (!k->kid) {
-        EVP_PKEY_free(k->pkey);
+        ossl.EVP_PKEY_free(k->pkey);
         k->pkey = NULL;
         return gn_errf(err, GN_ENOMEM, "out of memory");
     }
@@ -382,7 +454,7 @@ static void issuer_clear(struct trust_issuer *is)
 {
     for (size_t i = 0; i < is->n_keys; i++) {
         gn_free(is->keys[i].kid);
-        EVP_PKEY_free(is->keys[i].pkey);
+        ossl.EVP_PKEY_free(is->keys[i].pkey);
     }
     gn_free(is->keys);
     gn_free(is->iss);
@@ -434,8 +506,11 @@ static int jwks_keys(const json_t *doc, struct trust_issuer *is, struct gn_err *
 
 int passport_trust_new(struct passport_trust **out, struct gn_err *err)
 {
+    int rc;
+
     *out = NULL;
     if (sodium_init() < 0) return gn_errf(err, GN_EINTERNAL, "libsodium failed to initialise");
+    if ((rc = dynlib_load(&ossl_lib, err)) < 0) return rc; /* every key and check needs it */
     *out = gn_calloc(1, sizeof **out);
     if (!*out) return gn_errf(err, GN_ENOMEM, "out of memory");
     return GN_OK;
@@ -622,31 +697,31 @@ static int sig_verify(const struct trust_key *k, const char *msg, size_t n,
         int dn;
         if (sn != 64) return GN_OK; /* RFC 7518 3.4: exactly R || S, 32 bytes each */
         {
-            r = BN_bin2bn(sig, 32, NULL);
+            r = ossl.BN_bin2bn(sig, 32, NULL);
         }
-        s = BN_bin2bn(sig + 32, 32, NULL);
-        es = ECDSA_SIG_new();
-        if (!r || !s || !es || ECDSA_SIG_set0(es, r, s) != 1) goto out;
+        s = ossl.BN_bin2bn(sig + 32, 32, NULL);
+        es = ossl.ECDSA_SIG_new();
+        if (!r || !s || !es || ossl.ECDSA_SIG_set0(es, r, s) != 1) goto out;
         r = s = NULL; /* owned by es */
-        dn = i2d_ECDSA_SIG(es, &der);
+        dn = ossl.i2d_ECDSA_SIG(es, &der);
         if (dn <= 0) goto out;
         vsig = der;
         vn = (size_t)dn;
-    } else if (sn != (size_t)EVP_PKEY_get_size(k->pkey)) {
+    } else if (sn != (size_t)ossl.EVP_PKEY_get_size(k->pkey)) {
         return GN_OK;
     }
-    if (!(md = EVP_MD_CTX_new())) goto out;
+    if (!(md = ossl.EVP_MD_CTX_new())) goto out;
     rc = GN_EINTERNAL;
-    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k->pkey) != 1) goto out;
-    *ok = EVP_DigestVerify(md, vsig, vn, (const unsigned char *)msg, n) == 1;
+    if (ossl.EVP_DigestVerifyInit(md, NULL, ossl.EVP_sha256(), NULL, k->pkey) != 1) goto out;
+    *ok = ossl.EVP_DigestVerify(md, vsig, vn, (const unsigned char *)msg, n) == 1;
     rc = GN_OK;
 out:
-    EVP_MD_CTX_free(md);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(es);
-    BN_free(r);
-    BN_free(s);
-    ERR_clear_error();
+    ossl.EVP_MD_CTX_free(md);
+    ossl.CRYPTO_free(der, OPENSSL_FILE, OPENSSL_LINE);
+    ossl.ECDSA_SIG_free(es);
+    ossl.BN_free(r);
+    ossl.BN_free(s);
+    ossl.ERR_clear_error();
     return rc;
 }
 
