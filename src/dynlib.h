@@ -1,11 +1,12 @@
 /*
  * dynlib.h — loading a shared library's functions on first use.
  *
- * Most commands never talk to PostgreSQL, serve HTTP or check a Passport, yet linking libpq (with its
- * Kerberos, LDAP and SASL stack) and libmicrohttpd (with GnuTLS, p11-kit, nettle, gmp)
- * made every start load 24 more libraries: ~10 ms on an idle machine, several times that
- * on a busy one, before any work. db.c and server.c therefore reach those two libraries
- * through function tables filled here, the first time they are needed. The libraries are
+ * Most commands never talk to PostgreSQL, serve HTTP or check a Passport, yet linking
+ * libpq (with its Kerberos, LDAP and SASL stack) and libmicrohttpd (with GnuTLS, p11-kit,
+ * nettle, gmp) made every start load 24 more libraries: ~10 ms on an idle machine, several
+ * times that on a busy one, before any work; libcrypto alone cost 1.5 ms. db.c, server.c,
+ * mme_client.c and passport.c therefore reach those libraries through function tables
+ * filled here, the first time they are needed. The libraries are
  * still Debian's shared libraries (security updates apply); only the moment they are
  * loaded changes.
  *
