@@ -179,7 +179,7 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
  * and the caller's thread hands them to row() in genome order. Workers run at most a
  * window of chunks ahead of the printer, so memory stays bounded. */
 
-#define PAR_MAX_CHUNKS 4096
+#define PAR_MAX_CHUNKS (1u << 20)
 
 struct par_chunk {
     uint32_t contig;
@@ -306,7 +306,7 @@ static uint32_t cut_chunks(struct par *p, const struct segment *big, uint32_t nb
     return n;
 }
 
-static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t end)
+static int plan_chunks(struct par *p, unsigned threads, uint32_t contig, int64_t start, int64_t end)
 {
     const struct gtsnap *snap = p->snap;
     const struct segment *big = NULL;
@@ -316,7 +316,11 @@ static int plan_chunks(struct par *p, uint32_t contig, int64_t start, int64_t en
             big = snap->seg[s];
             nb = segment_n_blocks(big);
         }
-    uint32_t step = nb / 256 + 1;
+    /* About 8 chunks per thread balance the load; more cost a wake-up of the printer each
+     * (on the 3,202-sample panel, chunks of one block meant 300 context switches a query).
+     * At most 64 blocks a chunk bounds the rows held in the window. */
+    uint32_t step = nb / (8 * threads);
+    step = step < 1 ? 1 : step > 64 ? 64 : step;
     uint32_t n = cut_chunks(p, big, nb, step, contig, start, end);
     if (n > PAR_MAX_CHUNKS) return GN_ELIMIT;
     if (!(p->ch = gn_calloc(n + 1, sizeof *p->ch))) return GN_ENOMEM;
@@ -339,7 +343,7 @@ int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, in
     p.masks = masks;
     p.flags = flags;
     p.window = 4 * threads;
-    if ((rc = plan_chunks(&p, contig, start, end)) < 0) {
+    if ((rc = plan_chunks(&p, threads, contig, start, end)) < 0) {
         gn_free(p.ch);
         /* too fine a genome for the chunk table: one thread does it all */
         return rc == GN_ELIMIT

@@ -2078,16 +2078,30 @@ int segment_site_stats(const struct segment *s, struct segment_block *b, uint32_
     if (n > s->n_samples) goto bad;
     int64_t prev = -1;
     unsigned code = 0;
-    for (uint64_t j = 0; j < n; j++) {
-        int64_t i = next_idx(&rd, &prev, s->n_samples, 1, &code);
-        if (i < 0) goto bad;
-        if (!bit_get(m, (uint32_t)i)) continue;
-        out->ac += (code & 1) + (code >> 1);
-        if (code == 3 || (hap && bit_get(hap, (uint32_t)i))) {
-            out->hom++;
-        } else {
-            out->het++;
+    /* Branch-free in the mask test: a random cohort makes "is this carrier asked?" a coin
+     * toss the branch predictor loses, on every carrier of every rare site. */
+    if (b->ac_only) {
+        uint32_t ac = 0;
+        for (uint64_t j = 0; j < n; j++) {
+            int64_t i = next_idx(&rd, &prev, s->n_samples, 1, &code);
+            if (i < 0) goto bad;
+            ac += (uint32_t)bit_get(m, (uint32_t)i) * ((code & 1) + (code >> 1));
         }
+        out->ac = ac;
+    } else {
+        uint32_t ac = 0, hom = 0, sel_n = 0;
+        for (uint64_t j = 0; j < n; j++) {
+            int64_t i = next_idx(&rd, &prev, s->n_samples, 1, &code);
+            if (i < 0) goto bad;
+            unsigned sel = (unsigned)bit_get(m, (uint32_t)i);
+            unsigned both = code == 3 || (hap && bit_get(hap, (uint32_t)i));
+            ac += sel * ((code & 1) + (code >> 1));
+            hom += sel & both;
+            sel_n += sel;
+        }
+        out->ac = ac;
+        out->hom = hom;
+        out->het = sel_n - hom;
     }
     if (rd.bad || rd.p != rd.end) goto bad;
     return GN_OK;
