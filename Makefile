@@ -15,7 +15,7 @@ CC      ?= gcc
 WERROR  ?= 1
 O       := build/$(BUILD)
 
-PKGS    := htslib libzstd libsodium sqlite3 zlib jansson
+PKGS    := htslib libzstd liblz4 libsodium sqlite3 zlib jansson
 # Loaded on first use (src/dynlib.h), not linked: headers only, and the runtime soname.
 DL_PKGS := libpq libmicrohttpd libcurl libcrypto
 soname   = $(shell objdump -p $$(pkg-config --variable=libdir $(1))/$(2).so 2>/dev/null | awk '/SONAME/ { print $$2 }')

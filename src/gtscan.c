@@ -544,7 +544,7 @@ static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t
     *n_samples = n;
     if (n == 0) goto out; /* everyone withdrawn: the store becomes empty */
     if ((rc = gtstore_segment_path(path, sizeof path, gtstore_dir(st), seg_id)) < 0) goto out;
-    struct segment_writer_opts wo = {n, ids, 0, flags};
+    struct segment_writer_opts wo = {.n_samples = n, .sample_ids = ids, .flags = flags};
     if ((rc = segment_writer_open(&w, path, &wo, err)) < 0) goto out;
     while ((rc = gtmerge_next(m, &rec, err)) == 1) {
         if ((rc = segment_writer_add(w, &rec, err)) < 0) goto out;

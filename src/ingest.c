@@ -747,7 +747,8 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
             ids[i] = f->first_id + i;
         in->man->next_sample += f->n_samples;
         f->seg_id = in->man->next_segment++;
-        struct segment_writer_opts wo = {f->n_samples, ids, 0, SEGMENT_FLAG_CALLABILITY};
+        struct segment_writer_opts wo = {
+            .n_samples = f->n_samples, .sample_ids = ids, .flags = SEGMENT_FLAG_CALLABILITY};
         rc = gtstore_segment_path(path, sizeof path, gtstore_dir(in->st), f->seg_id);
         if (rc == GN_OK) rc = segment_writer_open(&f->w, path, &wo, err);
         gn_free(ids);

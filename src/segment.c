@@ -5,8 +5,9 @@
  *
  *   header (128 bytes, CRC-32)  | blocks ... | sample table | callability | block index
  *
- * Each block holds whole records of one contig and is two zstd frames, each with the
- * CRC-32 of its compressed bytes in the index:
+ * Each block holds whole records of one contig and is two compressed sections (LZ4
+ * blocks, or zstd frames; the index says which), each with the CRC-32 of its compressed
+ * bytes in the index:
  *
  *   - the record table: positions, alleles, per-site AC/het/hom and per-record AN, and
  *     the length of every payload piece. Whole-population counts read only this frame.
@@ -44,6 +45,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <lz4.h>
+#include <lz4hc.h>
 #include <zstd.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -53,8 +56,12 @@
 #include "buf.h"
 #include "fsutil.h"
 
-#define HEADER_BYTES         128
-#define INDEX_ENTRY_BYTES    64
+#define HEADER_BYTES      128
+#define INDEX_ENTRY_BYTES 64
+/* Codec of a block, in its index entry (version 3; earlier versions are zstd). */
+#define BLOCK_ZSTD           0
+#define BLOCK_LZ4            1
+#define LZ4_HC_LEVEL         3 /* decodes as fast as higher levels; ingest pays least */
 #define BLOCK_PAYLOAD_TARGET ((size_t)48 * 1024)
 #define BLOCK_MAX_RECORDS    512
 #define BUF_MAX              ((size_t)1 << 31)
@@ -128,6 +135,7 @@ struct segment_writer {
     uint32_t n_samples;
     uint32_t *sample_ids;
     int level;
+    uint32_t codec; /* BLOCK_* */
     uint32_t flags;
     uint64_t off; /* next write offset */
     uint64_t n_records, n_sites;
@@ -208,6 +216,11 @@ int segment_writer_open(struct segment_writer **out, const char *path,
     memcpy(w->sample_ids, o->sample_ids, (size_t)o->n_samples * sizeof *w->sample_ids);
     w->n_samples = o->n_samples;
     w->level = o->zstd_level ? o->zstd_level : 3;
+    if (o->codec != 0 && o->codec != SEGMENT_CODEC_LZ4 && o->codec != SEGMENT_CODEC_ZSTD) {
+        rc = gn_errf(err, GN_EINVAL, "%s: unknown segment codec %d", path, o->codec);
+        goto fail;
+    }
+    w->codec = o->codec == SEGMENT_CODEC_ZSTD ? BLOCK_ZSTD : BLOCK_LZ4;
     w->flags = o->flags;
     if (w->flags & SEGMENT_FLAG_CALLABILITY) {
         w->call = gn_calloc(o->n_samples, sizeof *w->call);
@@ -652,16 +665,31 @@ static int flush_block(struct segment_writer *w, struct gn_err *err)
         }
     }
     /* Compress the record table then the payload into one buffer, back to back. */
-    gn_buf_reset(&w->comp);
-    size_t bound = ZSTD_compressBound(w->table.len) + ZSTD_compressBound(w->payload.len);
-    if ((rc = gn_buf_reserve(&w->comp, bound)) < 0) goto oom;
-    tc = ZSTD_compressCCtx(w->cctx, w->comp.data, bound, w->table.data, w->table.len, w->level);
-    if (ZSTD_isError(tc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(tc));
-    pc = ZSTD_compressCCtx(w->cctx, w->comp.data + tc, bound - tc, w->payload.data, w->payload.len,
-                           w->level);
-    if (ZSTD_isError(pc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(pc));
     if (w->table.len > SEGMENT_MAX_BLOCK_BYTES || w->payload.len > SEGMENT_MAX_BLOCK_BYTES)
         return gn_errf(err, GN_ELIMIT, "segment %s: block too large", w->path);
+    gn_buf_reset(&w->comp);
+    if (w->codec == BLOCK_LZ4) {
+        int tb = LZ4_compressBound((int)w->table.len), pb = LZ4_compressBound((int)w->payload.len);
+        if (tb <= 0 || pb <= 0)
+            return gn_errf(err, GN_ELIMIT, "segment %s: block too large", w->path);
+        if ((rc = gn_buf_reserve(&w->comp, (size_t)tb + (size_t)pb)) < 0) goto oom;
+        int t = LZ4_compress_HC((const char *)w->table.data, (char *)w->comp.data,
+                                (int)w->table.len, tb, LZ4_HC_LEVEL);
+        int q = LZ4_compress_HC((const char *)w->payload.data, (char *)w->comp.data + t,
+                                (int)w->payload.len, pb, LZ4_HC_LEVEL);
+        if ((t <= 0 && w->table.len) || (q <= 0 && w->payload.len))
+            return gn_errf(err, GN_EINTERNAL, "segment %s: LZ4 compression failed", w->path);
+        tc = (size_t)(t > 0 ? t : 0);
+        pc = (size_t)(q > 0 ? q : 0);
+    } else {
+        size_t bound = ZSTD_compressBound(w->table.len) + ZSTD_compressBound(w->payload.len);
+        if ((rc = gn_buf_reserve(&w->comp, bound)) < 0) goto oom;
+        tc = ZSTD_compressCCtx(w->cctx, w->comp.data, bound, w->table.data, w->table.len, w->level);
+        if (ZSTD_isError(tc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(tc));
+        pc = ZSTD_compressCCtx(w->cctx, w->comp.data + tc, bound - tc, w->payload.data,
+                               w->payload.len, w->level);
+        if (ZSTD_isError(pc)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(pc));
+    }
     tcrc = crc(w->comp.data, tc);
     pcrc = crc(w->comp.data + tc, pc);
     if ((rc = fsutil_write_full(w->fd, w->comp.data, tc + pc, w->path, err)) < 0) return rc;
@@ -678,6 +706,7 @@ static int flush_block(struct segment_writer *w, struct gn_err *err)
     gn_le_put_u32(e + 48, (uint32_t)w->payload.len);
     gn_le_put_u32(e + 52, pcrc);
     gn_le_put_u32(e + 56, w->blk_sites);
+    gn_le_put_u32(e + 60, w->codec);
     if ((rc = gn_buf_append(&w->index, e, sizeof e)) < 0) goto oom;
     w->off += tc + pc;
     w->n_blocks++;
@@ -1199,6 +1228,7 @@ struct blkent {
     struct segment_block_info info;
     uint64_t off;
     uint32_t tclen, trlen, tcrc, pclen, prlen, pcrc;
+    uint32_t codec; /* BLOCK_* */
 };
 
 struct idpair {
@@ -1310,6 +1340,11 @@ static int parse_index(struct segment *s, const uint8_t *p, struct gn_err *err)
         b->prlen = gn_le_u32(p + 48);
         b->pcrc = gn_le_u32(p + 52);
         b->info.n_sites = gn_le_u32(p + 56);
+        b->codec = s->version >= 3 ? gn_le_u32(p + 60) : BLOCK_ZSTD;
+        if (b->codec != BLOCK_ZSTD && b->codec != BLOCK_LZ4) {
+            return CORRUPT(err, s, "%s: block index entry %u: unknown codec %u", s->path, i,
+                           b->codec);
+        }
         if (b->off < HEADER_BYTES || b->off > s->file_bytes ||
             (uint64_t)b->tclen + b->pclen > s->file_bytes - b->off ||
             b->trlen > SEGMENT_MAX_BLOCK_BYTES || b->prlen > SEGMENT_MAX_BLOCK_BYTES ||
@@ -1676,6 +1711,21 @@ static ZSTD_DCtx *thread_dctx(void)
     return d;
 }
 
+/* Decompresses a section of untrusted bytes into exactly rlen bytes at dst; 0 if it does
+ * not decode to that. LZ4_decompress_safe never reads or writes outside its buffers. */
+static int block_decompress(uint32_t codec, ZSTD_DCtx *dctx, uint8_t *dst, uint32_t rlen,
+                            const uint8_t *src, uint32_t clen)
+{
+    if (codec == BLOCK_LZ4) {
+        if (rlen == 0) return clen == 0;
+        if (rlen > INT32_MAX || clen > INT32_MAX) return 0;
+        return LZ4_decompress_safe((const char *)src, (char *)dst, (int)clen, (int)rlen) ==
+               (int)rlen;
+    }
+    size_t got = ZSTD_decompressDCtx(dctx, dst, rlen, src, clen);
+    return !ZSTD_isError(got) && got == rlen;
+}
+
 /* Checks the block's tile (untrusted bytes) and points the block at it: sizes exact and
  * pattern bits past the last column clear. Pattern numbers are checked where they are
  * read (a cohort count reads only the cohort's). */
@@ -1717,7 +1767,7 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
                        int need_payload, struct gn_err *err)
 {
     const struct blkent *e;
-    size_t clen, got;
+    size_t clen;
     int rc;
 
     if (i >= s->n_blocks) return gn_errf(err, GN_EINVAL, "block %u out of range", i);
@@ -1734,10 +1784,10 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
     if (crc(b->comp, e->tclen) != e->tcrc) {
         return CORRUPT(err, s, "%s: block %u: record table checksum mismatch", s->path, i);
     }
-    ZSTD_DCtx *dctx = thread_dctx();
-    if (!dctx) return gn_errf(err, GN_ENOMEM, "out of memory");
-    got = ZSTD_decompressDCtx(dctx, b->table, e->trlen, b->comp, e->tclen);
-    if (ZSTD_isError(got) || got != e->trlen) {
+    ZSTD_DCtx *dctx = NULL;
+    if (e->codec == BLOCK_ZSTD && !(dctx = thread_dctx()))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    if (!block_decompress(e->codec, dctx, b->table, e->trlen, b->comp, e->tclen)) {
         return CORRUPT(err, s, "%s: block %u: record table does not decompress", s->path, i);
     }
     if ((rc = parse_table(s, e, b, i, err)) < 0) return rc;
@@ -1748,8 +1798,7 @@ int segment_block_load(const struct segment *s, uint32_t i, struct segment_block
         if (grow(&b->payload, &b->payload_cap, e->prlen + 1) < 0) {
             return gn_errf(err, GN_ENOMEM, "out of memory");
         }
-        got = ZSTD_decompressDCtx(dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen);
-        if (ZSTD_isError(got) || got != e->prlen) {
+        if (!block_decompress(e->codec, dctx, b->payload, e->prlen, b->comp + e->tclen, e->pclen)) {
             return CORRUPT(err, s, "%s: block %u: payload does not decompress", s->path, i);
         }
         b->payload_len = e->prlen;

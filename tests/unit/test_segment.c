@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "segment.h"
 #include "test.h"
@@ -13,6 +14,7 @@
 #define NREC 400
 
 static uint64_t rng = 12345;
+static int codec; /* SEGMENT_CODEC_* for write_seg; 0: the default */
 static uint32_t rnd(uint32_t n)
 {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -70,9 +72,11 @@ static void write_seg(void)
     struct gn_err err = GN_ERR_INIT;
     for (uint32_t s = 0; s < NS; s++)
         ids[s] = 1000 + s * 2;
-    struct segment_writer_opts o = {NS, ids, 0, SEGMENT_FLAG_CALLABILITY};
+    struct segment_writer_opts o = {
+        .n_samples = NS, .sample_ids = ids, .flags = SEGMENT_FLAG_CALLABILITY, .codec = codec};
     gtrec_init(&r);
     rng = 12345;
+    (void)unlink(seg_path());
     ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));
     for (uint32_t i = 0; i < NREC; i++) {
         make_rec(&r, i);
@@ -210,6 +214,83 @@ static void t_damage(void)
     ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
 }
 
+static uint32_t file_u32(int fd, uint64_t off)
+{
+    uint8_t b[4] = {0};
+    ASSERT_EQ_INT(pread(fd, b, 4, (off_t)off), 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void file_put_u32(int fd, uint64_t off, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    ASSERT_EQ_INT(pwrite(fd, b, 4, (off_t)off), 4);
+}
+
+static uint64_t file_u64(int fd, uint64_t off)
+{
+    return file_u32(fd, off) | (uint64_t)file_u32(fd, off + 4) << 32;
+}
+
+/* Both codecs round-trip and count alike, and each block says which one it used (LZ4 by
+ * default). A section whose checksum is right but whose bytes do not decode to its stated
+ * size is corruption, not a crash. */
+static void t_codecs(void)
+{
+    static const int codecs[] = {SEGMENT_CODEC_ZSTD, 0, SEGMENT_CODEC_LZ4};
+    static const uint32_t on_disk[] = {0, 1, 1};
+    for (int c = 0; c < 3; c++) {
+        codec = codecs[c];
+        t_roundtrip();
+        t_masked_stats();
+        int fd = open(seg_path(), O_RDONLY);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ_INT(file_u32(fd, 8), SEGMENT_VERSION);
+        uint64_t index = file_u64(fd, 80);
+        uint32_t n_blocks = file_u32(fd, 20);
+        ASSERT_TRUE(n_blocks > 1);
+        for (uint32_t i = 0; i < n_blocks; i++)
+            ASSERT_EQ_INT(file_u32(fd, index + 64 * i + 60), on_disk[c]);
+        close(fd);
+    }
+    codec = 0;
+
+    /* garbage in block 0's payload, with its checksum made right */
+    write_seg();
+    int fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    uint64_t index = file_u64(fd, 80), off = file_u64(fd, index + 24);
+    uint32_t tclen = file_u32(fd, index + 32), pclen = file_u32(fd, index + 44);
+    uint8_t *p = malloc(pclen);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_EQ_INT(pread(fd, p, pclen, (off_t)(off + tclen)), (long)pclen);
+    for (uint32_t i = pclen / 2; i < pclen; i++)
+        p[i] = (uint8_t)(0xf0 ^ i);
+    ASSERT_EQ_INT(pwrite(fd, p, pclen, (off_t)(off + tclen)), (long)pclen);
+    file_put_u32(fd, index + 52, (uint32_t)crc32(0, p, pclen));
+    free(p);
+    /* and the index's checksum, then the header's, made right too */
+    uint32_t ilen = file_u32(fd, 88);
+    uint8_t *ix = malloc(ilen), h[124];
+    ASSERT_TRUE(ix != NULL);
+    ASSERT_EQ_INT(pread(fd, ix, ilen, (off_t)index), (long)ilen);
+    file_put_u32(fd, 92, (uint32_t)crc32(0, ix, ilen));
+    free(ix);
+    ASSERT_EQ_INT(pread(fd, h, sizeof h, 0), (long)sizeof h);
+    file_put_u32(fd, 124, (uint32_t)crc32(0, h, sizeof h));
+    close(fd);
+    struct segment *s;
+    struct segment_block b;
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    segment_block_init(&b);
+    ASSERT_OK(segment_block_load(s, 0, &b, 0, &err)); /* the record table is intact */
+    ASSERT_EQ_INT(segment_block_load(s, 0, &b, 1, &err), GN_ECORRUPT);
+    ASSERT_TRUE(strstr(err.msg, "block 0: payload does not decompress") != NULL);
+    segment_block_free(&b);
+    segment_close(s);
+}
+
 /* Haplotype tiles: records built from 8 founder haplotypes round-trip (whole and subset
  * decodes), and masked counts equal brute force. */
 static void t_tiles(void)
@@ -289,7 +370,7 @@ static void t_unsorted(void)
     struct gn_err err = GN_ERR_INIT;
     for (uint32_t x = 0; x < NS; x++)
         ids[x] = x;
-    struct segment_writer_opts o = {NS, ids, 0, 0};
+    struct segment_writer_opts o = {.n_samples = NS, .sample_ids = ids};
     gtrec_init(&r);
     ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));
     make_rec(&r, 5);
@@ -302,7 +383,10 @@ static void t_unsorted(void)
     gtrec_free(&r);
 }
 
-const struct test_case test_segment_cases[] = {
-    {"segment_roundtrip", t_roundtrip}, {"segment_masked_stats", t_masked_stats},
-    {"segment_tiles", t_tiles},         {"segment_damage", t_damage},
-    {"segment_unsorted", t_unsorted},   {NULL, NULL}};
+const struct test_case test_segment_cases[] = {{"segment_roundtrip", t_roundtrip},
+                                               {"segment_masked_stats", t_masked_stats},
+                                               {"segment_tiles", t_tiles},
+                                               {"segment_damage", t_damage},
+                                               {"segment_unsorted", t_unsorted},
+                                               {"segment_codecs", t_codecs},
+                                               {NULL, NULL}};
