@@ -175,19 +175,21 @@ int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_
 /* ---- the same scan on several threads ----
  *
  * The genome is cut into chunks at block boundaries of the largest segment (a position
- * never straddles two chunks); workers scan chunks with query_freq and keep their rows,
- * and the caller's thread hands them to row() in genome order. Workers run at most a
- * window of chunks ahead of the printer, so memory stays bounded. */
+ * never straddles two chunks); workers scan chunks and format their rows into the chunk's
+ * text, and the caller's thread writes the texts in genome order. Formatting on the workers
+ * keeps the caller's thread (the only one that must be in order) to one write per chunk;
+ * keeping rows as structs with copied alleles for it to format cost more than the
+ * formatting. Workers run at most a window of chunks ahead of the writer, so memory stays
+ * bounded. */
 
 #define PAR_MAX_CHUNKS (1u << 20)
+#define PAR_TEXT_MAX   ((size_t)1 << 30)
 
 struct par_chunk {
     uint32_t contig;
     int64_t start, end;
-    struct query_row *rows;
-    uint32_t n, cap;
-    char *arena; /* chrom, REF and ALT of the rows, copied */
-    size_t alen, acap;
+    struct gn_buf text;
+    uint64_t n_rows;
     int rc, done;
     struct gn_err err;
 };
@@ -196,6 +198,8 @@ struct par {
     const struct gtsnap *snap;
     uint64_t *const *masks;
     unsigned flags;
+    query_fmt_fn *fmt;
+    const void *fctx;
     struct par_chunk *ch;
     uint32_t n_ch, next, printed, window;
     int stop;
@@ -203,42 +207,17 @@ struct par {
     pthread_cond_t cv;
 };
 
-static const char *arena_put(struct par_chunk *c, const char *s, size_t n, size_t *off)
-{
-    if (c->alen + n + 1 > c->acap) {
-        size_t cap = (c->alen + n + 1) * 2;
-        char *a = gn_reallocarray(c->arena, cap, 1);
-        if (!a) return NULL;
-        c->arena = a;
-        c->acap = cap;
-    }
-    memcpy(c->arena + c->alen, s, n);
-    c->arena[c->alen + n] = '\0';
-    *off = c->alen;
-    c->alen += n + 1;
-    return c->arena;
-}
+struct par_sink {
+    const struct par *p;
+    struct par_chunk *c;
+};
 
-/* Keeps a row; string fields hold arena offsets until the chunk is printed. */
-static int keep_row(void *ctx, const struct query_row *r)
+static int format_row(void *ctx, const struct query_row *r)
 {
-    struct par_chunk *c = ctx;
-    struct query_row k = *r;
-    size_t o1, o2, o3;
-    if (c->n == c->cap) {
-        uint32_t cap = c->cap ? c->cap * 2 : 256;
-        struct query_row *t = gn_reallocarray(c->rows, cap, sizeof *t);
-        if (!t) return GN_ENOMEM;
-        c->rows = t;
-        c->cap = cap;
-    }
-    if (!arena_put(c, r->chrom, strlen(r->chrom), &o1) || !arena_put(c, r->ref, r->ref_len, &o2) ||
-        !arena_put(c, r->alt, r->alt_len, &o3))
-        return GN_ENOMEM;
-    k.chrom = (const char *)(uintptr_t)o1;
-    k.ref = (const char *)(uintptr_t)o2;
-    k.alt = (const char *)(uintptr_t)o3;
-    c->rows[c->n++] = k;
+    struct par_sink *k = ctx;
+    int rc = k->p->fmt(k->p->fctx, &k->c->text, r);
+    if (rc < 0) return rc;
+    k->c->n_rows++;
     return 0;
 }
 
@@ -262,11 +241,12 @@ static void *par_worker(void *arg)
         i = p->next++;
         pthread_mutex_unlock(&p->mu);
         struct par_chunk *c = &p->ch[i];
+        struct par_sink k = {p, c};
         int rc = freq_scan(p->snap, c->contig, c->start, c->end, p->masks, blocks, p->flags,
-                           keep_row, c, &c->err);
+                           format_row, &k, &c->err);
         pthread_mutex_lock(&p->mu);
-        c->rc = rc < 0 ? rc : 0;
-        if (rc > 0) c->rc = gn_errf(&c->err, GN_ENOMEM, "out of memory");
+        c->rc = rc;
+        if (rc < 0 && !c->err.msg[0]) c->rc = gn_errf(&c->err, rc, "%s", gn_strerror(rc));
         c->done = 1;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
@@ -328,34 +308,82 @@ static int plan_chunks(struct par *p, unsigned threads, uint32_t contig, int64_t
     return GN_OK;
 }
 
+/* One thread: the rows formatted and written as they come. */
+struct serial_sink {
+    query_fmt_fn *fmt;
+    const void *fctx;
+    query_out_fn *out;
+    void *octx;
+    struct gn_buf text;
+    uint64_t n_rows;
+};
+
+static int serial_row(void *ctx, const struct query_row *r)
+{
+    struct serial_sink *k = ctx;
+    int rc = k->fmt(k->fctx, &k->text, r);
+    if (rc < 0) return rc;
+    k->n_rows++;
+    if (k->text.len >= 60000) {
+        rc = k->out(k->octx, k->text.data, k->text.len);
+        gn_buf_reset(&k->text);
+    }
+    return rc;
+}
+
+static int freq_serial(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
+                       uint64_t *const *masks, unsigned flags, query_fmt_fn *fmt, const void *fctx,
+                       query_out_fn *out, void *octx, uint64_t *n_rows, struct gn_err *err)
+{
+    struct serial_sink k = {fmt, fctx, out, octx, {0}, 0};
+    gn_buf_init(&k.text, PAR_TEXT_MAX);
+    int rc = freq_scan(snap, contig, start, end, masks, NULL, flags, serial_row, &k, err);
+    if (rc == GN_OK && k.text.len) rc = out(octx, k.text.data, k.text.len);
+    if (rc > 0)
+        rc = gn_errf(err, GN_EIO, "writing the rows failed");
+    else if (rc < 0 && !err->msg[0])
+        rc = gn_errf(err, rc, "%s", gn_strerror(rc));
+    gn_buf_free(&k.text);
+    *n_rows = k.n_rows;
+    return rc;
+}
+
 int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, int64_t end,
-                   uint64_t *const *masks, unsigned threads, unsigned flags,
-                   int (*row)(void *ctx, const struct query_row *r), void *ctx, struct gn_err *err)
+                   uint64_t *const *masks, unsigned threads, unsigned flags, query_fmt_fn *fmt,
+                   const void *fctx, query_out_fn *out, void *octx, uint64_t *n_rows,
+                   struct gn_err *err)
 {
     struct par p = {0};
     pthread_t tid[16];
     unsigned started = 0;
     int rc = GN_OK;
 
-    if (threads < 2) return freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
+    *n_rows = 0;
+    if (threads < 2)
+        return freq_serial(snap, contig, start, end, masks, flags, fmt, fctx, out, octx, n_rows,
+                           err);
     if (threads > 16) threads = 16;
     p.snap = snap;
     p.masks = masks;
     p.flags = flags;
+    p.fmt = fmt;
+    p.fctx = fctx;
     p.window = 4 * threads;
     if ((rc = plan_chunks(&p, threads, contig, start, end)) < 0) {
         gn_free(p.ch);
         /* too fine a genome for the chunk table: one thread does it all */
-        return rc == GN_ELIMIT
-                   ? freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err)
-                   : gn_errf(err, rc, "out of memory");
+        return rc == GN_ELIMIT ? freq_serial(snap, contig, start, end, masks, flags, fmt, fctx, out,
+                                             octx, n_rows, err)
+                               : gn_errf(err, rc, "out of memory");
     }
+    for (uint32_t i = 0; i < p.n_ch; i++)
+        gn_buf_init(&p.ch[i].text, PAR_TEXT_MAX);
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     for (; started < threads; started++)
         if (pthread_create(&tid[started], NULL, par_worker, &p) != 0) break;
     if (!started) {
-        rc = freq_scan(snap, contig, start, end, masks, NULL, flags, row, ctx, err);
+        rc = freq_serial(snap, contig, start, end, masks, flags, fmt, fctx, out, octx, n_rows, err);
         goto out;
     }
     for (uint32_t i = 0; i < p.n_ch && rc == GN_OK; i++) {
@@ -367,18 +395,11 @@ int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, in
         if (c->rc < 0) {
             rc = c->rc;
             if (err) *err = c->err;
+        } else if (c->text.len && out(octx, c->text.data, c->text.len) != 0) {
+            rc = gn_errf(err, GN_EIO, "writing the rows failed");
         }
-        for (uint32_t j = 0; rc == GN_OK && j < c->n; j++) {
-            struct query_row r = c->rows[j];
-            r.chrom = c->arena + (uintptr_t)r.chrom;
-            r.ref = c->arena + (uintptr_t)r.ref;
-            r.alt = c->arena + (uintptr_t)r.alt;
-            if ((rc = row(ctx, &r)) != 0) break;
-        }
-        gn_free(c->rows);
-        gn_free(c->arena);
-        c->rows = NULL;
-        c->arena = NULL;
+        *n_rows += c->n_rows;
+        gn_buf_free(&c->text);
         pthread_mutex_lock(&p.mu);
         p.printed = i + 1;
         if (rc != GN_OK) p.stop = 1;
@@ -392,10 +413,8 @@ int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start, in
 out:
     for (unsigned t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
-    for (uint32_t i = 0; i < p.n_ch; i++) {
-        gn_free(p.ch[i].rows);
-        gn_free(p.ch[i].arena);
-    }
+    for (uint32_t i = 0; i < p.n_ch; i++)
+        gn_buf_free(&p.ch[i].text);
     gn_free(p.ch);
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "gtstore.h"
 
@@ -40,13 +41,22 @@ GN_MUST_CHECK int query_freq(const struct gtsnap *snap, uint32_t contig, int64_t
 /* flags of query_freq_par: rows need AC and AN only (het and hom may be left 0) */
 #define QUERY_AC_AN_ONLY 1u
 
-/* As query_freq, scanning on up to threads threads (chunks of the genome), rows still
- * handed to row() in order on the calling thread. threads < 2 scans on the calling
- * thread. flags: QUERY_* (0: rows as query_freq gives them). */
+/* Formats one row: appends its text to b. Called on scanning threads, concurrently, so
+ * it may only read ctx. 0, or a negative GN_* code that stops the scan. */
+typedef int query_fmt_fn(const void *ctx, struct gn_buf *b, const struct query_row *r);
+/* Writes len bytes of formatted rows, in genome order, on the calling thread. 0, or
+ * non-zero to stop (reported as GN_EIO). */
+typedef int query_out_fn(void *ctx, const void *data, size_t len);
+
+/* As query_freq, scanning on up to threads threads (chunks of the genome): rows are
+ * formatted by fmt on the scanning threads and their text handed to out in order on the
+ * calling thread; *n_rows counts them. threads < 2 scans on the calling thread. flags:
+ * QUERY_* (0: rows as query_freq gives them). */
 GN_MUST_CHECK int query_freq_par(const struct gtsnap *snap, uint32_t contig, int64_t start,
                                  int64_t end, uint64_t *const *masks, unsigned threads,
-                                 unsigned flags, int (*row)(void *ctx, const struct query_row *r),
-                                 void *ctx, struct gn_err *err);
+                                 unsigned flags, query_fmt_fn *fmt, const void *fctx,
+                                 query_out_fn *out, void *octx, uint64_t *n_rows,
+                                 struct gn_err *err);
 
 /* Counts one variant. GN_OK with zero counts (and AN from callability) when absent. */
 GN_MUST_CHECK int query_count(const struct gtsnap *snap, uint32_t contig, int64_t pos,

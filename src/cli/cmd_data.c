@@ -183,13 +183,6 @@ static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct dat
     return rc;
 }
 
-struct freq_out {
-    const struct policy_decision *d;
-    int64_t rows;
-    size_t len;
-    char buf[1 << 16]; /* rows are formatted here and written in large pieces */
-};
-
 static void print_count(const struct policy_decision *d, int64_t v)
 {
     int64_t shown;
@@ -214,29 +207,17 @@ static char *put_u64(char *p, uint64_t v)
     return p;
 }
 
-static void freq_flush(struct freq_out *o)
+/* One TSV row, on a scanning thread (ctx, the decision, is only read). printf's format
+ * parsing cost more than the counting on an 80,000-row answer, so the row is assembled
+ * by hand. */
+static int freq_fmt(const void *ctx, struct gn_buf *b, const struct query_row *r)
 {
-    if (o->len) (void)fwrite(o->buf, 1, o->len, stdout);
-    o->len = 0;
-}
-
-/* One TSV row. printf's format parsing cost more than the counting on an 80,000-row
- * answer, so the row is assembled by hand. */
-static int print_row(void *ctx, const struct query_row *r)
-{
-    struct freq_out *o = ctx;
+    const struct policy_decision *d = ctx;
     size_t cl = strlen(r->chrom), need = cl + r->ref_len + r->alt_len + 4 * 21 + 8;
     int64_t shown;
-    if (o->len + need > sizeof o->buf) freq_flush(o);
-    if (need > sizeof o->buf) { /* alleles of up to 64 KiB each: the plain way */
-        printf("%s\t%lld\t%.*s\t%.*s\t", r->chrom, (long long)r->pos, (int)r->ref_len, r->ref,
-               (int)r->alt_len, r->alt);
-        print_count(o->d, r->ac);
-        printf("\t%u\n", r->an);
-        o->rows++;
-        return 0;
-    }
-    char *p = o->buf + o->len;
+    int rc;
+    if ((rc = gn_buf_reserve(b, need)) < 0) return rc;
+    char *p0 = (char *)b->data + b->len, *p = p0;
     memcpy(p, r->chrom, cl);
     p += cl;
     *p++ = '\t';
@@ -248,7 +229,7 @@ static int print_row(void *ctx, const struct query_row *r)
     memcpy(p, r->alt, r->alt_len);
     p += r->alt_len;
     *p++ = '\t';
-    if (policy_mask_count(o->d, r->ac, &shown)) {
+    if (policy_mask_count(d, r->ac, &shown)) {
         memcpy(p, "NA", 2);
         p += 2;
     } else {
@@ -261,9 +242,14 @@ static int print_row(void *ctx, const struct query_row *r)
     *p++ = '\t';
     p = put_u64(p, r->an);
     *p++ = '\n';
-    o->len = (size_t)(p - o->buf);
-    o->rows++;
+    b->len += (size_t)(p - p0);
     return 0;
+}
+
+static int freq_out(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
 int cmd_freq(int argc, char **argv)
@@ -272,8 +258,7 @@ int cmd_freq(int argc, char **argv)
     struct data_opt so;
     struct cli_ctx cx;
     struct policy_decision d;
-    static struct freq_out o; /* 64 KiB: not on the stack */
-    uint64_t **masks = NULL;
+    uint64_t **masks = NULL, n_rows = 0;
     uint32_t contig;
     int64_t start, end;
     int rc;
@@ -286,11 +271,9 @@ int cmd_freq(int argc, char **argv)
         printf("CHROM\tPOS\tREF\tALT\tAC\tAN\n");
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         unsigned th = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
-        o.d = &d;
-        rc = query_freq_par(cx.snap, contig, start, end, masks, th, QUERY_AC_AN_ONLY, print_row, &o,
-                            &err);
-        freq_flush(&o);
-        if (rc == GN_OK) rc = policy_done(cx.cat, &cx.key, &d, o.rows, NULL, &err);
+        rc = query_freq_par(cx.snap, contig, start, end, masks, th, QUERY_AC_AN_ONLY, freq_fmt, &d,
+                            freq_out, NULL, &n_rows, &err);
+        if (rc == GN_OK) rc = policy_done(cx.cat, &cx.key, &d, (int64_t)n_rows, NULL, &err);
     }
     if (cx.snap) gtsnap_masks_free(cx.snap, masks);
     policy_decision_free(&d);
