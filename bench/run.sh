@@ -146,11 +146,23 @@ time_cmd() {
     R_T=n/a
     printf '=== %s\n+ prep: %s\n+ cmd: %s\n' "$label" "$prep" "$cmd" >>"$LOG"
     if [[ $TIMER == hyperfine ]]; then
-        local json=$LOGDIR/hf.json
-        local args=(--shell=bash --runs "$BENCH_REPEATS" --style none --export-json "$json")
-        [[ -n $prep ]] && args+=(--prepare "$prep >>$(q "$LOG") 2>&1")
+        local json=$LOGDIR/hf.json run=$cmd
+        local args=(--runs "$BENCH_REPEATS" --warmup 1 --style none --export-json "$json")
+        # (with -N hyperfine runs the preparation without a shell too: hence bash -c)
+        [[ -n $prep ]] && args+=(--prepare "bash -c $(q "$prep >>$(q "$LOG") 2>&1")")
+        # A plain command (no pipe or redirection) runs without a shell and without the
+        # timeout wrapper: each of them is a process start that would be added to every
+        # tool's time and so flatten the ratios toward 1.
+        local plain=${cmd#"$TOQ "}
+        if [[ $plain != *['|;&<>$`']* ]]; then
+            args+=(-N)
+            run=$plain
+        else
+            args+=(--shell=bash)
+            run="$cmd >/dev/null 2>>$(q "$LOG")"
+        fi
         rm -f "$json"
-        if hyperfine "${args[@]}" "$cmd >/dev/null 2>>$(q "$LOG")" >>"$LOG" 2>&1; then
+        if hyperfine "${args[@]}" "$run" >>"$LOG" 2>&1; then
             R_T=$(json_num median <"$json")
             isnum "$R_T" || R_T=n/a
         else
