@@ -165,6 +165,7 @@ struct segment_writer {
     int64_t cur_pos;
     uint32_t n_blocks;
     ZSTD_CCtx *cctx;
+    void *lz4hc; /* LZ4 HC state, LZ4_sizeofStateHC() bytes: allocated per call otherwise */
     struct callable *call; /* per sample, when SEGMENT_FLAG_CALLABILITY */
 };
 
@@ -207,7 +208,8 @@ int segment_writer_open(struct segment_writer **out, const char *path,
     w->sample_ids = gn_reallocarray(NULL, o->n_samples, sizeof *w->sample_ids);
     w->miss0 = gn_calloc(3 * words_of(o->n_samples), sizeof *w->miss0);
     w->cctx = ZSTD_createCCtx();
-    if (!w->path || !w->sample_ids || !w->miss0 || !w->cctx) {
+    w->lz4hc = gn_malloc((size_t)LZ4_sizeofStateHC());
+    if (!w->path || !w->sample_ids || !w->miss0 || !w->cctx || !w->lz4hc) {
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
         goto fail;
     }
@@ -673,10 +675,11 @@ static int flush_block(struct segment_writer *w, struct gn_err *err)
         if (tb <= 0 || pb <= 0)
             return gn_errf(err, GN_ELIMIT, "segment %s: block too large", w->path);
         if ((rc = gn_buf_reserve(&w->comp, (size_t)tb + (size_t)pb)) < 0) goto oom;
-        int t = LZ4_compress_HC((const char *)w->table.data, (char *)w->comp.data,
-                                (int)w->table.len, tb, LZ4_HC_LEVEL);
-        int q = LZ4_compress_HC((const char *)w->payload.data, (char *)w->comp.data + t,
-                                (int)w->payload.len, pb, LZ4_HC_LEVEL);
+        int t =
+            LZ4_compress_HC_extStateHC(w->lz4hc, (const char *)w->table.data, (char *)w->comp.data,
+                                       (int)w->table.len, tb, LZ4_HC_LEVEL);
+        int q = LZ4_compress_default((const char *)w->payload.data, (char *)w->comp.data + t,
+                                     (int)w->payload.len, pb);
         if ((t <= 0 && w->table.len) || (q <= 0 && w->payload.len))
             return gn_errf(err, GN_EINTERNAL, "segment %s: LZ4 compression failed", w->path);
         tc = (size_t)(t > 0 ? t : 0);
@@ -1214,6 +1217,7 @@ void segment_writer_free(struct segment_writer *w)
     gn_buf_free(&w->index);
     gn_buf_free(&w->tmp);
     ZSTD_freeCCtx(w->cctx);
+    gn_free(w->lz4hc);
     gn_free(w->contig_seen);
     gn_free(w->sample_ids);
     gn_free(w->path);

@@ -35,8 +35,8 @@
 #define SEGMENT_FLAG_CALLABILITY 1u /* the callability section is present */
 
 /* How the writer compresses blocks (each block records its own; readers take both).
- * LZ4 (high-compression mode) is the default: it decompresses 3-4x faster than zstd, which
- * is what a sub-cohort scan spends most of its time on, for blocks about 20% larger. */
+ * LZ4 is the default: it decompresses 3-4x faster than zstd, which is what a sub-cohort
+ * scan spent most of its time on, for segments about 35% larger. */
 #define SEGMENT_CODEC_LZ4  1
 #define SEGMENT_CODEC_ZSTD 2
 
