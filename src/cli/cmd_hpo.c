@@ -5,12 +5,18 @@
  *   genomenode hpo info [--index INDEX]
  *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--ties half|share|strict]
  *                       [--param K=V]...
- *   genomenode rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYM,..] [--sample ID]
+ *   genomenode rank [DIR --sample ID --gene-regions BED [--max-af F] [access options]]
+ *                   --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYM,..]
  *                   [--top N] [--format json|tsv] [--method M] [--index INDEX]
  *
  * The index defaults to $GENOMENODE_HPO_INDEX, else data/hpo/hpo.gnhpo; `hpo build`
  * without inputs reads data/hpo (the HPO 2025-01-16 release shipped with the code). Every
  * answer names the HPO release it was computed with, as the HPO licence asks.
+ *
+ * With a node DIR and --sample, the sample's genotypes in the BED's gene regions are read
+ * from the store through policy (record level, one sample, like `genotypes --sample`, and
+ * audited by policy_done naming the person's pseudonym); genes where it carries an allele
+ * rarer than --max-af in the node (generegion.h) join the --genes as candidate genes.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -21,6 +27,7 @@
 #include "alloc.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "generegion.h"
 #include "hpo.h"
 #include "hpo_rank.h"
 #include "hpo_src.h"
@@ -266,6 +273,9 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
 
 struct rank_opt {
     const char *hpo, *exclude, *genes, *sample, *format, *index;
+    const char *dir, *regions; /* node directory and gene-region BED of --sample */
+    double max_af;
+    struct cli_access acc;
     enum hpo_rank_method method;
     long top;
     struct hpo_rank_params p;
@@ -284,15 +294,23 @@ static int parse_method(const char *s, enum hpo_rank_method *m)
 
 static int rank_opts(int argc, char **argv, struct rank_opt *o)
 {
-    static const struct option opts[] = {
-        {"hpo", required_argument, 0, 'h'},    {"exclude", required_argument, 0, 'x'},
-        {"genes", required_argument, 0, 'g'},  {"sample", required_argument, 0, 's'},
-        {"top", required_argument, 0, 'n'},    {"format", required_argument, 0, 'f'},
-        {"method", required_argument, 0, 'm'}, {"index", required_argument, 0, 'i'},
-        {"param", required_argument, 0, 'p'},  {0, 0, 0, 0}};
+    static const struct option opts[] = {{"hpo", required_argument, 0, 'h'},
+                                         {"exclude", required_argument, 0, 'x'},
+                                         {"genes", required_argument, 0, 'g'},
+                                         {"sample", required_argument, 0, 's'},
+                                         {"top", required_argument, 0, 'n'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"method", required_argument, 0, 'm'},
+                                         {"index", required_argument, 0, 'i'},
+                                         {"param", required_argument, 0, 'p'},
+                                         {"gene-regions", required_argument, 0, 'r'},
+                                         {"max-af", required_argument, 0, 'a'},
+                                         CLI_ACCESS_OPTIONS,
+                                         {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
+    o->max_af = 0.01;
     o->format = "json";
     o->index = default_index();
     o->method = HPO_RANK_COMBINED;
@@ -333,14 +351,28 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
             if (parse_param(&o->p, optarg) < 0)
                 return cli_usage_error("rank", "bad --param '%s'", optarg);
             break;
+        case 'r':
+            o->regions = optarg;
+            break;
+        case 'a':
+            o->max_af = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->max_af > 0 && o->max_af <= 1))
+                return cli_usage_error("rank", "--max-af F needs 0 < F <= 1, not '%s'", optarg);
+            break;
         default:
-            return cli_usage_error("rank", "unknown option%s", "");
+            if (!cli_access_opt(&o->acc, c, optarg))
+                return cli_usage_error("rank", "unknown option%s", "");
         }
     }
     if (!o->hpo) return cli_usage_error("rank", "--hpo HP:...,HP:... is required%s", "");
     if (strcmp(o->format, "json") && strcmp(o->format, "tsv"))
         return cli_usage_error("rank", "--format must be json or tsv, not '%s'", o->format);
+    if (optind < argc) o->dir = argv[optind++];
     if (optind != argc) return cli_usage_error("rank", "unexpected argument '%s'", argv[optind]);
+    if (o->sample && (!o->dir || !o->regions))
+        return cli_usage_error("rank", "--sample ID needs a node DIR and --gene-regions BED%s", "");
+    if (!o->sample && (o->dir || o->regions))
+        return cli_usage_error("rank", "a node DIR and --gene-regions go with --sample ID%s", "");
     return 0;
 }
 
@@ -400,6 +432,152 @@ static void print_matches_tsv(const struct hpo *h, const struct hpo_match *m, ui
     if (first) printf("-");
 }
 
+/* ---- --sample: gene evidence from the node's store --------------------------------------- */
+
+/* One rare allele of the sample in a gene's region. */
+struct gene_var {
+    char gene[GENEREGION_MAX_SYMBOL + 1];
+    char *variant; /* CHROM:POS:REF:ALT, owned */
+    char gt[48];
+    uint32_t ac, an;
+};
+
+struct sample_ev {
+    struct gene_var *v;
+    uint32_t n, cap;
+    uint32_t regions;
+    uint64_t records; /* records read where the sample carries a non-reference allele */
+};
+
+static void sample_ev_free(struct sample_ev *ev)
+{
+    for (uint32_t i = 0; i < ev->n; i++)
+        gn_free(ev->v[i].variant);
+    gn_free(ev->v);
+    memset(ev, 0, sizeof *ev);
+}
+
+static int take_hit(void *ctx, const struct generegion_hit *hit)
+{
+    struct sample_ev *ev = ctx;
+    size_t n = strlen(hit->chrom) + strlen(hit->ref) + strlen(hit->alt) + 24;
+    char *v = gn_malloc(n);
+    if (!v) return GN_ENOMEM;
+    (void)snprintf(v, n, "%s:%lld:%s:%s", hit->chrom, (long long)hit->pos, hit->ref, hit->alt);
+    for (uint32_t i = 0; i < ev->n; i++) { /* overlapping regions of one gene: once */
+        if (!strcmp(ev->v[i].gene, hit->gene) && !strcmp(ev->v[i].variant, v)) {
+            gn_free(v);
+            return 0;
+        }
+    }
+    if (ev->n == ev->cap) {
+        uint32_t cap = ev->cap ? 2 * ev->cap : 16;
+        struct gene_var *nv = gn_reallocarray(ev->v, cap, sizeof *nv);
+        if (!nv) {
+            gn_free(v);
+            return GN_ENOMEM;
+        }
+        ev->v = nv;
+        ev->cap = cap;
+    }
+    struct gene_var *g = &ev->v[ev->n++];
+    (void)snprintf(g->gene, sizeof g->gene, "%s", hit->gene);
+    (void)snprintf(g->gt, sizeof g->gt, "%s", hit->genotype);
+    g->variant = v;
+    g->ac = hit->ac;
+    g->an = hit->an;
+    return 0;
+}
+
+/* Reads the sample's rare alleles in the gene regions through policy (record level, one
+ * sample) and audits the read. A malformed BED is refused before anything is asked. */
+static int sample_evidence(const struct rank_opt *o, struct sample_ev *ev, struct gn_err *err)
+{
+    struct cli_ctx cx;
+    struct policy_decision d;
+    struct generegion_set *gs = NULL;
+    char detail[300], name[256], ind[256];
+    uint32_t gid;
+    int rc, decided = 0;
+
+    memset(&d, 0, sizeof d);
+    if ((rc = cli_ctx_open(&cx, o->dir, CLI_SNAP, &o->acc, err)) < 0) goto out;
+    if ((rc = generegion_load(o->regions, cx.snap->man.build, &gs, err)) < 0) goto out;
+    ev->regions = gs->n;
+    if ((rc = cli_sample_id(&cx, o->sample, strlen(o->sample), &gid, err)) < 0) goto out;
+    (void)snprintf(detail, sizeof detail,
+                   "rank: one sample's genotypes in %u gene regions, alleles below AF %g", gs->n,
+                   o->max_af);
+    if ((rc = cli_decide(&cx, &o->acc, "rank", detail, GRAN_RECORD, &gid, 1, 1, &d, err)) < 0)
+        goto out;
+    decided = 1;
+    if (!policy_allows(&d, gid)) {
+        rc = gn_errf(err, GN_EDENIED, "sample '%s' is not available to this caller", o->sample);
+        goto out;
+    }
+    rc = generegion_sample_scan(cx.snap, gs, gid, o->max_af, take_hit, ev, &ev->records, err);
+    if (rc > 0 || rc == GN_ENOMEM) rc = gn_errf(err, GN_ENOMEM, "out of memory");
+    if (rc < 0) goto out;
+    if ((rc = catalog_begin_read(cx.cat, err)) < 0) goto out;
+    rc = catalog_sample_names(cx.cat, gid, name, ind, sizeof name, err);
+    catalog_rollback(cx.cat);
+    if (rc < 0) goto out;
+    rc = policy_done(cx.cat, &cx.key, &d, (int64_t)ev->records, ind[0] ? ind : name, err);
+out:
+    if (decided) policy_decision_free(&d);
+    generegion_free(gs);
+    cli_ctx_close(&cx);
+    return rc;
+}
+
+/* Adds the genes of the sample's variants to l (once each); genes HPO does not link to a
+ * disease are warned about. */
+static int sample_genes(const struct hpo *h, const struct sample_ev *ev, struct term_list *l,
+                        json_t *warn, struct gn_err *err)
+{
+    for (uint32_t i = 0; i < ev->n; i++) {
+        uint32_t g = hpo_gene_index(h, ev->v[i].gene, strlen(ev->v[i].gene)), k = 0;
+        char msg[200];
+        int seen = 0;
+        for (uint32_t j = 0; j < i; j++)
+            seen |= !strcmp(ev->v[j].gene, ev->v[i].gene);
+        if (seen) continue;
+        if (g == HPO_NONE) {
+            (void)snprintf(msg, sizeof msg,
+                           "gene %s (rare variants of the sample) has no disease in HPO %s",
+                           ev->v[i].gene, hpo_str(h, h->version));
+            fprintf(stderr, "genomenode rank: warning: %s\n", msg);
+            json_array_append_new(warn, json_string(msg));
+            continue;
+        }
+        while (k < l->n && l->v[k] != g)
+            k++;
+        if (k < l->n) continue;
+        if (l->n == HPO_MAX_QUERY)
+            return gn_errf(err, GN_ELIMIT, "more than %u genes", HPO_MAX_QUERY);
+        l->v[l->n++] = g;
+    }
+    return GN_OK;
+}
+
+/* The variants that gave gene sym its evidence, as JSON. */
+static json_t *gene_vars_json(const struct sample_ev *ev, const char *sym)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; ev && i < ev->n; i++) {
+        const struct gene_var *g = &ev->v[i];
+        if (strcmp(g->gene, sym)) continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "variant", json_string(g->variant));
+        json_object_set_new(o, "genotype", json_string(g->gt));
+        json_object_set_new(o, "node_af", json_real(g->an ? (double)g->ac / g->an : 0));
+        json_object_set_new(o, "node_ac", json_integer(g->ac));
+        json_object_set_new(o, "node_an", json_integer(g->an));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 struct rank_run {
     const struct hpo *h;
     struct hpo_ranker *r;
@@ -407,6 +585,8 @@ struct rank_run {
     uint32_t *order;
     struct hpo_match *m;
     struct term_list *obs, *exc, *genes;
+    const struct sample_ev *ev; /* --sample's variants, or NULL */
+    uint32_t n_opt_genes;       /* genes[0 .. n_opt_genes) came from --genes */
 };
 
 static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
@@ -427,6 +607,9 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
     json_object_set_new(o2, "gene_evidence",
                         s->gene != HPO_NONE ? json_string(hpo_str(h, h->gene_sym[s->gene]))
                                             : json_null());
+    if (x->ev && s->gene != HPO_NONE)
+        json_object_set_new(o2, "gene_variants",
+                            gene_vars_json(x->ev, hpo_str(h, h->gene_sym[s->gene])));
     json_object_set_new(o2, "matched_terms", matches_json(h, x->m, nm));
     return o2;
 }
@@ -461,6 +644,32 @@ static void print_rank(const struct rank_run *x, const struct rank_opt *o,
     for (uint32_t g = 0; g < x->genes->n; g++)
         json_array_append_new(gj, json_string(hpo_str(h, h->gene_sym[x->genes->v[g]])));
     json_object_set_new(qj, "genes", gj);
+    if (x->ev) {
+        json_t *sj = json_object(), *ge = json_array();
+        json_object_set_new(sj, "gene_regions", json_string(o->regions));
+        json_object_set_new(sj, "regions", json_integer(x->ev->regions));
+        json_object_set_new(sj, "max_af", json_real(o->max_af));
+        json_object_set_new(sj, "records_read", json_integer((json_int_t)x->ev->records));
+        /* every gene with evidence: where it came from and, from the sample, its variants */
+        for (uint32_t g = 0; g < x->genes->n; g++) {
+            const char *sym = hpo_str(h, h->gene_sym[x->genes->v[g]]);
+            json_t *e = json_object(), *vars = gene_vars_json(x->ev, sym);
+            int from_opt = 0;
+            for (uint32_t k = 0; k < x->n_opt_genes; k++)
+                from_opt |= x->genes->v[k] == x->genes->v[g];
+            if (g >= x->n_opt_genes && from_opt) {
+                json_decref(e);
+                json_decref(vars);
+                continue;
+            }
+            json_object_set_new(e, "gene", json_string(sym));
+            json_object_set_new(e, "from_genes_option", json_boolean(from_opt));
+            json_object_set_new(e, "variants", vars);
+            json_array_append_new(ge, e);
+        }
+        json_object_set_new(sj, "gene_evidence", ge);
+        json_object_set_new(qj, "sample", sj);
+    }
     json_object_set_new(out, "query", qj);
     json_object_set_new(out, "warnings", json_incref(warn));
     json_object_set_new(out, "diseases_ranked", json_integer(h->n_dis));
@@ -482,21 +691,17 @@ int cmd_rank(int argc, char **argv)
     struct rank_run x;
     struct hpo *h = NULL;
     struct hpo_query q;
+    struct sample_ev ev;
     json_t *warn = json_array();
     double t0, t1, t2;
     int rc;
 
     memset(&x, 0, sizeof x);
+    memset(&ev, 0, sizeof ev);
     if (cli_wants_help(argc, argv)) return cli_print_help("rank");
     if ((rc = rank_opts(argc, argv, &o))) {
         json_decref(warn);
         return rc;
-    }
-    if (o.sample) {
-        rc = gn_errf(&err, GN_EUNSUPPORTED,
-                     "--sample (gene evidence from the node's store) is "
-                     "not implemented yet; pass --genes SYMBOL,...");
-        goto fail;
     }
     t0 = now_ms();
     if ((rc = load_index(o.index, &h, &err)) < 0) goto fail;
@@ -521,6 +726,13 @@ int cmd_rank(int argc, char **argv)
         rc = gn_errf(&err, GN_EINVAL, "no usable observed HPO term in --hpo '%s'", o.hpo);
         goto fail;
     }
+    x.n_opt_genes = x.genes->n;
+    if (o.sample) {
+        if ((rc = sample_evidence(&o, &ev, &err)) < 0 ||
+            (rc = sample_genes(h, &ev, x.genes, warn, &err)) < 0)
+            goto fail;
+        x.ev = &ev;
+    }
     q = (struct hpo_query){x.obs->v, x.obs->n, x.exc->v, x.exc->n, x.genes->v, x.genes->n};
     t2 = now_ms();
     if ((rc = hpo_rank_score(x.r, &q, x.sc, &err)) < 0 ||
@@ -528,6 +740,7 @@ int cmd_rank(int argc, char **argv)
         goto fail;
     print_rank(&x, &o, &q, warn, t1 - t0, now_ms() - t2);
 fail:
+    sample_ev_free(&ev);
     json_decref(warn);
     gn_free(x.obs);
     gn_free(x.exc);

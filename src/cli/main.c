@@ -53,12 +53,17 @@ static const struct cmd commands[] = {
      "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; or ranks the\n"
      "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md)."},
     {"rank", cmd_rank,
-     "rank --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] [--sample ID] [--top N] "
-     "[--format json|tsv] [--method resnik|bma|lr|set|combined] [--index INDEX]",
+     "rank [DIR --sample ID --gene-regions BED [--max-af F] [--token T] [--project P] "
+     "[--patient NATIONAL_ID]] --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] "
+     "[--top N] [--format json|tsv] [--method resnik|bma|lr|set|combined] [--index INDEX]",
      "Ranks every annotated disease (OMIM, Orphanet) by the patient's observed and excluded\n"
      "HPO terms; candidate genes raise their diseases. Prints rank, disease, score, label and\n"
-     "the matched terms, with the HPO version. --sample (genes from the store) is not yet\n"
-     "implemented."},
+     "the matched terms, with the HPO version. With a node DIR and --sample ID, the sample's\n"
+     "genotypes are read from the store (through policy like `genotypes --sample`, same access\n"
+     "options, audited): a gene of the BED file (chrom, 0-based start, end, symbol) in whose\n"
+     "regions the sample carries a non-reference allele with node frequency (AC/AN of every\n"
+     "live sample) below --max-af (default 0.01) becomes a candidate gene, in addition to\n"
+     "--genes; the JSON names the variants (CHROM:POS:REF:ALT, genotype, AF) of each gene."},
     {"phenopacket", cmd_phenopacket,
      "phenopacket import DIR FILE|DIRECTORY [--manifest SHEET] [--dataset D] [--hpo INDEX] | "
      "export DIR [--person NATIONAL_ID | --pseudonym P | --out DIRECTORY]",
