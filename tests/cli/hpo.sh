@@ -64,7 +64,7 @@ check "inheritance term: not a phenotype" '[ $? -eq 1 ] && grep -q "not a phenot
 "$GN" rank >/dev/null 2>&1
 check "missing --hpo: usage" '[ $? -eq 2 ]'
 "$GN" rank --hpo HP:0001250 --sample S1 >/dev/null 2>"$T/err"
-check "--sample: not yet" '[ $? -eq 1 ] && grep -q "not implemented" "$T/err"'
+check "--sample without a node DIR: usage (tests/cli/hpo-sample.sh has the store path)" '[ $? -eq 2 ] && grep -q "needs a node DIR" "$T/err"'
 
 # gene evidence: seizures alone fit hundreds of diseases; KCNQ2 raises its own
 "$GN" rank --hpo HP:0001250 --genes KCNQ2,NOSUCHGENE --top 3 >"$T/json" 2>"$T/err" || bad "rank --genes"
