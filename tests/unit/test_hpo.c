@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "generegion.h"
 #include "hpo.h"
 #include "hpo_rank.h"
 #include "hpo_src.h"
@@ -286,7 +287,55 @@ static void test_fixtures(void)
     hpo_src_free(s);
 }
 
+/* Gene-region BED of `rank --sample`: contigs normalised to the build, header lines skipped,
+ * every malformed line an error naming file and line. */
+static void test_gene_regions(void)
+{
+    static const char good[] = "# comment\ntrack name=x\nbrowser position chr20\n\n"
+                               "chr20\t100\t200\tPANK2\textra\r\n20 5 6 KCNQ2\nMT\t0\t10\tMT-ND1";
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"20\t1\t2\tG\n20\t1\t2\n", "g.bed:2: expected chrom, start, end and gene symbol"},
+        {"#\n20\tx\t2\tG\n", "g.bed:2: bad start"},
+        {"20\t-1\t2\tG\n", "g.bed:1: bad start"},
+        {"20\t1\t2x\tG\n", "g.bed:1: bad end"},
+        {"20\t5\t5\tG\n", "g.bed:1: end 5 is not after start 5"},
+        {"20\t1\t2\tA,B\n", "g.bed:1: bad gene symbol"},
+        {"20\t1\t2\tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+         "g.bed:1: gene symbol"},
+        {"20\t1\t99999999999999999999\tG\n", "g.bed:1: bad end"},
+        {"# only a comment\n", "g.bed: no region"},
+    };
+    struct gn_err err = GN_ERR_INIT;
+    struct generegion_set *s = NULL;
+    ASSERT_OK(generegion_parse(good, strlen(good), "g.bed", CONTIG_BUILD_GRCH38, &s, &err));
+    ASSERT_EQ_INT(s->n, 3);
+    ASSERT_EQ_STR(s->r[0].chrom, "chr20");
+    ASSERT_EQ_INT(s->r[0].start, 100);
+    ASSERT_EQ_INT(s->r[0].end, 200);
+    ASSERT_EQ_STR(s->r[0].gene, "PANK2");
+    ASSERT_EQ_INT(s->r[0].line, 5);
+    ASSERT_EQ_STR(s->r[1].chrom, "chr20");
+    ASSERT_EQ_STR(s->r[1].gene, "KCNQ2");
+    ASSERT_EQ_STR(s->r[2].chrom, "chrM");
+    ASSERT_EQ_STR(s->r[2].gene, "MT-ND1");
+    generegion_free(s);
+    ASSERT_OK(generegion_parse(good, strlen(good), "g.bed", CONTIG_BUILD_GRCH37, &s, &err));
+    ASSERT_EQ_STR(s->r[0].chrom, "20");
+    generegion_free(s);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct gn_err e = GN_ERR_INIT;
+        s = NULL;
+        int rc = generegion_parse(bad[i].text, strlen(bad[i].text), "g.bed", CONTIG_BUILD_GRCH37,
+                                  &s, &e);
+        if (rc != GN_EPARSE || s || !strstr(e.msg, bad[i].msg))
+            TEST_FAIL_("case %zu: rc %d, \"%s\" lacks \"%s\"", i, rc, e.msg, bad[i].msg);
+    }
+}
+
 const struct test_case test_hpo_cases[] = {
+    {"hpo_gene_regions", test_gene_regions},
     {"hpo_build", test_build},
     {"hpo_rank", test_rank},
     {"hpo_index_roundtrip", test_index_roundtrip},
