@@ -50,6 +50,9 @@ BENCH_LOOKUPS=${BENCH_LOOKUPS:-20}
 BENCH_LB_N=${BENCH_LB_N:-10000}
 BENCH_ADD_SAMPLES=${BENCH_ADD_SAMPLES:-100}
 BENCH_ADD_TOL=${BENCH_ADD_TOL:-1.5}
+# Each add is timed once (it changes the large store), so at least five pairs: one slow
+# fsync on a shared disk moves a median of three.
+ADD_N=$((BENCH_REPEATS > 5 ? BENCH_REPEATS : 5))
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_PLINK_MEM=${BENCH_PLINK_MEM:-4000}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
@@ -147,7 +150,10 @@ time_cmd() {
     printf '=== %s\n+ prep: %s\n+ cmd: %s\n' "$label" "$prep" "$cmd" >>"$LOG"
     if [[ $TIMER == hyperfine ]]; then
         local json=$LOGDIR/hf.json run=$cmd
-        local args=(--runs "$BENCH_REPEATS" --warmup 1 --style none --export-json "$json")
+        # At least BENCH_REPEATS runs; hyperfine adds runs up to 3 s of timing (at most
+        # 30), so a 30 ms command gets a median of 30 runs rather than of 3.
+        local args=(--min-runs "$BENCH_REPEATS" --max-runs 30 --warmup 1 --style none
+            --export-json "$json")
         # (with -N hyperfine runs the preparation without a shell too: hence bash -c)
         [[ -n $prep ]] && args+=(--prepare "bash -c $(q "$prep >>$(q "$LOG") 2>&1")")
         # A plain command (no pipe or redirection) runs without a shell and without the
@@ -359,7 +365,7 @@ bench_dataset() {
     # add batches: same sites, new samples (prefix ADD<r>_), one file per repetition
     local r kopt=()
     [[ $DS_NAME == synth && -n $BENCH_SITES ]] && kopt=(-k "$BENCH_SITES")
-    for ((r = 1; r <= BENCH_REPEATS; r++)); do
+    for ((r = 1; r <= ADD_N; r++)); do
         "$GEN" -q -n "$BENCH_ADD_SAMPLES" -s $((BENCH_SEED + 1000 + r)) -p "ADD${r}_" "${kopt[@]}" \
             -o "$D/add_$r.bcf" "$DS_PANEL" 2>>"$LOG" || { note "gen_mosaic (add batch) failed"; rm -f "$D/add_$r.bcf"; }
     done
@@ -512,7 +518,7 @@ bench_dataset() {
     if ((have_gn)) && [[ -s $D/add_1.bcf ]]; then
         local E=$D/gn_empty ts_e=() ts_l=() why=''
         echo "=== add batch (empty store $E, large store $W)" >>"$LOG"
-        for ((r = 1; r <= BENCH_REPEATS; r++)); do
+        for ((r = 1; r <= ADD_N; r++)); do
             rm -rf "$E"
             "${TO[@]}" "$GN" init "$E" --build "$B" >>"$LOG" 2>&1 || { why="init of the empty store failed"; break; }
             time_once "$TOQ $gn ingest $(q "$E") --batch add$r $(q "$D/add_$r.bcf")" ||
