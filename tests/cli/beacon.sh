@@ -12,10 +12,6 @@ T=$(mktemp -d /tmp/gn-beacon-XXXXXX)
 SRV=""
 cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
-pass=0; fail=0
-ok() { echo "ok   $1"; pass=$((pass+1)); }
-ko() { echo "FAIL $1"; fail=$((fail+1)); }
-expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
 . tests/cli/lib.sh
 SCHEMAS=testdata/beacon-schemas

@@ -15,10 +15,8 @@ cleanup() { [ -n "$PG" ] && scripts/pg-temp stop "$PG"; rm -rf "$T"; }
 trap cleanup EXIT
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
 . tests/cli/lib.sh
-pass=0; fail=0
 ok() { echo "ok   [$MODE] $1"; pass=$((pass+1)); }
 ko() { echo "FAIL [$MODE] $1"; fail=$((fail+1)); }
-expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 ref() { bcftools norm -m- "$1" 2>/dev/null | bcftools +fill-tags -- -t AC,AN 2>/dev/null |
         bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t%AC\t%AN\n'; }
 

@@ -1,5 +1,12 @@
 # Shared helpers of the CLI test scripts (sourced; they set GN, T and EUR first).
 
+# The counters and checks every script reports with (a script may redefine ok and ko after
+# sourcing, e.g. to prefix a mode); the script ends with: echo "$pass passed, $fail failed".
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass+1)); }
+ko() { echo "FAIL $1"; fail=$((fail+1)); }
+expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
+
 # manifest503 OUT: the synthetic manifest of the 503-sample panel: made-up CPR numbers,
 # sex alternating, DS1/DS2 (every 5th), consent clinical (every 10th), HMB,NPU (every 7th)
 # or GRU. Also writes $T/samples.txt (the panel's sample IDs).

@@ -12,10 +12,6 @@ T=$(mktemp -d /tmp/gn-mme-XXXXXX)
 SA=""; SB=""
 cleanup() { for s in $SA $SB; do kill "$s" 2>/dev/null; wait "$s" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
-pass=0; fail=0
-ok() { echo "ok   $1"; pass=$((pass+1)); }
-ko() { echo "FAIL $1"; fail=$((fail+1)); }
-expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 . tests/cli/lib.sh
 PP=testdata/phenopackets
 CT="application/vnd.ga4gh.matchmaker.v1.0+json"

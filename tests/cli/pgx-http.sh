@@ -10,10 +10,6 @@ T=$(mktemp -d /tmp/gn-pgxhttp-XXXXXX)
 SRV=""
 cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-pass=0; fail=0
-ok() { echo "ok   $1"; pass=$((pass+1)); }
-ko() { echo "FAIL $1"; fail=$((fail+1)); }
-expect() { if eval "$2"; then ok "$1"; else ko "$1"; fi; }
 . tests/cli/lib.sh
 
 # Two people: Sample_2 (PharmCAT's example 2) and the same genotypes under another name.

@@ -25,8 +25,8 @@ const parents = {};
 for (const [c, p] of tsv(hpoDir + '/hpo_is_a.tsv.gz')) (parents[c] = parents[c] || []).push(p);
 const current = (t) => (obsolete[t] && repl[t] ? repl[t] : t);
 const ancestors = (t) => {
-  const seen = new Set([t]), todo = [t];
-  while (todo.length) for (const p of parents[todo.pop()] || []) if (!seen.has(p)) { seen.add(p); todo.push(p); }
+  const seen = new Set([t]), stack = [t];
+  while (stack.length) for (const p of parents[stack.pop()] || []) if (!seen.has(p)) { seen.add(p); stack.push(p); }
   return seen;
 };
 const people = fs.readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((l) => {
