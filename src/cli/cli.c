@@ -50,6 +50,12 @@ int cli_print_help(const char *name)
     return 0;
 }
 
+const char *cli_hpo_index(const char *opt)
+{
+    const char *e = getenv("GENOMENODE_HPO_INDEX");
+    return opt ? opt : e && *e ? e : "data/hpo/hpo.gnhpo";
+}
+
 int cli_access_opt(struct cli_access *a, int c, const char *arg)
 {
     switch (c) {

@@ -50,6 +50,10 @@ struct cli_access {
     {                                                                                              \
         "purpose", required_argument, 0, 'U'                                                       \
     }
+/* The HPO index to use: opt when given, else $GENOMENODE_HPO_INDEX, else
+ * data/hpo/hpo.gnhpo (borrowed). */
+const char *cli_hpo_index(const char *opt);
+
 /* Handles c when it is an access option: returns 1 if consumed. */
 int cli_access_opt(struct cli_access *a, int c, const char *arg);
 

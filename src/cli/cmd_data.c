@@ -17,9 +17,11 @@
 #include "err.h"
 #include "fsutil.h"
 #include "gtstore.h"
+#include "hpo.h"
 #include "ingest.h"
 #include "log.h"
 #include "node.h"
+#include "phenosel.h"
 #include "policy.h"
 #include "pseudonym.h"
 #include "query.h"
@@ -127,6 +129,8 @@ struct data_opt {
     const char *region;
     const char *sample;
     const char *out;
+    const char *phenotype; /* cohort criteria (phenosel.h) */
+    const char *diagnosis;
     struct cli_access acc;
 };
 
@@ -136,6 +140,8 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
                                        {"region", required_argument, 0, 'r'},
                                        {"sample", required_argument, 0, 's'},
                                        {"output", required_argument, 0, 'o'},
+                                       {"phenotype", required_argument, 0, 'H'},
+                                       {"diagnosis", required_argument, 0, 'D'},
                                        CLI_ACCESS_OPTIONS,
                                        {0, 0, 0, 0}};
     int c;
@@ -149,6 +155,10 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
             so->sample = optarg;
         } else if (c == 'o') {
             so->out = optarg;
+        } else if (c == 'H') {
+            so->phenotype = optarg;
+        } else if (c == 'D') {
+            so->diagnosis = optarg;
         } else if (!cli_access_opt(&so->acc, c, optarg)) {
             return cli_usage_error(cmd, "unknown option%s", "");
         }
@@ -156,13 +166,64 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
     return 0;
 }
 
-/* Opens the node, reads the cohort (--samples, or the one --sample) and asks policy. */
+/* Keeps in ids (n of them, increasing) only those also in sel (n_sel, increasing). */
+static uint32_t intersect(uint32_t *ids, uint32_t n, const uint32_t *sel, uint32_t n_sel)
+{
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < n && j < n_sel) {
+        if (ids[i] < sel[j]) {
+            i++;
+        } else if (ids[i] > sel[j]) {
+            j++;
+        } else {
+            ids[k++] = ids[i++];
+            j++;
+        }
+    }
+    return k;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The samples matching --phenotype/--diagnosis into *ids (owned); their description into
+ * crit. Loads the HPO index only when terms are given. */
+static int select_pheno(struct cli_ctx *cx, const struct data_opt *so, uint32_t **ids, uint32_t *n,
+                        char *crit, size_t crit_len, struct gn_err *err)
+{
+    struct hpo *h = NULL;
+    struct phenosel *ps = NULL;
+    char note[512];
+    int rc;
+    if (so->phenotype && *so->phenotype && (rc = hpo_load(cli_hpo_index(NULL), &h, err)) < 0) {
+        char why[GN_ERR_MSG_MAX];
+        (void)snprintf(why, sizeof why, "%s", err->msg);
+        return gn_errf(err, rc,
+                       "--phenotype needs the HPO index (%s): %s; build it with "
+                       "`genomenode hpo build`",
+                       cli_hpo_index(NULL), why);
+    }
+    if ((rc = phenosel_new(h, so->phenotype, so->diagnosis, &ps, note, sizeof note, err)) == 0) {
+        if (note[0]) fprintf(stderr, "genomenode: note: %s\n", note);
+        (void)phenosel_describe(ps, crit, crit_len);
+        rc = phenosel_samples(ps, cx->cat, ids, n, err);
+    }
+    phenosel_free(ps);
+    hpo_free(h);
+    return rc;
+}
+
+/* Opens the node, reads the cohort (--samples, or the one --sample, narrowed by
+ * --phenotype/--diagnosis) and asks policy. */
 static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct data_opt *so,
                            const char *action, enum catalog_granularity need,
                            struct policy_decision *d, struct gn_err *err)
 {
-    uint32_t *ids = NULL, n = 0, one;
-    char detail[600];
+    uint32_t *ids = NULL, n = 0, one, *sel = NULL, n_sel = 0;
+    char detail[1200], crit[600] = "";
     int rc, has = 0;
 
     memset(d, 0, sizeof *d);
@@ -176,10 +237,25 @@ static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct dat
         n = 1;
         has = 1;
     }
-    (void)snprintf(detail, sizeof detail, "region %s; cohort %s%u", so->region ? so->region : "all",
-                   has ? "" : "all, ", has ? n : 0);
+    if (so->phenotype || so->diagnosis) {
+        if ((rc = select_pheno(cx, so, &sel, &n_sel, crit, sizeof crit, err)) < 0) goto done;
+        if (has) {
+            if (n > 1) qsort(ids, n, sizeof *ids, cmp_u32);
+            n = intersect(ids, n, sel, n_sel);
+        } else {
+            ids = sel;
+            n = n_sel;
+            sel = NULL;
+            has = 1;
+        }
+    }
+    (void)snprintf(detail, sizeof detail, "region %s; cohort %s%u%s%s",
+                   so->region ? so->region : "all", has ? "" : "all, ", has ? n : 0,
+                   crit[0] ? "; " : "", crit);
     rc = cli_decide(cx, &so->acc, action, detail, need, ids, n, has, d, err);
+done:
     if (ids != &one) gn_free(ids);
+    gn_free(sel);
     return rc;
 }
 
@@ -538,6 +614,8 @@ int cmd_compact(int argc, char **argv)
 
     if ((rc = parse_common("compact", argc, argv, &so))) return rc;
     if (optind + 1 != argc) return cli_usage_error("compact", "expected DIR%s", "");
+    if (so.phenotype || so.diagnosis)
+        return cli_usage_error("compact", "--phenotype/--diagnosis select a cohort to read%s", "");
     if ((rc = cli_ctx_open(&cx, argv[optind], 0, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "compact", &err)) == GN_OK &&
         (rc = gtstore_open_writer(&st, argv[optind], &err)) == GN_OK &&
@@ -571,6 +649,8 @@ int cmd_withdraw(int argc, char **argv)
     if (optind + 1 != argc || !so.sample) {
         return cli_usage_error("withdraw", "expected DIR and --sample ID%s", "");
     }
+    if (so.phenotype || so.diagnosis)
+        return cli_usage_error("withdraw", "--phenotype/--diagnosis select a cohort to read%s", "");
     if ((rc = cli_ctx_open(&cx, argv[optind], CLI_SNAP, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "sample.withdraw", &err)) == GN_OK &&
         (rc = cli_sample_id(&cx, so.sample, strlen(so.sample), &gid, &err)) == GN_OK &&

@@ -33,9 +33,8 @@
 #include "hpo_src.h"
 #include "strparse.h"
 
-#define HPO_DEFAULT_DIR   "data/hpo"
-#define HPO_DEFAULT_INDEX "data/hpo/hpo.gnhpo"
-#define HPO_MAX_QUERY     1024u /* terms or genes in one query */
+#define HPO_DEFAULT_DIR "data/hpo"
+#define HPO_MAX_QUERY   1024u /* terms or genes in one query */
 #define HPO_ATTRIBUTION                                                                            \
     "Human Phenotype Ontology (https://hpo.jax.org), Robinson lab / Monarch Initiative"
 
@@ -44,12 +43,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static const char *default_index(void)
-{
-    const char *e = getenv("GENOMENODE_HPO_INDEX");
-    return e && *e ? e : HPO_DEFAULT_INDEX;
 }
 
 /* ---- hpo build / info ------------------------------------------------------------------ */
@@ -79,7 +72,7 @@ static int hpo_build(int argc, char **argv)
     struct hpo_src *s = NULL;
     struct hpo *h = NULL;
     struct hpo_src_stats st;
-    const char *from = NULL, *out = default_index();
+    const char *from = NULL, *out = cli_hpo_index(NULL);
     double t0 = now_ms();
     int c, rc;
     optind = 1;
@@ -130,7 +123,7 @@ static int hpo_info(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct hpo *h = NULL;
     struct hpo_ranker *r = NULL;
-    const char *index = argc > 2 && !strcmp(argv[1], "--index") ? argv[2] : default_index();
+    const char *index = argc > 2 && !strcmp(argv[1], "--index") ? argv[2] : cli_hpo_index(NULL);
     double t0 = now_ms(), t1;
     if (load_index(index, &h, &err) < 0) return cli_fail(&err);
     t1 = now_ms();
@@ -312,7 +305,7 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
     memset(o, 0, sizeof *o);
     o->max_af = 0.01;
     o->format = "json";
-    o->index = default_index();
+    o->index = cli_hpo_index(NULL);
     o->method = HPO_RANK_COMBINED;
     o->top = 10;
     hpo_rank_params_default(&o->p);
@@ -794,7 +787,7 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
     int c;
     char *end;
     memset(o, 0, sizeof *o);
-    o->index = default_index();
+    o->index = cli_hpo_index(NULL);
     o->max_terms = o->max_excluded = -1;
     hpo_rank_params_default(&o->p);
     optind = 1;

@@ -97,8 +97,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct pheno_opt *
 
 static const char *hpo_path(const struct pheno_opt *o)
 {
-    const char *e = getenv("GENOMENODE_HPO_INDEX");
-    return o->hpo ? o->hpo : e && *e ? e : "data/hpo/hpo.gnhpo";
+    return cli_hpo_index(o->hpo);
 }
 
 /* ---- import -------------------------------------------------------------------------- */

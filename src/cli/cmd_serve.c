@@ -78,10 +78,8 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     o.dir = argv[optind];
     o.addr = addr;
-    if (!o.hpo_index) { /* Matchmaker Exchange scores phenotypes with the HPO index */
-        const char *e = getenv("GENOMENODE_HPO_INDEX");
-        o.hpo_index = e && *e ? e : "data/hpo/hpo.gnhpo";
-    }
+    /* Matchmaker Exchange scores phenotypes with the HPO index */
+    o.hpo_index = cli_hpo_index(o.hpo_index);
     if (!o.pgx_data) { /* GET /pgx/{id}: definitions, phenotypes, guidelines */
         const char *e = getenv("GENOMENODE_PGX_DATA");
         o.pgx_data = e && *e ? e : "data/pgx";

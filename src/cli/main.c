@@ -27,14 +27,18 @@ static const struct cmd commands[] = {
      "[--quiet] FILE...",
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
-    {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [--samples FILE] [ACCESS]",
+    {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [COHORT] [ACCESS]",
      "Prints {\"ac\",\"an\",\"het\",\"hom_alt\",\"af\"} for one variant as JSON."},
-    {"freq", cmd_freq, "freq DIR [--region CHROM:START-END] [--samples FILE] [ACCESS]",
-     "Prints CHROM POS REF ALT AC AN per ALT allele. --samples: file of sample IDs, one per line."},
+    {"freq", cmd_freq, "freq DIR [--region CHROM:START-END] [COHORT] [ACCESS]",
+     "Prints CHROM POS REF ALT AC AN per ALT allele.\n"
+     "COHORT: --samples FILE (sample IDs, one per line), --phenotype HP:ID[,HP:ID...]\n"
+     "(people whose phenopacket records every listed feature or a term below it),\n"
+     "--diagnosis ID[,ID...] (every listed diagnosis, e.g. OMIM:614959); given together,\n"
+     "a sample must meet all of them. Phenotypes use the HPO index ($GENOMENODE_HPO_INDEX\n"
+     "or data/hpo/hpo.gnhpo)."},
     {"genotypes", cmd_genotypes, "genotypes DIR --sample ID [--region R] [ACCESS]",
      "Prints one sample's non-reference genotypes as VCF (named by pseudonym)."},
-    {"export", cmd_export,
-     "export DIR [--region R] [--samples FILE] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
+    {"export", cmd_export, "export DIR [--region R] [COHORT] -o OUT.{vcf,vcf.gz,bcf} [ACCESS]",
      "Writes the genotypes as VCF/BCF with pseudonyms as sample names."},
     {"pgx", cmd_pgx,
      "pgx (--vcf FILE [--sample ID] | DIR --sample ID | DIR --all [--groups FILE] [--alleles]) "

@@ -1,11 +1,12 @@
-// Independent reference for tests/cli/beacon-pheno.sh: which people a Beacon HPO or diagnosis
+// Independent reference for tests/cli/beacon-pheno.sh and pheno-cohort.sh: which people a Beacon HPO or diagnosis
 // filter should match, computed from the phenopacket JSON files and the HPO release's TSV
 // files (terms with replaced_by, is_a edges), not from genomenode's index.
 // Usage: node pheno-ref.js MAP HPO_DIR CMD...
 //   MAP: lines "SAMPLE_ID<TAB>PHENOPACKET_FILE"
 //   count TERM desc|exact   people whose observed features include TERM (desc: or a term below)
 //   dx ID                   people with the diagnosis ID (diseases or interpretations)
-//   samples TERM            the sample ids matched by TERM with descendants, one a line
+//   samples TERM[,TERM...]  the sample ids matched by every TERM with descendants, one a line
+//   dx-samples ID           the sample ids with the diagnosis ID, one a line
 //   terms                   the distinct observed terms (current ids), one a line
 //   ancestors               every ancestor of an observed term (current ids), one a line
 //   excluded-only           terms excluded by someone and observed by no one, one a line
@@ -42,7 +43,8 @@ const has = (p, t, desc) => p.obs.some((o) => (desc ? ancestors(o).has(t) : o ==
 const out = (xs) => { for (const x of xs) console.log(x); };
 if (cmd === 'count') console.log(people.filter((p) => has(p, current(arg), mode !== 'exact')).length);
 else if (cmd === 'dx') console.log(people.filter((p) => p.dx.has(arg)).length);
-else if (cmd === 'samples') out(people.filter((p) => has(p, arg, true)).map((p) => p.sample));
+else if (cmd === 'samples') out(people.filter((p) => arg.split(',').every((t) => has(p, current(t), true))).map((p) => p.sample));
+else if (cmd === 'dx-samples') out(people.filter((p) => p.dx.has(arg)).map((p) => p.sample));
 else if (cmd === 'terms') out([...new Set(people.flatMap((p) => p.obs))].sort());
 else if (cmd === 'ancestors') out([...new Set(people.flatMap((p) => p.obs.flatMap((o) => [...ancestors(o)])))].sort());
 else if (cmd === 'excluded-only') {
