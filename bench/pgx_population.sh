@@ -71,6 +71,31 @@ awk -F'\t' '/^#/ || $1 == "gene" || $4 == "NA" { next }
         for (i = 1; i <= n; i++) { split(keys[i], kk, "\t"); printf "%-8s %-34s", kk[1], kk[2]
           for (j = 1; j <= 6; j++) printf " %6.1f", f[keys[i], P[j]]; printf "\n" } }' "$D.all.tsv"
 
+# ---- beside CPIC's published ranges ---------------------------------------------------
+# bench/cpic_phenotype_ranges.tsv: CPIC's "approximate % of patients across biogeographic
+# groups" for the genes whose table could be read. Each superpopulation's frequency is set
+# against the range twice: over every individual, and over the individuals with a
+# determinate phenotype (Indeterminate and No call left out, as CPIC's frequencies, derived
+# from allele frequencies, have none). CYP2D6 from SNVs alone (no copy number, 88 definition
+# positions absent) is shown but not comparable.
+RANGES=$(dirname "$0")/cpic_phenotype_ranges.tsv
+printf '\n%-8s %-26s %-13s %6s %6s %6s %6s %6s %6s  %s\n' gene phenotype "CPIC range %" all AFR AMR EAS EUR SAS "verdict (determinate calls; in brackets over everyone)"
+awk -F'\t' 'FILENAME == ARGV[1] { if (/^#/ || $1 == "gene") next; r[++n] = $0; next }
+  /^#/ || $1 == "gene" || $4 == "NA" { next }
+  { f[$1 "\t" $3, $2] = $5 * 100; if ($3 == "Indeterminate" || $3 == "No call") u[$1, $2] += $5 * 100 }
+  END { split("all AFR AMR EAS EUR SAS", P, " "); w1 = w2 = cells = 0
+        for (i = 1; i <= n; i++) { split(r[i], a, "\t"); k = a[1] "\t" a[2]; o1 = o2 = ""
+          printf "%-8s %-26s %5s-%-7s", a[1], a[2], a[3], a[4]
+          for (j = 1; j <= 6; j++) { raw = f[k, P[j]] + 0; d = 100 - u[a[1], P[j]]; v = d > 0 ? 100 * raw / d : 0
+            printf " %6.1f", v
+            if (j == 1 || a[1] == "CYP2D6") continue
+            cells++
+            if (v >= a[3] - 0.05 && v <= a[4] + 0.05) w1++; else o1 = o1 " " P[j]
+            if (raw >= a[3] - 0.05 && raw <= a[4] + 0.05) w2++; else o2 = o2 " " P[j] }
+          if (a[1] == "CYP2D6") print "  not comparable (SNVs only)"
+          else printf "  %s [%s]\n", o1 == "" ? "all within" : "outside:" o1, o2 == "" ? "all within" : "outside:" o2 }
+        printf "superpopulation frequencies within CPIC'"'"'s ranges (CYP2C19, TPMT): %d of %d over determinate calls, %d of %d over everyone\n", w1, cells, w2, cells }' "$RANGES" "$D.all.tsv"
+
 # ---- called allele frequencies against the panel's own AF_<POP> ------------------------
 # Alleles defined at one position (or the alleles sharing that position's ALT: TPMT *3A and
 # *3C, SLCO1B1's c.521C alleles): the frequency of the called alleles per superpopulation
