@@ -67,6 +67,27 @@ int pgx_allele_matches(const char *def, const char *sample, size_t n)
     return 0;
 }
 
+int pgx_pos_allele_as_def(const struct pgx_pos *p, const char *ref, const char *allele, char *out,
+                          size_t out_len)
+{
+    size_t dn = strlen(p->ref), rn = strlen(ref), an = strlen(allele);
+    if (rn <= dn && !memcmp(p->ref, ref, rn)) { /* def REF = ref + tail: append the tail */
+        if (an + (dn - rn) + 1 > out_len) return 0;
+        memcpy(out, allele, an);
+        memcpy(out + an, p->ref + rn, dn - rn + 1);
+        return 1;
+    }
+    if (rn > dn && !memcmp(p->ref, ref, dn)) { /* ref = def REF + tail: the allele must end so */
+        size_t tn = rn - dn;
+        if (an < tn + 1 || memcmp(allele + an - tn, ref + dn, tn) || an - tn + 1 > out_len)
+            return 0;
+        memcpy(out, allele, an - tn);
+        out[an - tn] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
 const char *pgx_allele_at(const struct pgx_gene *g, uint32_t allele, uint32_t i)
 {
     const char *s = g->alleles[allele].seq[i];

@@ -139,6 +139,17 @@ const struct pgx_gene *pgx_defs_find(const struct pgx_defs *defs, const char *na
  */
 int pgx_allele_matches(const char *def, const char *sample, size_t n);
 
+/*
+ * Re-expresses a sample allele given against another REF at the same position in the
+ * definition's representation: a REF that is a prefix of the definition's (the panel's
+ * `C>CAT` for the definition's `CAT>CATAT`) gets the rest of the definition's REF appended
+ * (the bases after it are reference); a REF that extends the definition's by a suffix loses
+ * that suffix, which the allele must then end with. Writes the result (NUL-terminated) into
+ * out and returns 1; returns 0 when the allele has no such form or does not fit out_len.
+ */
+int pgx_pos_allele_as_def(const struct pgx_pos *p, const char *ref, const char *allele, char *out,
+                          size_t out_len);
+
 /* The allele the named allele carries at position i: its own, or the reference's. */
 const char *pgx_allele_at(const struct pgx_gene *g, uint32_t allele, uint32_t i);
 

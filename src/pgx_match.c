@@ -74,6 +74,8 @@ int pgx_name_cmp(const char *a, const char *b)
 }
 
 /* Working state of one match. */
+#define CONV_MAX 128 /* bytes of a re-expressed allele, NUL included */
+
 struct work {
     const struct pgx_gene *g;
     const char **a0, **a1; /* effective called alleles per position (NULL when missing) */
@@ -84,6 +86,7 @@ struct work {
     uint8_t *mask;    /* per block, scratch */
     uint32_t *cand;   /* candidate alleles */
     uint32_t n_cand;
+    char *conv; /* alleles re-expressed against the definition's REF: 2 per position */
 };
 
 static void work_free(struct work *w)
@@ -95,6 +98,7 @@ static void work_free(struct work *w)
     gn_free(w->score);
     gn_free(w->mask);
     gn_free(w->cand);
+    gn_free(w->conv);
 }
 
 static int push_u32(uint32_t **arr, uint32_t *n, uint32_t v)
@@ -113,6 +117,47 @@ static int is_documented(const struct pgx_pos *p, const char *s)
         if (!strcmp(p->alts[j], s)) return 1;
     }
     return 0;
+}
+
+/* The haplotype of a heterozygous diploid call that carries the ALT, or -1. */
+static int alt_hap(const struct pgx_obs *o)
+{
+    const char *r1 = o->ref1 ? o->ref1 : o->ref;
+    if (!o->al[1]) return -1;
+    int n0 = strcmp(o->al[0], o->ref) != 0, n1 = strcmp(o->al[1], r1) != 0;
+    return n0 == n1 ? -1 : n0 ? 0 : 1;
+}
+
+void pgx_obs_merge(struct pgx_obs *o, const struct pgx_obs *nw)
+{
+    int h0 = alt_hap(o), h1 = alt_hap(nw);
+    const char *alt0, *ref0, *alt1, *ref1;
+    if (h0 < 0 || h1 < 0 || o->ref1) { /* not two plain heterozygous calls */
+        memset(o, 0, sizeof *o);
+        o->missing = o->conflict = 1;
+        return;
+    }
+    alt0 = o->al[h0];
+    ref0 = o->ref;
+    alt1 = nw->al[h1];
+    ref1 = nw->ref;
+    if (o->phased && nw->phased && o->ps == nw->ps) {
+        if (h0 == h1) { /* two ALTs at one position on one haplotype */
+            memset(o, 0, sizeof *o);
+            o->missing = o->conflict = 1;
+            return;
+        }
+    } else {
+        o->phased = 0;
+        o->ps = 0;
+        h0 = 0;
+    }
+    /* al[h0] = the first call's ALT (against ref0), the other copy the second's */
+    o->al[h0] = alt0;
+    o->al[1 - h0] = alt1;
+    o->ref = h0 == 0 ? ref0 : ref1;
+    o->ref1 = h0 == 0 ? ref1 : ref0;
+    if (!strcmp(o->ref1, o->ref)) o->ref1 = NULL;
 }
 
 /* Reads the observations: missing, REF mismatches, undocumented alleles, phase blocks. */
@@ -136,18 +181,33 @@ static int read_obs(struct work *w, const struct pgx_obs *obs, struct pgx_match 
                          (long long)g->pos[i].pos);
             goto out;
         }
-        if (o->ref && strcmp(o->ref, g->pos[i].ref) != 0) {
-            /* The input describes a different REF (e.g. an indel it could not resolve):
-             * its alleles cannot be compared, so the position counts as missing. */
-            if ((rc = push_u32(&m->mismatch, &m->n_mismatch, i)) < 0 ||
-                (rc = push_u32(&m->missing, &m->n_missing, i)) < 0)
-                goto out;
-            if (g->pos[i].required) m->missing_required = 1;
-            continue;
-        }
-        any = 1;
         w->a0[i] = o->al[0];
         w->a1[i] = o->al[1] ? o->al[1] : o->al[0];
+        const char *r0 = o->ref, *r1 = o->ref1 ? o->ref1 : o->ref;
+        if ((r0 && strcmp(r0, g->pos[i].ref)) || (r1 && strcmp(r1, g->pos[i].ref))) {
+            /* Another representation of the same alleles (the panel's C>CAT for the
+             * definition's CAT>CATAT) is re-expressed; any other REF (an indel the input
+             * could not resolve, another build) cannot be compared: the position counts as
+             * missing. */
+            if (!w->conv && !(w->conv = gn_malloc((size_t)g->n_pos * 2 * CONV_MAX))) {
+                rc = GN_ENOMEM;
+                goto out;
+            }
+            char *c0 = w->conv + (size_t)i * 2 * CONV_MAX, *c1 = c0 + CONV_MAX;
+            if ((!r0 || pgx_pos_allele_as_def(&g->pos[i], r0, w->a0[i], c0, CONV_MAX)) &&
+                (!r1 || pgx_pos_allele_as_def(&g->pos[i], r1, w->a1[i], c1, CONV_MAX))) {
+                if (r0) w->a0[i] = c0;
+                if (r1) w->a1[i] = c1;
+            } else {
+                w->a0[i] = w->a1[i] = NULL;
+                if ((rc = push_u32(&m->mismatch, &m->n_mismatch, i)) < 0 ||
+                    (rc = push_u32(&m->missing, &m->n_missing, i)) < 0)
+                    goto out;
+                if (g->pos[i].required) m->missing_required = 1;
+                continue;
+            }
+        }
+        any = 1;
         any_diploid |= o->al[1] != NULL;
         int u0 = !is_documented(&g->pos[i], w->a0[i]), u1 = !is_documented(&g->pos[i], w->a1[i]);
         if ((u0 || u1) && (rc = push_u32(&m->undocumented, &m->n_undocumented, i)) < 0) goto out;

@@ -29,8 +29,10 @@
  *    (DPYD, RYR1, CACNA1S, TPMT, NUDT15) they are read as reference, elsewhere the copy
  *    carrying them matches no named allele.
  *  - SLCO1B1 with no call falls back to the rs4149056 genotype ("rs4149056T/rs4149056C").
- *  - A REF given with a call that differs from the definition's is listed as a mismatch
- *    and the position treated as missing (its alleles cannot be compared).
+ *  - A call given against another REF at the same position is re-expressed in the
+ *    definition's representation when it is the same sequence written differently
+ *    (pgx_pos_allele_as_def: the panel's C>CAT is the definition's CAT>CATAT); any other
+ *    REF is listed as a mismatch and the position treated as missing.
  *
  * Thread safety: reentrant; a gene may be matched from many threads at once.
  */
@@ -51,7 +53,20 @@ struct pgx_obs {
     int phased;        /* the call was phased ('|') */
     int64_t ps;        /* phase set when phased; 0 = phased across the chromosome */
     const char *ref;   /* the REF the input gave, NULL when unknown */
+    const char *ref1;  /* REF of al[1] when it came from another record at this position
+                        * (split multi-allelic records, e.g. the UGT1A1 TA repeat written
+                        * as C>CAT and CAT>C); NULL: ref */
+    int conflict;      /* calls of split records that cannot be one genotype (missing too) */
 };
+
+/*
+ * Merges into o (a non-reference call) the non-reference call nw of another record at the
+ * same position (split multi-allelic records). Two heterozygous calls become one call with
+ * an ALT of each (by haplotype when both are phased in the same set, else unphased); any
+ * other pair (a homozygous ALT with another ALT, two ALTs on one haplotype, a haploid call)
+ * cannot be one genotype and leaves o missing. Pointers are copied, not the strings.
+ */
+void pgx_obs_merge(struct pgx_obs *o, const struct pgx_obs *nw);
 
 /* One called diplotype; strings are owned by the result. */
 struct pgx_dip {

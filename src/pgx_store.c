@@ -23,8 +23,10 @@ struct slot {
 
 struct cell {
     int16_t a[2];
-    uint8_t slot; /* 1-based; 0: no record */
+    uint8_t slot;  /* of a[0] (and a[1] unless slot1); 1-based; 0: no record */
+    uint8_t slot1; /* of a[1] when merged from another record; 0: slot */
     uint8_t phased;
+    uint8_t conflict; /* non-reference calls of split records that are not one genotype */
 };
 
 struct pgx_store_gene {
@@ -73,6 +75,37 @@ static int nonref(const struct cell *c)
     return c->slot && (c->a[0] > 0 || c->a[1] > 0);
 }
 
+/* The haplotype of a heterozygous diploid cell that carries the ALT, or -1. */
+static int alt_hap(const struct cell *c)
+{
+    if (c->a[1] < 0 || c->a[0] < 0 || (c->a[0] > 0) == (c->a[1] > 0)) return -1;
+    return c->a[0] > 0 ? 0 : 1;
+}
+
+/* Merges the non-reference call nc of another record at the same position into the
+ * non-reference cell c, as pgx_obs_merge does for VCF input: two heterozygous calls give
+ * one ALT per copy; anything else is a conflict (unknown). */
+static void merge_cell(struct cell *c, const struct cell *nc)
+{
+    int h0 = alt_hap(c), h1 = alt_hap(nc);
+    int16_t alt0, alt1;
+    uint8_t s0 = c->slot;
+    if (h0 < 0 || h1 < 0 || c->slot1 || (c->phased && nc->phased && h0 == h1)) {
+        c->conflict = 1;
+        return;
+    }
+    alt0 = c->a[h0];
+    alt1 = nc->a[h1];
+    if (!(c->phased && nc->phased)) {
+        c->phased = 0;
+        h0 = 0;
+    }
+    c->a[h0] = alt0;
+    c->a[1 - h0] = alt1;
+    c->slot = h0 == 0 ? s0 : nc->slot;
+    c->slot1 = h0 == 0 ? nc->slot : s0;
+}
+
 /* One record at definition position i: keeps its alleles and each sample's call where it
  * is the first record there, or carries an ALT where the earlier one did not. */
 static int take_record(struct pgx_store_gene *sg, uint32_t i, const struct gtrec *r)
@@ -90,8 +123,15 @@ static int take_record(struct pgx_store_gene *sg, uint32_t i, const struct gtrec
         nc.a[0] = r->al[(size_t)2 * k];
         nc.a[1] = r->al[(size_t)2 * k + 1];
         nc.slot = (uint8_t)(s + 1);
+        nc.slot1 = 0;
         nc.phased = r->phased[k];
-        if (!c->slot || (!nonref(c) && nonref(&nc))) *c = nc;
+        nc.conflict = 0;
+        if (c->conflict) continue;
+        if (!c->slot || (!nonref(c) && nonref(&nc))) {
+            *c = nc;
+        } else if (nonref(c) && nonref(&nc)) {
+            merge_cell(c, &nc);
+        }
     }
     return GN_OK;
 }
@@ -170,14 +210,18 @@ void pgx_store_gene_obs(const struct pgx_store_gene *sg, uint32_t k, struct pgx_
             continue;
         }
         const struct slot *s = &sg->slots[(size_t)i * PGX_STORE_RECS + c->slot - 1];
-        if (c->a[0] < 0 || (uint32_t)c->a[0] >= s->n_al || c->a[1] == GTREC_MISSING ||
-            (c->a[1] >= 0 && (uint32_t)c->a[1] >= s->n_al)) {
-            o->missing = 1; /* no call, or half a call: unknown */
+        const struct slot *s1 =
+            c->slot1 ? &sg->slots[(size_t)i * PGX_STORE_RECS + c->slot1 - 1] : s;
+        if (c->conflict || c->a[0] < 0 || (uint32_t)c->a[0] >= s->n_al ||
+            c->a[1] == GTREC_MISSING || (c->a[1] >= 0 && (uint32_t)c->a[1] >= s1->n_al)) {
+            o->missing = 1; /* no call, half a call or conflicting calls: unknown */
+            o->conflict = c->conflict;
             continue;
         }
         o->al[0] = s->al[c->a[0]];
-        o->al[1] = c->a[1] == GTREC_NONE ? NULL : s->al[c->a[1]];
+        o->al[1] = c->a[1] == GTREC_NONE ? NULL : s1->al[c->a[1]];
         o->phased = c->phased;
         o->ref = s->al[0];
+        o->ref1 = s1 != s ? s1->al[0] : NULL;
     }
 }

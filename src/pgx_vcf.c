@@ -110,10 +110,15 @@ static int store_call(struct pgx_vcf *v, uint32_t g, uint32_t i, const bcf_hdr_t
                 nw.ps = rd->ps[s];
         }
     }
-    /* a duplicate position: a non-reference call wins over a reference or missing one */
-    if (!o->missing && nw.missing) return GN_OK;
+    /* a duplicate position: a non-reference call wins over a reference or missing one, and
+     * two non-reference calls (split records) are merged or, when they cannot be, unknown */
+    if (o->conflict || (!o->missing && nw.missing)) return GN_OK;
     if (!o->missing && !strcmp(nw.al[0], nw.ref) && (!nw.al[1] || !strcmp(nw.al[1], nw.ref)))
         return GN_OK;
+    if (!o->missing && (strcmp(o->al[0], o->ref) || (o->al[1] && strcmp(o->al[1], o->ref)))) {
+        pgx_obs_merge(o, &nw);
+        return GN_OK;
+    }
     *o = nw;
     return GN_OK;
 }

@@ -336,13 +336,13 @@ static void test_match_rules(void)
     /* phase sets: *3 and *6 variants on the same copy match no allele; on different copies
      * (same phase set, opposite sides) they are *3 and *6 */
     ref_obs(g, obs);
-    obs[i3] = (struct pgx_obs){{"T", "C"}, 0, 1, 7, NULL};
-    obs[i6] = (struct pgx_obs){{"T", "C"}, 0, 1, 7, NULL};
+    obs[i3] = (struct pgx_obs){.al = {"T", "C"}, .phased = 1, .ps = 7};
+    obs[i6] = (struct pgx_obs){.al = {"T", "C"}, .phased = 1, .ps = 7};
     ASSERT_OK(pgx_match_gene(g, obs, &m, &err));
     ASSERT_EQ_INT(m.n_dips, 1);
     ASSERT_EQ_STR(m.dips[0].name, "*3/*6");
     pgx_match_reset(&m);
-    obs[i6] = (struct pgx_obs){{"C", "T"}, 0, 1, 7, NULL};
+    obs[i6] = (struct pgx_obs){.al = {"C", "T"}, .phased = 1, .ps = 7};
     ASSERT_OK(pgx_match_gene(g, obs, &m, &err));
     ASSERT_EQ_INT(m.n_dips, 0);
     pgx_match_reset(&m);
@@ -388,6 +388,80 @@ static void test_match_rules(void)
     ASSERT_TRUE(m.fallback);
     ASSERT_EQ_STR(m.dips[0].name, "rs4149056C/rs4149056T");
     pgx_match_reset(&m);
+    pgx_defs_free(d);
+}
+
+/* UGT1A1's TA repeat written as the 1000 Genomes panel writes it (REF C, C>CAT = *28,
+ * C>CATAT = *37, CAT>C = *36; the definition: REF CAT, ALTs C, CATAT, CATATAT) is
+ * re-expressed in the definition's form, and split records merge into one genotype. */
+static void test_match_representation(void)
+{
+    struct pgx_defs *d = load_defs();
+    const struct pgx_gene *g = pgx_defs_find(d, "UGT1A1");
+    struct pgx_obs obs[1024], a, b;
+    struct pgx_match m;
+    struct gn_err err = GN_ERR_INIT;
+    uint32_t i = pos_of(g, "rs3064744");
+    char out[32];
+
+    ASSERT_TRUE(pgx_pos_allele_as_def(&g->pos[i], "C", "CAT", out, sizeof out));
+    ASSERT_EQ_STR(out, "CATAT");
+    ASSERT_TRUE(pgx_pos_allele_as_def(&g->pos[i], "C", "C", out, sizeof out));
+    ASSERT_EQ_STR(out, "CAT");
+    ASSERT_TRUE(pgx_pos_allele_as_def(&g->pos[i], "CATATG", "CATATATG", out, sizeof out));
+    ASSERT_EQ_STR(out, "CATAT"); /* the same AT insertion, written with a longer REF */
+    ASSERT_TRUE(!pgx_pos_allele_as_def(&g->pos[i], "CATATG", "CATA", out, sizeof out));
+    ASSERT_TRUE(!pgx_pos_allele_as_def(&g->pos[i], "G", "GA", out, sizeof out));
+    ASSERT_TRUE(!pgx_pos_allele_as_def(&g->pos[i], "C", "CAT", out, 5)); /* does not fit */
+
+    /* C>CAT heterozygous: *1 with *28, no mismatch */
+    ref_obs(g, obs);
+    obs[i] = (struct pgx_obs){.al = {"C", "CAT"}, .ref = "C"};
+    ASSERT_OK(pgx_match_gene(g, obs, &m, &err));
+    ASSERT_EQ_INT(m.n_mismatch, 0);
+    ASSERT_EQ_INT(m.n_dips, 1);
+    ASSERT_EQ_STR(m.dips[0].name, "*1/*28");
+    pgx_match_reset(&m);
+
+    /* a REF that is another sequence stays a mismatch, and the position missing */
+    obs[i] = (struct pgx_obs){.al = {"G", "GA"}, .ref = "G"};
+    ASSERT_OK(pgx_match_gene(g, obs, &m, &err));
+    ASSERT_EQ_INT(m.n_mismatch, 1);
+    ASSERT_EQ_INT(m.missing[0], i);
+    pgx_match_reset(&m);
+
+    /* split records, heterozygous in C>CAT and in CAT>C: *28 with *36 */
+    a = (struct pgx_obs){.al = {"C", "CAT"}, .ref = "C"};
+    b = (struct pgx_obs){.al = {"CAT", "C"}, .ref = "CAT"};
+    pgx_obs_merge(&a, &b);
+    ASSERT_TRUE(!a.missing);
+    obs[i] = a;
+    ASSERT_OK(pgx_match_gene(g, obs, &m, &err));
+    ASSERT_EQ_INT(m.n_dips, 1);
+    ASSERT_EQ_STR(m.dips[0].name, "*28/*36");
+    pgx_match_reset(&m);
+
+    /* phased in one set with both ALTs on the first copy: not one genotype, unknown */
+    a = (struct pgx_obs){.al = {"CAT", "C"}, .ref = "C", .phased = 1, .ps = 5};
+    b = (struct pgx_obs){.al = {"CATAT", "C"}, .ref = "C", .phased = 1, .ps = 5};
+    pgx_obs_merge(&a, &b);
+    ASSERT_TRUE(a.missing && a.conflict);
+    /* a homozygous ALT with another ALT: unknown */
+    a = (struct pgx_obs){.al = {"CAT", "CAT"}, .ref = "C"};
+    b = (struct pgx_obs){.al = {"CAT", "C"}, .ref = "CAT"};
+    pgx_obs_merge(&a, &b);
+    ASSERT_TRUE(a.missing && a.conflict);
+    /* phased on opposite copies: kept phased, each ALT on its copy */
+    a = (struct pgx_obs){.al = {"C", "CAT"}, .ref = "C", .phased = 1, .ps = 5};
+    b = (struct pgx_obs){.al = {"C", "CATAT"}, .ref = "CAT", .phased = 1, .ps = 5};
+    b.al[0] = "CATAT"; /* CAT>CATAT on the first copy */
+    b.al[1] = "CAT";
+    pgx_obs_merge(&a, &b);
+    ASSERT_TRUE(!a.missing && a.phased);
+    ASSERT_EQ_STR(a.al[0], "CATAT");
+    ASSERT_EQ_STR(a.al[1], "CAT");
+    ASSERT_EQ_STR(a.ref, "CAT");
+    ASSERT_EQ_STR(a.ref1, "C");
     pgx_defs_free(d);
 }
 
@@ -524,8 +598,13 @@ static void test_vcf_undeclared(void)
 }
 
 const struct test_case test_pgx_cases[] = {
-    {"pgx_vcf_undeclared", test_vcf_undeclared}, {"pgx_match_rules", test_match_rules},
-    {"pgx_def_load_all", test_def_load_all},     {"pgx_def_errors", test_def_errors},
-    {"pgx_conformance", test_conformance},       {"pgx_outside_parse", test_outside_parse},
-    {"pgx_guide_answer", test_guide_answer},     {NULL, NULL},
+    {"pgx_vcf_undeclared", test_vcf_undeclared},
+    {"pgx_match_rules", test_match_rules},
+    {"pgx_def_load_all", test_def_load_all},
+    {"pgx_def_errors", test_def_errors},
+    {"pgx_conformance", test_conformance},
+    {"pgx_outside_parse", test_outside_parse},
+    {"pgx_guide_answer", test_guide_answer},
+    {"pgx_match_representation", test_match_representation},
+    {NULL, NULL},
 };
