@@ -1190,7 +1190,7 @@ static int encode_phase_sets(struct segment_writer *w, size_t *rlen, struct gn_e
     gn_buf_reset(&w->tmp);
     for (uint32_t i = 0; i < w->n_samples && rc == GN_OK; i++) {
         struct phaselist *l = &w->phase[i];
-        qsort(l->v, l->n, sizeof *l->v, cmp_phase_change);
+        if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, cmp_phase_change);
         for (uint32_t j = 1; j < l->n; j++) {
             if (!cmp_phase_change(&l->v[j - 1], &l->v[j])) {
                 return gn_errf(err, GN_EINVAL, "%s: contig %u came in two runs of phase sets",
