@@ -1,7 +1,7 @@
 /*
  * fuzz_segment.c — the segment reader on arbitrary bytes: open, load every block with
- * payload, decode every record and count every site under a mask. Any outcome but a
- * GN_E* return (crash, sanitizer report, hang) is a bug.
+ * payload, decode every record, count every site under a mask and look up phase sets. Any outcome
+ * but a GN_E* return (crash, sanitizer report, hang) is a bug.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
         (void)segment_callable_count(s, 0, 100, NULL);
+        for (uint32_t i = 0; i < segment_n_samples(s) && i < 64; i++) {
+            const struct segment_phase_change *pc;
+            uint64_t n = segment_phase_changes(s, i, &pc);
+            for (uint64_t j = 0; j < n && j < 64; j++)
+                (void)segment_phase_set(s, i, pc[j].contig, pc[j].pos - (int64_t)(j & 1));
+        }
     }
     segment_block_free(&b);
     gtrec_free(&r);

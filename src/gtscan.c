@@ -520,6 +520,25 @@ static int copy_callable(struct segment_writer *w, const struct gtsnap *snap, co
     return GN_OK;
 }
 
+/* Copies the phase-set change points of the n samples ids into the new segment. */
+static int copy_phase_sets(struct segment_writer *w, const struct gtsnap *snap, const uint32_t *ids,
+                           uint32_t n, struct gn_err *err)
+{
+    uint32_t seg, local;
+    int rc;
+
+    for (uint32_t j = 0; j < n; j++) {
+        const struct segment_phase_change *pc;
+        if ((rc = gtsnap_find_sample(snap, ids[j], &seg, &local)) < 0) return rc;
+        uint64_t k = segment_phase_changes(snap->seg[seg], local, &pc);
+        for (uint64_t t = 0; t < k; t++) {
+            rc = segment_writer_add_phase_set(w, j, pc[t].contig, pc[t].pos, pc[t].set, err);
+            if (rc < 0) return rc;
+        }
+    }
+    return GN_OK;
+}
+
 static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t seg_id,
                          uint64_t *n_sites, uint32_t *n_samples, struct gn_err *err)
 {
@@ -534,6 +553,7 @@ static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t
     gtrec_init(&rec);
     for (uint32_t s = 0; s < snap->n_seg; s++) {
         if (segment_has_callability(snap->seg[s])) flags |= SEGMENT_FLAG_CALLABILITY;
+        if (segment_has_phase_sets(snap->seg[s])) flags |= SEGMENT_FLAG_PHASESETS;
     }
     if ((rc = gtmerge_new(snap, UINT32_MAX, 1, INT64_MAX, NULL, 0, &m, err)) < 0) goto out;
     if (!m) {
@@ -550,7 +570,10 @@ static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t
         if ((rc = segment_writer_add(w, &rec, err)) < 0) goto out;
     }
     if (rc < 0) goto out;
-    if (flags && (rc = copy_callable(w, snap, ids, n, err)) < 0) goto out;
+    if ((flags & SEGMENT_FLAG_CALLABILITY) && (rc = copy_callable(w, snap, ids, n, err)) < 0)
+        goto out;
+    if ((flags & SEGMENT_FLAG_PHASESETS) && (rc = copy_phase_sets(w, snap, ids, n, err)) < 0)
+        goto out;
     if ((rc = segment_writer_finish(w, err)) < 0) goto out;
     *n_sites = segment_writer_n_records(w);
 out:

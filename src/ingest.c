@@ -10,6 +10,11 @@
  * Record normalisation: symbolic <NON_REF>/<*> alleles (gVCF) are dropped and calls of
  * them become missing; a record whose only ALT is such an allele (or ".") is a
  * reference block and only adds callability. Ploidy above 2 is refused.
+ *
+ * Phase sets: when the header declares FORMAT/PS (Integer), the reader takes PS with each
+ * record and the writer gives the segment a change point wherever a sample's phased,
+ * called genotype is in another set (PS + 1; 0 without PS) than its last phased one on the
+ * contig (each contig starting in set 0). Unphased and missing calls change nothing.
  */
 #include "ingest.h"
 
@@ -50,6 +55,11 @@ struct infile {
     char (*pseud)[PSEUDONYM_LEN + 1];
     int32_t *row; /* manifest row of each sample, -1 without manifest */
     struct segment_writer *w;
+    /* phase sets (the header declares FORMAT/PS); used by the file's writer thread */
+    int has_ps;
+    uint64_t *ps_last; /* per sample, the set of its last phased call on ps_contig */
+    uint32_t ps_contig;
+    int ps_started;
 };
 
 /* A manifest row, by sample ID, with its person pseudonym (the national ID is wiped as
@@ -434,9 +444,11 @@ struct rdstate {
 /* One parsed record on its way from the reader to the writer. */
 struct slot {
     struct gtrec rec;
-    bcf1_t *b;      /* the htslib record, read into the slot: rec.gt8 may point into it */
-    int refblock;   /* callability only (no ALT left) */
-    int64_t end;    /* refblock: last position covered */
+    bcf1_t *b;    /* the htslib record, read into the slot: rec.gt8 may point into it */
+    int refblock; /* callability only (no ALT left) */
+    int64_t end;  /* refblock: last position covered */
+    int32_t *ps;  /* FORMAT/PS values, n_ps of them (0: the record has none) */
+    int ps_cap, n_ps;
     char where[64]; /* "line N" / "record N", for messages */
 };
 
@@ -594,7 +606,49 @@ static int rec_one(struct ingest *in, struct infile *f, bcf_hdr_t *h, struct rds
 decoded:
     /* No ALT left: a reference block (gVCF) or a monomorphic site, i.e. callability. */
     sl->refblock = n_keep == 0;
+    sl->n_ps = 0;
+    if (f->has_ps && !sl->refblock) {
+        int n = bcf_get_format_int32(h, b, "PS", &sl->ps, &sl->ps_cap);
+        sl->n_ps = n >= (int)f->n_samples ? n : 0; /* absent or unusable: no PS */
+    }
     sl->end = (int64_t)b->pos + b->rlen;
+    return GN_OK;
+}
+
+/* Sample i's call in r is phased with both alleles called. */
+static int phased_called(const struct gtrec *r, uint32_t i)
+{
+    if (r->gt8) {
+        const uint8_t *g = r->gt8 + (size_t)2 * i;
+        return (g[1] & 1) && g[0] >= 2 && g[1] >= 2; /* 0 and 1: missing */
+    }
+    return r->phased[i] && r->al[(size_t)2 * i] >= 0 && r->al[(size_t)2 * i + 1] >= 0;
+}
+
+/* Change points for the phase sets of r's phased calls (docs/format/segment.md). */
+static int add_phase_sets(struct infile *f, const struct slot *sl, struct gn_err *err)
+{
+    const struct gtrec *r = &sl->rec;
+    uint32_t per = (uint32_t)sl->n_ps / f->n_samples;
+    int rc;
+    if (!f->ps_started || r->contig != f->ps_contig) {
+        memset(f->ps_last, 0, (size_t)f->n_samples * sizeof *f->ps_last);
+        f->ps_contig = r->contig;
+        f->ps_started = 1;
+    }
+    for (uint32_t i = 0; i < f->n_samples; i++) {
+        if (!phased_called(r, i)) continue;
+        uint64_t set = 0;
+        if (per) {
+            int32_t v = sl->ps[(size_t)i * per];
+            if (v != bcf_int32_missing && v != bcf_int32_vector_end && v >= 0)
+                set = (uint64_t)v + 1;
+        }
+        if (set == f->ps_last[i]) continue;
+        f->ps_last[i] = set;
+        if ((rc = segment_writer_add_phase_set(f->w, i, r->contig, r->pos, set, err)) < 0)
+            return rc;
+    }
     return GN_OK;
 }
 
@@ -615,6 +669,8 @@ static int emit(struct ingest *in, struct infile *f, struct slot *sl, struct gn_
     if ((rc = check_ref(in, r, f->path, 0, err)) < 0)
         return gn_err_prefix(err, rc, "%s", sl->where);
     if ((rc = segment_writer_add(f->w, r, err)) < 0)
+        return gn_err_prefix(err, rc, "%s: %s", f->path, sl->where);
+    if (f->has_ps && (rc = add_phase_sets(f, sl, err)) < 0)
         return gn_err_prefix(err, rc, "%s: %s", f->path, sl->where);
     in->res->n_records++;
     return GN_OK;
@@ -747,8 +803,19 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
             ids[i] = f->first_id + i;
         in->man->next_sample += f->n_samples;
         f->seg_id = in->man->next_segment++;
-        struct segment_writer_opts wo = {
-            .n_samples = f->n_samples, .sample_ids = ids, .flags = SEGMENT_FLAG_CALLABILITY};
+        /* FORMAT/PS as an integer: the segment keeps phase sets (none: no cost) */
+        int ps_id = bcf_hdr_id2int(h, BCF_DT_ID, "PS");
+        f->has_ps = ps_id >= 0 && bcf_hdr_idinfo_exists(h, BCF_HL_FMT, ps_id) &&
+                    bcf_hdr_id2type(h, BCF_HL_FMT, ps_id) == BCF_HT_INT;
+        if (f->has_ps && !(f->ps_last = gn_calloc(f->n_samples, sizeof *f->ps_last))) {
+            gn_free(ids);
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto out;
+        }
+        struct segment_writer_opts wo = {.n_samples = f->n_samples,
+                                         .sample_ids = ids,
+                                         .flags = SEGMENT_FLAG_CALLABILITY |
+                                                  (f->has_ps ? SEGMENT_FLAG_PHASESETS : 0)};
         rc = gtstore_segment_path(path, sizeof path, gtstore_dir(in->st), f->seg_id);
         if (rc == GN_OK) rc = segment_writer_open(&f->w, path, &wo, err);
         gn_free(ids);
@@ -815,6 +882,7 @@ out:
     for (int i = 0; i < PIPE_SLOTS; i++) {
         gtrec_free(&pp->slot[i].rec);
         if (pp->slot[i].b) bcf_destroy(pp->slot[i].b);
+        free(pp->slot[i].ps); /* htslib-allocated */
     }
     pthread_mutex_destroy(&pp->mu);
     pthread_cond_destroy(&pp->cv_put);
@@ -832,6 +900,7 @@ static void ingest_cleanup(struct ingest *in)
         segment_writer_free(in->f[i].w); /* unlinks unfinished segments */
         gn_free(in->f[i].pseud);
         gn_free(in->f[i].row);
+        gn_free(in->f[i].ps_last);
     }
     if (in->snap && in->refblk)
         for (uint32_t s = 0; s < in->snap->n_seg; s++)

@@ -4,7 +4,10 @@
  * Layout: per definition position up to PGX_STORE_RECS record slots (the allele strings
  * of each record read there, copied), and a cell per (position, sample): which slot, the
  * two allele indices and the phase flag. A cell left unset means no record: the sample's
- * callability decides between reference and missing when obs are built.
+ * callability decides between reference and missing when obs are built. A phased call's
+ * phase set comes from its segment's phase-set section when obs are built: set s > 0 gives
+ * ps = s - 1, the PS the VCF had, and set 0 ps 0, so pgx_match joins and separates calls
+ * exactly as it does reading the VCF.
  */
 #include "pgx_store.h"
 
@@ -194,6 +197,16 @@ static int callable(const struct pgx_store_gene *sg, uint32_t k, int64_t pos)
     return segment_sample_callable(sg->snap->seg[seg], local, sg->contig, pos);
 }
 
+/* The ps of sample k's phased call at pos: its VCF PS, 0 when it had none. */
+static int64_t phase_set(const struct pgx_store_gene *sg, uint32_t k, int64_t pos)
+{
+    uint32_t seg, local;
+    if (!sg->has_contig || gtsnap_find_sample(sg->snap, sg->ids[k], &seg, &local) != GN_OK)
+        return 0;
+    uint64_t set = segment_phase_set(sg->snap->seg[seg], local, sg->contig, pos);
+    return set ? (int64_t)(set - 1) : 0;
+}
+
 void pgx_store_gene_obs(const struct pgx_store_gene *sg, uint32_t k, struct pgx_obs *obs)
 {
     const struct pgx_gene *g = sg->g;
@@ -221,6 +234,7 @@ void pgx_store_gene_obs(const struct pgx_store_gene *sg, uint32_t k, struct pgx_
         o->al[0] = s->al[c->a[0]];
         o->al[1] = c->a[1] == GTREC_NONE ? NULL : s1->al[c->a[1]];
         o->phased = c->phased;
+        if (o->phased) o->ps = phase_set(sg, k, g->pos[i].pos);
         o->ref = s->al[0];
         o->ref1 = s1 != s ? s1->al[0] : NULL;
     }

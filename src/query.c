@@ -467,7 +467,7 @@ int query_count(const struct gtsnap *snap, uint32_t contig, int64_t pos, const c
 /* ---- export ---- */
 
 static bcf_hdr_t *export_header(const struct gtsnap *snap, const struct query_export_opts *o,
-                                uint32_t n, struct gn_err *err)
+                                uint32_t n, int with_ps, struct gn_err *err)
 {
     bcf_hdr_t *h = bcf_hdr_init("w");
     char line[1024];
@@ -475,6 +475,9 @@ static bcf_hdr_t *export_header(const struct gtsnap *snap, const struct query_ex
     if (bcf_hdr_append(h, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">") < 0) {
         goto oom;
     }
+    if (with_ps &&
+        bcf_hdr_append(h, "##FORMAT=<ID=PS,Number=1,Type=Integer,Description=\"Phase set\">") < 0)
+        goto oom;
     /* Contig names are at most CONTIG_NAME_MAX bytes: the lines below always fit. */
     (void)snprintf(line, sizeof line, "##source=genomenode;reference=%s",
                    contig_build_name(snap->man.build));
@@ -526,6 +529,25 @@ static int export_record(bcf_hdr_t *h, bcf1_t *b, const struct gtrec *r, const c
     return bcf_update_genotypes(h, b, gt, (int)r->n_samples * 2);
 }
 
+/* FORMAT/PS of r's phased, called genotypes whose set is not the default (the PS they were
+ * ingested with); seg and local locate each output sample. Nothing when none has one. */
+static int export_ps(bcf_hdr_t *h, bcf1_t *b, const struct gtsnap *snap, const struct gtrec *r,
+                     const uint32_t *seg, const uint32_t *local, int32_t *ps)
+{
+    int any = 0;
+    for (uint32_t i = 0; i < r->n_samples; i++) {
+        uint64_t set = 0;
+        ps[i] = bcf_int32_missing;
+        if (r->phased[i] && r->al[(size_t)2 * i] >= 0 && r->al[(size_t)2 * i + 1] >= 0)
+            set = segment_phase_set(snap->seg[seg[i]], local[i], r->contig, r->pos);
+        if (set) {
+            ps[i] = (int32_t)(set - 1); /* at most INT32_MAX: the reader checks */
+            any = 1;
+        }
+    }
+    return any ? bcf_update_format_int32(h, b, "PS", ps, (int)r->n_samples) : 0;
+}
+
 int query_export(const struct gtsnap *snap, const struct query_export_opts *o, uint64_t *n_written,
                  struct gn_err *err)
 {
@@ -534,17 +556,34 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o, u
     htsFile *fp = NULL;
     bcf_hdr_t *h = NULL;
     bcf1_t *b = NULL;
-    int32_t *gt = NULL;
-    uint32_t n;
-    int rc;
+    int32_t *gt = NULL, *ps = NULL;
+    uint32_t n, *seg = NULL, *local = NULL;
+    int rc, with_ps = 0;
 
     *n_written = 0;
     gtrec_init(&r);
     if ((rc = gtmerge_new(snap, o->contig, o->start, o->end, o->ids, o->n_ids, &m, err)) < 0) {
         goto out;
     }
-    gtmerge_samples(m, &n);
-    if (!(h = export_header(snap, o, n, err))) {
+    const uint32_t *ids = gtmerge_samples(m, &n);
+    for (uint32_t s = 0; s < snap->n_seg; s++)
+        with_ps |= segment_has_phase_sets(snap->seg[s]);
+    if (with_ps) { /* where each output sample's phase sets are */
+        seg = gn_reallocarray(NULL, (size_t)n + 1, sizeof *seg);
+        local = gn_reallocarray(NULL, (size_t)n + 1, sizeof *local);
+        ps = gn_reallocarray(NULL, (size_t)n + 1, sizeof *ps);
+        if (!seg || !local || !ps) {
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (uint32_t j = 0; j < n; j++) {
+            if ((rc = gtsnap_find_sample(snap, ids[j], &seg[j], &local[j])) < 0) {
+                rc = gn_errf(err, rc, "sample %u is in no segment", ids[j]);
+                goto out;
+            }
+        }
+    }
+    if (!(h = export_header(snap, o, n, with_ps, err))) {
         rc = GN_ENOMEM;
         goto out;
     }
@@ -566,7 +605,7 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o, u
             if (!any) continue;
         }
         if (export_record(h, b, &r, snap->man.contig[r.contig].name, gt) < 0 ||
-            bcf_write(fp, h, b) < 0) {
+            (with_ps && export_ps(h, b, snap, &r, seg, local, ps) < 0) || bcf_write(fp, h, b) < 0) {
             rc = gn_errf(err, GN_EIO, "%s: write failed", o->path);
             goto out;
         }
@@ -574,6 +613,9 @@ int query_export(const struct gtsnap *snap, const struct query_export_opts *o, u
     }
 out:
     gn_free(gt);
+    gn_free(ps);
+    gn_free(seg);
+    gn_free(local);
     if (b) bcf_destroy(b);
     if (fp && hts_close(fp) < 0 && rc >= 0) rc = gn_errf(err, GN_EIO, "%s: close failed", o->path);
     if (h) bcf_hdr_destroy(h);

@@ -3,7 +3,8 @@
  *
  * Layout (docs/format/segment.md is the specification):
  *
- *   header (128 bytes, CRC-32)  | blocks ... | sample table | callability | block index
+ *   header (128 bytes, CRC-32)  | blocks ... | sample table | callability | phase sets |
+ *   block index
  *
  * Each block holds whole records of one contig and is two compressed sections (LZ4
  * blocks, or zstd frames; the index says which), each with the CRC-32 of its compressed
@@ -114,6 +115,12 @@ struct callable {
     uint32_t n, cap;
 };
 
+/* One sample's phase-set change points, in the order added (sorted at finish). */
+struct phaselist {
+    struct segment_phase_change *v;
+    uint32_t n, cap;
+};
+
 /* One record of the open block, kept until the block is flushed (the record table is
  * written then, when every site's piece length is known). Offsets are into w->strs
  * (REF, ALT strings) and w->pieces (encoded shared pieces and non-candidate sites). */
@@ -166,7 +173,8 @@ struct segment_writer {
     uint32_t n_blocks;
     ZSTD_CCtx *cctx;
     void *lz4hc; /* LZ4 HC state, LZ4_sizeofStateHC() bytes: allocated per call otherwise */
-    struct callable *call; /* per sample, when SEGMENT_FLAG_CALLABILITY */
+    struct callable *call;   /* per sample, when SEGMENT_FLAG_CALLABILITY */
+    struct phaselist *phase; /* per sample, when SEGMENT_FLAG_PHASESETS */
 };
 
 static size_t words_of(uint32_t n)
@@ -227,6 +235,13 @@ int segment_writer_open(struct segment_writer **out, const char *path,
     if (w->flags & SEGMENT_FLAG_CALLABILITY) {
         w->call = gn_calloc(o->n_samples, sizeof *w->call);
         if (!w->call) {
+            rc = gn_errf(err, GN_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if (w->flags & SEGMENT_FLAG_PHASESETS) {
+        w->phase = gn_calloc(o->n_samples, sizeof *w->phase);
+        if (!w->phase) {
             rc = gn_errf(err, GN_ENOMEM, "out of memory");
             goto fail;
         }
@@ -1092,6 +1107,38 @@ int segment_writer_add_callable(struct segment_writer *w, uint32_t sample, uint3
     return GN_OK;
 }
 
+int segment_writer_add_phase_set(struct segment_writer *w, uint32_t sample, uint32_t contig,
+                                 int64_t pos, uint64_t set, struct gn_err *err)
+{
+    struct phaselist *l;
+
+    if (!w->phase || sample >= w->n_samples || pos < 1 || set > SEGMENT_MAX_PHASE_SET) {
+        return gn_errf(err, GN_EINVAL, "bad phase-set change point");
+    }
+    l = &w->phase[sample];
+    if (l->n && l->v[l->n - 1].contig == contig) {
+        struct segment_phase_change *last = &l->v[l->n - 1];
+        if (pos < last->pos) {
+            return gn_errf(err, GN_EINVAL,
+                           "%s: phase-set change points not sorted (%lld after %lld)", w->path,
+                           (long long)pos, (long long)last->pos);
+        }
+        if (pos == last->pos) { /* one set per sample and position: the later one */
+            last->set = set;
+            return GN_OK;
+        }
+    }
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 16;
+        struct segment_phase_change *v = gn_reallocarray(l->v, cap, sizeof *v);
+        if (!v) return gn_errf(err, GN_ENOMEM, "out of memory");
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (struct segment_phase_change){contig, pos, set};
+    return GN_OK;
+}
+
 static int write_section(struct segment_writer *w, const void *p, size_t n, uint64_t *off,
                          struct gn_err *err)
 {
@@ -1128,6 +1175,46 @@ static int encode_callability(struct segment_writer *w, size_t *rlen, struct gn_
     return GN_OK;
 }
 
+static int cmp_phase_change(const void *a, const void *b)
+{
+    const struct segment_phase_change *x = a, *y = b;
+    if (x->contig != y->contig) return x->contig < y->contig ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Serialises the phase-set change points (zstd-compressed, as callability) into w->comp.
+ * Each sample's points are sorted by (contig, pos): contigs may have come in any order. */
+static int encode_phase_sets(struct segment_writer *w, size_t *rlen, struct gn_err *err)
+{
+    int rc = GN_OK;
+    gn_buf_reset(&w->tmp);
+    for (uint32_t i = 0; i < w->n_samples && rc == GN_OK; i++) {
+        struct phaselist *l = &w->phase[i];
+        if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, cmp_phase_change);
+        for (uint32_t j = 1; j < l->n; j++) {
+            if (!cmp_phase_change(&l->v[j - 1], &l->v[j])) {
+                return gn_errf(err, GN_EINVAL, "%s: contig %u came in two runs of phase sets",
+                               w->path, l->v[j].contig);
+            }
+        }
+        rc = gn_buf_put_varint(&w->tmp, l->n);
+        for (uint32_t j = 0; j < l->n && rc == GN_OK; j++) {
+            rc = gn_buf_put_varint(&w->tmp, l->v[j].contig);
+            if (rc == GN_OK) rc = gn_buf_put_varint(&w->tmp, (uint64_t)l->v[j].pos);
+            if (rc == GN_OK) rc = gn_buf_put_varint(&w->tmp, l->v[j].set);
+        }
+    }
+    if (rc < 0) return gn_errf(err, rc, "out of memory");
+    *rlen = w->tmp.len;
+    gn_buf_reset(&w->comp);
+    size_t bound = ZSTD_compressBound(w->tmp.len);
+    if ((rc = gn_buf_reserve(&w->comp, bound)) < 0) return gn_errf(err, rc, "out of memory");
+    size_t c = ZSTD_compressCCtx(w->cctx, w->comp.data, bound, w->tmp.data, w->tmp.len, w->level);
+    if (ZSTD_isError(c)) return gn_errf(err, GN_EINTERNAL, "zstd: %s", ZSTD_getErrorName(c));
+    w->comp.len = c;
+    return GN_OK;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     const uint8_t *x = a, *y = b;
@@ -1140,9 +1227,9 @@ static int cmp_entry(const void *a, const void *b)
 int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
 {
     uint8_t h[HEADER_BYTES] = {0};
-    uint64_t samples_off, call_off = 0, index_off;
-    size_t call_rlen = 0, call_clen = 0;
-    uint32_t call_crc = 0;
+    uint64_t samples_off, call_off = 0, phase_off = 0, index_off;
+    size_t call_rlen = 0, call_clen = 0, phase_rlen = 0, phase_clen = 0;
+    uint32_t call_crc = 0, phase_crc = 0;
     int rc;
 
     if ((rc = flush_block(w, err)) < 0) return rc;
@@ -1158,6 +1245,12 @@ int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
         call_clen = w->comp.len;
         call_crc = crc(w->comp.data, w->comp.len);
         if ((rc = write_section(w, w->comp.data, w->comp.len, &call_off, err)) < 0) return rc;
+    }
+    if (w->flags & SEGMENT_FLAG_PHASESETS) {
+        if ((rc = encode_phase_sets(w, &phase_rlen, err)) < 0) return rc;
+        phase_clen = w->comp.len;
+        phase_crc = crc(w->comp.data, w->comp.len);
+        if ((rc = write_section(w, w->comp.data, w->comp.len, &phase_off, err)) < 0) return rc;
     }
     /* Block index, sorted by (contig, first position) whatever the input's contig order. */
     qsort(w->index.data, w->n_blocks, INDEX_ENTRY_BYTES, cmp_entry);
@@ -1181,6 +1274,10 @@ int segment_writer_finish(struct segment_writer *w, struct gn_err *err)
     gn_le_put_u64(h + 80, index_off);
     gn_le_put_u32(h + 88, (uint32_t)w->index.len);
     gn_le_put_u32(h + 92, index_crc);
+    gn_le_put_u64(h + 96, phase_off);
+    gn_le_put_u32(h + 104, (uint32_t)phase_clen);
+    gn_le_put_u32(h + 108, (uint32_t)phase_rlen);
+    gn_le_put_u32(h + 112, phase_crc);
     gn_le_put_u32(h + 124, crc(h, 124));
     if (pwrite(w->fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
         return gn_errf(err, GN_EIO, "%s: writing header: %s", w->path, strerror(errno));
@@ -1200,6 +1297,12 @@ void segment_writer_free(struct segment_writer *w)
             gn_free(w->call[i].iv);
         }
         gn_free(w->call);
+    }
+    if (w->phase) {
+        for (uint32_t i = 0; i < w->n_samples; i++) {
+            gn_free(w->phase[i].v);
+        }
+        gn_free(w->phase);
     }
     gn_free(w->rec);
     gn_free(w->site);
@@ -1251,6 +1354,9 @@ struct segment {
     /* callability: intervals of sample i are iv[call_off[i] .. call_off[i+1]) */
     uint64_t *call_off;
     struct segment_interval *iv;
+    /* phase sets: change points of sample i are pc[pc_off[i] .. pc_off[i+1]) */
+    uint64_t *pc_off;
+    struct segment_phase_change *pc;
 };
 
 #define CORRUPT(err, s, ...) gn_errf((err), GN_ECORRUPT, __VA_ARGS__)
@@ -1321,6 +1427,85 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
         rc = CORRUPT(err, s, "%s: callability section malformed", s->path);
         goto out;
     }
+    rc = GN_OK;
+out:
+    gn_free(comp);
+    gn_free(raw);
+    return rc;
+}
+
+static int load_phase_sets(struct segment *s, uint64_t off, uint32_t clen, uint32_t rlen,
+                           uint32_t want_crc, struct gn_err *err)
+{
+    uint8_t *comp = NULL, *raw = NULL;
+    struct gn_rd rd;
+    uint64_t n_pc = 0, cap = 0;
+    int rc;
+
+    if (off < HEADER_BYTES || off > s->file_bytes || clen > s->file_bytes - off ||
+        rlen > SEGMENT_MAX_BLOCK_BYTES) {
+        return CORRUPT(err, s, "%s: phase-set section out of bounds", s->path);
+    }
+    comp = gn_malloc(clen ? clen : 1);
+    raw = gn_malloc(rlen ? rlen : 1);
+    s->pc_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->pc_off);
+    if (!comp || !raw || !s->pc_off) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = fsutil_pread_full(s->fd, comp, clen, off, s->path, err)) < 0) goto out;
+    if (crc(comp, clen) != want_crc) {
+        rc = CORRUPT(err, s, "%s: phase-set section checksum mismatch", s->path);
+        goto out;
+    }
+    size_t got = ZSTD_decompress(raw, rlen, comp, clen);
+    if (ZSTD_isError(got) || got != rlen) {
+        rc = CORRUPT(err, s, "%s: phase-set section does not decompress", s->path);
+        goto out;
+    }
+    gn_rd_init(&rd, raw, rlen);
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        uint64_t n = gn_rd_varint(&rd);
+        s->pc_off[i] = n_pc;
+        /* a point takes 3 bytes at least */
+        if (rd.bad || n > (uint64_t)(rd.end - rd.p) / 3) {
+            rd.bad = 1;
+            break;
+        }
+        if (n_pc + n > cap) {
+            cap = (n_pc + n) * 2;
+            struct segment_phase_change *pc = gn_reallocarray(s->pc, (size_t)cap, sizeof *pc);
+            if (!pc) {
+                rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                goto out;
+            }
+            s->pc = pc;
+        }
+        for (uint64_t j = 0; j < n; j++) {
+            struct segment_phase_change *v = &s->pc[n_pc + j];
+            uint64_t contig = gn_rd_varint(&rd), pos = gn_rd_varint(&rd);
+            v->set = gn_rd_varint(&rd);
+            if (contig > UINT32_MAX || pos < 1 || pos > INT64_MAX ||
+                v->set > SEGMENT_MAX_PHASE_SET) {
+                rd.bad = 1;
+                break;
+            }
+            v->contig = (uint32_t)contig;
+            v->pos = (int64_t)pos;
+            if (j &&
+                (v->contig < v[-1].contig || (v->contig == v[-1].contig && v->pos <= v[-1].pos))) {
+                rd.bad = 1;
+                break;
+            }
+        }
+        if (rd.bad) break;
+        n_pc += n;
+    }
+    if (rd.bad || rd.p != rd.end) {
+        rc = CORRUPT(err, s, "%s: phase-set section malformed", s->path);
+        goto out;
+    }
+    s->pc_off[s->n_samples] = n_pc;
     rc = GN_OK;
 out:
     gn_free(comp);
@@ -1462,6 +1647,12 @@ int segment_open(struct segment **out, const char *path, struct gn_err *err)
                               gn_le_u32(h + 72), err);
         if (rc < 0) goto fail;
     }
+    /* Versions 1 to 3 have no phase sets: bytes 96..115 were reserved there. */
+    if (s->version >= 4 && (s->flags & SEGMENT_FLAG_PHASESETS)) {
+        rc = load_phase_sets(s, gn_le_u64(h + 96), gn_le_u32(h + 104), gn_le_u32(h + 108),
+                             gn_le_u32(h + 112), err);
+        if (rc < 0) goto fail;
+    }
     gn_free(tmp);
     *out = s;
     return GN_OK;
@@ -1481,6 +1672,8 @@ void segment_close(struct segment *s)
     gn_free(s->blk);
     gn_free(s->call_off);
     gn_free(s->iv);
+    gn_free(s->pc_off);
+    gn_free(s->pc);
     gn_free(s);
 }
 
@@ -1515,6 +1708,10 @@ uint32_t segment_n_blocks(const struct segment *s)
 int segment_has_callability(const struct segment *s)
 {
     return s->call_off != NULL;
+}
+int segment_has_phase_sets(const struct segment *s)
+{
+    return s->pc_off != NULL;
 }
 
 const struct segment_block_info *segment_block_info(const struct segment *s, uint32_t i)
@@ -2355,4 +2552,36 @@ uint64_t segment_callable_intervals(const struct segment *s, uint32_t sample,
     }
     *iv = s->iv + s->call_off[sample];
     return s->call_off[sample + 1] - s->call_off[sample];
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Phase sets                                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+uint64_t segment_phase_changes(const struct segment *s, uint32_t sample,
+                               const struct segment_phase_change **pc)
+{
+    if (!s->pc_off || sample >= s->n_samples) {
+        *pc = NULL;
+        return 0;
+    }
+    *pc = s->pc + s->pc_off[sample];
+    return s->pc_off[sample + 1] - s->pc_off[sample];
+}
+
+uint64_t segment_phase_set(const struct segment *s, uint32_t sample, uint32_t contig, int64_t pos)
+{
+    if (!s->pc_off || sample >= s->n_samples) return 0;
+    uint64_t lo = s->pc_off[sample], hi = s->pc_off[sample + 1];
+    while (lo < hi) { /* the first point after (contig, pos) */
+        uint64_t mid = lo + (hi - lo) / 2;
+        const struct segment_phase_change *v = &s->pc[mid];
+        if (v->contig < contig || (v->contig == contig && v->pos <= pos)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == s->pc_off[sample] || s->pc[lo - 1].contig != contig) return 0;
+    return s->pc[lo - 1].set;
 }

@@ -31,8 +31,9 @@
 #include "gtrec.h"
 
 #define SEGMENT_MAGIC            "GNSEG\r\n\032"
-#define SEGMENT_VERSION          3  /* written; versions 1 to 3 are read */
+#define SEGMENT_VERSION          4  /* written; versions 1 to 4 are read */
 #define SEGMENT_FLAG_CALLABILITY 1u /* the callability section is present */
+#define SEGMENT_FLAG_PHASESETS   2u /* the phase-set section is present (version 4) */
 
 /* How the writer compresses blocks (each block records its own; readers take both).
  * LZ4 is the default: it decompresses 3-4x faster than zstd, which is what a sub-cohort
@@ -43,6 +44,7 @@
 /* Caps that bound what a reader accepts from a file (untrusted bytes). */
 #define SEGMENT_MAX_SAMPLES     (1u << 26)
 #define SEGMENT_MAX_BLOCK_BYTES (1u << 30)
+#define SEGMENT_MAX_PHASE_SET   ((uint64_t)INT32_MAX + 1) /* PS is a 32-bit VCF integer */
 
 struct segment_writer_opts {
     uint32_t n_samples;
@@ -67,6 +69,15 @@ GN_MUST_CHECK int segment_writer_add(struct segment_writer *w, const struct gtre
 GN_MUST_CHECK int segment_writer_add_callable(struct segment_writer *w, uint32_t sample,
                                               uint32_t contig, int64_t start, int64_t end,
                                               struct gn_err *err);
+/* Declares that from contig:pos on (1-based), the phased genotypes of sample (local index)
+ * on that contig are in phase set `set` (a VCF FORMAT/PS value + 1; 0 is the default set,
+ * phased calls without PS), until its next change point on the contig. Each contig starts
+ * in set 0. Points of one sample must come in position order within a contig, a contig in
+ * one run; a second point at the same position replaces the first. Needs
+ * SEGMENT_FLAG_PHASESETS; set is at most SEGMENT_MAX_PHASE_SET. */
+GN_MUST_CHECK int segment_writer_add_phase_set(struct segment_writer *w, uint32_t sample,
+                                               uint32_t contig, int64_t pos, uint64_t set,
+                                               struct gn_err *err);
 /* Writes index and header and fsyncs the file. After this the segment is complete. */
 GN_MUST_CHECK int segment_writer_finish(struct segment_writer *w, struct gn_err *err);
 /* Frees the writer; removes the file unless finish succeeded. NULL is a no-op. */
@@ -135,7 +146,8 @@ struct segment_stats {
     uint32_t ac, an, het, hom;
 };
 
-/* Opens and validates header, sample table, index and callability (checksums, bounds). */
+/* Opens and validates header, sample table, index, callability and phase sets (checksums,
+ * bounds, order). */
 GN_MUST_CHECK int segment_open(struct segment **s, const char *path, struct gn_err *err);
 void segment_close(struct segment *s);
 
@@ -152,6 +164,8 @@ uint32_t segment_find_block(const struct segment *s, uint32_t contig, int64_t po
 /* Local index of a global sample id, or -1. */
 int64_t segment_local_index(const struct segment *s, uint32_t global_id);
 int segment_has_callability(const struct segment *s);
+/* 1 when the segment has a phase-set section (version 4 written with one). */
+int segment_has_phase_sets(const struct segment *s);
 
 void segment_block_init(struct segment_block *b);
 void segment_block_free(struct segment_block *b);
@@ -191,5 +205,20 @@ uint64_t segment_callable_intervals(const struct segment *s, uint32_t sample,
                                     const struct segment_interval **iv);
 /* 1 when local sample is callable at contig:pos. */
 int segment_sample_callable(const struct segment *s, uint32_t sample, uint32_t contig, int64_t pos);
+
+/* A phase-set change point: from contig:pos on, the sample's phased calls on the contig are
+ * in phase set `set` (VCF PS + 1; 0 the default set of phased calls without PS). */
+struct segment_phase_change {
+    uint32_t contig;
+    int64_t pos;
+    uint64_t set;
+};
+/* The phase-set change points of a local sample (borrowed; sorted by (contig, pos), strictly);
+ * returns how many (0 without a phase-set section). */
+uint64_t segment_phase_changes(const struct segment *s, uint32_t sample,
+                               const struct segment_phase_change **pc);
+/* The phase set in force for local sample at contig:pos: that of its last change point on
+ * contig at or before pos; 0 (the default set) when there is none or no section. */
+uint64_t segment_phase_set(const struct segment *s, uint32_t sample, uint32_t contig, int64_t pos);
 
 #endif

@@ -193,6 +193,55 @@ err "sample not in the store" "sample 'NOSUCH' is not in the store" "$GN" pgx "$
 err "GRCh37 store" "GRCh37" "$GN" pgx "$T/n37" --all
 err "store: --sample or --all" "give --sample ID or --all" "$GN" pgx "$T/node"
 
+# ---- 5b. phase sets (FORMAT/PS) in the store ----------------------------------------------
+# Sample_2's calls with CYP2C19 *17 (rs12248560) and *2 (rs12769205, rs4244285) heterozygous,
+# all phased 1|0: DIFF has *17 in phase set 100 and *2 in 200 (so not in phase: *2/*17),
+# SAME all in 100 (*17 and *2 on one haplotype: no call), MIXED *17 phased without PS and *2
+# in 100 (not in phase), NOPS all without PS (phased chromosome-wide, as SAME), UNPH
+# unphased. GONE, first, is withdrawn before a compaction, which renumbers the others.
+awk 'BEGIN { OFS = "\t" }
+/^##/ { print; next }
+/^#CHROM/ { print "##FORMAT=<ID=PS,Number=1,Type=Integer,Description=\"Phase set\">"
+            $10 = "GONE\tDIFF\tSAME\tMIXED\tNOPS\tUNPH"; print; next }
+{ g = $10; d = s = m = n = g; u = g; pd = ps = pm = "."
+  if ($2 == 94761900) { d = s = m = n = "1|0"; u = "0/1"; pd = 100; ps = 100 }
+  if ($2 == 94775367 || $2 == 94781859) { d = s = m = n = "1|0"; u = "0/1"; pd = 200; ps = 100; pm = 100 }
+  $9 = "GT:PS"
+  $10 = g ":7\t" d ":" pd "\t" s ":" ps "\t" m ":" pm "\t" n ":.\t" u ":."; print }' \
+    "$D/pharmcat.example2.vcf" > "$T/ps.vcf"
+[ "$(grep -vc '^#' "$T/ps.vcf")" = "$(grep -vc '^#' "$D/pharmcat.example2.vcf")" ] || bad "test setup: ps.vcf"
+cyp() { grep $'^CYP2C19\t' | cut -f2; }
+"$GN" pgx --vcf "$T/ps.vcf" --sample DIFF --format tsv | cyp > "$T/d.txt"
+"$GN" pgx --vcf "$T/ps.vcf" --sample SAME --format tsv | cyp > "$T/s.txt"
+[ "$(cat "$T/d.txt")" = '*2/*17' ] && ok || bad "phase sets, VCF: DIFF '$(cat "$T/d.txt")'"
+[ "$(cat "$T/s.txt")" = '' ] && ok || bad "phase sets, VCF: SAME '$(cat "$T/s.txt")' (no call expected)"
+"$GN" init "$T/ps" --build GRCh38 >/dev/null && "$GN" ingest "$T/ps" --batch ps --quiet "$T/ps.vcf" >/dev/null \
+    && "$GN" ingest "$T/ps" --batch plain --quiet "$D/pharmcat.example2.vcf" >/dev/null || bad "phase sets: store setup"
+ps_same() { # label: per sample, the store's report equals the VCF's (every gene's diplotypes)
+    for s in DIFF SAME MIXED NOPS UNPH; do
+        "$GN" pgx "$T/ps" --sample "$s" --format tsv > "$T/st.tsv" 2>"$T/e" || bad "$1 $s: $(cat "$T/e")"
+        "$GN" pgx --vcf "$T/ps.vcf" --sample "$s" --format tsv > "$T/vc.tsv"
+        if diff <(sed 1d "$T/st.tsv" | cut -f1-5) <(sed 1d "$T/vc.tsv" | cut -f1-5) >/dev/null \
+            && [ "$(cyp < "$T/st.tsv")" = "$(cyp < "$T/vc.tsv")" ]; then ok
+        else bad "$1 $s: store '$(cyp < "$T/st.tsv")', VCF '$(cyp < "$T/vc.tsv")'"; fi
+    done
+    [ "$("$GN" pgx "$T/ps" --sample DIFF --format tsv | cyp)" != "$("$GN" pgx "$T/ps" --sample SAME --format tsv | cyp)" ] \
+        && ok || bad "$1: DIFF and SAME alike: phase sets not honoured"
+}
+ps_same "phase sets"
+# export writes PS back for phased calls of a set: DIFF..UNPH's GT and PS as the input had
+# them (GONE's PS on unphased calls is not kept); $2: the export's fields of those samples
+ps_export() {
+    "$GN" export "$T/ps" -o "$T/ex.vcf" >/dev/null 2>"$T/e" || bad "$1 export: $(cat "$T/e")"
+    if diff <(bcftools query -f '%CHROM %POS[ %GT %PS]\n' "$T/ps.vcf" | cut -d' ' -f1,2,5-14) \
+            <(bcftools query -f '%CHROM %POS[ %GT %PS]\n' "$T/ex.vcf" | cut -d' ' -f"$2") >"$T/diff"; then ok
+    else bad "$1: export's GT/PS differ from the input's: $(head -3 "$T/diff")"; fi
+}
+ps_export "phase sets" 1,2,5-14
+"$GN" withdraw "$T/ps" --sample GONE >/dev/null 2>&1 && "$GN" compact "$T/ps" >/dev/null 2>&1 || bad "phase sets: withdraw and compact"
+ps_same "phase sets after compaction"
+ps_export "phase sets after compaction" 1-12
+
 # ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
 J=testdata/pgx/java_rows
 if command -v python3 >/dev/null; then

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "segment.h"
 #include "test.h"
@@ -383,10 +384,257 @@ static void t_unsorted(void)
     gtrec_free(&r);
 }
 
-const struct test_case test_segment_cases[] = {{"segment_roundtrip", t_roundtrip},
-                                               {"segment_masked_stats", t_masked_stats},
-                                               {"segment_tiles", t_tiles},
-                                               {"segment_damage", t_damage},
-                                               {"segment_unsorted", t_unsorted},
-                                               {"segment_codecs", t_codecs},
-                                               {NULL, NULL}};
+/* Makes the header checksum right again after a test changed header bytes. */
+static void fix_header_crc(int fd)
+{
+    uint8_t h[124];
+    ASSERT_EQ_INT(pread(fd, h, sizeof h, 0), (long)sizeof h);
+    file_put_u32(fd, 124, (uint32_t)crc32(0, h, sizeof h));
+}
+
+static void file_put_u64(int fd, uint64_t off, uint64_t v)
+{
+    file_put_u32(fd, off, (uint32_t)v);
+    file_put_u32(fd, off + 4, (uint32_t)(v >> 32));
+}
+
+/* A segment with phase sets: write_seg's records, phase-set change points added out of
+ * contig order (sample 1: contig 3 before contig 0) and one replaced at its position. */
+static void write_phase_seg(void)
+{
+    struct segment_writer *w;
+    struct gtrec r;
+    uint32_t ids[NS];
+    struct gn_err err = GN_ERR_INIT;
+    for (uint32_t x = 0; x < NS; x++)
+        ids[x] = 1000 + x * 2;
+    struct segment_writer_opts o = {.n_samples = NS,
+                                    .sample_ids = ids,
+                                    .flags = SEGMENT_FLAG_CALLABILITY | SEGMENT_FLAG_PHASESETS};
+    gtrec_init(&r);
+    rng = 12345;
+    (void)unlink(seg_path());
+    ASSERT_OK(segment_writer_open(&w, seg_path(), &o, &err));
+    for (uint32_t i = 0; i < NREC; i++) {
+        make_rec(&r, i);
+        ASSERT_OK(segment_writer_add(w, &r, &err));
+    }
+    ASSERT_OK(segment_writer_add_callable(w, 5, 0, 1, 500, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 3, 100, 5, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 3, 200, 0, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 3, 300, 7, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 0, 50, 2, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 0, 80, 9, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, 1, 0, 80, 4, &err)); /* replaces 9 */
+    ASSERT_OK(segment_writer_add_phase_set(w, 7, 0, 1, 1, &err));
+    ASSERT_OK(segment_writer_add_phase_set(w, NS - 1, 5, 10, SEGMENT_MAX_PHASE_SET, &err));
+    /* refused: unsorted within a contig, position 0, a set beyond PS's range */
+    ASSERT_EQ_INT(segment_writer_add_phase_set(w, 1, 0, 60, 3, &err), GN_EINVAL);
+    ASSERT_TRUE(strstr(err.msg, "not sorted") != NULL);
+    ASSERT_EQ_INT(segment_writer_add_phase_set(w, 2, 0, 0, 3, &err), GN_EINVAL);
+    ASSERT_EQ_INT(segment_writer_add_phase_set(w, 2, 0, 9, SEGMENT_MAX_PHASE_SET + 1, &err),
+                  GN_EINVAL);
+    ASSERT_EQ_INT(segment_writer_add_phase_set(w, NS, 0, 9, 1, &err), GN_EINVAL);
+    ASSERT_OK(segment_writer_finish(w, &err));
+    segment_writer_free(w);
+    gtrec_free(&r);
+}
+
+/* Phase sets round-trip: the set in force at and between change points, per sample and
+ * contig, 0 before a contig's first point and on contigs without any. */
+static void t_phase_sets(void)
+{
+    struct segment *s;
+    struct gn_err err = GN_ERR_INIT;
+    const struct segment_phase_change *pc;
+
+    write_phase_seg();
+    int fd = open(seg_path(), O_RDONLY);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_EQ_INT(file_u32(fd, 8), 4);
+    ASSERT_EQ_INT(file_u32(fd, 12), SEGMENT_FLAG_CALLABILITY | SEGMENT_FLAG_PHASESETS);
+    ASSERT_TRUE(file_u64(fd, 96) >= 128 && file_u32(fd, 104) > 0);
+    close(fd);
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_has_phase_sets(s), 1);
+    static const struct {
+        uint32_t sample, contig;
+        int64_t pos;
+        uint64_t set;
+    } q[] = {
+        {1, 0, 1, 0},         {1, 0, 49, 0},     {1, 0, 50, 2},
+        {1, 0, 79, 2},        {1, 0, 80, 4},     {1, 0, 81, 4},
+        {1, 0, 1000000, 4},   {1, 1, 100, 0},    {1, 2, 500, 0},
+        {1, 3, 99, 0},        {1, 3, 100, 5},    {1, 3, 199, 5},
+        {1, 3, 200, 0},       {1, 3, 299, 0},    {1, 3, 300, 7},
+        {1, 3, INT64_MAX, 7}, {1, 4, 1, 0},      {0, 0, 50, 0},
+        {2, 0, 60, 0},        {7, 0, 1, 1},      {7, 0, 99999, 1},
+        {7, 3, 100, 0},       {NS - 1, 5, 9, 0}, {NS - 1, 5, 10, SEGMENT_MAX_PHASE_SET},
+        {NS, 0, 50, 0},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        uint64_t got = segment_phase_set(s, q[i].sample, q[i].contig, q[i].pos);
+        if (got != q[i].set)
+            TEST_FAIL_("sample %u contig %u pos %lld: set %llu, want %llu", q[i].sample,
+                       q[i].contig, (long long)q[i].pos, (unsigned long long)got,
+                       (unsigned long long)q[i].set);
+    }
+    ASSERT_EQ_INT(segment_phase_changes(s, 1, &pc), 5);
+    ASSERT_EQ_INT(pc[0].contig, 0);
+    ASSERT_EQ_INT(pc[0].pos, 50);
+    ASSERT_EQ_INT(pc[1].set, 4);
+    ASSERT_EQ_INT(pc[4].contig, 3);
+    ASSERT_EQ_INT(pc[4].set, 7);
+    ASSERT_EQ_INT(segment_phase_changes(s, 0, &pc), 0);
+    ASSERT_EQ_INT(segment_phase_changes(s, NS, &pc), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 5, 0, 500), 1); /* callability untouched */
+    segment_close(s);
+
+    /* a writer without SEGMENT_FLAG_PHASESETS takes none and writes no section */
+    write_seg();
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_has_phase_sets(s), 0);
+    ASSERT_EQ_INT(segment_phase_set(s, 1, 0, 50), 0);
+    segment_close(s);
+}
+
+/* Replaces the phase-set section by raw (compressed here), checksums made right. */
+static void put_phase_section(const uint8_t *raw, size_t n)
+{
+    uint8_t comp[256];
+    size_t c = ZSTD_compress(comp, sizeof comp, raw, n, 3);
+    ASSERT_TRUE(!ZSTD_isError(c));
+    int fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    off_t end = lseek(fd, 0, SEEK_END);
+    ASSERT_EQ_INT(pwrite(fd, comp, c, end), (long)c);
+    file_put_u64(fd, 96, (uint64_t)end);
+    file_put_u32(fd, 104, (uint32_t)c);
+    file_put_u32(fd, 108, (uint32_t)n);
+    file_put_u32(fd, 112, (uint32_t)crc32(0, comp, (uInt)c));
+    fix_header_crc(fd);
+    close(fd);
+}
+
+/* A damaged phase-set section fails the open as corruption, whatever is wrong with it. */
+static void t_phase_damage(void)
+{
+    struct segment *s;
+    struct gn_err err = GN_ERR_INIT;
+    uint8_t raw[NS + 16];
+
+    write_phase_seg();
+    int fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    uint64_t off = file_u64(fd, 96);
+    uint8_t c;
+    ASSERT_EQ_INT(pread(fd, &c, 1, (off_t)off + 2), 1);
+    c ^= 0x10;
+    ASSERT_EQ_INT(pwrite(fd, &c, 1, (off_t)off + 2), 1);
+    close(fd);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
+    ASSERT_TRUE(strstr(err.msg, "phase-set section checksum mismatch") != NULL);
+    ASSERT_TRUE(strstr(err.msg, "s.gns") != NULL);
+
+    /* out of the file */
+    write_phase_seg();
+    fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    file_put_u64(fd, 96, (uint64_t)1 << 40);
+    fix_header_crc(fd);
+    close(fd);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
+    ASSERT_TRUE(strstr(err.msg, "phase-set section out of bounds") != NULL);
+
+    /* sections with right checksums but wrong content: sample 0's points unsorted, at
+     * position 0, a set beyond PS's range, a count past the end, a sample missing, bytes
+     * left over */
+    static const uint8_t bad[][8] = {
+        {2, 0, 20, 1, 0, 10, 2}, {1, 0, 0, 1}, {1, 0, 5, 0x81, 0x80, 0x80, 0x80, 0x08},
+        {0xff, 0x7f, 0, 5, 1},   {0},          {0}};
+    static const size_t bad_len[] = {7, 4, 8, 5, 0, 1};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        write_phase_seg();
+        memset(raw, 0, sizeof raw);
+        memcpy(raw, bad[k], bad_len[k]);
+        /* every other sample: no points; case 4 one sample short, case 5 one byte over */
+        size_t n = bad_len[k] ? bad_len[k] + (NS - 1) : NS - 1;
+        if (k == 5) n = NS + 1;
+        put_phase_section(raw, n);
+        int rc = segment_open(&s, seg_path(), &err);
+        if (rc != GN_ECORRUPT) TEST_FAIL_("case %zu: open gave %d", k, rc);
+        ASSERT_TRUE(strstr(err.msg, "phase-set section malformed") != NULL);
+    }
+    /* and the same path with a well-formed section opens */
+    write_phase_seg();
+    memset(raw, 0, sizeof raw);
+    memcpy(raw, (const uint8_t[]){2, 0, 10, 1, 0, 20, 2}, 7);
+    put_phase_section(raw, 7 + NS - 1);
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_phase_set(s, 0, 0, 15), 1);
+    ASSERT_EQ_INT(segment_phase_set(s, 0, 0, 20), 2);
+    ASSERT_EQ_INT(segment_phase_set(s, 1, 0, 80), 0);
+    segment_close(s);
+}
+
+/* A version 3 file (this writer's output without phase sets, version field 3) still reads;
+ * in versions 1 to 3 flag bit 1 and bytes 96..115 were reserved and are ignored. */
+static void t_phase_v3(void)
+{
+    struct segment *s;
+    struct segment_block b;
+    struct gtrec want, got;
+    struct gn_err err = GN_ERR_INIT;
+
+    write_phase_seg();
+    int fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    file_put_u32(fd, 8, 3);
+    file_put_u64(fd, 96, 0xdeadbeefull); /* would be out of bounds in version 4 */
+    fix_header_crc(fd);
+    close(fd);
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_has_phase_sets(s), 0);
+    ASSERT_EQ_INT(segment_phase_set(s, 1, 0, 80), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 5, 0, 500), 1);
+    gtrec_init(&want);
+    gtrec_init(&got);
+    segment_block_init(&b);
+    rng = 12345;
+    uint32_t i = 0;
+    for (uint32_t bi = 0; bi < segment_n_blocks(s); bi++) {
+        ASSERT_OK(segment_block_load(s, bi, &b, 1, &err));
+        for (uint32_t r = 0; r < b.n_records; r++, i++) {
+            make_rec(&want, i);
+            ASSERT_OK(segment_record_decode(s, &b, r, &got, &err));
+            for (uint32_t x = 0; x < 2 * NS; x++)
+                ASSERT_EQ_INT(got.al[x], want.al[x]);
+        }
+    }
+    ASSERT_EQ_INT(i, NREC);
+    segment_block_free(&b);
+    gtrec_free(&want);
+    gtrec_free(&got);
+    segment_close(s);
+    /* the same bytes as version 4 are refused */
+    fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    file_put_u32(fd, 8, 4);
+    fix_header_crc(fd);
+    close(fd);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
+    /* a version 5 file is a format error */
+    fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    file_put_u32(fd, 8, 5);
+    fix_header_crc(fd);
+    close(fd);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_EFORMAT);
+}
+
+const struct test_case test_segment_cases[] = {
+    {"segment_roundtrip", t_roundtrip},   {"segment_masked_stats", t_masked_stats},
+    {"segment_tiles", t_tiles},           {"segment_damage", t_damage},
+    {"segment_unsorted", t_unsorted},     {"segment_codecs", t_codecs},
+    {"segment_phase_sets", t_phase_sets}, {"segment_phase_damage", t_phase_damage},
+    {"segment_phase_v3", t_phase_v3},     {NULL, NULL}};
