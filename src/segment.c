@@ -1367,32 +1367,54 @@ static int cmp_idpair(const void *a, const void *b)
     return x->global < y->global ? -1 : x->global > y->global;
 }
 
+/* Reads the zstd section of clen bytes at off (CRC want_crc) and decompresses it into *raw
+ * (owned by the caller, exactly rlen bytes). what names it in messages. */
+static int read_section(struct segment *s, uint64_t off, uint32_t clen, uint32_t rlen,
+                        uint32_t want_crc, const char *what, uint8_t **raw, struct gn_err *err)
+{
+    uint8_t *comp = NULL;
+    int rc;
+    *raw = NULL;
+    if (off < HEADER_BYTES || off > s->file_bytes || clen > s->file_bytes - off ||
+        rlen > SEGMENT_MAX_BLOCK_BYTES) {
+        return CORRUPT(err, s, "%s: %s section out of bounds", s->path, what);
+    }
+    comp = gn_malloc(clen ? clen : 1);
+    *raw = gn_malloc(rlen ? rlen : 1);
+    if (!comp || !*raw) {
+        rc = gn_errf(err, GN_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = fsutil_pread_full(s->fd, comp, clen, off, s->path, err)) < 0) goto fail;
+    if (crc(comp, clen) != want_crc) {
+        rc = CORRUPT(err, s, "%s: %s section checksum mismatch", s->path, what);
+        goto fail;
+    }
+    size_t got = ZSTD_decompress(*raw, rlen, comp, clen);
+    if (ZSTD_isError(got) || got != rlen) {
+        rc = CORRUPT(err, s, "%s: %s section does not decompress", s->path, what);
+        goto fail;
+    }
+    gn_free(comp);
+    return GN_OK;
+fail:
+    gn_free(comp);
+    gn_free(*raw);
+    *raw = NULL;
+    return rc;
+}
+
 static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint32_t rlen,
                             uint32_t want_crc, struct gn_err *err)
 {
-    uint8_t *comp = NULL, *raw = NULL;
+    uint8_t *raw = NULL;
     struct gn_rd rd;
     uint64_t n_iv = 0, cap = 0;
     int rc;
 
-    if (off + clen > s->file_bytes || rlen > SEGMENT_MAX_BLOCK_BYTES) {
-        return CORRUPT(err, s, "%s: callability section out of bounds", s->path);
-    }
-    comp = gn_malloc(clen);
-    raw = gn_malloc(rlen);
-    s->call_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->call_off);
-    if (!comp || !raw || !s->call_off) {
+    if ((rc = read_section(s, off, clen, rlen, want_crc, "callability", &raw, err)) < 0) return rc;
+    if (!(s->call_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->call_off))) {
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = fsutil_pread_full(s->fd, comp, clen, off, s->path, err)) < 0) goto out;
-    if (crc(comp, clen) != want_crc) {
-        rc = CORRUPT(err, s, "%s: callability section checksum mismatch", s->path);
-        goto out;
-    }
-    size_t got = ZSTD_decompress(raw, rlen, comp, clen);
-    if (ZSTD_isError(got) || got != rlen) {
-        rc = CORRUPT(err, s, "%s: callability section does not decompress", s->path);
         goto out;
     }
     gn_rd_init(&rd, raw, rlen);
@@ -1429,7 +1451,6 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
     }
     rc = GN_OK;
 out:
-    gn_free(comp);
     gn_free(raw);
     return rc;
 }
@@ -1437,30 +1458,14 @@ out:
 static int load_phase_sets(struct segment *s, uint64_t off, uint32_t clen, uint32_t rlen,
                            uint32_t want_crc, struct gn_err *err)
 {
-    uint8_t *comp = NULL, *raw = NULL;
+    uint8_t *raw = NULL;
     struct gn_rd rd;
     uint64_t n_pc = 0, cap = 0;
     int rc;
 
-    if (off < HEADER_BYTES || off > s->file_bytes || clen > s->file_bytes - off ||
-        rlen > SEGMENT_MAX_BLOCK_BYTES) {
-        return CORRUPT(err, s, "%s: phase-set section out of bounds", s->path);
-    }
-    comp = gn_malloc(clen ? clen : 1);
-    raw = gn_malloc(rlen ? rlen : 1);
-    s->pc_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->pc_off);
-    if (!comp || !raw || !s->pc_off) {
+    if ((rc = read_section(s, off, clen, rlen, want_crc, "phase-set", &raw, err)) < 0) return rc;
+    if (!(s->pc_off = gn_calloc((size_t)s->n_samples + 1, sizeof *s->pc_off))) {
         rc = gn_errf(err, GN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = fsutil_pread_full(s->fd, comp, clen, off, s->path, err)) < 0) goto out;
-    if (crc(comp, clen) != want_crc) {
-        rc = CORRUPT(err, s, "%s: phase-set section checksum mismatch", s->path);
-        goto out;
-    }
-    size_t got = ZSTD_decompress(raw, rlen, comp, clen);
-    if (ZSTD_isError(got) || got != rlen) {
-        rc = CORRUPT(err, s, "%s: phase-set section does not decompress", s->path);
         goto out;
     }
     gn_rd_init(&rd, raw, rlen);
@@ -1508,7 +1513,6 @@ static int load_phase_sets(struct segment *s, uint64_t off, uint32_t clen, uint3
     s->pc_off[s->n_samples] = n_pc;
     rc = GN_OK;
 out:
-    gn_free(comp);
     gn_free(raw);
     return rc;
 }

@@ -46,3 +46,19 @@ validate_json() {
   grep '^FAIL' "$T/valid.log" | head -5
   expect "all $nv $3 ($nf fail)" '[ "$nf" = 0 ] && [ "$nv" -ge '"$min"' ]'
 }
+
+# import_panel_phenopackets N: the 11 real phenopackets of testdata/phenopackets become 11
+# consented DS1 GRU samples of node N (one person each; manifest $T/man.tsv from
+# manifest503). Writes $T/map.tsv (SAMPLE<TAB>PHENOPACKET, for pheno-ref.js) and $T/imp
+# (the import's output), and checks the import.
+import_panel_phenopackets() {
+  awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" | head -11 > "$T/chosen.txt"
+  ls testdata/phenopackets/*/*.json | paste "$T/chosen.txt" - > "$T/map.tsv"
+  mkdir -p "$T/pp"
+  local s f
+  while IFS=$'\t' read -r s f; do
+    jq --arg s "$s" '.subject.id = $s' "$f" > "$T/pp/$s.json"
+  done < "$T/map.tsv"
+  "$GN" phenopacket import "$1" "$T/pp" > "$T/imp" 2> "$T/imp.err"
+  expect "11 real phenopackets imported for 11 panel samples" '[ $? = 0 ] && [ "$(wc -l < "$T/imp")" = 11 ]'
+}

@@ -40,14 +40,7 @@ TA=$("$GN" token create "$N" --user alice)
 A=(--token "$TA" --project P1)
 
 # the phenopackets' subjects become 11 consented DS1 samples (one person each)
-awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" { print $2 }' "$T/man.tsv" | head -11 > "$T/chosen.txt"
-ls testdata/phenopackets/*/*.json | paste "$T/chosen.txt" - > "$T/map.tsv"
-mkdir -p "$T/pp"
-while IFS=$'\t' read -r s f; do
-  jq --arg s "$s" '.subject.id = $s' "$f" > "$T/pp/$s.json"
-done < "$T/map.tsv"
-"$GN" phenopacket import "$N" "$T/pp" > "$T/imp" 2> "$T/imp.err"
-expect "11 real phenopackets imported for 11 panel samples" '[ $? = 0 ] && [ "$(wc -l < "$T/imp")" = 11 ]'
+import_panel_phenopackets "$N"
 ref() { node tests/cli/pheno-ref.js "$T/map.tsv" "$HPO" "$@"; }
 
 # freq_case LABEL REF_SAMPLES_FILE ARGS...: freq with the criteria == bcftools on the samples
