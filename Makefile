@@ -65,7 +65,7 @@ LIB       := $(O)/libgenomenode.a
 BIN       := $(O)/genomenode
 UNIT_BIN  := $(O)/unit-tests
 
-.PHONY: eval-hpo all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz-replay
+.PHONY: eval-hpo all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz
 all: $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
 $(O)/%.o: %.c

@@ -1091,7 +1091,7 @@ int segment_writer_add_callable(struct segment_writer *w, uint32_t sample, uint3
     c = &w->call[sample];
     if (c->n) {
         struct segment_interval *last = &c->iv[c->n - 1];
-        if (last->contig == contig && start <= last->end + 1) {
+        if (last->contig == contig && start >= last->start && start <= last->end + 1) {
             if (end > last->end) last->end = end;
             return GN_OK;
         }
@@ -1148,6 +1148,32 @@ static int write_section(struct segment_writer *w, const void *p, size_t n, uint
     return rc;
 }
 
+static int cmp_interval(const void *a, const void *b)
+{
+    const struct segment_interval *x = a, *y = b;
+    if (x->contig != y->contig) return x->contig < y->contig ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sorts one sample's intervals by (contig, start) and merges the overlapping and adjacent
+ * ones: contigs may come in any order (a gVCF whose header orders them unlike the store's
+ * contig ids), and the reader accepts only sorted, disjoint intervals. */
+static void callable_normalise(struct callable *c)
+{
+    uint32_t k = 0;
+    if (c->n < 2) return;
+    qsort(c->iv, c->n, sizeof *c->iv, cmp_interval);
+    for (uint32_t j = 1; j < c->n; j++) {
+        struct segment_interval *last = &c->iv[k];
+        if (c->iv[j].contig == last->contig && c->iv[j].start <= last->end + 1) {
+            if (c->iv[j].end > last->end) last->end = c->iv[j].end;
+        } else {
+            c->iv[++k] = c->iv[j];
+        }
+    }
+    c->n = k + 1;
+}
+
 /* Serialises the callability intervals (zstd-compressed) into w->comp. */
 static int encode_callability(struct segment_writer *w, size_t *rlen, struct gn_err *err)
 {
@@ -1155,6 +1181,7 @@ static int encode_callability(struct segment_writer *w, size_t *rlen, struct gn_
     gn_buf_reset(&w->tmp);
     for (uint32_t i = 0; i < w->n_samples && rc == GN_OK; i++) {
         struct callable *c = &w->call[i];
+        callable_normalise(c);
         rc = gn_buf_put_varint(&w->tmp, c->n);
         for (uint32_t j = 0; j < c->n && rc == GN_OK; j++) {
             rc = gn_buf_put_varint(&w->tmp, c->iv[j].contig);

@@ -86,6 +86,12 @@ static void write_seg(void)
     ASSERT_OK(segment_writer_add_callable(w, 5, 0, 1, 500, &err));
     ASSERT_OK(segment_writer_add_callable(w, 5, 0, 501, 900, &err)); /* merged */
     ASSERT_OK(segment_writer_add_callable(w, 5, 3, 10, 20, &err));
+    /* contigs out of id order (a gVCF ordering them unlike the store) and overlapping
+     * intervals out of order: the writer sorts and merges them */
+    ASSERT_OK(segment_writer_add_callable(w, 7, 3, 100, 200, &err));
+    ASSERT_OK(segment_writer_add_callable(w, 7, 0, 5000, 6000, &err));
+    ASSERT_OK(segment_writer_add_callable(w, 7, 0, 4000, 5200, &err));
+    ASSERT_OK(segment_writer_add_callable(w, 7, 2, 1, 10, &err));
     ASSERT_OK(segment_writer_finish(w, &err));
     segment_writer_free(w);
     gtrec_free(&r);
@@ -129,6 +135,14 @@ static void t_roundtrip(void)
     ASSERT_EQ_INT(segment_sample_callable(s, 5, 3, 15), 1);
     ASSERT_EQ_INT(segment_sample_callable(s, 6, 0, 15), 0);
     ASSERT_EQ_INT(segment_callable_count(s, 0, 100, NULL), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 0, 3999), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 0, 4000), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 0, 5100), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 0, 6000), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 0, 6001), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 2, 10), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 3, 150), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 7, 3, 201), 0);
     segment_block_free(&b);
     gtrec_free(&want);
     gtrec_free(&got);
