@@ -1262,6 +1262,123 @@ static int ds_visit(void *ctx, const struct catalog_dataset *x)
     return GN_OK;
 }
 
+/* ---- cohorts (catalog.h: named phenotype and diagnosis criteria) --------------------- */
+
+/* Each item of a cohort's comma-separated criteria list as a filter with descendants,
+ * ANDed into f exactly as the same ids sent as Beacon filters. */
+static int cohort_filters(const struct beacon *b, const char *list, struct filt *f)
+{
+    char id[CATALOG_COHORT_CRITERIA_MAX + 1];
+    const char *p = list;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int rc;
+        memcpy(id, p, n);
+        id[n] = '\0';
+        struct beacon_req_filter x = {.kind = BEACON_REQ_FILTER_TERM,
+                                      .id = id,
+                                      .op = BEACON_REQ_OP_EQ,
+                                      .include_descendants = 1};
+        if (n && (rc = filter_person(&b->people, b->hpo, &x, f)) < 0) return rc;
+        if (n && rc == 0) f->none = 1; /* nobody on the node has it */
+        p = e ? e + 1 : p + n;
+    }
+    return GN_OK;
+}
+
+/* Individuals with an allowed sample passing f, over every dataset of the decision. */
+static int64_t count_individuals(const struct people *p, const struct policy_decision *d,
+                                 const struct filt *f, uint8_t *seen)
+{
+    int64_t n = 0;
+    memset(seen, 0, p->n_ind + 1);
+    for (uint32_t k = 0; k < d->n_ds; k++) {
+        const struct policy_dataset *ds = &d->ds[k];
+        for (uint32_t id = 0; id < d->n_bits && id < p->n; id++) {
+            uint32_t ix = p->ind[id];
+            if (!(ds->bits[id >> 6] >> (id & 63) & 1) || ix == UINT32_MAX || seen[ix] ||
+                !sample_ok(p, f, id))
+                continue;
+            seen[ix] = 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+struct cohort_list {
+    struct beacon *b;
+    const struct policy_decision *d;
+    enum catalog_granularity g; /* cohortSize only from count up */
+    const char *only;           /* /cohorts/{id} */
+    json_t *arr;
+    uint8_t *seen;
+    int rc;
+};
+
+/* A criteria list as Beacon phenotypicConditions (HP terms) or diseaseConditions. */
+static json_t *criteria_json(const struct hpo *h, const char *list, int terms)
+{
+    json_t *a = json_array();
+    char id[CATALOG_COHORT_CRITERIA_MAX + 1];
+    const char *p = list;
+    while (a && *p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *label = id;
+        uint32_t num, t;
+        memcpy(id, p, n);
+        id[n] = '\0';
+        if (terms && h && hpo_parse_id(id, n, &num, NULL) == GN_OK &&
+            (t = hpo_term_index(h, num)) != HPO_NONE)
+            label = hpo_str(h, h->term_label[t]);
+        if (!terms && h && (t = hpo_disease_index(h, id, n)) != HPO_NONE)
+            label = hpo_str(h, h->dis_label[t]);
+        if (n)
+            json_array_append_new(
+                a, json_pack("{s:o}", terms ? "featureType" : "diseaseCode", ontology(id, label)));
+        p = e ? e + 1 : p + n;
+    }
+    return a;
+}
+
+static int cohort_visit(void *ctx, const struct catalog_cohort *x)
+{
+    struct cohort_list *l = ctx;
+    struct filt f = {0};
+    json_t *crit, *o;
+    if (l->only && strcmp(l->only, x->name) != 0) return GN_OK;
+    if (!(crit = json_object())) return GN_ENOMEM;
+    if (x->phenotypes[0])
+        json_object_set_new(crit, "phenotypicConditions",
+                            criteria_json(l->b->hpo, x->phenotypes, 1));
+    if (x->diagnoses[0])
+        json_object_set_new(crit, "diseaseConditions", criteria_json(l->b->hpo, x->diagnoses, 0));
+    o = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:o}", "id", x->name, "name",
+                  x->description[0] ? x->description : x->name, "cohortType", "beacon-defined",
+                  "cohortDataTypes", "id", "OBI:0000070", "label", "genotyping assay", "id",
+                  "OGMS:0000015", "label", "clinical history", "inclusionCriteria", crit);
+    if (!o) return GN_ENOMEM;
+    json_array_append_new(l->arr, o);
+    if (l->g >= GRAN_COUNT) {
+        struct policy_decision capped = *l->d;
+        int64_t shown;
+        int rc = cohort_filters(l->b, x->phenotypes, &f);
+        if (rc == GN_OK) rc = cohort_filters(l->b, x->diagnoses, &f);
+        if (rc < 0) {
+            filt_free(&f);
+            return rc;
+        }
+        capped.granularity = l->g;
+        if (!policy_mask_count(&capped, count_individuals(&l->b->people, l->d, &f, l->seen),
+                               &shown))
+            json_object_set_new(o, "cohortSize", json_integer(shown));
+        filt_free(&f);
+    }
+    return GN_OK;
+}
+
 /* ---- the handler -------------------------------------------------------------------- */
 
 static int cohort_of_individual(struct catalog *c, const char *id, uint32_t **ids, uint32_t *n,
@@ -1369,8 +1486,9 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     struct filt f = {0};
     const char *only_ds[1];
     uint32_t *cohort = NULL, n_cohort = 0;
+    struct catalog_cohort co;
     char detail[512];
-    int rc;
+    int rc, have_co = 0;
 
     if (e == BEACON_REQ_ENTRY_RUNS || e == BEACON_REQ_ENTRY_ANALYSES) {
         return gn_errf(err, GN_EUNSUPPORTED, "entry type '%s' is not served by this node",
@@ -1398,6 +1516,11 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
             if ((rc = carriers_of_variant(snap, r, &cohort, &n_cohort, err)) < 0) goto out;
         }
     }
+    if (r->entry == BEACON_REQ_ENTRY_COHORTS && r->entry_id) {
+        /* a cohort named in the path must exist: 404 otherwise */
+        if ((rc = catalog_cohort_get(c, r->entry_id, &co, err)) < 0) return rc;
+        have_co = 1;
+    }
     if ((r->entry == BEACON_REQ_ENTRY_INDIVIDUALS || r->entry == BEACON_REQ_ENTRY_BIOSAMPLES) &&
         r->entry_id) {
         /* one person's or sample's records: record level */
@@ -1421,10 +1544,11 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
         rq.n_cohort = n_cohort;
         rq.has_cohort = 1;
     }
-    (void)snprintf(detail, sizeof detail, "beacon %s %s %s%s%s", call->method,
+    (void)snprintf(detail, sizeof detail, "beacon %s %s %s%s%s%s%.128s", call->method,
                    beacon_req_entry_name(e), beacon_req_vq_name(r->variant.kind),
                    r->variant.reference_name ? " " : "",
-                   r->variant.reference_name ? r->variant.reference_name : "");
+                   r->variant.reference_name ? r->variant.reference_name : "",
+                   have_co ? " cohort " : "", have_co ? co.name : "");
     rq.action = "beacon";
     rq.detail = detail;
     rq.discovery = 1;
@@ -1433,6 +1557,11 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) goto out;
     if ((rc = people_load(&b->people, c, b->hpo, gen, err)) < 0) goto out;
     if ((rc = filters_read(b, r, &f)) < 0) goto nomem;
+    if (have_co && e != BEACON_REQ_ENTRY_COHORTS) { /* /cohorts/{id}/individuals */
+        if ((rc = cohort_filters(b, co.phenotypes, &f)) < 0 ||
+            (rc = cohort_filters(b, co.diagnoses, &f)) < 0)
+            goto nomem;
+    }
 
     /* returned granularity: requested, capped by the lowest cap of the datasets answered */
     a.g = (enum catalog_granularity)(r->granularity + 1); /* BOOLEAN=1, COUNT=2, RECORD=3 */
@@ -1463,12 +1592,33 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
         rs->status = 200;
         goto audited;
     }
-    case BEACON_REQ_ENTRY_COHORTS:
-        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:[]}}", "meta", query_meta(st, r, e, "record"),
-                            "responseSummary", "exists", 0, "numTotalResults", (json_int_t)0,
-                            "response", "collections");
+    case BEACON_REQ_ENTRY_COHORTS: {
+        /* the definitions are metadata, the sizes aggregates: shown when every dataset
+         * answered allows counts, whatever granularity was requested */
+        struct cohort_list l = {
+            b, &d, d.n_ds ? GRAN_RECORD : GRAN_NONE, r->entry_id, json_array(), NULL, GN_OK};
+        for (uint32_t k = 0; k < d.n_ds; k++)
+            if (d.ds[k].cap < l.g) l.g = d.ds[k].cap;
+        if (!l.arr || !(l.seen = gn_calloc(b->people.n_ind + 1, 1))) {
+            json_decref(l.arr);
+            goto nomem;
+        }
+        rc = catalog_cohort_each(c, cohort_visit, &l, err);
+        gn_free(l.seen);
+        if (rc < 0) {
+            json_decref(l.arr);
+            if (rc == GN_ENOMEM) goto nomem;
+            goto out;
+        }
+        a.total = (int64_t)json_array_size(l.arr);
+        a.exists = a.total > 0;
+        a.records = a.total;
+        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:o}}", "meta", query_meta(st, r, e, "record"),
+                            "responseSummary", "exists", a.exists, "numTotalResults",
+                            (json_int_t)a.total, "response", "collections", l.arr);
         rs->status = 200;
         goto audited;
+    }
     default:
         rc = gn_errf(err, GN_EUNSUPPORTED, "unsupported entry type");
         break;

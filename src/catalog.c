@@ -66,6 +66,10 @@ struct migration {
     " hgvs TEXT NOT NULL);"                                                                        \
     "CREATE INDEX pheno_variants_by_individual ON pheno_variants(individual_id);"
 #define GEN_PHENO(X) X("phenopackets") X("phenotypes")
+#define MIGRATION_7                                                                                \
+    "CREATE TABLE cohorts(id {ID}, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,"          \
+    " phenotypes TEXT NOT NULL, diagnoses TEXT NOT NULL, created_at TEXT NOT NULL,"                \
+    " actor TEXT NOT NULL);"
 /* clang-format on */
 
 static const struct migration migrations[] = {
@@ -138,6 +142,9 @@ static const struct migration migrations[] = {
      * genes and variants of the interpretation), one record per individual, and the
      * per-dataset matchmaking flag (Matchmaker Exchange, policy_matchmaking) */
     {MIGRATION_6 GEN_PHENO(GEN_BUMP_SQLITE), MIGRATION_6 GEN_PHENO(GEN_BUMP_PG)},
+    /* 7: named cohorts defined by phenotype and diagnosis criteria (Beacon /cohorts, the
+     * data commands' --cohort); criteria only, never a list of people */
+    {MIGRATION_7 GEN_BUMP_SQLITE("cohorts"), MIGRATION_7 GEN_BUMP_PG("cohorts")},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -989,6 +996,66 @@ int catalog_dataset_set_matchmaking(struct catalog *c, const char *name, int on,
     int rc = run(c, "UPDATE datasets SET matchmaking = ? WHERE name = ?", "it", a, err);
     if (rc < 0) return rc;
     return rc == 0 ? gn_errf(err, GN_ENOTFOUND, "no dataset '%s'", name) : GN_OK;
+}
+
+/* ---- cohorts ------------------------------------------------------------------------ */
+
+int catalog_cohort_add(struct catalog *c, const struct catalog_cohort *x, const char *actor,
+                       struct gn_err *err)
+{
+    const void *a[] = {x->name, x->description, x->phenotypes, x->diagnoses, actor};
+    if (!x->name[0] || strlen(x->name) > CATALOG_NAME_MAX) {
+        return gn_errf(err, GN_EINVAL, "a cohort name has 1 to %d bytes", CATALOG_NAME_MAX);
+    }
+    int rc = run(c,
+                 "INSERT INTO cohorts(name, description, phenotypes, diagnoses, created_at, actor)"
+                 " VALUES(?,?,?,?,{NOW},?)",
+                 "ttttt", a, err);
+    if (rc == GN_EEXIST) return gn_errf(err, rc, "cohort '%s' already exists", x->name);
+    return rc < 0 ? rc : GN_OK;
+}
+
+static void fill_cohort(struct db_stmt *st, void *out)
+{
+    struct catalog_cohort *o = out;
+    o->id = db_col_i64(st, 0);
+    cpy(o->name, sizeof o->name, db_col_text(st, 1));
+    cpy(o->description, sizeof o->description, db_col_text(st, 2));
+    cpy(o->phenotypes, sizeof o->phenotypes, db_col_text(st, 3));
+    cpy(o->diagnoses, sizeof o->diagnoses, db_col_text(st, 4));
+    cpy(o->created_at, sizeof o->created_at, db_col_text(st, 5));
+}
+
+#define COHORT_COLS "SELECT id, name, description, phenotypes, diagnoses, created_at FROM cohorts"
+
+int catalog_cohort_get(struct catalog *c, const char *name, struct catalog_cohort *out,
+                       struct gn_err *err)
+{
+    const void *a[] = {name};
+    int rc = get_one(c, COHORT_COLS " WHERE name = ?", "t", a, fill_cohort, out, err);
+    return rc == GN_ENOTFOUND ? gn_errf(err, rc, "no cohort '%.128s'", name) : rc;
+}
+
+int catalog_cohort_each(struct catalog *c, catalog_cohort_cb cb, void *ctx, struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    int rc = prep(c, COHORT_COLS " ORDER BY name", NULL, NULL, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        struct catalog_cohort x;
+        fill_cohort(st, &x);
+        if ((rc = cb(ctx, &x)) < 0) break;
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
+int catalog_cohort_drop(struct catalog *c, const char *name, struct gn_err *err)
+{
+    const void *a[] = {name};
+    int rc = run(c, "DELETE FROM cohorts WHERE name = ?", "t", a, err);
+    if (rc < 0) return rc;
+    return rc == 0 ? gn_errf(err, GN_ENOTFOUND, "no cohort '%.128s'", name) : GN_OK;
 }
 
 int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, const char *actor,

@@ -254,6 +254,31 @@ GN_MUST_CHECK int catalog_setting_get(struct catalog *c, const char *key, char *
 GN_MUST_CHECK int catalog_setting_set(struct catalog *c, const char *key, const char *value,
                                       struct gn_err *err);
 
+/* ---- cohorts: named phenotype and diagnosis criteria (phenosel.h) ------------------- */
+
+#define CATALOG_COHORT_CRITERIA_MAX 1024 /* bytes of each comma-separated list */
+
+struct catalog_cohort {
+    int64_t id;
+    char name[CATALOG_NAME_MAX + 1];
+    char description[256];
+    char phenotypes[CATALOG_COHORT_CRITERIA_MAX + 1]; /* "HP:0001250,HP:0001263" or "" */
+    char diagnoses[CATALOG_COHORT_CRITERIA_MAX + 1];  /* "OMIM:614959" or "" */
+    char created_at[32];
+};
+/* Adds a cohort (the criteria are stored as given: the caller validates and canonicalises
+ * them). Errors: GN_EEXIST (name taken), GN_EINVAL (empty or too long a name). */
+GN_MUST_CHECK int catalog_cohort_add(struct catalog *c, const struct catalog_cohort *x,
+                                     const char *actor, struct gn_err *err);
+/* GN_ENOTFOUND (with a message naming it) when there is no such cohort. */
+GN_MUST_CHECK int catalog_cohort_get(struct catalog *c, const char *name,
+                                     struct catalog_cohort *out, struct gn_err *err);
+typedef int (*catalog_cohort_cb)(void *ctx, const struct catalog_cohort *x);
+/* Every cohort by name; a negative return of cb stops and is returned. */
+GN_MUST_CHECK int catalog_cohort_each(struct catalog *c, catalog_cohort_cb cb, void *ctx,
+                                      struct gn_err *err);
+GN_MUST_CHECK int catalog_cohort_drop(struct catalog *c, const char *name, struct gn_err *err);
+
 /* ---- phenotypes (phenopackets) -------------------------------------------------------- */
 
 /* Whether a dataset's people may be offered to Matchmaker Exchange peers (policy.h,

@@ -148,6 +148,34 @@ const char *phenosel_describe(const struct phenosel *s, char *buf, size_t n)
     return buf;
 }
 
+/* Appends item to the comma-separated list in buf (n bytes); 0, or -1 when it would not fit. */
+static int append_item(char *buf, size_t n, size_t *at, const char *item)
+{
+    int w = snprintf(buf + *at, n - *at, "%s%s", *at ? "," : "", item);
+    if (w < 0 || (size_t)w >= n - *at) return -1;
+    *at += (size_t)w;
+    return 0;
+}
+
+int phenosel_lists(const struct phenosel *s, char *terms, size_t tn, char *dx, size_t dn,
+                   struct gn_err *err)
+{
+    size_t at = 0;
+    if (!tn || !dn) return gn_errf(err, GN_EINVAL, "no room for the criteria");
+    terms[0] = dx[0] = '\0';
+    for (uint32_t k = 0; k < s->n_terms; k++) {
+        char name[16];
+        if (append_item(terms, tn, &at, hpo_term_name(s->h, s->term[k], name)) < 0)
+            return gn_errf(err, GN_ELIMIT, "phenotype criteria longer than %zu bytes", tn - 1);
+    }
+    at = 0;
+    for (uint32_t k = 0; k < s->n_dx; k++) {
+        if (append_item(dx, dn, &at, s->dx[k]) < 0)
+            return gn_errf(err, GN_ELIMIT, "diagnosis criteria longer than %zu bytes", dn - 1);
+    }
+    return GN_OK;
+}
+
 /* ---- selection ---------------------------------------------------------------------- */
 
 struct person {

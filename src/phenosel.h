@@ -52,6 +52,13 @@ void phenosel_free(struct phenosel *s);
  * buf (truncated to n bytes); returns buf. */
 const char *phenosel_describe(const struct phenosel *s, char *buf, size_t n);
 
+/* The criteria in canonical form, as phenosel_new() takes them back: the current ids of
+ * the terms ("HP:0001250,HP:0001263", replacements for obsolete ones) into terms (tn
+ * bytes) and the disease ids into dx (dn bytes); "" for an empty list. Errors: GN_ELIMIT
+ * when a list does not fit. */
+GN_MUST_CHECK int phenosel_lists(const struct phenosel *s, char *terms, size_t tn, char *dx,
+                                 size_t dn, struct gn_err *err);
+
 /*
  * The ids of the samples whose person matches every criterion, increasing, into *ids
  * (owned by the caller, gn_free; never NULL on success) and their number into *n (0 when

@@ -110,6 +110,7 @@ int cmd_lookup_bench(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
+int cmd_cohort(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_grant(int argc, char **argv);
 int cmd_consent(int argc, char **argv);

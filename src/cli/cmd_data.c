@@ -131,6 +131,7 @@ struct data_opt {
     const char *out;
     const char *phenotype; /* cohort criteria (phenosel.h) */
     const char *diagnosis;
+    const char *cohort; /* a defined cohort's name: its criteria join the two above */
     struct cli_access acc;
 };
 
@@ -142,6 +143,7 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
                                        {"output", required_argument, 0, 'o'},
                                        {"phenotype", required_argument, 0, 'H'},
                                        {"diagnosis", required_argument, 0, 'D'},
+                                       {"cohort", required_argument, 0, 'C'},
                                        CLI_ACCESS_OPTIONS,
                                        {0, 0, 0, 0}};
     int c;
@@ -159,6 +161,8 @@ static int parse_common(const char *cmd, int argc, char **argv, struct data_opt 
             so->phenotype = optarg;
         } else if (c == 'D') {
             so->diagnosis = optarg;
+        } else if (c == 'C') {
+            so->cohort = optarg;
         } else if (!cli_access_opt(&so->acc, c, optarg)) {
             return cli_usage_error(cmd, "unknown option%s", "");
         }
@@ -189,16 +193,31 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The samples matching --phenotype/--diagnosis into *ids (owned); their description into
- * crit. Loads the HPO index only when terms are given. */
+/* Joins list a and b (either may be NULL or empty) with a comma into out (n bytes). */
+static int join_lists(char *out, size_t n, const char *a, const char *b, struct gn_err *err)
+{
+    int w = snprintf(out, n, "%s%s%s", a ? a : "", a && *a && b && *b ? "," : "", b ? b : "");
+    if (w < 0 || (size_t)w >= n) return gn_errf(err, GN_ELIMIT, "cohort criteria too long");
+    return GN_OK;
+}
+
+/* The samples matching --phenotype/--diagnosis/--cohort into *ids (owned); their
+ * description into crit. Loads the HPO index only when terms are given. */
 static int select_pheno(struct cli_ctx *cx, const struct data_opt *so, uint32_t **ids, uint32_t *n,
                         char *crit, size_t crit_len, struct gn_err *err)
 {
     struct hpo *h = NULL;
     struct phenosel *ps = NULL;
-    char note[512];
+    struct catalog_cohort co;
+    char note[512], terms[2 * CATALOG_COHORT_CRITERIA_MAX + 2],
+        dx[2 * CATALOG_COHORT_CRITERIA_MAX + 2];
     int rc;
-    if (so->phenotype && *so->phenotype && (rc = hpo_load(cli_hpo_index(NULL), &h, err)) < 0) {
+    memset(&co, 0, sizeof co);
+    if (so->cohort && (rc = catalog_cohort_get(cx->cat, so->cohort, &co, err)) < 0) return rc;
+    if ((rc = join_lists(terms, sizeof terms, co.phenotypes, so->phenotype, err)) < 0 ||
+        (rc = join_lists(dx, sizeof dx, co.diagnoses, so->diagnosis, err)) < 0)
+        return rc;
+    if (terms[0] && (rc = hpo_load(cli_hpo_index(NULL), &h, err)) < 0) {
         char why[GN_ERR_MSG_MAX];
         (void)snprintf(why, sizeof why, "%s", err->msg);
         return gn_errf(err, rc,
@@ -206,9 +225,14 @@ static int select_pheno(struct cli_ctx *cx, const struct data_opt *so, uint32_t 
                        "`genomenode hpo build`",
                        cli_hpo_index(NULL), why);
     }
-    if ((rc = phenosel_new(h, so->phenotype, so->diagnosis, &ps, note, sizeof note, err)) == 0) {
+    if ((rc = phenosel_new(h, terms, dx, &ps, note, sizeof note, err)) == 0) {
+        size_t at = 0;
         if (note[0]) fprintf(stderr, "genomenode: note: %s\n", note);
-        (void)phenosel_describe(ps, crit, crit_len);
+        if (so->cohort) {
+            int w = snprintf(crit, crit_len, "cohort %s: ", so->cohort);
+            at = w > 0 && (size_t)w < crit_len ? (size_t)w : 0;
+        }
+        (void)phenosel_describe(ps, crit + at, crit_len - at);
         rc = phenosel_samples(ps, cx->cat, ids, n, err);
     }
     phenosel_free(ps);
@@ -237,7 +261,7 @@ static int open_and_decide(struct cli_ctx *cx, const char *dir, const struct dat
         n = 1;
         has = 1;
     }
-    if (so->phenotype || so->diagnosis) {
+    if (so->phenotype || so->diagnosis || so->cohort) {
         if ((rc = select_pheno(cx, so, &sel, &n_sel, crit, sizeof crit, err)) < 0) goto done;
         if (has) {
             if (n > 1) qsort(ids, n, sizeof *ids, cmp_u32);
@@ -614,8 +638,9 @@ int cmd_compact(int argc, char **argv)
 
     if ((rc = parse_common("compact", argc, argv, &so))) return rc;
     if (optind + 1 != argc) return cli_usage_error("compact", "expected DIR%s", "");
-    if (so.phenotype || so.diagnosis)
-        return cli_usage_error("compact", "--phenotype/--diagnosis select a cohort to read%s", "");
+    if (so.phenotype || so.diagnosis || so.cohort)
+        return cli_usage_error("compact",
+                               "--phenotype/--diagnosis/--cohort select a cohort to read%s", "");
     if ((rc = cli_ctx_open(&cx, argv[optind], 0, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "compact", &err)) == GN_OK &&
         (rc = gtstore_open_writer(&st, argv[optind], &err)) == GN_OK &&
@@ -649,8 +674,9 @@ int cmd_withdraw(int argc, char **argv)
     if (optind + 1 != argc || !so.sample) {
         return cli_usage_error("withdraw", "expected DIR and --sample ID%s", "");
     }
-    if (so.phenotype || so.diagnosis)
-        return cli_usage_error("withdraw", "--phenotype/--diagnosis select a cohort to read%s", "");
+    if (so.phenotype || so.diagnosis || so.cohort)
+        return cli_usage_error("withdraw",
+                               "--phenotype/--diagnosis/--cohort select a cohort to read%s", "");
     if ((rc = cli_ctx_open(&cx, argv[optind], CLI_SNAP, &so.acc, &err)) == GN_OK &&
         (rc = policy_admin(cx.cat, &cx.key, &cx.who.caller, "sample.withdraw", &err)) == GN_OK &&
         (rc = cli_sample_id(&cx, so.sample, strlen(so.sample), &gid, &err)) == GN_OK &&

@@ -33,8 +33,9 @@ static const struct cmd commands[] = {
      "Prints CHROM POS REF ALT AC AN per ALT allele.\n"
      "COHORT: --samples FILE (sample IDs, one per line), --phenotype HP:ID[,HP:ID...]\n"
      "(people whose phenopacket records every listed feature or a term below it),\n"
-     "--diagnosis ID[,ID...] (every listed diagnosis, e.g. OMIM:614959); given together,\n"
-     "a sample must meet all of them. Phenotypes use the HPO index ($GENOMENODE_HPO_INDEX\n"
+     "--diagnosis ID[,ID...] (every listed diagnosis, e.g. OMIM:614959), --cohort NAME (a\n"
+     "cohort defined with `genomenode cohort define`); given together, a sample must meet\n"
+     "all of them. Phenotypes use the HPO index ($GENOMENODE_HPO_INDEX\n"
      "or data/hpo/hpo.gnhpo)."},
     {"genotypes", cmd_genotypes, "genotypes DIR --sample ID [--region R] [ACCESS]",
      "Prints one sample's non-reference genotypes as VCF (named by pseudonym)."},
@@ -98,6 +99,13 @@ static const struct cmd commands[] = {
      "LEVEL | NAME on|off]",
      "Adds a dataset with its DUO data-use terms, lists datasets, sets its Beacon security\n"
      "level, or lets Matchmaker Exchange offer its people (docs/mme.md)."},
+    {"cohort", cmd_cohort,
+     "cohort define DIR NAME [--phenotype HP:..,..] [--diagnosis ID,..] [--description TEXT] "
+     "[--hpo INDEX] | list DIR | drop DIR NAME",
+     "Defines a named cohort by phenotype (every listed HPO term or one below it) and\n"
+     "diagnosis criteria, lists or drops them. A cohort holds criteria, not people: its\n"
+     "members are found at each use (--cohort NAME of freq, count and export; Beacon\n"
+     "/cohorts), and policy decides who may be counted. Steward only; audited."},
     {"project", cmd_project,
      "project add DIR NAME --purpose DUO --approval REF --expires YYYY-MM-DD | join DIR PROJECT "
      "USER",

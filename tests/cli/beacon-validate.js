@@ -22,10 +22,12 @@ function walk(d) {
         continue;
       }
       ajv.addSchema(s, BASE + rel);
-      // quirk: the default model refers to ../common/info.json, which lives in the framework
-      if (rel === 'framework/json/common/info.json')
+      // quirk: the default model refers to ../common/info.json and (commonDefinitions.json)
+      // ./beaconCommonComponents.json, which live in the framework
+      if (rel === 'framework/json/common/info.json' ||
+          rel === 'framework/json/common/beaconCommonComponents.json')
         ajv.addSchema(JSON.parse(JSON.stringify(s)),
-                      BASE + 'models/json/beacon-v2-default-model/common/info.json');
+                      BASE + 'models/json/beacon-v2-default-model/common/' + path.basename(rel));
     }
   }
 }

@@ -53,6 +53,12 @@ newnode "$N"
 "$GN" dataset add "$N" DS1 --terms GRU >/dev/null
 "$GN" dataset add "$N" DS2 --terms HMB >/dev/null
 expect "dataset with an unknown DUO code is refused" '! "$GN" dataset add "$N" DS3 --terms XYZ 2>/dev/null'
+# named cohorts live in the catalog (either engine); diagnosis criteria need no HPO index
+"$GN" cohort define "$N" dee14 --diagnosis OMIM:614959 --description "DEE 14" >/dev/null
+"$GN" cohort define "$N" two --diagnosis OMIM:154700,ORPHA:558 >/dev/null
+expect "cohorts are defined, listed and dropped; a duplicate is refused" \
+  '! "$GN" cohort define "$N" dee14 --diagnosis OMIM:1 2>/dev/null && "$GN" cohort drop "$N" two >/dev/null &&
+   [ "$("$GN" cohort list "$N")" = "$(printf "dee14\t-\tOMIM:614959\tDEE 14")" ] && [ "$(sql "$N" "SELECT count(*) FROM cohorts")" = 1 ]'
 
 # --- bad manifests: each names the line, and nothing changes
 snapshot() { echo "$("$GN" stats "$N" | sed 's/"generation":[0-9]*//')|$(sql "$N" "SELECT (SELECT count(*) FROM samples), (SELECT count(*) FROM individuals), (SELECT count(*) FROM consent_events), (SELECT count(*) FROM batches)")"; }
