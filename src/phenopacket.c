@@ -390,6 +390,47 @@ static json_t *variant_json(const struct phenopacket *pp, const struct phenopack
     return gi;
 }
 
+/* metaData.resources must name every ontology whose terms the document uses: the disease
+ * namespaces known here get their registry entries, any other prefix a bioregistry one. */
+static void add_disease_resource(json_t *res, const char *id)
+{
+    static const struct {
+        const char *prefix, *id, *name, *url, *iri;
+    } known[] = {{"OMIM", "omim", "An Online Catalog of Human Genes and Genetic Disorders",
+                  "https://www.omim.org", "https://www.omim.org/entry/"},
+                 {"ORPHA", "ordo", "Orphanet Rare Disease Ontology", "http://www.orpha.net/ordo",
+                  "http://www.orpha.net/ORDO/Orphanet_"},
+                 {"MONDO", "mondo", "Mondo Disease Ontology",
+                  "http://purl.obolibrary.org/obo/mondo.owl",
+                  "http://purl.obolibrary.org/obo/MONDO_"}};
+    const char *colon = strchr(id, ':');
+    char prefix[64], lower[64], url[128], iri[128];
+    size_t n = colon ? (size_t)(colon - id) : 0, i;
+    json_t *r;
+    if (n == 0 || n >= sizeof prefix) return;
+    memcpy(prefix, id, n);
+    prefix[n] = '\0';
+    json_array_foreach(res, i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "namespacePrefix")), prefix)) return;
+    }
+    for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strcmp(known[i].prefix, prefix)) continue;
+        json_array_append_new(res,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", known[i].id, "name",
+                                        known[i].name, "url", known[i].url, "version", "unknown",
+                                        "namespacePrefix", prefix, "iriPrefix", known[i].iri));
+        return;
+    }
+    for (i = 0; i <= n; i++)
+        lower[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'Z' ? prefix[i] - 'A' + 'a' : prefix[i]);
+    (void)snprintf(url, sizeof url, "https://bioregistry.io/registry/%s", lower);
+    (void)snprintf(iri, sizeof iri, "https://bioregistry.io/%s:", lower);
+    json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", lower, "name",
+                                         prefix, "url", url, "version", "unknown",
+                                         "namespacePrefix", prefix, "iriPrefix", iri));
+}
+
 int phenopacket_write(const struct phenopacket *pp, const char *created, const char *hpo_version,
                       char **out, size_t *len, struct gn_err *err)
 {
@@ -451,6 +492,8 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
                                              "http://purl.obolibrary.org/obo/geno.owl", "version",
                                              "unknown", "namespacePrefix", "GENO", "iriPrefix",
                                              "http://purl.obolibrary.org/obo/GENO_"));
+    for (size_t i = 0; res && i < pp->n_dx; i++)
+        add_disease_resource(res, pp->dx[i].id);
     if (ok)
         json_object_set_new(doc, "metaData",
                             json_pack("{s:s, s:s, s:o, s:s}", "created", created, "createdBy",

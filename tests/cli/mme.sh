@@ -58,7 +58,7 @@ expect "phenotype rows stored (observed and excluded)" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=1")" -gt 5 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=0")" -gt 20 ]'
 expect "diagnoses and genes stored" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from diagnoses where disease=\"OMIM:614959\"")" = 3 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(distinct gene) from pheno_variants")" = 2 ]'
-expect "catalog schema version 6" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 6 ]'
+expect "catalog schema version 7" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 7 ]'
 
 # bad input
 printf '{"id": "x", "subject": {"id": "Patient 1"}, "phenotypicFeatures": [' > "$T/trunc.json"
@@ -87,6 +87,26 @@ expect "export: phenopacket v2 named by pseudonym, terms and diagnosis kept" \
 expect "export: re-imported (subject = the pseudonym) unchanged" '[ "$(cut -f3 "$T/reimp")" = "$(grep Patient_1 "$T/ia" | cut -f3)" ]'
 "$GN" phenopacket export "$T/a" --out "$T/expdir" 2> /dev/null
 expect "export --out: one file per person" '[ "$(ls "$T/expdir" | wc -l)" = 4 ]'
+# valid against the phenopacket schema itself: protobuf's JSON parser on the messages compiled
+# from testdata/phenopacket-schema, plus the documented required fields and resources
+# (tests/cli/phenopacket-validate.py); the real input files pass the same check
+mkdir -p "$T/pb"
+if protoc -I testdata/phenopacket-schema -I /usr/include --python_out="$T/pb" \
+     $(cd testdata/phenopacket-schema && find phenopackets -name '*.proto') 2> "$T/protoc.err"; then
+  /usr/bin/python3 tests/cli/phenopacket-validate.py "$T/pb" "$T/exp.json" "$T/expdir"/*.json > "$T/ppv" 2>&1
+  expect "export: every exported phenopacket ($(ls "$T/expdir" | wc -l) + 1) is valid against the Phenopacket v2 schema" \
+    '[ $? = 0 ] && [ "$(grep -c "^ok" "$T/ppv")" = 5 ]' || cat "$T/ppv"
+  /usr/bin/python3 tests/cli/phenopacket-validate.py "$T/pb" "$PP"/*/*.json > "$T/ppv_in" 2>&1
+  expect "the validator accepts the 11 real phenopackets of testdata" '[ $? = 0 ] && [ "$(grep -c "^ok" "$T/ppv_in")" = 11 ]'
+  jq '.phenotypicFeatures[0].type.idd = "HP:0001250"' "$T/exp.json" > "$T/v1.json"
+  jq '.metaData.resources = [.metaData.resources[] | select(.namespacePrefix != "HP")]' "$T/exp.json" > "$T/v2.json"
+  jq '.phenotypicFeatures[0].excluded = "yes"' "$T/exp.json" > "$T/v3.json"
+  /usr/bin/python3 tests/cli/phenopacket-validate.py "$T/pb" "$T/v1.json" "$T/v2.json" "$T/v3.json" > "$T/ppv_bad" 2>&1
+  expect "the validator rejects an unknown field, a missing resource and a wrong type" \
+    '[ "$(grep -c "^FAIL" "$T/ppv_bad")" = 3 ] && grep -q "no metaData resource for prefix HP" "$T/ppv_bad"'
+else
+  ko "protoc cannot compile the phenopacket schema: $(head -c 300 "$T/protoc.err")"
+fi
 
 # ---- users, tokens, servers ----
 tok() { "$GN" token create "$1" --user "$2" | grep -o 'gnt_[0-9a-f]*'; }
