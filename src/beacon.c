@@ -1381,6 +1381,20 @@ static int cohort_visit(void *ctx, const struct catalog_cohort *x)
 
 /* ---- the handler -------------------------------------------------------------------- */
 
+/* A collections answer (datasets, cohorts): the entries in arr (stolen), which describe
+ * collections rather than people, so they are returned as records. */
+static void collections_doc(struct resp *rs, struct answer *a, const struct settings *st,
+                            const struct beacon_req *r, enum beacon_req_entry e, json_t *arr)
+{
+    a->total = (int64_t)json_array_size(arr);
+    a->exists = a->total > 0;
+    a->records = a->total;
+    rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:o}}", "meta", query_meta(st, r, e, "record"),
+                        "responseSummary", "exists", a->exists, "numTotalResults",
+                        (json_int_t)a->total, "response", "collections", arr);
+    rs->status = 200;
+}
+
 static int cohort_of_individual(struct catalog *c, const char *id, uint32_t **ids, uint32_t *n,
                                 struct gn_err *err)
 {
@@ -1582,14 +1596,11 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     case BEACON_REQ_ENTRY_DATASETS: {
         struct ds_list l = {json_array(), &d, r->entry_id};
         if (!l.arr) goto nomem;
-        rc = catalog_dataset_each(c, ds_visit, &l, err);
-        a.total = (int64_t)json_array_size(l.arr);
-        a.exists = a.total > 0;
-        a.records = a.total;
-        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:o}}", "meta", query_meta(st, r, e, "record"),
-                            "responseSummary", "exists", a.exists, "numTotalResults",
-                            (json_int_t)a.total, "response", "collections", l.arr);
-        rs->status = 200;
+        if ((rc = catalog_dataset_each(c, ds_visit, &l, err)) < 0) {
+            json_decref(l.arr);
+            goto out;
+        }
+        collections_doc(rs, &a, st, r, e, l.arr);
         goto audited;
     }
     case BEACON_REQ_ENTRY_COHORTS: {
@@ -1610,13 +1621,7 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
             if (rc == GN_ENOMEM) goto nomem;
             goto out;
         }
-        a.total = (int64_t)json_array_size(l.arr);
-        a.exists = a.total > 0;
-        a.records = a.total;
-        rs->doc = json_pack("{s:o, s:{s:b, s:I}, s:{s:o}}", "meta", query_meta(st, r, e, "record"),
-                            "responseSummary", "exists", a.exists, "numTotalResults",
-                            (json_int_t)a.total, "response", "collections", l.arr);
-        rs->status = 200;
+        collections_doc(rs, &a, st, r, e, l.arr);
         goto audited;
     }
     default:
