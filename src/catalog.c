@@ -70,6 +70,11 @@ struct migration {
     "CREATE TABLE cohorts(id {ID}, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,"          \
     " phenotypes TEXT NOT NULL, diagnoses TEXT NOT NULL, created_at TEXT NOT NULL,"                \
     " actor TEXT NOT NULL);"
+#define MIGRATION_8                                                                                \
+    "CREATE TABLE matchmaking_choices(id {ID},"                                                    \
+    " individual_id BIGINT NOT NULL REFERENCES individuals(id), at TEXT NOT NULL,"                 \
+    " allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)), actor TEXT NOT NULL);"                   \
+    "CREATE INDEX matchmaking_by_individual ON matchmaking_choices(individual_id, id);"
 /* clang-format on */
 
 static const struct migration migrations[] = {
@@ -145,6 +150,10 @@ static const struct migration migrations[] = {
     /* 7: named cohorts defined by phenotype and diagnosis criteria (Beacon /cohorts, the
      * data commands' --cohort); criteria only, never a list of people */
     {MIGRATION_7 GEN_BUMP_SQLITE("cohorts"), MIGRATION_7 GEN_BUMP_PG("cohorts")},
+    /* 8: each person's own say on Matchmaker Exchange (append-only; the newest row is the
+     * current choice), beside their clinical or research consent (policy_matchmaking) */
+    {MIGRATION_8 GEN_BUMP_SQLITE("matchmaking_choices"),
+     MIGRATION_8 GEN_BUMP_PG("matchmaking_choices")},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -729,6 +738,38 @@ int catalog_consent_each(struct catalog *c, int64_t individual, catalog_consent_
     return rc < 0 ? rc : GN_OK;
 }
 
+int catalog_matchmaking_choice_add(struct catalog *c, int64_t individual, int allowed,
+                                   const char *actor, struct gn_err *err)
+{
+    int64_t v = allowed ? 1 : 0;
+    const void *a[] = {&individual, &v, actor};
+    int rc = run(c,
+                 "INSERT INTO matchmaking_choices(individual_id, at, allowed, actor)"
+                 " VALUES(?,{NOW},?,?)",
+                 "iit", a, err);
+    return rc < 0 ? rc : GN_OK;
+}
+
+static void fill_choice(struct db_stmt *st, void *out)
+{
+    struct catalog_consent *o = out;
+    o->id = db_col_i64(st, 0);
+    cpy(o->at, sizeof o->at, db_col_text(st, 1));
+    cpy(o->kind, sizeof o->kind, "matchmaking");
+    cpy(o->terms, sizeof o->terms, db_col_i64(st, 2) ? "yes" : "no");
+    cpy(o->actor, sizeof o->actor, db_col_text(st, 3));
+}
+
+int catalog_matchmaking_choice_get(struct catalog *c, int64_t individual,
+                                   struct catalog_consent *out, struct gn_err *err)
+{
+    const void *a[] = {&individual};
+    return get_one(c,
+                   "SELECT id, at, allowed, actor FROM matchmaking_choices WHERE individual_id = ?"
+                   " ORDER BY id DESC LIMIT 1",
+                   "i", a, fill_choice, out, err);
+}
+
 /* ---- projects ----------------------------------------------------------------------- */
 
 int catalog_project_add(struct catalog *c, const struct catalog_project *p, struct gn_err *err)
@@ -1115,11 +1156,13 @@ int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void 
     struct db_stmt *st = NULL;
     int rc = prep(c,
                   "SELECT p.individual_id, i.pseudonym, i.sex, d.name,"
-                  " coalesce(d.matchmaking, 0), ce.kind, ce.terms"
+                  " coalesce(d.matchmaking, 0), ce.kind, ce.terms, coalesce(mc.allowed, -1)"
                   " FROM phenopackets p JOIN individuals i ON i.id = p.individual_id"
                   " LEFT JOIN datasets d ON d.id = p.dataset_id"
                   " LEFT JOIN consent_events ce ON ce.id = (SELECT max(e.id) FROM consent_events e"
                   "  WHERE e.individual_id = p.individual_id)"
+                  " LEFT JOIN matchmaking_choices mc ON mc.id = (SELECT max(m.id)"
+                  "  FROM matchmaking_choices m WHERE m.individual_id = p.individual_id)"
                   " ORDER BY p.individual_id",
                   NULL, NULL, &st, err);
     if (rc < 0) return rc;
@@ -1132,6 +1175,7 @@ int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void 
         v.matchmaking = (int)db_col_i64(st, 4);
         v.consent = db_col_text(st, 5);
         v.consent_terms = db_col_text(st, 6);
+        v.mm_choice = (int)db_col_i64(st, 7);
         if (!v.pseudonym) continue;
         if ((rc = cb(ctx, &v)) < 0) break;
     }

@@ -254,6 +254,15 @@ GN_MUST_CHECK int catalog_setting_get(struct catalog *c, const char *key, char *
 GN_MUST_CHECK int catalog_setting_set(struct catalog *c, const char *key, const char *value,
                                       struct gn_err *err);
 
+/* A person's own choice on Matchmaker Exchange (allowed 1: may be offered, 0: never),
+ * appended to its history; the newest is the current one (policy_matchmaking). */
+GN_MUST_CHECK int catalog_matchmaking_choice_add(struct catalog *c, int64_t individual, int allowed,
+                                                 const char *actor, struct gn_err *err);
+/* The current choice as a consent event (kind "matchmaking", terms "yes" or "no");
+ * GN_ENOTFOUND (no message) when the person never gave one. */
+GN_MUST_CHECK int catalog_matchmaking_choice_get(struct catalog *c, int64_t individual,
+                                                 struct catalog_consent *out, struct gn_err *err);
+
 /* ---- cohorts: named phenotype and diagnosis criteria (phenosel.h) ------------------- */
 
 #define CATALOG_COHORT_CRITERIA_MAX 1024 /* bytes of each comma-separated list */
@@ -331,6 +340,7 @@ struct catalog_phenopacket_view {
     int matchmaking;           /* the dataset's matchmaking flag */
     const char *consent;       /* current consent kind, NULL when none */
     const char *consent_terms; /* its DUO terms */
+    int mm_choice;             /* their own matchmaking choice: 1 yes, 0 no, -1 none given */
 };
 typedef int (*catalog_phenopacket_cb)(void *ctx, const struct catalog_phenopacket_view *v);
 GN_MUST_CHECK int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,

@@ -820,6 +820,7 @@ int policy_budget_take(struct policy_budget *b, struct policy_cache *pc, struct 
 struct mm_walk {
     int64_t *ids;
     size_t n, cap;
+    int opt_in; /* setting matchmaking_consent = optin: only those who said yes */
 };
 
 static int mm_visit(void *ctx, const struct catalog_phenopacket_view *v)
@@ -827,7 +828,8 @@ static int mm_visit(void *ctx, const struct catalog_phenopacket_view *v)
     struct mm_walk *w = ctx;
     int consent_ok =
         v->consent && (!strcmp(v->consent, "clinical") || !strcmp(v->consent, "research"));
-    if (!v->matchmaking || !consent_ok) return 0;
+    int choice_ok = v->mm_choice == 1 || (v->mm_choice < 0 && !w->opt_in);
+    if (!v->matchmaking || !consent_ok || !choice_ok) return 0;
     if (w->n == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 64;
         int64_t *ni = gn_reallocarray(w->ids, nc, sizeof *ni);
@@ -850,9 +852,13 @@ int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
     *n = 0;
     rq.action = action;
     rq.detail = detail;
+    char mode[16];
     if (!who->role || (strcmp(who->role, "peer-node") && strcmp(who->role, "steward")))
         return deny(c, key, who, &rq, err, "matchmaking needs the peer-node role (caller is %s)",
                     who->role && *who->role ? who->role : "anonymous");
+    if ((rc = setting_or(c, "matchmaking_consent", "optout", mode, sizeof mode, err)) < 0)
+        return rc;
+    w.opt_in = !strcmp(mode, "optin");
     if ((rc = catalog_phenopacket_each(c, mm_visit, &w, err)) < 0) {
         gn_free(w.ids);
         return rc == GN_ENOMEM ? gn_errf(err, rc, "out of memory") : rc;

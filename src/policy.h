@@ -196,7 +196,10 @@ int policy_mask_count(const struct policy_decision *d, int64_t count, int64_t *s
  *     matchmaking flag is on (genomenode dataset matchmaking DIR NAME on);
  *   - their current consent is clinical or research: matching serves the diagnosis of
  *     the patient (and of the peer's patient); no consent on record or a withdrawal
- *     excludes them, from the next request on.
+ *     excludes them, from the next request on;
+ *   - their own matchmaking choice (genomenode consent matchmaking) is yes, or they gave
+ *     none and the setting matchmaking_consent is optout (the default; optin: only those
+ *     who said yes). A no always excludes them.
  * On GN_OK *ids holds the matchable individuals' catalog ids in increasing order (owned,
  * gn_free; *n may be 0). action names the exchange for the audit log ("mme.match",
  * "mme.search"); the exchange is then recorded with policy_matchmaking_done.

@@ -434,19 +434,26 @@ static int print_consent(void *ctx, const struct catalog_consent *e)
 
 int cmd_consent(int argc, char **argv)
 {
-    static const char *const subs[] = {"set", "withdraw", "show", NULL};
+    static const char *const subs[] = {"set", "withdraw", "show", "matchmaking", NULL};
     struct gn_err err = GN_ERR_INIT;
     struct gov_opt o;
     struct cli_ctx cx;
     struct catalog_individual ind;
     char ps[PSEUDONYM_LEN + 1], terms[CATALOG_TERMS_MAX + 1] = "";
-    static const char *const actions[] = {"consent.set", "consent.withdraw", "consent.show"};
+    static const char *const actions[] = {"consent.set", "consent.withdraw", "consent.show",
+                                          "consent.matchmaking"};
     int s = sub("consent", argc, argv, subs), rc;
+    const char *yesno = NULL;
 
     if (s < 0) return EXIT_USAGE;
     if ((rc = parse_gov("consent", argc - 1, argv + 1, &o))) return rc;
     optind++;
-    if (optind + 1 != argc || !o.person) {
+    if (s == 3 && optind + 2 == argc) yesno = argv[optind + 1];
+    if (s == 3 && (!yesno || (strcmp(yesno, "yes") && strcmp(yesno, "no")) || !o.person)) {
+        return cli_usage_error("consent", "consent matchmaking DIR --person NATIONAL_ID yes|no%s",
+                               "");
+    }
+    if ((s != 3 && optind + 1 != argc) || !o.person) {
         return cli_usage_error("consent",
                                "consent set|withdraw|show DIR --person NATIONAL_ID "
                                "[--clinical | --research DUO]%s",
@@ -462,8 +469,19 @@ int cmd_consent(int argc, char **argv)
         goto out;
     }
     if (s == 2) {
+        struct catalog_consent mc;
         rc = catalog_consent_each(cx.cat, ind.id, print_consent, NULL, &err);
+        if (rc == GN_OK &&
+            (rc = catalog_matchmaking_choice_get(cx.cat, ind.id, &mc, &err)) == GN_OK)
+            (void)print_consent(NULL, &mc);
+        if (rc == GN_ENOTFOUND) rc = GN_OK;
         if (rc == GN_OK) rc = done(&cx, actions[s], "", ps, &err);
+    } else if (s == 3) { /* the person's own say on Matchmaker Exchange (policy.h) */
+        if ((rc = catalog_matchmaking_choice_add(cx.cat, ind.id, !strcmp(yesno, "yes"), cx.who.name,
+                                                 &err)) == GN_OK &&
+            (rc = done(&cx, actions[s], yesno, ps, &err)) == GN_OK) {
+            printf("matchmaking for %s: %s\n", ps, yesno);
+        }
     } else if (s == 0) {
         if (o.consent &&
             (rc = canon_terms(o.consent, DUO_SIDE_USE, terms, sizeof terms, &err)) < 0) {
@@ -507,17 +525,10 @@ int cmd_setting(int argc, char **argv)
     if ((rc = parse_gov("setting", argc, argv, &o))) return rc;
     if (optind + 3 != argc) return cli_usage_error("setting", "setting DIR KEY VALUE%s", "");
     const char *k = argv[optind + 1], *v = argv[optind + 2];
-    static const char *const keys[] = {"small_count_threshold",
-                                       "small_count_mode",
-                                       "national_id_format",
-                                       "public_granularity",
-                                       "discovery_purpose",
-                                       "query_budget",
-                                       "query_budget_window",
-                                       "beacon_id",
-                                       "beacon_name",
-                                       "beacon_organization",
-                                       NULL};
+    static const char *const keys[] = {
+        "small_count_threshold", "small_count_mode",    "national_id_format",  "public_granularity",
+        "discovery_purpose",     "query_budget",        "query_budget_window", "beacon_id",
+        "beacon_name",           "beacon_organization", "matchmaking_consent", NULL};
     enum catalog_granularity g;
     int64_t num;
     size_t ki = 0;
@@ -529,6 +540,9 @@ int cmd_setting(int argc, char **argv)
     }
     if (!strcmp(k, "small_count_mode") && strcmp(v, "suppress") != 0 && strcmp(v, "round") != 0) {
         return cli_usage_error("setting", "small_count_mode is suppress or round, not '%s'", v);
+    }
+    if (!strcmp(k, "matchmaking_consent") && strcmp(v, "optout") != 0 && strcmp(v, "optin") != 0) {
+        return cli_usage_error("setting", "matchmaking_consent is optout or optin, not '%s'", v);
     }
     if (!strcmp(k, "public_granularity") && catalog_granularity_parse(v, &g) < 0) {
         return cli_usage_error("setting",

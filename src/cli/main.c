@@ -115,14 +115,16 @@ static const struct cmd commands[] = {
      "grant DIR --dataset D (--user U | --project P) --level boolean|count|record|none",
      "Grants (or with none, removes) access to a dataset at a granularity."},
     {"consent", cmd_consent,
-     "consent set|withdraw|show DIR --person NATIONAL_ID [--clinical | --research DUO]",
+     "consent set|withdraw|show DIR --person NATIONAL_ID [--clinical | --research DUO] | "
+     "matchmaking DIR --person NATIONAL_ID yes|no",
      "Records a person's consent (clinical use only, or research under DUO terms), withdraws\n"
-     "it (their samples leave every answer from the next query), or shows its history."},
+     "it (their samples leave every answer from the next query), shows its history, or\n"
+     "records their own choice on Matchmaker Exchange (no: never offered to peers)."},
     {"setting", cmd_setting,
      "setting DIR small_count_threshold N | small_count_mode suppress|round | "
      "national_id_format cpr|opaque | public_granularity boolean|count|record | "
      "discovery_purpose DUO | query_budget N | query_budget_window SECONDS | "
-     "beacon_id|beacon_name|beacon_organization TEXT",
+     "beacon_id|beacon_name|beacon_organization TEXT | matchmaking_consent optout|optin",
      "Sets how aggregate answers below record level hide small counts (default: suppress\n"
      "counts below 5), or the national ID format (default cpr; set it before the first\n"
      "ingest with a manifest)."},

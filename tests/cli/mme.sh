@@ -58,7 +58,7 @@ expect "phenotype rows stored (observed and excluded)" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=1")" -gt 5 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=0")" -gt 20 ]'
 expect "diagnoses and genes stored" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from diagnoses where disease=\"OMIM:614959\"")" = 3 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(distinct gene) from pheno_variants")" = 2 ]'
-expect "catalog schema version 7" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 7 ]'
+expect "catalog schema version 8" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 8 ]'
 
 # bad input
 printf '{"id": "x", "subject": {"id": "Patient 1"}, "phenotypicFeatures": [' > "$T/trunc.json"
@@ -177,6 +177,25 @@ expect "B searches A: A's 3 KCNT1 patients found, no Marfan patient" \
   '[ "$(jq "select(.peer == \"nodeA\") | [.results[] | select(.patient.disorders[0].id == \"MIM:614959\")] | length" "$T/sb")" = 3 ] && [ "$(jq "select(.peer == \"nodeA\") | [.results[] | select(.patient.disorders[0].id == \"MIM:154700\")] | length" "$T/sb")" = 0 ]'
 expect "a withdrawn patient cannot be sent out" '! "$GN" mme search "$T/b" --pseudonym "$WP" > /dev/null 2> "$T/e6" && grep -q "does not allow matchmaking" "$T/e6"'
 expect "heartbeat of the peers" '[ "$("$GN" mme heartbeat "$T/a" 2>/dev/null | jq -r "select(.peer == \"nodeB\") | .heartbeat.version")" = 1.0 ]'
+# ---- each person's own say: Patient 4 (010181-2001) of B says no, then yes; opt-in mode ----
+kcnt1() { post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req1.json" > /dev/null; jq "[.results[] | select(.patient.genomicFeatures[0].gene.id == \"KCNT1\")] | length" "$T/r"; }
+P4=$(grep Patient_4 "$T/ib" | cut -f2)
+"$GN" consent matchmaking "$T/b" --person 010181-2001 no > /dev/null
+expect "a patient who says no to matchmaking is no longer offered, at once (2 KCNT1 left)" \
+  '[ "$(kcnt1)" = 2 ] && ! grep -q "$P4" "$T/r"'
+expect "nor can the node search for them" '! "$GN" mme search "$T/b" --pseudonym "$P4" > /dev/null 2>&1'
+"$GN" consent matchmaking "$T/b" --person 010181-2001 yes > /dev/null
+expect "saying yes again brings them back (3)" '[ "$(kcnt1)" = 3 ] && grep -q "$P4" "$T/r"'
+"$GN" setting "$T/b" matchmaking_consent optin > /dev/null
+expect "opt-in mode: only the patient who said yes is offered" \
+  '[ "$(jq ".results | length" <(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req1.json" > /dev/null; cat "$T/r"))" = 1 ] && grep -q "$P4" "$T/r"'
+"$GN" setting "$T/b" matchmaking_consent optout > /dev/null
+expect "back to opt-out: the 3 again" '[ "$(kcnt1)" = 3 ]'
+expect "consent show lists the matchmaking choice; the choices are audited" \
+  '"$GN" consent show "$T/b" --person 010181-2001 | tail -1 | grep -q "matchmaking	yes" &&
+   [ "$("$GN" audit show "$T/b" --person 010181-2001 | grep -c "consent.matchmaking")" = 2 ]'
+expect "bad choices are usage errors" \
+  '! "$GN" consent matchmaking "$T/b" --person 010181-2001 maybe 2>/dev/null && ! "$GN" setting "$T/b" matchmaking_consent always 2>/dev/null'
 "$GN" dataset matchmaking "$T/b" DSB off > /dev/null
 post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req1.json" > /dev/null
 expect "matchmaking switched off for the dataset: nobody returned, at once" '[ "$(jq ".results | length" "$T/r")" = 0 ]'
