@@ -165,6 +165,10 @@ bcftools view -S "$T/allowed3.txt" "$EUR" 2>/dev/null | ref /dev/stdin > "$T/all
 expect "opting out of research removes the person from research answers only" \
   '"$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 | cmp -s - "$T/allowed3.ref" && "$GN" freq "$N" | tail -n +2 | cmp -s - "$T/wd.ref"'
 expect "consent history is kept" '[ "$("$GN" consent show "$N" --person "$yid" | wc -l)" = 2 ]'
+"$GN" consent matchmaking "$N" --person "$yid" no >/dev/null && "$GN" consent matchmaking "$N" --person "$yid" yes >/dev/null
+expect "a person's matchmaking say: the newest is current, the history is kept, research answers unchanged" \
+  '"$GN" consent show "$N" --person "$yid" | tail -1 | grep -q "matchmaking	yes" && [ "$(sql "$N" "SELECT count(*) FROM matchmaking_choices")" = 2 ] &&
+   "$GN" freq "$N" --token "$TA" --project P1 | tail -n +2 | cmp -s - "$T/allowed3.ref"'
 expect "audit show --person lists that person's consent changes" \
   '"$GN" audit show "$N" --person "$xid" | grep -q "consent.withdraw"'
 "$GN" compact "$N" >/dev/null
