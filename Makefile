@@ -104,6 +104,7 @@ demo: deps
 check-extended: deps
 	$(MAKE) BUILD=release all
 	bash tests/extended/acceptance.sh build/release/genomenode
+	bash tests/extended/pheno-scale.sh build/release/genomenode
 
 check: deps
 	$(MAKE) BUILD=asan all

@@ -29,21 +29,28 @@ void phenopacket_free(struct phenopacket *pp)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-/* The string at key k of object o: NULL when absent; GN_EPARSE when not a string or too
- * long (path names the field). */
-static int str_at(const json_t *o, const char *k, const char **out, const char *path,
-                  struct gn_err *err)
+/* The string at key k of object o, at most max bytes: NULL when absent; GN_EPARSE when not
+ * a string, GN_ELIMIT when too long (path names the field). */
+static int str_at_max(const json_t *o, const char *k, const char **out, const char *path,
+                      unsigned max, struct gn_err *err)
 {
     const json_t *v = json_is_object(o) ? json_object_get(o, k) : NULL;
     *out = NULL;
     if (!v || json_is_null(v)) return GN_OK;
     if (!json_is_string(v)) return gn_errf(err, GN_EPARSE, "%s.%s: expected a string", path, k);
-    if (json_string_length(v) > PHENOPACKET_MAX_STR)
-        return gn_errf(err, GN_ELIMIT, "%s.%s: longer than %u bytes", path, k, PHENOPACKET_MAX_STR);
+    if (json_string_length(v) > max)
+        return gn_errf(err, GN_ELIMIT, "%s.%s: longer than %u bytes", path, k, max);
     if (strlen(json_string_value(v)) != json_string_length(v))
         return gn_errf(err, GN_EPARSE, "%s.%s: contains a NUL character", path, k);
     *out = json_string_value(v);
     return GN_OK;
+}
+
+/* A string field of at most PHENOPACKET_MAX_STR bytes. */
+static int str_at(const json_t *o, const char *k, const char **out, const char *path,
+                  struct gn_err *err)
+{
+    return str_at_max(o, k, out, path, PHENOPACKET_MAX_STR, err);
 }
 
 /* An array at key k (NULL when absent), at most PHENOPACKET_MAX_ITEMS long. */
@@ -170,8 +177,8 @@ static int variant(struct phenopacket *pp, const json_t *gi, const char *path, s
                 const json_t *pos = json_object_get(vcf, "pos");
                 if ((rc = str_at(vcf, "genomeAssembly", &v->assembly, p2, err)) < 0 ||
                     (rc = str_at(vcf, "chrom", &v->chrom, p2, err)) < 0 ||
-                    (rc = str_at(vcf, "ref", &v->ref, p2, err)) < 0 ||
-                    (rc = str_at(vcf, "alt", &v->alt, p2, err)) < 0)
+                    (rc = str_at_max(vcf, "ref", &v->ref, p2, PHENOPACKET_MAX_ALLELE, err)) < 0 ||
+                    (rc = str_at_max(vcf, "alt", &v->alt, p2, PHENOPACKET_MAX_ALLELE, err)) < 0)
                     return rc;
                 /* proto3 JSON writes 64-bit integers as strings */
                 if (json_is_integer(pos) && json_integer_value(pos) > 0) {
@@ -306,7 +313,9 @@ int phenopacket_parse(const char *p, size_t len, struct phenopacket **out, struc
     }
     if ((rc = str_at(meta, "phenopacketSchemaVersion", &pp->schema_version, "metaData", err)) < 0)
         goto fail;
-    if (!pp->schema_version || strncmp(pp->schema_version, "2.", 2) != 0) {
+    /* "2.0", "2.0.2", and the bare "2" some published phenopackets carry */
+    if (!pp->schema_version ||
+        (strncmp(pp->schema_version, "2.", 2) != 0 && strcmp(pp->schema_version, "2") != 0)) {
         rc = gn_errf(err, GN_EFORMAT, "metaData.phenopacketSchemaVersion: '%.20s', not 2.x",
                      pp->schema_version ? pp->schema_version : "(missing)");
         goto fail;

@@ -6,8 +6,9 @@
  * onset), diseases and interpretations (diagnosed diseases; per genomic interpretation the
  * gene and, when given, the variant's VCF record, zygosity and an HGVS expression). Other
  * fields are ignored. Limits: PHENOPACKET_MAX_BYTES of JSON, PHENOPACKET_MAX_ITEMS entries
- * per list, strings of at most PHENOPACKET_MAX_STR bytes, nesting as jansson allows
- * (2048). Anything malformed is GN_EPARSE with the JSON path of the offending field
+ * per list, strings of at most PHENOPACKET_MAX_STR bytes (a VCF record's ref and alt:
+ * PHENOPACKET_MAX_ALLELE), nesting as jansson allows (2048); phenopacketSchemaVersion "2"
+ * or "2.x". Anything malformed is GN_EPARSE with the JSON path of the offending field
  * ("phenotypicFeatures[3].type.id: 'HP:12' is not an HPO id"); the message never quotes
  * the subject id (it may be a national ID).
  *
@@ -26,9 +27,10 @@
 
 #include "err.h"
 
-#define PHENOPACKET_MAX_BYTES (4u << 20)
-#define PHENOPACKET_MAX_ITEMS 4096
-#define PHENOPACKET_MAX_STR   1024
+#define PHENOPACKET_MAX_BYTES  (4u << 20)
+#define PHENOPACKET_MAX_ITEMS  4096
+#define PHENOPACKET_MAX_STR    1024
+#define PHENOPACKET_MAX_ALLELE 65536 /* vcfRecord ref and alt: deletions spelled out */
 
 struct phenopacket_feature {
     const char *term; /* "HP:0001250", checked ^HP:[0-9]{7}$ */

@@ -74,6 +74,15 @@ expect "unknown HPO id: imported with a warning" '[ $? = 0 ] && grep -q "warning
 jq 'del(.metaData)' "$PP/a/PMID_23086397_Patient_1.json" > "$T/nometa.json"
 "$GN" phenopacket import "$T/a" "$T/nometa.json" > /dev/null 2> "$T/e4"
 expect "not a v2 phenopacket: error" '[ $? = 1 ] && grep -q "metaData missing" "$T/e4"'
+# as published: schema version "2", a deletion spelled out in 2,000 bases; version 1 is not v2
+jq '.metaData.phenopacketSchemaVersion = "2" | .interpretations[0].diagnosis.genomicInterpretations[0].variantInterpretation.variationDescriptor.vcfRecord.ref = ("A" * 2000)' \
+  "$PP/a/PMID_23086397_Patient_1.json" > "$T/v2long.json"
+"$GN" phenopacket import "$T/a" "$T/v2long.json" --manifest "$T/ma.tsv" > /dev/null 2> "$T/e7"
+expect "schema version \"2\" and a 2,000-base allele: imported" '[ $? = 0 ]'
+jq '.metaData.phenopacketSchemaVersion = "1.0"' "$PP/a/PMID_23086397_Patient_1.json" > "$T/v1.json"
+"$GN" phenopacket import "$T/a" "$T/v1.json" --manifest "$T/ma.tsv" > /dev/null 2> "$T/e8"
+expect "schema version 1.0: error naming it" '[ $? = 1 ] && grep -q "phenopacketSchemaVersion: .1.0., not 2" "$T/e8"'
+"$GN" phenopacket import "$T/a" "$PP/a/PMID_23086397_Patient_1.json" --manifest "$T/ma.tsv" > /dev/null 2>&1
 jq '.subject.id = "nobody"' "$PP/a/PMID_23086397_Patient_1.json" > "$T/unknown-subject.json"
 "$GN" phenopacket import "$T/a" "$T/unknown-subject.json" > /dev/null 2> "$T/e5"
 expect "unknown subject: error that does not quote it" '[ $? = 1 ] && grep -q "neither a sample" "$T/e5" && ! grep -q nobody "$T/e5"'

@@ -6,7 +6,8 @@ mapping. Each document is parsed with the official protobuf runtime into the Phe
 message compiled from testdata/phenopacket-schema (unknown fields, wrong types and unknown
 enum values are errors), then checked for what the schema's documentation marks required
 and protobuf cannot express: the phenopacket's id and metaData; metaData's created,
-createdBy, phenopacketSchemaVersion 2.0 or 2.0.x and resources (every field of each); an id and a
+createdBy, phenopacketSchemaVersion (2, 2.0 or 2.0.x: published phenopackets carry
+all three) and resources (every field of each); an id and a
 label for every ontology class; a type for every phenotypic feature, a term for every
 disease; and a resource in metaData for the prefix of every ontology class used.
 
@@ -53,8 +54,8 @@ def check(pp):
         bad.append("metaData.created is required")
     if not md.created_by:
         bad.append("metaData.createdBy is required")
-    if not re.fullmatch(r"2\.0(\.[0-9]+)?", md.phenopacket_schema_version):
-        bad.append("metaData.phenopacketSchemaVersion must be 2.0 or 2.0.x, not %r"
+    if not re.fullmatch(r"2(\.0(\.[0-9]+)?)?", md.phenopacket_schema_version):
+        bad.append("metaData.phenopacketSchemaVersion must be 2, 2.0 or 2.0.x, not %r"
                    % md.phenopacket_schema_version)
     if not md.resources:
         bad.append("metaData.resources is required")
