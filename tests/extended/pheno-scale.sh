@@ -120,6 +120,45 @@ echo "/cohorts with 2 cohorts over $nimp people: $(awk -v a="$t0" -v b="$t1" 'BE
 # AN at site 1 is twice the number of cohort samples (every sample is called there)
 expect "count --cohort dx1: AN = 2 x $want_dx1" \
   '[ "$("$GN" count "$N" 20:100000:A:G --cohort dx1 | jq .an)" = $((2 * want_dx1)) ]'
+# Matchmaker Exchange over the same people: 60 of them (every 97th) sent back as /match
+# queries by a peer, on phenotype alone and with their genes; precision at 5 = the share of
+# the 5 best other patients (the query person excluded) diagnosed with the same disease
+"$GN" dataset matchmaking "$N" DS1 on >/dev/null
+"$GN" user add "$N" peer --role peer-node >/dev/null
+PT=$("$GN" token create "$N" --user peer | grep -o 'gnt_[0-9a-f]*')
+mkdir -p "$W/mq"
+awk -F'\t' 'NR == FNR { ps[$1] = $2; next } { print $2 "\t" ps[$2] }' "$W/imp" "$W/map_ok.tsv" | awk 'NR % 97 == 1' > "$W/mq.tsv"
+node -e '
+const fs = require("fs"); const [list, dir] = process.argv.slice(1); let i = 0;
+for (const l of fs.readFileSync(list, "utf8").split("\n").filter(Boolean)) {
+  const [file, ps] = l.split("\t"), pp = JSON.parse(fs.readFileSync(file, "utf8")); i++;
+  const dx = (pp.interpretations || []).map((x) => x.diagnosis && x.diagnosis.disease.id).filter(Boolean)[0] || "";
+  const genes = [...new Set((pp.interpretations || []).flatMap((x) => ((x.diagnosis || {}).genomicInterpretations || [])
+    .map((g) => ((((g.variantInterpretation || {}).variationDescriptor || {}).geneContext) || g.gene || {}).symbol).filter(Boolean)))];
+  const features = (pp.phenotypicFeatures || []).map((f) => ({ id: f.type.id, observed: f.excluded ? "no" : "yes" }));
+  const q = { patient: { id: "q" + i, contact: { name: "scale test", href: "mailto:t@example.org" }, features } };
+  fs.writeFileSync(dir + "/p" + i + ".json", JSON.stringify(q));
+  q.patient.genomicFeatures = genes.map((g) => ({ gene: { id: g } }));
+  fs.writeFileSync(dir + "/g" + i + ".json", JSON.stringify(q));
+  console.log(i + "\t" + dx.replace(/^OMIM:/, "MIM:") + "\t" + ps);
+}' "$W/mq.tsv" "$W/mq" > "$W/mq.meta"
+CT=application/vnd.ga4gh.matchmaker.v1.0+json
+: > "$W/mlat.txt"
+prec() { # KIND(p|g): mean precision at 5 over the queries, as a percentage
+  local k=$1 i dx ps
+  while IFS=$'\t' read -r i dx ps; do
+    curl -s -o "$W/mq/r$k$i.json" -w '%{time_total}\n' -X POST -H "X-Auth-Token: $PT" -H "Content-Type: $CT" \
+      -H "Accept: $CT" --data-binary @"$W/mq/$k$i.json" "http://127.0.0.1:$P/match" >> "$W/mlat.txt"
+    jq -r --arg dx "$dx" --arg ps "$ps" '[.results[] | select(.patient.id != $ps)][:5] |
+      (map(select([.patient.disorders[]?.id] | index($dx))) | length) / 5' "$W/mq/r$k$i.json"
+  done < "$W/mq.meta" | awk '{ s += $1; n++ } END { printf "%.1f", 100 * s / n }'
+}
+pp=$(prec p); pg=$(prec g)
+nq=$(grep -c . "$W/mq.meta")
+echo "MME over $nimp people, $nq queries: precision at 5 (same diagnosis) ${pp}% on phenotype alone, ${pg}% with genes;" \
+     "/match latency median $(sort -n "$W/mlat.txt" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') s"
+expect "MME: $nq queries answered; genes lift precision at 5 over phenotype alone (${pp}% -> ${pg}%)" \
+  '[ "$nq" -ge 50 ] && awk -v a="$pp" -v b="$pg" "BEGIN { exit !(b > a && a > 20) }"'
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 
 # every person exported again, each document valid against the Phenopacket v2 schema
