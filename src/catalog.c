@@ -1150,6 +1150,31 @@ int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, cons
     return GN_OK;
 }
 
+static void fill_i64(struct db_stmt *st, void *out)
+{
+    *(int64_t *)out = db_col_i64(st, 0);
+}
+
+int catalog_sample_dataset(struct catalog *c, uint32_t sample, int64_t *ds, struct gn_err *err)
+{
+    int64_t id = sample;
+    const void *a[] = {&id};
+    int rc = get_one(c, "SELECT coalesce(dataset_id, 0) FROM samples WHERE id = ?", "i", a,
+                     fill_i64, ds, err);
+    if (rc == GN_ENOTFOUND) *ds = 0;
+    return rc == GN_ENOTFOUND ? GN_OK : rc;
+}
+
+int catalog_phenopacket_dataset(struct catalog *c, int64_t individual, int64_t *ds,
+                                struct gn_err *err)
+{
+    const void *a[] = {&individual};
+    int rc = get_one(c, "SELECT coalesce(dataset_id, 0) FROM phenopackets WHERE individual_id = ?",
+                     "i", a, fill_i64, ds, err);
+    if (rc == GN_ENOTFOUND) *ds = 0;
+    return rc == GN_ENOTFOUND ? GN_OK : rc;
+}
+
 int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,
                              struct gn_err *err)
 {

@@ -331,6 +331,13 @@ struct catalog_pheno {
 GN_MUST_CHECK int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p,
                                         const char *actor, struct gn_err *err);
 
+/* The dataset id of a sample, or of an individual's phenotype record, into *ds (0 when it
+ * has none or there is no such sample or record): one indexed lookup each. */
+GN_MUST_CHECK int catalog_sample_dataset(struct catalog *c, uint32_t sample, int64_t *ds,
+                                         struct gn_err *err);
+GN_MUST_CHECK int catalog_phenopacket_dataset(struct catalog *c, int64_t individual, int64_t *ds,
+                                              struct gn_err *err);
+
 /* What policy needs of every individual with a phenotype record. Strings NULL when absent. */
 struct catalog_phenopacket_view {
     int64_t individual;

@@ -142,32 +142,6 @@ static int person_from_row(struct importer *im, size_t i, struct catalog_individ
     }
 }
 
-struct ds_of {
-    uint32_t id;
-    char name[CATALOG_NAME_MAX + 1];
-};
-
-static int sample_ds(void *ctx, const struct catalog_sample_view *v)
-{
-    struct ds_of *d = ctx;
-    if (v->id == d->id && v->dataset) (void)snprintf(d->name, sizeof d->name, "%s", v->dataset);
-    return 0;
-}
-
-struct prev_ds {
-    int64_t individual;
-    char name[CATALOG_NAME_MAX + 1];
-};
-
-static int prev_ds(void *ctx, const struct catalog_phenopacket_view *v)
-{
-    struct prev_ds *p = ctx;
-    if (v->individual == p->individual && v->dataset)
-        (void)snprintf(p->name, sizeof p->name, "%s", v->dataset);
-    return 0;
-}
-
-/* The person a subject id names, and the dataset the record joins. */
 static int resolve_subject(struct importer *im, const char *subject, struct catalog_individual *ind,
                            int64_t *ds, struct gn_err *err)
 {
@@ -193,19 +167,11 @@ static int resolve_subject(struct importer *im, const char *subject, struct cata
             return gn_errf(err, GN_ENOTFOUND,
                            "the subject's sample has no person (ingested without a manifest)");
         if ((rc = catalog_individual_get(c, iname, ind, err)) < 0) return rc;
-        if (!im->dataset) {
-            struct ds_of d = {gid, ""};
-            struct catalog_dataset dd;
-            if ((rc = catalog_sample_each(c, sample_ds, &d, err)) < 0) return rc;
-            if (d.name[0] && catalog_dataset_get(c, d.name, &dd, NULL) == GN_OK) *ds = dd.id;
-        }
+        if (!im->dataset && (rc = catalog_sample_dataset(c, gid, ds, err)) < 0) return rc;
     }
-    if (!*ds && !im->dataset) { /* a re-import keeps the record's dataset */
-        struct prev_ds pd = {ind->id, ""};
-        struct catalog_dataset dd;
-        if ((rc = catalog_phenopacket_each(c, prev_ds, &pd, err)) < 0) return rc;
-        if (pd.name[0] && catalog_dataset_get(c, pd.name, &dd, NULL) == GN_OK) *ds = dd.id;
-    }
+    /* a re-import keeps the record's dataset */
+    if (!*ds && !im->dataset && (rc = catalog_phenopacket_dataset(c, ind->id, ds, err)) < 0)
+        return rc;
     if (im->dataset) {
         struct catalog_dataset dd;
         if ((rc = catalog_dataset_get(c, im->dataset, &dd, err)) < 0) return rc;

@@ -43,6 +43,9 @@ N="$T/n"
 TA=$("$GN" token create "$N" --user alice)
 import_panel_phenopackets "$N"
 ref() { node tests/cli/pheno-ref.js "$T/map.tsv" "$HPO" "$@"; }
+ds1() { sqlite3 "$N/catalog.db" "SELECT count(*) FROM phenopackets WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'DS1')"; }
+"$GN" phenopacket import "$N" "$T/pp/$(head -1 "$T/chosen.txt").json" > /dev/null 2>&1
+expect "records imported by sample id take the sample's dataset, and a re-import keeps it (11 in DS1)" '[ "$(ds1)" = 11 ]'
 
 # --- definitions: three cohorts, one of each kind, and the errors
 ref samples HP:0001250 > "$T/seiz.txt"
