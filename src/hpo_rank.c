@@ -667,7 +667,7 @@ struct hpo_sim_query {
     uint32_t n_q;
     uint32_t *qanc_off; /* n_q + 1 */
     uint32_t *qanc;
-    double self; /* mean IC of the query's phenotype terms */
+    double self;         /* mean IC of the query's phenotype terms */
     uint8_t *in_closure; /* n_terms: 1 for the query's ancestors (self included) */
     double *rev;         /* n_terms: best IC of t's ancestors in the query's closure... */
     uint8_t *rev_ok;     /* ... once computed */

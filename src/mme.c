@@ -567,8 +567,8 @@ int mme_match(const struct hpo *h, struct catalog *c, struct mme_cache *cache,
     }
     if (q->n_features > 0 && nq && (rc = hpo_sim_query_new(h, qobs, nq, &sq, err)) < 0) goto out;
     if ((rc = catalog_begin_read(c, err)) < 0) goto out;
-    if ((rc = cache ? snap_get(cache, h, c, &snap, err) : snap_build(h, c, ids, n_ids, &snap, err)) <
-        0) {
+    if ((rc = cache ? snap_get(cache, h, c, &snap, err)
+                    : snap_build(h, c, ids, n_ids, &snap, err)) < 0) {
         catalog_rollback(c);
         goto out;
     }
@@ -578,8 +578,8 @@ int mme_match(const struct hpo *h, struct catalog *c, struct mme_cache *cache,
         int has_p = q->n_features > 0, has_g = q->n_genes > 0;
         if (!cd || !cd->pseudonym[0] || (exclude && !strcmp(exclude, cd->pseudonym))) continue;
         if (has_p && nq) {
-            struct hpo_sim_cand b = {cd->obs, cd->n_obs, cd->closure, cd->n_closure, cd->self,
-                                     cd->n_used};
+            struct hpo_sim_cand b = {cd->obs,       cd->n_obs, cd->closure,
+                                     cd->n_closure, cd->self,  cd->n_used};
             p = hpo_sim_score(sq, &b); /* == hpo_rank_similarity(h, qobs, nq, cd->obs, ...) */
         }
         score = has_p && has_g ? (p + gene_shared(q, cd)) / 2 : has_g ? gene_shared(q, cd) : p;
@@ -683,8 +683,8 @@ static int type_ok(const char *t, int accept)
 }
 
 int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
-               const struct pseudonym *key, const struct mme_call *call, char **out, size_t *len, int *status,
-               const char **ctype)
+               const struct pseudonym *key, const struct mme_call *call, char **out, size_t *len,
+               int *status, const char **ctype)
 {
     struct gn_err err = GN_ERR_INIT;
     struct auth_caller who;
