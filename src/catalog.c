@@ -1212,14 +1212,22 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
                        struct gn_err *err)
 {
     struct db_stmt *st = NULL;
-    const void *a[] = {&individual, &individual, &individual, &individual};
-    /* one statement: the three kinds of row, in insertion order within each */
-    int rc = prep(c,
-                  "SELECT individual_id, 'p', term, label, excluded, onset, '', '', '', 0, '', ''"
-                  " FROM phenotypes WHERE (? = 0 OR individual_id = ?)"
-                  " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '', '', '', 0,"
-                  " '', '' FROM diagnoses WHERE (? = 0 OR individual_id = ?)",
-                  "iiii", a, &st, err);
+    const void *a[] = {&individual, &individual};
+    /* one statement: the three kinds of row, in insertion order within each. One person's
+     * rows through the individual_id indexes: "? = 0 OR individual_id = ?" would read the
+     * whole tables every time (the plan cannot depend on the value bound). */
+    int rc = individual ? prep(c,
+                               "SELECT individual_id, 'p', term, label, excluded, onset, '', '',"
+                               " '', 0, '', '' FROM phenotypes WHERE individual_id = ?"
+                               " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '',"
+                               " '', '', 0, '', '' FROM diagnoses WHERE individual_id = ?",
+                               "ii", a, &st, err)
+                        : prep(c,
+                               "SELECT individual_id, 'p', term, label, excluded, onset, '', '',"
+                               " '', 0, '', '' FROM phenotypes"
+                               " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '',"
+                               " '', '', 0, '', '' FROM diagnoses",
+                               "", NULL, &st, err);
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         struct catalog_pheno_row r = {0};
@@ -1236,11 +1244,13 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
     if (rc < 0) return rc;
     {
         struct db_stmt *sv = NULL;
-        const void *b[] = {&individual, &individual};
+        const void *b[] = {&individual};
         rc = prep(c,
-                  "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref, alt, zygosity,"
-                  " hgvs FROM pheno_variants WHERE (? = 0 OR individual_id = ?)",
-                  "ii", b, &sv, err);
+                  individual ? "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref,"
+                               " alt, zygosity, hgvs FROM pheno_variants WHERE individual_id = ?"
+                             : "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref,"
+                               " alt, zygosity, hgvs FROM pheno_variants",
+                  individual ? "i" : "", individual ? b : NULL, &sv, err);
         if (rc < 0) return rc;
         while ((rc = db_step(sv, err)) == 1) {
             struct catalog_pheno_row r = {0};

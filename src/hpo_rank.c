@@ -657,3 +657,161 @@ out:
     gn_free(ub);
     return rc;
 }
+
+/* ---- the same, prepared for one query against many candidates ------------------------ */
+
+struct hpo_sim_query {
+    const struct hpo *h;
+    /* the query's phenotype terms in order, each with its ancestors of positive IC by
+     * decreasing IC: the first one in a candidate's closure is the best match */
+    uint32_t n_q;
+    uint32_t *qanc_off; /* n_q + 1 */
+    uint32_t *qanc;
+    double self;         /* mean IC of the query's phenotype terms */
+    uint8_t *in_closure; /* n_terms: 1 for the query's ancestors (self included) */
+    double *rev;         /* n_terms: best IC of t's ancestors in the query's closure... */
+    uint8_t *rev_ok;     /* ... once computed */
+    uint32_t *stamp;     /* n_terms: the current candidate's closure */
+    uint32_t stamp_no;
+};
+
+int hpo_sim_closure(const struct hpo *h, const uint32_t *t, uint32_t n, uint32_t **out,
+                    uint32_t *n_out, struct gn_err *err)
+{
+    *n_out = 0;
+    if (!(*out = anc_union(h, t, n, n_out))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    return GN_OK;
+}
+
+void hpo_sim_self(const struct hpo *h, const uint32_t *t, uint32_t n, double *self,
+                  uint32_t *n_used)
+{
+    double own = 0; /* summed in order, as one_side does */
+    uint32_t cnt = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (t[i] >= h->n_terms || !(h->term_flags[t[i]] & HPO_TERM_PHENO)) continue;
+        own += h->ic[t[i]];
+        cnt++;
+    }
+    *self = cnt ? own / cnt : 0;
+    *n_used = cnt;
+}
+
+void hpo_sim_query_free(struct hpo_sim_query *q)
+{
+    if (!q) return;
+    gn_free(q->qanc_off);
+    gn_free(q->qanc);
+    gn_free(q->in_closure);
+    gn_free(q->rev);
+    gn_free(q->rev_ok);
+    gn_free(q->stamp);
+    gn_free(q);
+}
+
+struct ic_key {
+    double ic;
+    uint32_t t;
+};
+
+static int cmp_ic_desc(const void *x, const void *y)
+{
+    const struct ic_key *a = x, *b = y;
+    if (a->ic != b->ic) return a->ic > b->ic ? -1 : 1;
+    return a->t < b->t ? -1 : a->t > b->t;
+}
+
+int hpo_sim_query_new(const struct hpo *h, const uint32_t *a, uint32_t na,
+                      struct hpo_sim_query **out, struct gn_err *err)
+{
+    struct hpo_sim_query *q = gn_calloc(1, sizeof *q);
+    struct ic_key *keys = NULL;
+    size_t total = 0, k = 0;
+    uint32_t nt = h->n_terms;
+    *out = NULL;
+    if (!q) goto nomem;
+    q->h = h;
+    for (uint32_t i = 0; i < na; i++)
+        if (a[i] < nt && (h->term_flags[a[i]] & HPO_TERM_PHENO))
+            total += h->anc_off[a[i] + 1] - h->anc_off[a[i]];
+    if (!(q->qanc_off = gn_calloc((size_t)na + 1, sizeof *q->qanc_off)) ||
+        !(q->qanc = gn_calloc(total ? total : 1, sizeof *q->qanc)) ||
+        !(keys = gn_calloc(total ? total : 1, sizeof *keys)) ||
+        !(q->in_closure = gn_calloc(nt ? nt : 1, 1)) ||
+        !(q->rev = gn_calloc(nt ? nt : 1, sizeof *q->rev)) ||
+        !(q->rev_ok = gn_calloc(nt ? nt : 1, 1)) ||
+        !(q->stamp = gn_calloc(nt ? nt : 1, sizeof *q->stamp)))
+        goto nomem;
+    hpo_sim_self(h, a, na, &q->self, &q->n_q);
+    q->n_q = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        size_t m = 0;
+        if (a[i] >= nt || !(h->term_flags[a[i]] & HPO_TERM_PHENO)) continue;
+        for (uint32_t j = h->anc_off[a[i]]; j < h->anc_off[a[i] + 1]; j++) {
+            uint32_t x = h->anc[j];
+            q->in_closure[x] = 1;
+            if (h->ic[x] > 0) keys[m++] = (struct ic_key){h->ic[x], x};
+        }
+        qsort(keys, m, sizeof *keys, cmp_ic_desc);
+        for (size_t j = 0; j < m; j++)
+            q->qanc[k++] = keys[j].t;
+        q->qanc_off[++q->n_q] = (uint32_t)k;
+    }
+    gn_free(keys);
+    *out = q;
+    return GN_OK;
+nomem:
+    gn_free(keys);
+    hpo_sim_query_free(q);
+    return gn_errf(err, GN_ENOMEM, "out of memory");
+}
+
+double hpo_sim_score(struct hpo_sim_query *q, const struct hpo_sim_cand *b)
+{
+    const struct hpo *h = q->h;
+    double ab = 0, ba = 0, sum = 0, v;
+    uint32_t cnt = 0;
+    if (!q->n_q || !b->n_used || q->self + b->self <= 0) return 0;
+    /* query → candidate: per query term, the most informative of its ancestors in the
+     * candidate's closure (one_side(a, closure(b)): the same maximum, found first) */
+    if (++q->stamp_no == 0) {
+        memset(q->stamp, 0, (size_t)h->n_terms * sizeof *q->stamp);
+        q->stamp_no = 1;
+    }
+    for (uint32_t k = 0; k < b->n_closure; k++)
+        q->stamp[b->closure[k]] = q->stamp_no;
+    for (uint32_t i = 0; i < q->n_q; i++) {
+        double best = 0;
+        for (uint32_t j = q->qanc_off[i]; j < q->qanc_off[i + 1]; j++) {
+            if (q->stamp[q->qanc[j]] == q->stamp_no) {
+                best = h->ic[q->qanc[j]];
+                break;
+            }
+        }
+        sum += best;
+    }
+    ab = sum / q->n_q;
+    /* candidate → query: per candidate term, the best of its ancestors in the query's
+     * closure, remembered per term across candidates */
+    sum = 0;
+    for (uint32_t i = 0; i < b->n_terms; i++) {
+        uint32_t t = b->terms[i];
+        if (t >= h->n_terms || !(h->term_flags[t] & HPO_TERM_PHENO)) continue;
+        if (!q->rev_ok[t]) {
+            double best = 0;
+            for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
+                uint32_t x = h->anc[j];
+                if (h->ic[x] > best && q->in_closure[x]) best = h->ic[x];
+            }
+            q->rev[t] = best;
+            q->rev_ok[t] = 1;
+        }
+        sum += q->rev[t];
+        cnt++;
+    }
+    ba = cnt ? sum / cnt : 0;
+    v = (ab + ba) / (q->self + b->self);
+    if (v > 1) v = 1;
+    if (v < 0) v = 0;
+    return v;
+}

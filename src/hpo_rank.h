@@ -161,4 +161,40 @@ GN_MUST_CHECK int hpo_rank_similarity(const struct hpo *h, const uint32_t *a, ui
                                       const uint32_t *b, uint32_t nb, double *out,
                                       struct gn_err *err);
 
+/*
+ * hpo_rank_similarity prepared for one query against many candidates (Matchmaker Exchange
+ * over every local person): the same value, bit for bit, with each candidate's side
+ * computed once and kept (struct hpo_sim_cand) and the query's once per query.
+ *
+ * A candidate: its terms exactly as they would be passed to hpo_rank_similarity (order and
+ * repeats matter to the floating-point sums), the sorted distinct ancestors of its phenotype
+ * terms (hpo_sim_closure) and its own mean IC and phenotype term count (hpo_sim_self). The
+ * arrays are borrowed.
+ */
+struct hpo_sim_cand {
+    const uint32_t *terms;
+    uint32_t n_terms;
+    const uint32_t *closure;
+    uint32_t n_closure;
+    double self;     /* mean IC of the phenotype terms (hpo_sim_self) */
+    uint32_t n_used; /* phenotype terms counted (hpo_sim_self) */
+};
+
+/* The sorted, distinct ancestors (self included) of the phenotype terms of t[0..n), as an
+ * owned array (gn_free; never NULL on success, even when *n_out is 0). */
+GN_MUST_CHECK int hpo_sim_closure(const struct hpo *h, const uint32_t *t, uint32_t n,
+                                  uint32_t **out, uint32_t *n_out, struct gn_err *err);
+/* The mean IC of the phenotype terms of t[0..n) into *self (0 when none) and their count. */
+void hpo_sim_self(const struct hpo *h, const uint32_t *t, uint32_t n, double *self,
+                  uint32_t *n_used);
+
+/* A query prepared for hpo_sim_score: owned (hpo_sim_query_free); holds scratch, so one
+ * thread at a time. Borrows h (which must outlive it) and copies the terms. */
+struct hpo_sim_query;
+GN_MUST_CHECK int hpo_sim_query_new(const struct hpo *h, const uint32_t *a, uint32_t na,
+                                    struct hpo_sim_query **out, struct gn_err *err);
+void hpo_sim_query_free(struct hpo_sim_query *q);
+/* Exactly hpo_rank_similarity(h, a, na, b->terms, b->n_terms) for the query's a. */
+double hpo_sim_score(struct hpo_sim_query *q, const struct hpo_sim_cand *b);
+
 #endif

@@ -5,6 +5,7 @@
 #include "mme.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,26 +155,89 @@ int mme_route(const char *path)
     return !strcmp(path, "/match") || !strcmp(path, "/heartbeat");
 }
 
-/* ---- candidates and scores ----------------------------------------------------------- */
+/* ---- candidates and the profile cache ------------------------------------------------- */
 
+/* One person with a phenotype record, as scoring needs them: immutable once in a snap. */
 struct cand {
     int64_t id;
     char pseudonym[32];
     char sex[16];
-    uint32_t *obs;
+    uint32_t *obs; /* observed terms resolved, in row order (the similarity's sums follow it) */
     uint32_t n_obs, cap_obs;
     char **genes; /* symbols and gene ids, owned */
     uint32_t n_genes, cap_genes;
-    double score;
+    uint32_t *closure; /* hpo_sim_closure of obs */
+    uint32_t n_closure;
+    double self; /* hpo_sim_self of obs */
+    uint32_t n_used;
+    uint32_t seq; /* order of arrival (building only) */
 };
 
-struct load {
+/* The profiles of a set of people, sorted by id. Immutable once built; in a cache it is
+ * shared by reference (refs guarded by the cache's mutex). */
+struct mme_snap {
     const struct hpo *h;
+    int64_t gen;
     struct cand *c;
-    size_t n;
+    size_t n, cap;
+    unsigned refs;
 };
 
-static struct cand *find(struct load *l, int64_t id)
+struct mme_cache {
+    pthread_mutex_t mu;
+    struct mme_snap *cur; /* NULL until the first /match */
+};
+
+static void snap_free(struct mme_snap *s)
+{
+    if (!s) return;
+    for (size_t i = 0; s->c && i < s->n; i++) {
+        for (uint32_t k = 0; k < s->c[i].n_genes; k++)
+            gn_free(s->c[i].genes[k]);
+        gn_free(s->c[i].genes);
+        gn_free(s->c[i].obs);
+        gn_free(s->c[i].closure);
+    }
+    gn_free(s->c);
+    gn_free(s);
+}
+
+int mme_cache_new(struct mme_cache **out)
+{
+    struct mme_cache *k = gn_calloc(1, sizeof *k);
+    *out = NULL;
+    if (!k) return GN_ENOMEM;
+    if (pthread_mutex_init(&k->mu, NULL)) {
+        gn_free(k);
+        return GN_ENOMEM;
+    }
+    *out = k;
+    return GN_OK;
+}
+
+void mme_cache_free(struct mme_cache *k)
+{
+    if (!k) return;
+    snap_free(k->cur); /* no reader left: the server has stopped */
+    pthread_mutex_destroy(&k->mu);
+    gn_free(k);
+}
+
+static void snap_release(struct mme_cache *k, struct mme_snap *s)
+{
+    int last;
+    if (!s) return;
+    if (!k) {
+        snap_free(s);
+        return;
+    }
+    pthread_mutex_lock(&k->mu);
+    last = --s->refs == 0;
+    pthread_mutex_unlock(&k->mu);
+    if (last) snap_free(s);
+}
+
+static struct cand *find(struct mme_snap *l, int64_t id)
 {
     size_t lo = 0, hi = l->n;
     while (lo < hi) {
@@ -186,14 +250,43 @@ static struct cand *find(struct load *l, int64_t id)
     return lo < l->n && l->c[lo].id == id ? &l->c[lo] : NULL;
 }
 
+static void set_view(struct cand *c, const struct catalog_phenopacket_view *v)
+{
+    (void)snprintf(c->pseudonym, sizeof c->pseudonym, "%s", v->pseudonym);
+    (void)snprintf(c->sex, sizeof c->sex, "%s", v->sex ? v->sex : "");
+}
+
+/* Only the people already in the snap (the ids given). */
 static int load_view(void *ctx, const struct catalog_phenopacket_view *v)
 {
     struct cand *c = find(ctx, v->individual);
-    if (c) {
-        (void)snprintf(c->pseudonym, sizeof c->pseudonym, "%s", v->pseudonym);
-        (void)snprintf(c->sex, sizeof c->sex, "%s", v->sex ? v->sex : "");
-    }
+    if (c) set_view(c, v);
     return 0;
+}
+
+/* Everyone with a phenotype record (sorted afterwards). */
+static int add_view(void *ctx, const struct catalog_phenopacket_view *v)
+{
+    struct mme_snap *l = ctx;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 256;
+        struct cand *no = gn_reallocarray(l->c, nc, sizeof *no);
+        if (!no) return GN_ENOMEM;
+        l->c = no;
+        l->cap = nc;
+    }
+    memset(&l->c[l->n], 0, sizeof l->c[l->n]);
+    l->c[l->n].id = v->individual;
+    l->c[l->n].seq = (uint32_t)l->n;
+    set_view(&l->c[l->n++], v);
+    return 0;
+}
+
+static int by_id_seq(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->id != y->id) return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int add_gene(struct cand *c, const char *g)
@@ -215,7 +308,7 @@ static int add_gene(struct cand *c, const char *g)
 
 static int load_row(void *ctx, const struct catalog_pheno_row *r)
 {
-    struct load *l = ctx;
+    struct mme_snap *l = ctx;
     struct cand *c = find(l, r->individual);
     if (!c) return 0;
     if (r->kind == 'v') {
@@ -238,11 +331,105 @@ static int load_row(void *ctx, const struct catalog_pheno_row *r)
     return 0;
 }
 
+/* The profiles of the people in ids (sorted), or of everyone with a phenotype record when
+ * ids is NULL, read inside the caller's read transaction; owned *out (refs 1). */
+static int snap_build(const struct hpo *h, struct catalog *c, const int64_t *ids, size_t n_ids,
+                      struct mme_snap **out, struct gn_err *err)
+{
+    struct mme_snap *l = gn_calloc(1, sizeof *l);
+    int rc;
+    *out = NULL;
+    if (!l) return gn_errf(err, GN_ENOMEM, "out of memory");
+    l->h = h;
+    l->refs = 1;
+    if (ids) {
+        if (!(l->c = gn_calloc(n_ids + 1, sizeof *l->c))) goto nomem;
+        l->n = l->cap = n_ids;
+        for (size_t i = 0; i < n_ids; i++)
+            l->c[i].id = ids[i];
+        if ((rc = catalog_phenopacket_each(c, load_view, l, err)) < 0) goto fail;
+    } else {
+        size_t m = 0;
+        rc = catalog_phenopacket_each(c, add_view, l, err);
+        if (rc == GN_ENOMEM) goto nomem; /* from add_view, without a message */
+        if (rc < 0) goto fail;
+        /* by id; a person seen twice keeps the last view, as load_view would */
+        if (l->n) qsort(l->c, l->n, sizeof *l->c, by_id_seq);
+        for (size_t i = 0; i < l->n; i++) {
+            if (m && l->c[m - 1].id == l->c[i].id)
+                l->c[m - 1] = l->c[i];
+            else
+                l->c[m++] = l->c[i];
+        }
+        l->n = m;
+    }
+    if ((rc = catalog_pheno_rows(c, 0, load_row, l, err)) < 0) {
+        if (rc == GN_ENOMEM) goto nomem;
+        goto fail;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        struct cand *cd = &l->c[i];
+        if (!cd->pseudonym[0]) continue;
+        if ((rc = hpo_sim_closure(h, cd->obs, cd->n_obs, &cd->closure, &cd->n_closure, err)) < 0)
+            goto fail;
+        hpo_sim_self(h, cd->obs, cd->n_obs, &cd->self, &cd->n_used);
+    }
+    *out = l;
+    return GN_OK;
+nomem:
+    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+fail:
+    snap_free(l);
+    return rc;
+}
+
+/* The cache's snap when it is of generation gen and this index, or a new one of everyone
+ * (built outside the lock, then installed unless a newer one got there first). Owned
+ * reference in *out (snap_release). Inside the caller's read transaction. */
+static int snap_get(struct mme_cache *k, const struct hpo *h, struct catalog *c,
+                    struct mme_snap **out, struct gn_err *err)
+{
+    struct mme_snap *s, *old = NULL;
+    int64_t gen;
+    int rc;
+    *out = NULL;
+    if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
+    pthread_mutex_lock(&k->mu);
+    if ((s = k->cur) && s->gen == gen && s->h == h)
+        s->refs++;
+    else
+        s = NULL;
+    pthread_mutex_unlock(&k->mu);
+    if (s) {
+        *out = s;
+        return GN_OK;
+    }
+    if ((rc = snap_build(h, c, NULL, 0, &s, err)) < 0) return rc;
+    s->gen = gen;
+    pthread_mutex_lock(&k->mu);
+    if (!k->cur || k->cur->h != h || k->cur->gen < gen) {
+        old = k->cur;
+        k->cur = s;
+        s->refs++; /* the cache's reference */
+        if (old && --old->refs) old = NULL;
+    }
+    pthread_mutex_unlock(&k->mu);
+    snap_free(old); /* NULL unless the cache held the last reference */
+    *out = s;
+    return GN_OK;
+}
+
+/* A candidate's score for one query. */
+struct scored {
+    const struct cand *c;
+    double score;
+};
+
 static int by_score(const void *a, const void *b)
 {
-    const struct cand *x = *(const struct cand *const *)a, *y = *(const struct cand *const *)b;
+    const struct scored *x = a, *y = b;
     if (x->score != y->score) return x->score < y->score ? 1 : -1;
-    return strcmp(x->pseudonym, y->pseudonym);
+    return strcmp(x->c->pseudonym, y->c->pseudonym);
 }
 
 static int setting_int(struct catalog *c, const char *key, int64_t def, int64_t lo, int64_t hi)
@@ -352,12 +539,13 @@ static int gene_shared(const struct mme_query *q, const struct cand *c)
     return 0;
 }
 
-int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q, const int64_t *ids,
-              size_t n_ids, const char *exclude, char **out, char **subjects, size_t *n_results,
-              struct gn_err *err)
+int mme_match(const struct hpo *h, struct catalog *c, struct mme_cache *cache,
+              const struct mme_query *q, const int64_t *ids, size_t n_ids, const char *exclude,
+              char **out, char **subjects, size_t *n_results, struct gn_err *err)
 {
-    struct load l = {h, NULL, n_ids};
-    struct cand **order = NULL;
+    struct mme_snap *snap = NULL;
+    struct hpo_sim_query *sq = NULL;
+    struct scored *order = NULL;
     uint32_t *qobs = NULL, nq = 0;
     json_t *doc = NULL, *results = NULL;
     size_t sub_len = 0, nr = 0;
@@ -366,13 +554,10 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
 
     *out = *subjects = NULL;
     *n_results = 0;
-    if (!(l.c = gn_calloc(n_ids + 1, sizeof *l.c)) ||
-        !(order = gn_calloc(n_ids + 1, sizeof *order)) ||
+    if (!(order = gn_calloc(n_ids + 1, sizeof *order)) ||
         !(qobs = gn_calloc(q->n_features + 1, sizeof *qobs)) || !(results = json_array()) ||
         !(*subjects = gn_calloc(1, n_ids * (PSEUDONYM_LEN + 1) + 1)))
         goto nomem;
-    for (size_t i = 0; i < n_ids; i++)
-        l.c[i].id = ids[i];
     for (size_t i = 0; i < q->n_features; i++) {
         enum hpo_resolved how;
         int t;
@@ -380,30 +565,32 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
         t = hpo_resolve(h, q->features[i].id, strlen(q->features[i].id), &how, NULL);
         if (t >= 0) qobs[nq++] = (uint32_t)t; /* unknown terms cannot be compared: skipped */
     }
+    if (q->n_features > 0 && nq && (rc = hpo_sim_query_new(h, qobs, nq, &sq, err)) < 0) goto out;
     if ((rc = catalog_begin_read(c, err)) < 0) goto out;
-    if ((rc = catalog_phenopacket_each(c, load_view, &l, err)) < 0 ||
-        (rc = catalog_pheno_rows(c, 0, load_row, &l, err)) < 0) {
+    if ((rc = cache ? snap_get(cache, h, c, &snap, err)
+                    : snap_build(h, c, ids, n_ids, &snap, err)) < 0) {
         catalog_rollback(c);
         goto out;
     }
     for (size_t i = 0; i < n_ids; i++) {
-        struct cand *cd = &l.c[i];
-        double p = 0;
+        const struct cand *cd = find(snap, ids[i]);
+        double p = 0, score;
         int has_p = q->n_features > 0, has_g = q->n_genes > 0;
-        if (!cd->pseudonym[0] || (exclude && !strcmp(exclude, cd->pseudonym))) continue;
-        if (has_p && nq &&
-            (rc = hpo_rank_similarity(h, qobs, nq, cd->obs, cd->n_obs, &p, err)) < 0) {
-            catalog_rollback(c);
-            goto out;
+        if (!cd || !cd->pseudonym[0] || (exclude && !strcmp(exclude, cd->pseudonym))) continue;
+        if (has_p && nq) {
+            struct hpo_sim_cand b = {cd->obs,       cd->n_obs, cd->closure,
+                                     cd->n_closure, cd->self,  cd->n_used};
+            p = hpo_sim_score(sq, &b); /* == hpo_rank_similarity(h, qobs, nq, cd->obs, ...) */
         }
-        cd->score = has_p && has_g ? (p + gene_shared(q, cd)) / 2 : has_g ? gene_shared(q, cd) : p;
-        if (cd->score * 100 + 1e-9 >= min_pct) order[nr++] = cd;
+        score = has_p && has_g ? (p + gene_shared(q, cd)) / 2 : has_g ? gene_shared(q, cd) : p;
+        if (score * 100 + 1e-9 >= min_pct) order[nr++] = (struct scored){cd, score};
     }
     qsort(order, nr, sizeof *order, by_score);
     if (nr > (size_t)max_n) nr = (size_t)max_n;
     for (size_t i = 0; i < nr; i++) {
-        json_t *pt = patient_json(c, order[i]->id, order[i]->pseudonym, order[i]->sex, err);
-        double s = (double)(int64_t)(order[i]->score * 10000 + 0.5) / 10000;
+        const struct cand *cd = order[i].c;
+        json_t *pt = patient_json(c, cd->id, cd->pseudonym, cd->sex, err);
+        double s = (double)(int64_t)(order[i].score * 10000 + 0.5) / 10000;
         if (!pt) {
             catalog_rollback(c);
             rc = err && err->msg[0] ? GN_EIO : GN_ENOMEM;
@@ -413,7 +600,7 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
         json_array_append_new(results,
                               json_pack("{s:{s:f}, s:o}", "score", "patient", s, "patient", pt));
         sub_len += (size_t)snprintf(*subjects + sub_len, PSEUDONYM_LEN + 2, "%s%s", i ? "," : "",
-                                    order[i]->pseudonym);
+                                    cd->pseudonym);
     }
     if ((rc = catalog_commit(c, err)) < 0) goto out;
     if (!(doc = json_pack("{s:O}", "results", results)) || !(*out = json_dumps(doc, JSON_COMPACT)))
@@ -423,13 +610,8 @@ int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
 nomem:
     rc = gn_errf(err, GN_ENOMEM, "out of memory");
 out:
-    for (size_t i = 0; l.c && i < n_ids; i++) {
-        for (uint32_t k = 0; k < l.c[i].n_genes; k++)
-            gn_free(l.c[i].genes[k]);
-        gn_free(l.c[i].genes);
-        gn_free(l.c[i].obs);
-    }
-    gn_free(l.c);
+    snap_release(cache, snap);
+    hpo_sim_query_free(sq);
     gn_free(order);
     gn_free(qobs);
     json_decref(results);
@@ -500,9 +682,9 @@ static int type_ok(const char *t, int accept)
     return accept && (strstr(t, "*/*") != NULL);
 }
 
-int mme_handle(const struct hpo *h, struct catalog *c, const struct pseudonym *key,
-               const struct mme_call *call, char **out, size_t *len, int *status,
-               const char **ctype)
+int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
+               const struct pseudonym *key, const struct mme_call *call, char **out, size_t *len,
+               int *status, const char **ctype)
 {
     struct gn_err err = GN_ERR_INIT;
     struct auth_caller who;
@@ -556,7 +738,7 @@ int mme_handle(const struct hpo *h, struct catalog *c, const struct pseudonym *k
                           status);
         goto out;
     }
-    if ((rc = mme_match(h, c, q, ids, n_ids, NULL, out, &subjects, &n_res, &err)) < 0) {
+    if ((rc = mme_match(h, c, cache, q, ids, n_ids, NULL, out, &subjects, &n_res, &err)) < 0) {
         rc = answer_error(gn_err_http_status(rc), err.msg, out, len, status);
         goto out;
     }

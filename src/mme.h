@@ -21,10 +21,22 @@
  * answers something that is not an MME response is reported in its result and never fails
  * the others.
  *
- * Ownership: mme_query_parse returns an owned query (mme_query_free). Thread safety: a
- * struct mme_query is not shared; mme_handle needs the caller's catalog handle (one per
- * thread) and borrows the shared, immutable struct hpo. mme_global_init once per process
- * before any thread uses the client.
+ * Candidates' profiles: scoring needs every matchable person's observed HPO terms (with
+ * their ancestor closure and own information content, hpo_sim_cand) and genes. A struct
+ * mme_cache keeps them for the whole node, for the catalog generation they were read at
+ * (catalog_generation: phenotype records, consent, datasets and matchmaking choices all
+ * bump it), so a /match reads the catalog only for the results it returns. Which people
+ * are offered is still decided per request by policy_matchmaking; the cache only replaces
+ * loading their profiles, and the results are the same as without it.
+ *
+ * Ownership: mme_query_parse returns an owned query (mme_query_free); mme_cache_new an
+ * owned cache (mme_cache_free, once no request uses it). Thread safety: a struct mme_query
+ * is not shared; mme_handle needs the caller's catalog handle (one per thread) and borrows
+ * the shared, immutable struct hpo. A struct mme_cache is shared by all threads: it holds
+ * an immutable, reference-counted snapshot of the profiles, swapped under its mutex when
+ * the generation moves (the new one is built outside the lock, by the request that found
+ * the old one stale; readers take a reference and never block each other for longer than a
+ * pointer copy). mme_global_init once per process before any thread uses the client.
  */
 #ifndef GN_MME_H
 #define GN_MME_H
@@ -88,20 +100,29 @@ struct mme_call {
     size_t body_len;
 };
 
+/* The profile cache of a serving process (see above): GN_OK or GN_ENOMEM. */
+struct mme_cache;
+GN_MUST_CHECK int mme_cache_new(struct mme_cache **out);
+void mme_cache_free(struct mme_cache *k);
+
 /* Answers call into an owned *out (gn_free) with *status and *ctype (static string). h may
- * be NULL (no HPO index: /match answers 503). GN_OK unless out of memory; refusals are
- * answers (401, 403, 400, 406, 415) with an MME-style {"error": ...} object. */
-GN_MUST_CHECK int mme_handle(const struct hpo *h, struct catalog *c, const struct pseudonym *key,
-                             const struct mme_call *call, char **out, size_t *len, int *status,
-                             const char **ctype);
+ * be NULL (no HPO index: /match answers 503). cache: the process's profile cache, or NULL
+ * (profiles read for this call). GN_OK unless out of memory; refusals are answers (401,
+ * 403, 400, 406, 415) with an MME-style {"error": ...} object. */
+GN_MUST_CHECK int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
+                             const struct pseudonym *key, const struct mme_call *call, char **out,
+                             size_t *len, int *status, const char **ctype);
 
 /* Scores query q against the people in ids (sorted catalog ids, from policy_matchmaking) and
  * builds the MME response document {"results": [...]} into an owned *out (gn_free); the
  * comma-separated pseudonyms of the people returned into an owned *subjects (gn_free);
- * *n_results. exclude: a pseudonym never returned (the query patient itself), or NULL. */
-GN_MUST_CHECK int mme_match(const struct hpo *h, struct catalog *c, const struct mme_query *q,
-                            const int64_t *ids, size_t n_ids, const char *exclude, char **out,
-                            char **subjects, size_t *n_results, struct gn_err *err);
+ * *n_results. exclude: a pseudonym never returned (the query patient itself), or NULL.
+ * cache: profiles from the shared cache (rebuilt there when the catalog generation has
+ * moved), or NULL to read the profiles of ids for this call only (the CLI). */
+GN_MUST_CHECK int mme_match(const struct hpo *h, struct catalog *c, struct mme_cache *cache,
+                            const struct mme_query *q, const int64_t *ids, size_t n_ids,
+                            const char *exclude, char **out, char **subjects, size_t *n_results,
+                            struct gn_err *err);
 
 /* The MME request {"patient": {...}} for the local person with this pseudonym (their
  * phenotype record), as an owned string (gn_free). GN_ENOTFOUND without a record. */

@@ -139,6 +139,7 @@ struct server {
     pthread_mutex_t susp_mu;      /* orders suspend (handler) against resume (audit writer) */
     atomic_uint n_suspended;      /* connections waiting for their audit entries */
     struct hpo *hpo;              /* the HPO index for Matchmaker Exchange, or NULL */
+    struct mme_cache *mme;        /* candidates' profiles for /match (thread-safe, mme.h) */
     /* The pgx data for GET /pgx/{id}, loaded on the first such request (most nodes serve
      * Beacon only, and the tables take a moment to load); pgx_state: 0 not tried, 1
      * loaded, -1 failed (answers 503). */
@@ -451,7 +452,7 @@ static int mme_route_call(struct server *s, struct worker *w, struct MHD_Connect
     mc.accept = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     mc.body = rq->body;
     mc.body_len = rq->len;
-    return mme_handle(s->hpo, w->cat, &s->key, &mc, out, len, status, type);
+    return mme_handle(s->hpo, s->mme, w->cat, &s->key, &mc, out, len, status, type);
 }
 
 /* The pgx data, loaded once (see struct server); NULL when it cannot be. */
@@ -723,7 +724,7 @@ int server_run(const struct server_opts *o, struct gn_err *err)
             s->hpo = NULL;
         }
     }
-    if ((rc = policy_budget_new(&s->budget)) < 0) goto nomem;
+    if ((rc = policy_budget_new(&s->budget)) < 0 || (rc = mme_cache_new(&s->mme)) < 0) goto nomem;
     if ((rc = audit_batcher_start(&s->audit, target, &s->key, err)) < 0) goto out;
     for (unsigned i = 0; i < s->n_workers; i++) {
         if ((rc = catalog_open(&s->w[i].cat, target, err)) < 0) goto out;
@@ -812,6 +813,7 @@ out:
     if (tkey) sodium_memzero(tkey, n_key);
     gn_free(tkey);
     pthread_mutex_destroy(&s->mu);
+    mme_cache_free(s->mme);
     hpo_free(s->hpo);
     passport_trust_free(s->trust);
     pthread_rwlock_destroy(&s->trust_lock);

@@ -694,7 +694,7 @@ static int mme_search(const char *dir, const struct pheno_opt *o, int heartbeat)
         /* this node's own matches, through the same scoring */
         if (hpo_load(hpo_path(o), &h, NULL) == GN_OK &&
             mme_query_parse(req, strlen(req), 0, &q, &err) == GN_OK &&
-            mme_match(h, cx.cat, q, ids, n_ids, ps, &local, &subj, &nl, &err) == GN_OK) {
+            mme_match(h, cx.cat, NULL, q, ids, n_ids, ps, &local, &subj, &nl, &err) == GN_OK) {
             printf("{\"peer\":\"local\",\"status\":\"ok\",%s\n", local + 1);
         }
         mme_query_free(q);

@@ -8,8 +8,10 @@
  * Blindness, head or neck > Microcephaly}, plus Mode of inheritance > AD, and an obsolete
  * seizure term replaced by Seizure.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "generegion.h"
 #include "hpo.h"
@@ -334,7 +336,81 @@ static void test_gene_regions(void)
     }
 }
 
+/* The prepared similarity (hpo_sim_query + hpo_sim_cand, used by Matchmaker Exchange) gives
+ * exactly hpo_rank_similarity's value on real term sets: the annotation sets of the fixture
+ * diseases against each other, plus sets with repeats and a non-phenotype term. */
+static void sim_prepared_check(const struct hpo *h, const uint32_t *a, uint32_t na,
+                               struct hpo_sim_query *q, const uint32_t *b, uint32_t nb,
+                               int *nontrivial)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_sim_cand c = {b, nb, NULL, 0, 0, 0};
+    uint32_t *cl = NULL;
+    double want = -1, got;
+    ASSERT_OK(hpo_rank_similarity(h, a, na, b, nb, &want, &err));
+    ASSERT_OK(hpo_sim_closure(h, b, nb, &cl, &c.n_closure, &err));
+    c.closure = cl;
+    hpo_sim_self(h, b, nb, &c.self, &c.n_used);
+    got = hpo_sim_score(q, &c);
+    if (memcmp(&want, &got, sizeof want))
+        TEST_FAIL_("prepared similarity %.17g, hpo_rank_similarity %.17g", got, want);
+    if (want > 0.01 && want < 0.99) (*nontrivial)++;
+    gn_free(cl);
+}
+
+/* Every pair among the first max_dis diseases' annotation sets (whole and halved) and a
+ * mixed set; returns the number of pairs scoring strictly between 0 and 1. */
+static int sim_sets_check(const struct hpo *h, uint32_t max_dis)
+{
+    struct gn_err err = GN_ERR_INIT;
+    uint32_t mixed[40], n_mixed = 0;
+    int nontrivial = 0;
+    ASSERT_TRUE(h->n_dis >= 2);
+    /* a set with repeats, an unknown index and a term outside the phenotype subtree */
+    for (uint32_t k = h->dt_off[0]; k < h->dt_off[1] && n_mixed < 30; k++)
+        mixed[n_mixed++] = h->dt_term[k];
+    mixed[n_mixed++] = h->dt_term[h->dt_off[1]];
+    mixed[n_mixed++] = mixed[0];
+    mixed[n_mixed++] = HPO_NONE;
+    mixed[n_mixed++] = 0; /* the first term (All: not a phenotypic abnormality) */
+    for (uint32_t da = 0; da <= h->n_dis && da < max_dis; da++) {
+        const uint32_t *a = da < h->n_dis ? &h->dt_term[h->dt_off[da]] : mixed;
+        uint32_t na = da < h->n_dis ? h->dt_off[da + 1] - h->dt_off[da] : n_mixed;
+        struct hpo_sim_query *q = NULL;
+        ASSERT_OK(hpo_sim_query_new(h, a, na, &q, &err));
+        for (uint32_t db = 0; db <= h->n_dis && db < max_dis; db++) {
+            const uint32_t *b = db < h->n_dis ? &h->dt_term[h->dt_off[db]] : mixed;
+            uint32_t nb = db < h->n_dis ? h->dt_off[db + 1] - h->dt_off[db] : n_mixed;
+            sim_prepared_check(h, a, na, q, b, nb, &nontrivial);
+            sim_prepared_check(h, a, na, q, b + nb / 2, nb - nb / 2, &nontrivial);
+        }
+        sim_prepared_check(h, a, na, q, mixed, n_mixed, &nontrivial);
+        sim_prepared_check(h, a, na, q, mixed, 0, &nontrivial); /* an empty candidate */
+        hpo_sim_query_free(q);
+    }
+    return nontrivial;
+}
+
+static void test_sim_prepared(void)
+{
+    struct hpo *h = toy(NULL);
+    struct gn_err err = GN_ERR_INIT;
+    const char *real = getenv("GENOMENODE_HPO_INDEX");
+    int nontrivial = sim_sets_check(h, 100);
+    hpo_free(h);
+    ASSERT_TRUE(nontrivial > 0);
+    /* the whole HPO when an index is at hand (tests/extended builds one): real annotation
+     * sets of 12,000 diseases, the first 300 pairwise */
+    if (real && *real) {
+        h = NULL;
+        if (hpo_load(real, &h, &err) < 0) TEST_FAIL_("%s: %s", real, err.msg);
+        ASSERT_TRUE(sim_sets_check(h, 300) > 1000);
+        hpo_free(h);
+    }
+}
+
 const struct test_case test_hpo_cases[] = {
+    {"hpo_sim_prepared", test_sim_prepared},
     {"hpo_gene_regions", test_gene_regions},
     {"hpo_build", test_build},
     {"hpo_rank", test_rank},
