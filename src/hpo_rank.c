@@ -50,6 +50,7 @@ struct hpo_ranker {
      * similarity and log10 LR; zs the query's z-score */
     float *mu_s, *sd_s, *mu_l, *sd_l;
     double *zs;
+    uint32_t *twin; /* n_dis, when p.twins: the other entry of an OMIM/Orphanet pair */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p)
@@ -66,6 +67,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->w_rev = 0.0;
     p->size_exp = 0.15;
     p->w_unshared = 0.0;
+    p->twins = 1.0;
     p->w_z = 0.0;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
@@ -111,6 +113,7 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->sd_s);
     gn_free(r->mu_l);
     gn_free(r->sd_l);
+    gn_free(r->twin);
     gn_free(r->zs);
     gn_free(r->lr);
     gn_free(r->stamp);
@@ -248,6 +251,85 @@ out:
     return rc;
 }
 
+/* A disease label folded for comparison: lower case, every run of other characters one
+ * space, no space at the ends ("Marfan syndrome" == "MARFAN SYNDROME;"). */
+static void fold_label(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    int gap = 0;
+    for (; *s && n + 2 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
+        if (!alnum) {
+            gap = n > 0;
+            continue;
+        }
+        if (gap) out[n++] = ' ';
+        gap = 0;
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+    out[n] = '\0';
+}
+
+struct twin_key {
+    char label[256];
+    uint32_t d;
+};
+
+static int cmp_twin_key(const void *a, const void *b)
+{
+    const struct twin_key *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->d > y->d) - (x->d < y->d);
+}
+
+/* OMIM/Orphanet twins: a folded label carried by exactly one OMIM and one Orphanet entry
+ * (and nothing else) pairs them. */
+static int find_twins(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    struct twin_key *k = gn_calloc(h->n_dis + 1, sizeof *k);
+    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin))) {
+        gn_free(k);
+        return GN_ENOMEM;
+    }
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        r->twin[d] = HPO_NONE;
+        fold_label(hpo_str(h, h->dis_label[d]), k[d].label, sizeof k[d].label);
+        k[d].d = d;
+    }
+    qsort(k, h->n_dis, sizeof *k, cmp_twin_key);
+    for (uint32_t i = 0; i < h->n_dis;) {
+        uint32_t j = i + 1;
+        while (j < h->n_dis && !strcmp(k[i].label, k[j].label))
+            j++;
+        if (j == i + 2 && k[i].label[0]) {
+            uint32_t a = k[i].d, b = k[i + 1].d;
+            const char *ia = hpo_str(h, h->dis_id[a]), *ib = hpo_str(h, h->dis_id[b]);
+            if (!strncmp(ia, "ORPHA:", 6) && !strncmp(ib, "OMIM:", 5)) {
+                uint32_t t = a;
+                a = b;
+                b = t;
+                ia = hpo_str(h, h->dis_id[a]);
+                ib = hpo_str(h, h->dis_id[b]);
+            }
+            if (!strncmp(ia, "OMIM:", 5) && !strncmp(ib, "ORPHA:", 6)) {
+                r->twin[a] = b;
+                r->twin[b] = a;
+            }
+        }
+        i = j;
+    }
+    gn_free(k);
+    return GN_OK;
+}
+
+uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d)
+{
+    return r->twin && d < r->h->n_dis ? r->twin[d] : HPO_NONE;
+}
+
 int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct hpo_ranker **out,
                    struct gn_err *err)
 {
@@ -301,6 +383,7 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
         invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis, NULL) < 0)
         goto fail;
     if (r->p.w_z != 0 && (rc = calibrate(r)) < 0) goto fail;
+    if (r->p.twins != 0 && (rc = find_twins(r)) < 0) goto fail;
     *out = r;
     return GN_OK;
 fail:
@@ -457,6 +540,16 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         for (uint32_t k = r->gd_off[gi]; k < r->gd_off[gi + 1]; k++) {
             if (sc[r->gd_dis[k]].gene == HPO_NONE) sc[r->gd_dis[k]].gene = gi;
         }
+    }
+    for (uint32_t d = 0; r->twin && d < nd; d++) { /* OMIM entry: the better of the pair */
+        uint32_t o = r->twin[d];
+        if (o == HPO_NONE || strncmp(hpo_str(h, h->dis_id[d]), "OMIM:", 5) != 0) continue;
+        for (int m = 0; m < HPO_RANK_N; m++)
+            if (sc[o].s[m] > sc[d].s[m]) sc[d].s[m] = sc[o].s[m];
+        if (sc[d].gene == HPO_NONE) sc[d].gene = sc[o].gene;
+        for (int m = 0; m < HPO_RANK_N; m++)
+            sc[o].s[m] = -HUGE_VAL; /* the Orphanet twin: never ranked */
+        sc[o].gene = HPO_NONE;
     }
     return GN_OK;
 }

@@ -67,6 +67,9 @@ struct hpo_rank_params {
                            * (no calibration pass at ranker set-up) */
     double gene_log10;    /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
+    double twins; /* 1: an OMIM entry and the one Orphanet entry with the same label are one
+                   * disease: the OMIM entry scores the better of the two, the Orphanet
+                   * one is not ranked (hpo_rank_twin) */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p);
@@ -118,6 +121,11 @@ enum hpo_ties {
 };
 
 /* The rank of disease d (1 = best), ties counted as said: for evaluation. */
+/* With the twins parameter, the other entry of d's OMIM/Orphanet pair (same folded label),
+ * else HPO_NONE. The Orphanet entry of a pair scores -HUGE_VAL (listed under its OMIM
+ * twin, never ranked). */
+uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d);
+
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
                    enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties);
 

@@ -20,6 +20,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -244,6 +245,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"size_exp", offsetof(struct hpo_rank_params, size_exp)},
                 {"w_rev", offsetof(struct hpo_rank_params, w_rev)},
                 {"w_unshared", offsetof(struct hpo_rank_params, w_unshared)},
+                {"twins", offsetof(struct hpo_rank_params, twins)},
                 {"w_z", offsetof(struct hpo_rank_params, w_z)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
@@ -593,6 +595,9 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
     json_object_set_new(o2, "rank", json_integer(i + 1));
     json_object_set_new(o2, "disease_id", json_string(hpo_str(h, h->dis_id[d])));
     json_object_set_new(o2, "label", json_string(hpo_str(h, h->dis_label[d])));
+    if (hpo_rank_twin(x->r, d) != HPO_NONE) /* the Orphanet entry of the same disease */
+        json_object_set_new(o2, "same_as",
+                            json_string(hpo_str(h, h->dis_id[hpo_rank_twin(x->r, d)])));
     json_object_set_new(o2, "score", json_real(hpo_rank_final(x->r, s, o->method, genes)));
     for (int k = 0; k < HPO_RANK_N; k++)
         json_object_set_new(sc, hpo_rank_method_name((enum hpo_rank_method)k), json_real(s->s[k]));
@@ -612,6 +617,9 @@ static void print_rank(const struct rank_run *x, const struct rank_opt *o,
 {
     const struct hpo *h = x->h;
     uint32_t top = (uint32_t)(o->top < (long)h->n_dis ? o->top : (long)h->n_dis);
+    /* the Orphanet twins of OMIM entries (hpo_rank_twin) sort last and are not listed */
+    while (top && isinf(x->sc[x->order[top - 1]].s[o->method]))
+        top--;
     if (!strcmp(o->format, "tsv")) {
         printf("# HPO %s (%s); method %s\n", hpo_str(h, h->version), HPO_ATTRIBUTION,
                hpo_rank_method_name(o->method));
@@ -828,6 +836,9 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
     struct gn_err err = GN_ERR_INIT;
     struct hpo_query q;
     uint32_t d = hpo_disease_index(h, f[2].p, f[2].n);
+    /* an Orphanet answer with an OMIM twin is ranked as that twin (one entry, one disease) */
+    if (d != HPO_NONE && hpo_rank_twin(x->r, d) != HPO_NONE && !strncmp(f[2].p, "ORPHA:", 6))
+        d = hpo_rank_twin(x->r, d);
     const char *slash = memchr(f[1].p, '/', f[1].n);
     char gbuf[512];
     double t0;

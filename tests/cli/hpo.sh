@@ -72,6 +72,19 @@ check "gene evidence" '[ "$(jq -r ".results[0].gene_evidence" "$T/json")" = KCNQ
 kd=$(jq -r ".results[0].disease_id" "$T/json"); mim=${kd#OMIM:}
 check "KCNQ2 disease per mim2gene ($kd)" 'zcat data/hpo/mim2gene_medgen.gz | awk -F"\t" -v m="$mim" "\$1 == m && \$2 == 3785" | grep -q .'
 
+# OMIM/Orphanet twins: Achondroplasia is OMIM:100800 and ORPHA:15 (same label); one entry,
+# the OMIM one naming its twin, and the Orphanet one again with --param twins=0
+ach=$(zcat data/hpo/disease_to_hpo.tsv.gz | awk -F'\t' '$1 == "ORPHA:15" { print $3 }' | head -8 | paste -sd,)
+"$GN" rank --hpo "$ach" --top 50 >"$T/json" 2>/dev/null || bad "rank twins"
+check "twins: OMIM:100800 listed once with same_as ORPHA:15, ORPHA:15 not listed" \
+  '[ "$(jq -r ".results[] | select(.disease_id == \"OMIM:100800\") | .same_as" "$T/json")" = ORPHA:15 ] && ! jq -r ".results[].disease_id" "$T/json" | grep -qx ORPHA:15'
+"$GN" rank --hpo "$ach" --top 1000 --param twins=0 >"$T/json" 2>/dev/null || bad "rank twins=0"
+check "twins=0: both entries listed" \
+  'jq -r ".results[].disease_id" "$T/json" | grep -qx ORPHA:15 && jq -r ".results[].disease_id" "$T/json" | grep -qx OMIM:100800'
+"$GN" rank --hpo "$ach" --top 20000 --format tsv >"$T/tsv" 2>/dev/null || bad "rank --top 20000"
+check "--top beyond the diseases: every ranked disease once, no twin, no infinite score" \
+  '! cut -f3 "$T/tsv" | grep -qi inf && ! cut -f2 "$T/tsv" | grep -qx ORPHA:15 && [ "$(tail -n +3 "$T/tsv" | wc -l)" -gt 12000 ]'
+
 # a damaged index is refused
 cp "$IDX" "$T/bad.gnhpo"; printf '\x01' | dd of="$T/bad.gnhpo" bs=1 seek=5000 conv=notrunc 2>/dev/null
 "$GN" rank --hpo HP:0001250 --index "$T/bad.gnhpo" >/dev/null 2>"$T/err"
