@@ -21,17 +21,11 @@ SCHEMAS=testdata/beacon-schemas
 R=framework/json/responses
 HPO=data/hpo
 
-"$GN" hpo build --out "$T/hpo.gnhpo" > /dev/null 2>&1
-export GENOMENODE_HPO_INDEX="$T/hpo.gnhpo"
-expect "HPO index built" '[ -s "$T/hpo.gnhpo" ]'
+hpo_index
 
 # --- a node: the 503-sample panel; DS1 public at record level
-manifest503 "$T/man.tsv"
 N="$T/n"
-"$GN" init "$N" --build GRCh37 >/dev/null
-"$GN" dataset add "$N" DS1 --terms GRU >/dev/null
-"$GN" dataset add "$N" DS2 --terms GRU >/dev/null
-"$GN" ingest "$N" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+panel_node "$N"
 "$GN" dataset access "$N" DS1 public >/dev/null
 "$GN" setting "$N" public_granularity record >/dev/null
 "$GN" setting "$N" small_count_threshold 0 >/dev/null

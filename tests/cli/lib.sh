@@ -62,3 +62,25 @@ import_panel_phenopackets() {
   "$GN" phenopacket import "$1" "$T/pp" > "$T/imp" 2> "$T/imp.err"
   expect "11 real phenopackets imported for 11 panel samples" '[ $? = 0 ] && [ "$(wc -l < "$T/imp")" = 11 ]'
 }
+
+# bref VCF: CHROM POS REF ALT AC AN per ALT allele, from bcftools (the reference of freq).
+bref() { bcftools norm -m- "$1" 2>/dev/null | bcftools +fill-tags -- -t AC,AN 2>/dev/null |
+         bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t%AC\t%AN\n'; }
+
+# hpo_index: the HPO index of data/hpo built into $T/hpo.gnhpo and exported as
+# GENOMENODE_HPO_INDEX (checked with expect).
+hpo_index() {
+  "$GN" hpo build --out "$T/hpo.gnhpo" > /dev/null 2>&1
+  export GENOMENODE_HPO_INDEX="$T/hpo.gnhpo"
+  expect "HPO index built" '[ -s "$T/hpo.gnhpo" ]'
+}
+
+# panel_node N: node N (GRCh37) with datasets DS1 and DS2 (GRU) and the 503-sample panel
+# ingested with the manifest $T/man.tsv (manifest503).
+panel_node() {
+  manifest503 "$T/man.tsv"
+  "$GN" init "$1" --build GRCh37 >/dev/null
+  "$GN" dataset add "$1" DS1 --terms GRU >/dev/null
+  "$GN" dataset add "$1" DS2 --terms GRU >/dev/null
+  "$GN" ingest "$1" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+}

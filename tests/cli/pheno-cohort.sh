@@ -17,20 +17,12 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 EUR=testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz
 . tests/cli/lib.sh
 HPO=data/hpo
-bref() { bcftools norm -m- "$1" 2>/dev/null | bcftools +fill-tags -- -t AC,AN 2>/dev/null |
-         bcftools query -f '%CHROM\t%POS\t%REF\t%ALT\t%AC\t%AN\n'; }
 
-"$GN" hpo build --out "$T/hpo.gnhpo" > /dev/null 2>&1
-export GENOMENODE_HPO_INDEX="$T/hpo.gnhpo"
-expect "HPO index built" '[ -s "$T/hpo.gnhpo" ]'
+hpo_index
 
 # --- a node: the 503-sample panel; a researcher with a project granted DS1
-manifest503 "$T/man.tsv"
 N="$T/n"
-"$GN" init "$N" --build GRCh37 >/dev/null
-"$GN" dataset add "$N" DS1 --terms GRU >/dev/null
-"$GN" dataset add "$N" DS2 --terms GRU >/dev/null
-"$GN" ingest "$N" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+panel_node "$N"
 "$GN" user add "$N" alice --role researcher >/dev/null
 "$GN" project add "$N" P1 --purpose HMB --approval ETH-2026-01 --expires 2099-12-31 >/dev/null
 "$GN" project join "$N" P1 alice >/dev/null
