@@ -1266,23 +1266,32 @@ static int ds_visit(void *ctx, const struct catalog_dataset *x)
 
 /* Each item of a cohort's comma-separated criteria list as a filter with descendants,
  * ANDed into f exactly as the same ids sent as Beacon filters. */
+/* The next id of a stored comma-separated criteria list (catalog_cohort) into id; its
+ * length, 0 at the end. *p advances past it. */
+static size_t next_id(const char **p, char id[CATALOG_COHORT_CRITERIA_MAX + 1])
+{
+    size_t n;
+    while (**p == ',')
+        (*p)++;
+    n = strcspn(*p, ",");
+    if (n > CATALOG_COHORT_CRITERIA_MAX) n = CATALOG_COHORT_CRITERIA_MAX; /* catalog bound */
+    memcpy(id, *p, n);
+    id[n] = '\0';
+    *p += strcspn(*p, ",");
+    return n;
+}
+
 static int cohort_filters(const struct beacon *b, const char *list, struct filt *f)
 {
     char id[CATALOG_COHORT_CRITERIA_MAX + 1];
-    const char *p = list;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        int rc;
-        memcpy(id, p, n);
-        id[n] = '\0';
+    for (const char *p = list; next_id(&p, id);) {
         struct beacon_req_filter x = {.kind = BEACON_REQ_FILTER_TERM,
                                       .id = id,
                                       .op = BEACON_REQ_OP_EQ,
                                       .include_descendants = 1};
-        if (n && (rc = filter_person(&b->people, b->hpo, &x, f)) < 0) return rc;
-        if (n && rc == 0) f->none = 1; /* nobody on the node has it */
-        p = e ? e + 1 : p + n;
+        int rc = filter_person(&b->people, b->hpo, &x, f);
+        if (rc < 0) return rc;
+        if (rc == 0) f->none = 1; /* nobody on the node has it */
     }
     return GN_OK;
 }
@@ -1322,23 +1331,17 @@ static json_t *criteria_json(const struct hpo *h, const char *list, int terms)
 {
     json_t *a = json_array();
     char id[CATALOG_COHORT_CRITERIA_MAX + 1];
-    const char *p = list;
-    while (a && *p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
+    size_t n;
+    for (const char *p = list; a && (n = next_id(&p, id));) {
         const char *label = id;
         uint32_t num, t;
-        memcpy(id, p, n);
-        id[n] = '\0';
         if (terms && h && hpo_parse_id(id, n, &num, NULL) == GN_OK &&
             (t = hpo_term_index(h, num)) != HPO_NONE)
             label = hpo_str(h, h->term_label[t]);
         if (!terms && h && (t = hpo_disease_index(h, id, n)) != HPO_NONE)
             label = hpo_str(h, h->dis_label[t]);
-        if (n)
-            json_array_append_new(
-                a, json_pack("{s:o}", terms ? "featureType" : "diseaseCode", ontology(id, label)));
-        p = e ? e + 1 : p + n;
+        json_array_append_new(
+            a, json_pack("{s:o}", terms ? "featureType" : "diseaseCode", ontology(id, label)));
     }
     return a;
 }

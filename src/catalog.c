@@ -1155,24 +1155,26 @@ static void fill_i64(struct db_stmt *st, void *out)
     *(int64_t *)out = db_col_i64(st, 0);
 }
 
+/* The one integer sql selects for key into *out; 0 when there is no row. */
+static int i64_or_0(struct catalog *c, const char *sql, int64_t key, int64_t *out,
+                    struct gn_err *err)
+{
+    const void *a[] = {&key};
+    int rc = get_one(c, sql, "i", a, fill_i64, out, err);
+    if (rc == GN_ENOTFOUND) *out = 0;
+    return rc == GN_ENOTFOUND ? GN_OK : rc;
+}
+
 int catalog_sample_dataset(struct catalog *c, uint32_t sample, int64_t *ds, struct gn_err *err)
 {
-    int64_t id = sample;
-    const void *a[] = {&id};
-    int rc = get_one(c, "SELECT coalesce(dataset_id, 0) FROM samples WHERE id = ?", "i", a,
-                     fill_i64, ds, err);
-    if (rc == GN_ENOTFOUND) *ds = 0;
-    return rc == GN_ENOTFOUND ? GN_OK : rc;
+    return i64_or_0(c, "SELECT coalesce(dataset_id, 0) FROM samples WHERE id = ?", sample, ds, err);
 }
 
 int catalog_phenopacket_dataset(struct catalog *c, int64_t individual, int64_t *ds,
                                 struct gn_err *err)
 {
-    const void *a[] = {&individual};
-    int rc = get_one(c, "SELECT coalesce(dataset_id, 0) FROM phenopackets WHERE individual_id = ?",
-                     "i", a, fill_i64, ds, err);
-    if (rc == GN_ENOTFOUND) *ds = 0;
-    return rc == GN_ENOTFOUND ? GN_OK : rc;
+    return i64_or_0(c, "SELECT coalesce(dataset_id, 0) FROM phenopackets WHERE individual_id = ?",
+                    individual, ds, err);
 }
 
 int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,

@@ -51,6 +51,7 @@ struct hpo_ranker {
     float *mu_s, *sd_s, *mu_l, *sd_l;
     double *zs;
     uint32_t *twin; /* n_dis, when p.twins: the other entry of an OMIM/Orphanet pair */
+    uint32_t *pair_omim, n_pairs; /* the OMIM entry of each pair */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p)
@@ -114,6 +115,7 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->mu_l);
     gn_free(r->sd_l);
     gn_free(r->twin);
+    gn_free(r->pair_omim);
     gn_free(r->zs);
     gn_free(r->lr);
     gn_free(r->stamp);
@@ -290,7 +292,8 @@ static int find_twins(struct hpo_ranker *r)
 {
     const struct hpo *h = r->h;
     struct twin_key *k = gn_calloc(h->n_dis + 1, sizeof *k);
-    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin))) {
+    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin)) ||
+        !(r->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *r->pair_omim))) {
         gn_free(k);
         return GN_ENOMEM;
     }
@@ -317,6 +320,7 @@ static int find_twins(struct hpo_ranker *r)
             if (!strncmp(ia, "OMIM:", 5) && !strncmp(ib, "ORPHA:", 6)) {
                 r->twin[a] = b;
                 r->twin[b] = a;
+                r->pair_omim[r->n_pairs++] = a;
             }
         }
         i = j;
@@ -541,9 +545,8 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
             if (sc[r->gd_dis[k]].gene == HPO_NONE) sc[r->gd_dis[k]].gene = gi;
         }
     }
-    for (uint32_t d = 0; r->twin && d < nd; d++) { /* OMIM entry: the better of the pair */
-        uint32_t o = r->twin[d];
-        if (o == HPO_NONE || strncmp(hpo_str(h, h->dis_id[d]), "OMIM:", 5) != 0) continue;
+    for (uint32_t i = 0; i < r->n_pairs; i++) { /* OMIM entry: the better of the pair */
+        uint32_t d = r->pair_omim[i], o = r->twin[d];
         for (int m = 0; m < HPO_RANK_N; m++)
             if (sc[o].s[m] > sc[d].s[m]) sc[d].s[m] = sc[o].s[m];
         if (sc[d].gene == HPO_NONE) sc[d].gene = sc[o].gene;

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "contig.h"
 #include "fsutil.h"
+#include "hpo.h"
 #include "node.h"
 #include "passport.h"
 #include "strparse.h"
@@ -54,6 +55,15 @@ const char *cli_hpo_index(const char *opt)
 {
     const char *e = getenv("GENOMENODE_HPO_INDEX");
     return opt ? opt : e && *e ? e : "data/hpo/hpo.gnhpo";
+}
+
+int cli_hpo_load(const char *opt, struct hpo **h, struct gn_err *err)
+{
+    int rc = hpo_load(cli_hpo_index(opt), h, err);
+    if (rc < 0)
+        (void)gn_err_prefix(err, rc,
+                            "cannot load the HPO index (build one with `genomenode hpo build`)");
+    return rc;
 }
 
 int cli_access_opt(struct cli_access *a, int c, const char *arg)

@@ -54,6 +54,11 @@ struct cli_access {
  * data/hpo/hpo.gnhpo (borrowed). */
 const char *cli_hpo_index(const char *opt);
 
+struct hpo;
+/* Loads the HPO index cli_hpo_index(opt) into *h (hpo_free); an index that cannot be
+ * loaded is an error naming the file and how to build one. */
+GN_MUST_CHECK int cli_hpo_load(const char *opt, struct hpo **h, struct gn_err *err);
+
 /* Handles c when it is an access option: returns 1 if consumed. */
 int cli_access_opt(struct cli_access *a, int c, const char *arg);
 

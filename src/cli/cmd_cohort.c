@@ -68,11 +68,7 @@ static int criteria(const struct cohort_opt *o, struct catalog_cohort *x, struct
     struct phenosel *s = NULL;
     char note[512];
     int rc;
-    if (o->phenotype && *o->phenotype && (rc = hpo_load(cli_hpo_index(o->hpo), &h, err)) < 0) {
-        gn_err_prefix(err, rc, "--phenotype needs the HPO index (%s; `genomenode hpo build`)",
-                      cli_hpo_index(o->hpo));
-        return rc;
-    }
+    if (o->phenotype && *o->phenotype && (rc = cli_hpo_load(o->hpo, &h, err)) < 0) return rc;
     if ((rc = phenosel_new(h, o->phenotype, o->diagnosis, &s, note, sizeof note, err)) == GN_OK) {
         if (note[0]) fprintf(stderr, "genomenode: note: %s\n", note);
         rc = phenosel_lists(s, x->phenotypes, sizeof x->phenotypes, x->diagnoses,

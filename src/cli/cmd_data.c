@@ -217,14 +217,7 @@ static int select_pheno(struct cli_ctx *cx, const struct data_opt *so, uint32_t 
     if ((rc = join_lists(terms, sizeof terms, co.phenotypes, so->phenotype, err)) < 0 ||
         (rc = join_lists(dx, sizeof dx, co.diagnoses, so->diagnosis, err)) < 0)
         return rc;
-    if (terms[0] && (rc = hpo_load(cli_hpo_index(NULL), &h, err)) < 0) {
-        char why[GN_ERR_MSG_MAX];
-        (void)snprintf(why, sizeof why, "%s", err->msg);
-        return gn_errf(err, rc,
-                       "--phenotype needs the HPO index (%s): %s; build it with "
-                       "`genomenode hpo build`",
-                       cli_hpo_index(NULL), why);
-    }
+    if (terms[0] && (rc = cli_hpo_load(NULL, &h, err)) < 0) return rc;
     if ((rc = phenosel_new(h, terms, dx, &ps, note, sizeof note, err)) == 0) {
         size_t at = 0;
         if (note[0]) fprintf(stderr, "genomenode: note: %s\n", note);

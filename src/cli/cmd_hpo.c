@@ -111,14 +111,6 @@ fail:
     return cli_fail(&err);
 }
 
-static int load_index(const char *path, struct hpo **h, struct gn_err *err)
-{
-    int rc = hpo_load(path, h, err);
-    if (rc == GN_ENOTFOUND)
-        (void)gn_err_prefix(err, rc, "no HPO index (build it with `genomenode hpo build`)");
-    return rc;
-}
-
 static int hpo_info(int argc, char **argv)
 {
     struct gn_err err = GN_ERR_INIT;
@@ -126,7 +118,7 @@ static int hpo_info(int argc, char **argv)
     struct hpo_ranker *r = NULL;
     const char *index = argc > 2 && !strcmp(argv[1], "--index") ? argv[2] : cli_hpo_index(NULL);
     double t0 = now_ms(), t1;
-    if (load_index(index, &h, &err) < 0) return cli_fail(&err);
+    if (cli_hpo_load(index, &h, &err) < 0) return cli_fail(&err);
     t1 = now_ms();
     if (hpo_ranker_new(h, NULL, &r, &err) < 0) {
         hpo_free(h);
@@ -705,7 +697,7 @@ int cmd_rank(int argc, char **argv)
         return rc;
     }
     t0 = now_ms();
-    if ((rc = load_index(o.index, &h, &err)) < 0) goto fail;
+    if ((rc = cli_hpo_load(o.index, &h, &err)) < 0) goto fail;
     x.h = h;
     if ((rc = hpo_ranker_new(h, &o.p, &x.r, &err)) < 0) goto fail;
     t1 = now_ms();
@@ -893,7 +885,7 @@ static int hpo_eval(int argc, char **argv)
 
     memset(&x, 0, sizeof x);
     if ((rc = eval_opts(argc, argv, &o))) return rc;
-    if ((rc = load_index(o.index, &h, &err)) < 0) goto fail;
+    if ((rc = cli_hpo_load(o.index, &h, &err)) < 0) goto fail;
     x.h = h;
     if ((rc = hpo_ranker_new(h, &o.p, &x.r, &err)) < 0) goto fail;
     x.obs = gn_calloc(1, sizeof *x.obs);
