@@ -41,6 +41,7 @@ struct hpo_ranker {
     double *dtot;     /* n_dis: marginal IC summed over the disease's closure */
     float *dfac;      /* n_dis: log10 size factor of a matched term's LR (lr method only) */
     uint32_t *nmatch; /* n_dis: observed terms the disease implies or generalises */
+    uint32_t *nexact; /* n_dis: observed terms the disease is annotated with, as they are */
     double *set;      /* n_dis */
     double *resnik, *lr;
     uint32_t *stamp;  /* n_dis */
@@ -70,6 +71,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->w_unshared = 0.0;
     p->twins = 1.0;
     p->w_z = 0.0;
+    p->w_exact = 10.0;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
 }
@@ -108,6 +110,7 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->dtot);
     gn_free(r->dfac);
     gn_free(r->nmatch);
+    gn_free(r->nexact);
     gn_free(r->set);
     gn_free(r->resnik);
     gn_free(r->mu_s);
@@ -370,7 +373,8 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
     rc = GN_ENOMEM;
     if (!(r->dtot = gn_calloc(nd, sizeof *r->dtot)) ||
         !(r->dfac = gn_calloc(nd, sizeof *r->dfac)) ||
-        !(r->nmatch = gn_calloc(nd, sizeof *r->nmatch)))
+        !(r->nmatch = gn_calloc(nd, sizeof *r->nmatch)) ||
+        !(r->nexact = gn_calloc(nd, sizeof *r->nexact)))
         goto fail;
     for (uint32_t d = 0; d < h->n_dis; d++) {
         uint32_t n = h->dt_off[d + 1] - h->dt_off[d];
@@ -421,6 +425,8 @@ static void score_observed(struct hpo_ranker *r, uint32_t q)
             if (ic > r->simq[d]) r->simq[d] = ic;
         }
         if (a == q) { /* the disease has q or a descendant: it implies q */
+            for (uint32_t k = r->dpost_off[q]; k < r->dpost_off[q + 1]; k++)
+                r->nexact[r->dpost_dis[k]]++; /* ... annotated with q itself */
             float inv = (float)(1.0 / bg(h, q));
             for (uint32_t k = r->post_off[a]; k < r->post_off[a + 1]; k++) {
                 float v = r->lut_pos[r->post_freq[k]] * inv;
@@ -509,6 +515,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     memset(r->resnik, 0, (size_t)nd * sizeof *r->resnik);
     memset(r->lr, 0, (size_t)nd * sizeof *r->lr);
     memset(r->nmatch, 0, (size_t)nd * sizeof *r->nmatch);
+    memset(r->nexact, 0, (size_t)nd * sizeof *r->nexact);
     for (uint32_t i = 0; i < q->n_obs; i++) {
         assert(q->obs[i] < h->n_terms);
         if (!(h->term_flags[q->obs[i]] & HPO_TERM_PHENO)) continue;
@@ -537,6 +544,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         sc[d].s[HPO_RANK_COMBINED] = r->lr[d] + base + r->p.w_bma * sc[d].s[HPO_RANK_BMA] +
                                      r->p.w_set * sc[d].s[HPO_RANK_SET] + r->p.w_rev * r->resnik[d];
         if (r->zs) sc[d].s[HPO_RANK_COMBINED] += r->p.w_z * r->zs[d];
+        sc[d].s[HPO_RANK_COMBINED] += r->p.w_exact * r->nexact[d] / n_used;
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
         uint32_t gi = q->genes[g];

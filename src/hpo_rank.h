@@ -65,6 +65,8 @@ struct hpo_rank_params {
                            * closure not shared with the patient (large annotation sets) */
     double w_z;           /* weight of the calibrated z-score in the combined score; 0: off
                            * (no calibration pass at ranker set-up) */
+    double w_exact;       /* combined score: plus this times the share of the observed terms the
+                           * disease is annotated with exactly (not only through a descendant) */
     double gene_log10;    /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
     double twins; /* 1: an OMIM entry and the one Orphanet entry with the same label are one

@@ -4,7 +4,7 @@
  *   genomenode hpo build [--from DIR] [FILE...] [--out INDEX]
  *   genomenode hpo info [--index INDEX]
  *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--ties half|share|strict]
- *                       [--param K=V]...
+ *                       [--param K=V]... [--features FILE]
  *   genomenode rank [DIR --sample ID --gene-regions BED [--max-af F] [access options]]
  *                   --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYM,..]
  *                   [--top N] [--format json|tsv] [--method M] [--index INDEX]
@@ -18,6 +18,7 @@
  * audited by policy_done naming the person's pseudonym); genes where it carries an allele
  * rarer than --max-af in the node (generegion.h) join the --genes as candidate genes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -239,6 +240,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"w_unshared", offsetof(struct hpo_rank_params, w_unshared)},
                 {"twins", offsetof(struct hpo_rank_params, twins)},
                 {"w_z", offsetof(struct hpo_rank_params, w_z)},
+                {"w_exact", offsetof(struct hpo_rank_params, w_exact)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
     const char *eq = strchr(kv, '=');
@@ -775,6 +777,7 @@ struct eval_opt {
     enum hpo_ties ties;
     int same_source; /* diagnostic: rank only among diseases of the case's source (OMIM) */
     struct hpo_rank_params p;
+    const char *features; /* --features FILE */
 };
 
 static int eval_opts(int argc, char **argv, struct eval_opt *o)
@@ -783,7 +786,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
         {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
         {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
         {"param", required_argument, 0, 'p'},     {"ties", required_argument, 0, 'T'},
-        {"same-source", no_argument, 0, 'S'},     {0, 0, 0, 0}};
+        {"same-source", no_argument, 0, 'S'},     {"features", required_argument, 0, 'F'},
+        {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -798,6 +802,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
             o->index = optarg;
         } else if (c == 'S') {
             o->same_source = 1;
+        } else if (c == 'F') {
+            o->features = optarg;
         } else if (c == 'T') {
             if (!strcmp(optarg, "half"))
                 o->ties = HPO_TIES_HALF;
@@ -819,10 +825,114 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
     return 0;
 }
 
+
+/*
+ * hpo eval --features FILE (a diagnostic for studying score combinations, bench/hpo-rerank.py):
+ * per evaluated case, one row for each of the FEAT_TOP best diseases by the combined score
+ * (phenotype only) and for the case's own disease wherever it ranks. Columns as in
+ * FEAT_HEADER: how the patient's terms relate to the disease's annotations (exact, implied
+ * by a more specific annotation, more specific than one, partial), their information
+ * content, the disease→patient side, and facts of the disease itself.
+ */
+#define FEAT_TOP 200u
+#define FEAT_HEADER                                                                                \
+    "case\trank\ttarget\tdisease\tcombined\tlr\tresnik\tbma\tset\trev\tn_annot\tn_obs\tn_exact\t"  \
+    "n_implied\tn_specific\tn_partial\tn_shown\tic_obs\tic_explained\tsim_unexplained\tic_annot\t" \
+    "ic_shown\tn_excluded_has\tomim\thas_gene\ttwin\n"
+
+struct feat {
+    FILE *out;
+    uint32_t *order; /* n_dis */
+    uint32_t *mark;  /* n_terms: generation stamps */
+    uint32_t *pmark; /* n_terms: the patient's closure */
+    uint32_t gen;
+};
+
+/* One disease's row: mark d's closure (g) and its annotated terms (gd), then walk the
+ * patient's terms against them and d's terms against the patient's closure (pg). */
+static void feat_row(struct feat *ft, const struct rank_run *x, const struct hpo_query *q,
+                     const char *id, size_t idn, uint32_t rank, uint32_t d, uint32_t target,
+                     uint32_t pg)
+{
+    const struct hpo *h = x->h;
+    const struct hpo_score *s = &x->sc[d];
+    uint32_t g = ++ft->gen, gd = ++ft->gen, *mk = ft->mark;
+    uint32_t n_annot = h->dt_off[d + 1] - h->dt_off[d], n_shown = 0, n_used = 0;
+    uint32_t n_exact = 0, n_impl = 0, n_spec = 0, n_part = 0, n_exh = 0;
+    double ic_annot = 0, ic_shown = 0, rev = 0, ic_q = 0, ic_expl = 0, sim_unexpl = 0;
+    for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
+        uint32_t t = h->dt_term[k];
+        double best = 0;
+        for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
+            uint32_t a = h->anc[j];
+            mk[a] = g;
+            if (ft->pmark[a] == pg && (h->term_flags[a] & HPO_TERM_PHENO) && h->ic[a] > best)
+                best = h->ic[a];
+        }
+        ic_annot += h->ic[t];
+        rev += best;
+        if (ft->pmark[t] == pg) n_shown++, ic_shown += h->ic[t];
+    }
+    for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++)
+        mk[h->dt_term[k]] = gd;
+    for (uint32_t i = 0; i < q->n_obs; i++) {
+        uint32_t t = q->obs[i];
+        double best = 0;
+        int spec = 0;
+        if (!(h->term_flags[t] & HPO_TERM_PHENO)) continue;
+        n_used++;
+        ic_q += h->ic[t];
+        if (mk[t] == gd || mk[t] == g) {
+            *(mk[t] == gd ? &n_exact : &n_impl) += 1;
+            ic_expl += h->ic[t];
+            continue;
+        }
+        for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
+            uint32_t a = h->anc[j];
+            spec |= mk[a] == gd;
+            if ((mk[a] == g || mk[a] == gd) && (h->term_flags[a] & HPO_TERM_PHENO) && h->ic[a] > best)
+                best = h->ic[a];
+        }
+        *(spec ? &n_spec : &n_part) += 1;
+        sim_unexpl += best;
+    }
+    for (uint32_t i = 0; i < q->n_exc; i++)
+        n_exh += mk[q->exc[i]] == g || mk[q->exc[i]] == gd;
+    fprintf(ft->out,
+            "%.*s\t%u\t%d\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%.6g\t"
+            "%.6g\t%.6g\t%.6g\t%.6g\t%u\t%d\t%d\t%d\n",
+            (int)idn, id, rank, d == target, hpo_str(h, h->dis_id[d]), s->s[HPO_RANK_COMBINED],
+            s->s[HPO_RANK_LR], s->s[HPO_RANK_RESNIK], s->s[HPO_RANK_BMA], s->s[HPO_RANK_SET],
+            n_annot ? rev / n_annot : 0, n_annot, n_used, n_exact, n_impl, n_spec, n_part, n_shown,
+            ic_q, ic_expl, sim_unexpl, ic_annot, ic_shown, n_exh,
+            !strncmp(hpo_str(h, h->dis_id[d]), "OMIM:", 5), h->dg_off[d + 1] > h->dg_off[d],
+            hpo_rank_twin(x->r, d) != HPO_NONE);
+}
+
+static int feat_case(struct feat *ft, const struct rank_run *x, const struct hpo_query *q,
+                     uint32_t target, const char *id, size_t idn, struct gn_err *err)
+{
+    const struct hpo *h = x->h;
+    uint32_t pg = ++ft->gen;
+    int rc = hpo_rank_order(x->r, x->sc, h->n_dis, HPO_RANK_COMBINED, 0, ft->order, err);
+    if (rc < 0) return rc;
+    for (uint32_t i = 0; i < q->n_obs; i++) {
+        for (uint32_t j = h->anc_off[q->obs[i]]; j < h->anc_off[q->obs[i] + 1]; j++)
+            ft->pmark[h->anc[j]] = pg;
+    }
+    for (uint32_t i = 0; i < h->n_dis; i++) {
+        uint32_t d = ft->order[i];
+        if (x->sc[d].s[HPO_RANK_COMBINED] == -HUGE_VAL) break; /* Orphanet twins, last */
+        if (i < FEAT_TOP || d == target) feat_row(ft, x, q, id, idn, i + 1, d, target, pg);
+        if (i >= FEAT_TOP && d == target) break;
+    }
+    return GN_OK;
+}
+
 /* One case line of index_dev.tsv: id, path, disease_id, label, genes, n_present,
  * n_excluded, annotated, present_hpo, excluded_hpo, variants. Prints its ranks. */
-static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct strparse_span *f,
-                      double *ms)
+static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct feat *ft,
+                      struct strparse_span *f, double *ms)
 {
     const struct hpo *h = x->h;
     struct gn_err err = GN_ERR_INIT;
@@ -863,6 +973,7 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
                     x->sc[i].s[m] = -1e300;
         }
     }
+    if (ft && feat_case(ft, x, &q, d, f[0].p, f[0].n, &err) < 0) fprintf(stderr, "%s\n", err.msg);
     for (int g = 0; g < 2; g++) {
         for (int m = 0; m < HPO_RANK_N; m++)
             printf("\t%g",
@@ -876,6 +987,7 @@ static int hpo_eval(int argc, char **argv)
     struct gn_err err = GN_ERR_INIT;
     struct eval_opt o;
     struct rank_run x;
+    struct feat ft;
     struct hpo *h = NULL;
     uint8_t *data = NULL;
     size_t n = 0;
@@ -884,6 +996,7 @@ static int hpo_eval(int argc, char **argv)
     int rc;
 
     memset(&x, 0, sizeof x);
+    memset(&ft, 0, sizeof ft);
     if ((rc = eval_opts(argc, argv, &o))) return rc;
     if ((rc = cli_hpo_load(o.index, &h, &err)) < 0) goto fail;
     x.h = h;
@@ -897,6 +1010,20 @@ static int hpo_eval(int argc, char **argv)
         goto fail;
     }
     if ((rc = fsutil_read_all(o.cases, 256u << 20, &data, &n, &err)) < 0) goto fail;
+    if (o.features) {
+        ft.order = gn_calloc(h->n_dis, sizeof *ft.order);
+        ft.mark = gn_calloc(h->n_terms, sizeof *ft.mark);
+        ft.pmark = gn_calloc(h->n_terms, sizeof *ft.pmark);
+        if (!ft.order || !ft.mark || !ft.pmark) {
+            rc = gn_errf(&err, GN_ENOMEM, "eval");
+            goto fail;
+        }
+        if (!(ft.out = fopen(o.features, "w"))) {
+            rc = gn_errf(&err, GN_EIO, "%s: %s", o.features, strerror(errno));
+            goto fail;
+        }
+        fputs(FEAT_HEADER, ft.out);
+    }
     printf("# HPO %s\ncase\tcohort\tdisease\tannotated\tn_obs\tn_exc", hpo_str(h, h->version));
     for (int g = 0; g < 2; g++) {
         for (int m = 0; m < HPO_RANK_N; m++)
@@ -916,7 +1043,7 @@ static int hpo_eval(int argc, char **argv)
             c = t + 1;
         }
         if (*p != '#' && k >= 9 && !(f[0].n == 2 && !memcmp(f[0].p, "id", 2))) {
-            eval_case(&x, &o, f, &ms);
+            eval_case(&x, &o, ft.out ? &ft : NULL, f, &ms);
             cases++;
         }
         p = nl ? nl + 1 : end;
@@ -924,6 +1051,11 @@ static int hpo_eval(int argc, char **argv)
     fprintf(stderr, "hpo eval: %u cases, mean scoring time %.2f ms per case\n", cases,
             cases ? ms / cases : 0);
 fail:
+    if (ft.out && fclose(ft.out) && rc >= 0)
+        rc = gn_errf(&err, GN_EIO, "%s: %s", o.features, strerror(errno));
+    gn_free(ft.order);
+    gn_free(ft.mark);
+    gn_free(ft.pmark);
     gn_free(data);
     gn_free(x.obs);
     gn_free(x.exc);

@@ -52,7 +52,7 @@ static const struct cmd commands[] = {
      "single-diplotype calls). Data: data/pgx or --data."},
     {"hpo", cmd_hpo,
      "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
-     "[--max-terms N] [--max-excluded N] [--param K=V]",
+     "[--max-terms N] [--max-excluded N] [--param K=V] [--features FILE]",
      "Builds the HPO index from hp.obo/hp.json, phenotype.hpoa, genes_to_phenotype.txt,\n"
      "mim2gene_medgen or the TSV release (default: data/hpo, the HPO 2025-01-16 release) into\n"
      "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; or ranks the\n"
