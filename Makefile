@@ -65,7 +65,7 @@ LIB       := $(O)/libgenomenode.a
 BIN       := $(O)/genomenode
 UNIT_BIN  := $(O)/unit-tests
 
-.PHONY: eval-hpo all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz
+.PHONY: eval-hpo eval-hpo-rerank all deps demo check check-extended check-valgrind torture lint format bench bench-http clean fuzz
 all: $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
 $(O)/%.o: %.c
@@ -140,6 +140,12 @@ bench-http: deps
 eval-hpo:
 	$(MAKE) BUILD=release build/release/genomenode
 	bash bench/hpo-eval.sh build/release/genomenode
+
+# What a learned (cross-validated) combination of ranking features would add (docs/hpo.md,
+# round 5; needs python3-numpy).
+eval-hpo-rerank:
+	$(MAKE) BUILD=release build/release/genomenode
+	/usr/bin/python3 bench/hpo-rerank.py build/release/genomenode
 
 clean:
 	rm -rf build

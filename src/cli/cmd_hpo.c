@@ -782,12 +782,15 @@ struct eval_opt {
 
 static int eval_opts(int argc, char **argv, struct eval_opt *o)
 {
-    static const struct option opts[] = {
-        {"cases", required_argument, 0, 'c'},     {"index", required_argument, 0, 'i'},
-        {"max-terms", required_argument, 0, 't'}, {"max-excluded", required_argument, 0, 'x'},
-        {"param", required_argument, 0, 'p'},     {"ties", required_argument, 0, 'T'},
-        {"same-source", no_argument, 0, 'S'},     {"features", required_argument, 0, 'F'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"cases", required_argument, 0, 'c'},
+                                         {"index", required_argument, 0, 'i'},
+                                         {"max-terms", required_argument, 0, 't'},
+                                         {"max-excluded", required_argument, 0, 'x'},
+                                         {"param", required_argument, 0, 'p'},
+                                         {"ties", required_argument, 0, 'T'},
+                                         {"same-source", no_argument, 0, 'S'},
+                                         {"features", required_argument, 0, 'F'},
+                                         {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -890,7 +893,8 @@ static void feat_row(struct feat *ft, const struct rank_run *x, const struct hpo
         for (uint32_t j = h->anc_off[t]; j < h->anc_off[t + 1]; j++) {
             uint32_t a = h->anc[j];
             spec |= mk[a] == gd;
-            if ((mk[a] == g || mk[a] == gd) && (h->term_flags[a] & HPO_TERM_PHENO) && h->ic[a] > best)
+            if ((mk[a] == g || mk[a] == gd) && (h->term_flags[a] & HPO_TERM_PHENO) &&
+                h->ic[a] > best)
                 best = h->ic[a];
         }
         *(spec ? &n_spec : &n_part) += 1;
@@ -898,15 +902,16 @@ static void feat_row(struct feat *ft, const struct rank_run *x, const struct hpo
     }
     for (uint32_t i = 0; i < q->n_exc; i++)
         n_exh += mk[q->exc[i]] == g || mk[q->exc[i]] == gd;
-    fprintf(ft->out,
-            "%.*s\t%u\t%d\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%.6g\t"
-            "%.6g\t%.6g\t%.6g\t%.6g\t%u\t%d\t%d\t%d\n",
-            (int)idn, id, rank, d == target, hpo_str(h, h->dis_id[d]), s->s[HPO_RANK_COMBINED],
-            s->s[HPO_RANK_LR], s->s[HPO_RANK_RESNIK], s->s[HPO_RANK_BMA], s->s[HPO_RANK_SET],
-            n_annot ? rev / n_annot : 0, n_annot, n_used, n_exact, n_impl, n_spec, n_part, n_shown,
-            ic_q, ic_expl, sim_unexpl, ic_annot, ic_shown, n_exh,
-            !strncmp(hpo_str(h, h->dis_id[d]), "OMIM:", 5), h->dg_off[d + 1] > h->dg_off[d],
-            hpo_rank_twin(x->r, d) != HPO_NONE);
+    fprintf(
+        ft->out,
+        "%.*s\t%u\t%d\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%u\t%u\t%u\t%u\t%u\t%u\t%u\t%.6g\t"
+        "%.6g\t%.6g\t%.6g\t%.6g\t%u\t%d\t%d\t%d\n",
+        (int)idn, id, rank, d == target, hpo_str(h, h->dis_id[d]), s->s[HPO_RANK_COMBINED],
+        s->s[HPO_RANK_LR], s->s[HPO_RANK_RESNIK], s->s[HPO_RANK_BMA], s->s[HPO_RANK_SET],
+        n_annot ? rev / n_annot : 0, n_annot, n_used, n_exact, n_impl, n_spec, n_part, n_shown,
+        ic_q, ic_expl, sim_unexpl, ic_annot, ic_shown, n_exh,
+        !strncmp(hpo_str(h, h->dis_id[d]), "OMIM:", 5), h->dg_off[d + 1] > h->dg_off[d],
+        hpo_rank_twin(x->r, d) != HPO_NONE);
 }
 
 static int feat_case(struct feat *ft, const struct rank_run *x, const struct hpo_query *q,

@@ -8,6 +8,7 @@
  * Blindness, head or neck > Microcephaly}, plus Mode of inheritance > AD, and an obsolete
  * seizure term replaced by Seizure.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,43 @@ static void test_rank(void)
     q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0};
     ASSERT_EQ_INT(hpo_rank_score(r, &q, sc, &err), GN_EINVAL);
     hpo_ranker_free(r);
+    hpo_free(h);
+}
+
+/* The exact-term share of the combined score: Seizure + developmental delay. OMIM:1 is
+ * annotated with both as they are, OMIM:3 with the delay and only a more specific seizure
+ * (tonic-clonic), OMIM:2 with neither: the combined score moves by w_exact times 2/2, 1/2
+ * and 0/2, every other method not at all. */
+static void test_rank_exact(void)
+{
+    struct hpo *h = toy(NULL);
+    struct hpo_ranker *r0 = NULL, *r1 = NULL;
+    struct hpo_rank_params p;
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_score s0[4], s1[4];
+    uint32_t o2[2] = {term(h, 1250), term(h, 1263)};
+    uint32_t d1 = hpo_disease_index(h, "OMIM:1", 6), d2 = hpo_disease_index(h, "OMIM:2", 6);
+    uint32_t d3 = hpo_disease_index(h, "OMIM:3", 6);
+    struct hpo_query q = {o2, 2, NULL, 0, NULL, 0};
+    hpo_rank_params_default(&p);
+    ASSERT_TRUE(p.w_exact > 0);
+    ASSERT_OK(hpo_ranker_new(h, &p, &r1, &err));
+    p.w_exact = 0;
+    ASSERT_OK(hpo_ranker_new(h, &p, &r0, &err));
+    ASSERT_OK(hpo_rank_score(r0, &q, s0, &err));
+    ASSERT_OK(hpo_rank_score(r1, &q, s1, &err));
+    hpo_rank_params_default(&p);
+    ASSERT_TRUE(fabs(s1[d1].s[HPO_RANK_COMBINED] - s0[d1].s[HPO_RANK_COMBINED] - (p.w_exact)) <
+                1e-9);
+    ASSERT_TRUE(fabs(s1[d3].s[HPO_RANK_COMBINED] - s0[d3].s[HPO_RANK_COMBINED] - (p.w_exact / 2)) <
+                1e-9);
+    ASSERT_TRUE(fabs(s1[d2].s[HPO_RANK_COMBINED] - (s0[d2].s[HPO_RANK_COMBINED])) < 1e-9);
+    for (int m = 0; m < HPO_RANK_COMBINED; m++) {
+        for (uint32_t d = 0; d < h->n_dis; d++)
+            ASSERT_TRUE(fabs(s1[d].s[m] - (s0[d].s[m])) < 1e-12);
+    }
+    hpo_ranker_free(r0);
+    hpo_ranker_free(r1);
     hpo_free(h);
 }
 
@@ -414,6 +452,7 @@ const struct test_case test_hpo_cases[] = {
     {"hpo_gene_regions", test_gene_regions},
     {"hpo_build", test_build},
     {"hpo_rank", test_rank},
+    {"hpo_rank_exact", test_rank_exact},
     {"hpo_index_roundtrip", test_index_roundtrip},
     {"hpo_bad_input", test_bad_input},
     {"hpo_fixtures", test_fixtures},
