@@ -184,8 +184,10 @@ struct mme_snap {
 };
 
 struct mme_cache {
-    pthread_mutex_t mu;
-    struct mme_snap *cur; /* NULL until the first /match */
+    pthread_mutex_t mu;     /* guards cur, refs of every snap, and the counters */
+    pthread_mutex_t build;  /* held by the one request rebuilding (single flight) */
+    struct mme_snap *cur;   /* NULL until the first /match */
+    uint64_t builds, waits; /* snaps built; requests that waited for another's build */
 };
 
 static void snap_free(struct mme_snap *s)
@@ -211,14 +213,32 @@ int mme_cache_new(struct mme_cache **out)
         gn_free(k);
         return GN_ENOMEM;
     }
+    if (pthread_mutex_init(&k->build, NULL)) {
+        pthread_mutex_destroy(&k->mu);
+        gn_free(k);
+        return GN_ENOMEM;
+    }
     *out = k;
     return GN_OK;
+}
+
+void mme_cache_stats(struct mme_cache *k, struct mme_cache_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    if (!k) return;
+    pthread_mutex_lock(&k->mu);
+    st->builds = k->builds;
+    st->waits = k->waits;
+    st->people = k->cur ? k->cur->n : 0;
+    st->generation = k->cur ? k->cur->gen : -1;
+    pthread_mutex_unlock(&k->mu);
 }
 
 void mme_cache_free(struct mme_cache *k)
 {
     if (!k) return;
     snap_free(k->cur); /* no reader left: the server has stopped */
+    pthread_mutex_destroy(&k->build);
     pthread_mutex_destroy(&k->mu);
     gn_free(k);
 }
@@ -383,9 +403,25 @@ fail:
     return rc;
 }
 
-/* The cache's snap when it is of generation gen and this index, or a new one of everyone
- * (built outside the lock, then installed unless a newer one got there first). Owned
- * reference in *out (snap_release). Inside the caller's read transaction. */
+/* The cache's snap of generation gen and index h, with a reference taken, or NULL. */
+static struct mme_snap *snap_take(struct mme_cache *k, const struct hpo *h, int64_t gen)
+{
+    struct mme_snap *s;
+    pthread_mutex_lock(&k->mu);
+    if ((s = k->cur) && s->gen == gen && s->h == h)
+        s->refs++;
+    else
+        s = NULL;
+    pthread_mutex_unlock(&k->mu);
+    return s;
+}
+
+/* The cache's snap when it is of generation gen and this index, or a new one of everyone,
+ * installed unless a newer one got there first. Owned reference in *out (snap_release).
+ * Inside the caller's read transaction. Single flight: one request builds while the others
+ * that found the same stale snap wait for it (k->build) and take what it installed; a
+ * waiter whose transaction sees another generation than the one built builds its own. The
+ * build runs outside k->mu, so requests on a current snap never wait for a build. */
 static int snap_get(struct mme_cache *k, const struct hpo *h, struct catalog *c,
                     struct mme_snap **out, struct gn_err *err)
 {
@@ -394,19 +430,22 @@ static int snap_get(struct mme_cache *k, const struct hpo *h, struct catalog *c,
     int rc;
     *out = NULL;
     if ((rc = catalog_generation(c, &gen, err)) < 0) return rc;
-    pthread_mutex_lock(&k->mu);
-    if ((s = k->cur) && s->gen == gen && s->h == h)
-        s->refs++;
-    else
-        s = NULL;
-    pthread_mutex_unlock(&k->mu);
-    if (s) {
-        *out = s;
+    if ((*out = snap_take(k, h, gen))) return GN_OK;
+    pthread_mutex_lock(&k->build);
+    if ((*out = snap_take(k, h, gen))) { /* built while this request waited */
+        pthread_mutex_unlock(&k->build);
+        pthread_mutex_lock(&k->mu);
+        k->waits++;
+        pthread_mutex_unlock(&k->mu);
         return GN_OK;
     }
-    if ((rc = snap_build(h, c, NULL, 0, &s, err)) < 0) return rc;
+    if ((rc = snap_build(h, c, NULL, 0, &s, err)) < 0) {
+        pthread_mutex_unlock(&k->build);
+        return rc;
+    }
     s->gen = gen;
     pthread_mutex_lock(&k->mu);
+    k->builds++;
     if (!k->cur || k->cur->h != h || k->cur->gen < gen) {
         old = k->cur;
         k->cur = s;
@@ -414,6 +453,7 @@ static int snap_get(struct mme_cache *k, const struct hpo *h, struct catalog *c,
         if (old && --old->refs) old = NULL;
     }
     pthread_mutex_unlock(&k->mu);
+    pthread_mutex_unlock(&k->build);
     snap_free(old); /* NULL unless the cache held the last reference */
     *out = s;
     return GN_OK;

@@ -34,9 +34,11 @@
  * is not shared; mme_handle needs the caller's catalog handle (one per thread) and borrows
  * the shared, immutable struct hpo. A struct mme_cache is shared by all threads: it holds
  * an immutable, reference-counted snapshot of the profiles, swapped under its mutex when
- * the generation moves (the new one is built outside the lock, by the request that found
- * the old one stale; readers take a reference and never block each other for longer than a
- * pointer copy). mme_global_init once per process before any thread uses the client.
+ * the generation moves (the new one is built outside that mutex by the first request that
+ * found the old one stale, while later requests of the same generation wait for it instead
+ * of building their own: single flight; readers of a current snapshot take a reference and
+ * never block each other for longer than a pointer copy). mme_global_init once per process before
+ * any thread uses the client.
  */
 #ifndef GN_MME_H
 #define GN_MME_H
@@ -104,6 +106,15 @@ struct mme_call {
 struct mme_cache;
 GN_MUST_CHECK int mme_cache_new(struct mme_cache **out);
 void mme_cache_free(struct mme_cache *k);
+
+/* What the cache has done (the server's /metrics): snapshots built, requests that waited
+ * for another request's build instead of building, people in the current snapshot and its
+ * catalog generation (-1 before the first /match). k may be NULL (all zero). */
+struct mme_cache_stats {
+    uint64_t builds, waits, people;
+    int64_t generation;
+};
+void mme_cache_stats(struct mme_cache *k, struct mme_cache_stats *st);
 
 /* Answers call into an owned *out (gn_free) with *status and *ctype (static string). h may
  * be NULL (no HPO index: /match answers 503). cache: the process's profile cache, or NULL

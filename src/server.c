@@ -342,6 +342,19 @@ static int metrics_text(struct server *s, struct worker *w, char **out, size_t *
     P("# HELP genomenode_policy_denied_total Requests refused by policy.\n");
     P("# TYPE genomenode_policy_denied_total counter\n");
     P("genomenode_policy_denied_total %llu\n", (unsigned long long)atomic_load(&s->m.denied));
+    {
+        struct mme_cache_stats ms;
+        mme_cache_stats(s->mme, &ms);
+        P("# HELP genomenode_mme_profile_builds_total Matchmaker Exchange profile snapshots "
+          "built.\n# TYPE genomenode_mme_profile_builds_total counter\n");
+        P("genomenode_mme_profile_builds_total %llu\n", (unsigned long long)ms.builds);
+        P("# HELP genomenode_mme_profile_waits_total Requests that waited for another's "
+          "snapshot build.\n# TYPE genomenode_mme_profile_waits_total counter\n");
+        P("genomenode_mme_profile_waits_total %llu\n", (unsigned long long)ms.waits);
+        P("# HELP genomenode_mme_profile_people People in the current profile snapshot.\n"
+          "# TYPE genomenode_mme_profile_people gauge\n");
+        P("genomenode_mme_profile_people %llu\n", (unsigned long long)ms.people);
+    }
     if (w->snap) {
         for (uint32_t i = 0; i < w->snap->n_seg; i++)
             bytes += segment_file_bytes(w->snap->seg[i]);

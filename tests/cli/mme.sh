@@ -200,6 +200,16 @@ expect "opt-in mode: only the patient who said yes is offered" \
   '[ "$(jq ".results | length" <(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req1.json" > /dev/null; cat "$T/r"))" = 1 ] && grep -q "$P4" "$T/r"'
 "$GN" setting "$T/b" matchmaking_consent optout > /dev/null
 expect "back to opt-out: the 3 again" '[ "$(kcnt1)" = 3 ]'
+# the profile cache: reused while the catalog stays, rebuilt once after a change, and once
+# only for concurrent requests that find it stale (single flight; /metrics counts)
+builds() { curl -s "http://127.0.0.1:$PB/metrics" | awk '$1 == "genomenode_mme_profile_builds_total" { print $2 }'; }
+kcnt1 > /dev/null; B1=$(builds); kcnt1 > /dev/null; kcnt1 > /dev/null
+expect "profile cache reused while the catalog does not change (/metrics)" '[ -n "$B1" ] && [ "$(builds)" = "$B1" ]'
+"$GN" setting "$T/b" matchmaking_consent optout > /dev/null  # unchanged, but a catalog change
+CP=""; for i in 1 2 3 4 5 6 7 8; do
+  curl -s -o /dev/null -X POST -H "X-Auth-Token: $(cat "$T/tok_a_at_b")" -H "Content-Type: $CT" --data-binary @"$T/req1.json" "http://127.0.0.1:$PB/match" & CP="$CP $!"; done
+for p in $CP; do wait "$p"; done  # not a bare wait: the servers run in the background too
+expect "after a change, 8 concurrent requests build the profiles once" '[ "$(builds)" = $((B1 + 1)) ]'
 expect "consent show lists the matchmaking choice; the choices are audited" \
   '"$GN" consent show "$T/b" --person 010181-2001 | tail -1 | grep -q "matchmaking	yes" &&
    [ "$("$GN" audit show "$T/b" --person 010181-2001 | grep -c "consent.matchmaking")" = 2 ]'

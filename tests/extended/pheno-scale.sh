@@ -159,6 +159,17 @@ echo "MME over $nimp people, $nq queries: precision at 5 (same diagnosis) ${pp}%
      "/match latency median $(sort -n "$W/mlat.txt" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') s"
 expect "MME: $nq queries answered; genes lift precision at 5 over phenotype alone (${pp}% -> ${pg}%)" \
   '[ "$nq" -ge 50 ] && awk -v a="$pp" -v b="$pg" "BEGIN { exit !(b > a && a > 20) }"'
+# single flight at scale: after a catalog change, 8 concurrent /match requests build the
+# profiles of every person once; the others wait for that build (/metrics)
+metric() { curl -s "http://127.0.0.1:$P/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+b0=$(metric genomenode_mme_profile_builds_total); w0=$(metric genomenode_mme_profile_waits_total)
+"$GN" setting "$N" matchmaking_consent optout > /dev/null  # the default again: a catalog change
+CP=""; for i in 1 2 3 4 5 6 7 8; do
+  curl -s -o /dev/null -X POST -H "X-Auth-Token: $PT" -H "Content-Type: $CT" --data-binary @"$W/mq/p1.json" "http://127.0.0.1:$P/match" & CP="$CP $!"; done
+for p in $CP; do wait "$p"; done
+b1=$(metric genomenode_mme_profile_builds_total); w1=$(metric genomenode_mme_profile_waits_total)
+echo "single flight: $((b1 - b0)) build(s), $((w1 - w0)) request(s) waited, $(metric genomenode_mme_profile_people) people in the snapshot"
+expect "MME: 8 concurrent requests after a change build the profiles once" '[ "$b1" = $((b0 + 1)) ]'
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 
 # every person exported again, each document valid against the Phenopacket v2 schema
