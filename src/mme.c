@@ -723,9 +723,8 @@ static int type_ok(const char *t, int accept)
 }
 
 int mme_handle(const struct hpo *h, struct mme_cache *cache, struct policy_cache *pc,
-               struct catalog *c,
-               const struct pseudonym *key, const struct mme_call *call, char **out, size_t *len,
-               int *status, const char **ctype)
+               struct catalog *c, const struct pseudonym *key, const struct mme_call *call,
+               char **out, size_t *len, int *status, const char **ctype)
 {
     struct gn_err err = GN_ERR_INIT;
     struct auth_caller who;
