@@ -722,9 +722,9 @@ static int type_ok(const char *t, int accept)
     return accept && (strstr(t, "*/*") != NULL);
 }
 
-int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
-               const struct pseudonym *key, const struct mme_call *call, char **out, size_t *len,
-               int *status, const char **ctype)
+int mme_handle(const struct hpo *h, struct mme_cache *cache, struct policy_cache *pc,
+               struct catalog *c, const struct pseudonym *key, const struct mme_call *call,
+               char **out, size_t *len, int *status, const char **ctype)
 {
     struct gn_err err = GN_ERR_INIT;
     struct auth_caller who;
@@ -767,8 +767,10 @@ int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
     }
     (void)snprintf(detail, sizeof detail, "query: %zu features, %zu genes", q->n_features,
                    q->n_genes);
-    if ((rc = policy_matchmaking(c, key, &who.caller, "mme.match", detail, &ids, &n_ids, &err)) <
-        0) {
+    rc = pc ? policy_matchmaking_cached(pc, c, key, &who.caller, "mme.match", detail, &ids, &n_ids,
+                                        &err)
+            : policy_matchmaking(c, key, &who.caller, "mme.match", detail, &ids, &n_ids, &err);
+    if (rc < 0) {
         rc = answer_error(rc == GN_EDENIED ? 403 : gn_err_http_status(rc), err.msg, out, len,
                           status);
         goto out;

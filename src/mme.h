@@ -104,6 +104,7 @@ struct mme_call {
 
 /* The profile cache of a serving process (see above): GN_OK or GN_ENOMEM. */
 struct mme_cache;
+struct policy_cache; /* policy.h */
 GN_MUST_CHECK int mme_cache_new(struct mme_cache **out);
 void mme_cache_free(struct mme_cache *k);
 
@@ -118,11 +119,14 @@ void mme_cache_stats(struct mme_cache *k, struct mme_cache_stats *st);
 
 /* Answers call into an owned *out (gn_free) with *status and *ctype (static string). h may
  * be NULL (no HPO index: /match answers 503). cache: the process's profile cache, or NULL
- * (profiles read for this call). GN_OK unless out of memory; refusals are answers (401,
- * 403, 400, 406, 415) with an MME-style {"error": ...} object. */
-GN_MUST_CHECK int mme_handle(const struct hpo *h, struct mme_cache *cache, struct catalog *c,
-                             const struct pseudonym *key, const struct mme_call *call, char **out,
-                             size_t *len, int *status, const char **ctype);
+ * (profiles read for this call). pc: the calling thread's policy cache (the people
+ * policy_matchmaking offers, kept per catalog generation: policy_matchmaking_cached), or
+ * NULL (decided from the catalog on this call). GN_OK unless out of memory; refusals are
+ * answers (401, 403, 400, 406, 415) with an MME-style {"error": ...} object. */
+GN_MUST_CHECK int mme_handle(const struct hpo *h, struct mme_cache *cache, struct policy_cache *pc,
+                             struct catalog *c, const struct pseudonym *key,
+                             const struct mme_call *call, char **out, size_t *len, int *status,
+                             const char **ctype);
 
 /* Scores query q against the people in ids (sorted catalog ids, from policy_matchmaking) and
  * builds the MME response document {"results": [...]} into an owned *out (gn_free); the

@@ -573,6 +573,11 @@ struct cache_slot {
 struct policy_cache {
     struct cache_slot slot[CACHE_SLOTS];
     uint64_t tick;
+    /* policy_matchmaking_cached: the people offered, at mm_gen on mm_day (mm_ids NULL: none) */
+    int64_t *mm_ids;
+    size_t mm_n;
+    int64_t mm_gen;
+    char mm_day[16];
     int64_t gen; /* generation the budget settings below were read at; -1 never */
     int64_t budget, window;
     int64_t now_gen; /* the request's generation (policy_cache_begin); -1 before */
@@ -604,6 +609,7 @@ int policy_cache_new(struct policy_cache **pc)
     if (!(*pc = gn_calloc(1, sizeof **pc))) return GN_ENOMEM;
     (*pc)->gen = -1;
     (*pc)->now_gen = -1;
+    (*pc)->mm_gen = -1;
     return GN_OK;
 }
 
@@ -612,6 +618,7 @@ void policy_cache_free(struct policy_cache *pc)
     if (!pc) return;
     for (int i = 0; i < CACHE_SLOTS; i++)
         policy_decision_free(&pc->slot[i].d);
+    gn_free(pc->mm_ids);
     gn_free(pc);
 }
 
@@ -841,21 +848,28 @@ static int mm_visit(void *ctx, const struct catalog_phenopacket_view *v)
     return 0;
 }
 
-int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
-                       const struct policy_caller *who, const char *action, const char *detail,
-                       int64_t **ids, size_t *n, struct gn_err *err)
+/* The caller may take part in matchmaking at all (peer nodes and stewards): GN_OK, or the
+ * refusal, audited. */
+static int mm_role(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
+                   const char *action, const char *detail, struct gn_err *err)
 {
     struct policy_request rq = {0};
-    struct mm_walk w = {0};
-    int rc;
-    *ids = NULL;
-    *n = 0;
     rq.action = action;
     rq.detail = detail;
-    char mode[16];
     if (!who->role || (strcmp(who->role, "peer-node") && strcmp(who->role, "steward")))
         return deny(c, key, who, &rq, err, "matchmaking needs the peer-node role (caller is %s)",
                     who->role && *who->role ? who->role : "anonymous");
+    return GN_OK;
+}
+
+/* The people matchmaking may offer (policy_matchmaking's rules), read from the catalog. */
+static int mm_people(struct catalog *c, int64_t **ids, size_t *n, struct gn_err *err)
+{
+    struct mm_walk w = {0};
+    char mode[16];
+    int rc;
+    *ids = NULL;
+    *n = 0;
     if ((rc = setting_or(c, "matchmaking_consent", "optout", mode, sizeof mode, err)) < 0)
         return rc;
     w.opt_in = !strcmp(mode, "optin");
@@ -865,6 +879,50 @@ int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
     }
     *ids = w.ids;
     *n = w.n;
+    return GN_OK;
+}
+
+int policy_matchmaking(struct catalog *c, const struct pseudonym *key,
+                       const struct policy_caller *who, const char *action, const char *detail,
+                       int64_t **ids, size_t *n, struct gn_err *err)
+{
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    if ((rc = mm_role(c, key, who, action, detail, err)) < 0) return rc;
+    return mm_people(c, ids, n, err);
+}
+
+int policy_matchmaking_cached(struct policy_cache *pc, struct catalog *c,
+                              const struct pseudonym *key, const struct policy_caller *who,
+                              const char *action, const char *detail, int64_t **ids, size_t *n,
+                              struct gn_err *err)
+{
+    char today[16];
+    time_t t = time(NULL);
+    struct tm tm;
+    int64_t gen;
+    int rc;
+    *ids = NULL;
+    *n = 0;
+    if ((rc = mm_role(c, key, who, action, detail, err)) < 0) return rc;
+    if ((rc = request_gen(pc, c, &gen, err)) < 0) return rc;
+    gmtime_r(&t, &tm);
+    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (pc->mm_gen != gen || strcmp(pc->mm_day, today)) {
+        int64_t *v;
+        size_t m;
+        if ((rc = mm_people(c, &v, &m, err)) < 0) return rc;
+        gn_free(pc->mm_ids);
+        pc->mm_ids = v;
+        pc->mm_n = m;
+        pc->mm_gen = gen;
+        (void)snprintf(pc->mm_day, sizeof pc->mm_day, "%s", today);
+    }
+    if (!(*ids = gn_reallocarray(NULL, pc->mm_n + 1, sizeof **ids)))
+        return gn_errf(err, GN_ENOMEM, "out of memory");
+    if (pc->mm_n) memcpy(*ids, pc->mm_ids, pc->mm_n * sizeof **ids);
+    *n = pc->mm_n;
     return GN_OK;
 }
 

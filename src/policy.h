@@ -208,6 +208,15 @@ GN_MUST_CHECK int policy_matchmaking(struct catalog *c, const struct pseudonym *
                                      const struct policy_caller *who, const char *action,
                                      const char *detail, int64_t **ids, size_t *n,
                                      struct gn_err *err);
+/* policy_matchmaking through a thread's policy_cache (the server's /match): the people
+ * offered depend only on the catalog once the caller's role is allowed, so they are read
+ * once per catalog generation and date and copied out on later calls; the role check, and
+ * the audited refusal, happen on every call. */
+GN_MUST_CHECK int policy_matchmaking_cached(struct policy_cache *pc, struct catalog *c,
+                                            const struct pseudonym *key,
+                                            const struct policy_caller *who, const char *action,
+                                            const char *detail, int64_t **ids, size_t *n,
+                                            struct gn_err *err);
 /* Records a matchmaking exchange: results returned (or received) and the pseudonyms of the
  * local people named in it (comma-separated, or ""). */
 GN_MUST_CHECK int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,

@@ -114,6 +114,7 @@ static struct dynlib mhd_lib = DYNLIB_INIT(GN_LIBMHD_SONAME, "libmicrohttpd12", 
 struct worker {
     struct catalog *cat;
     struct beacon *bx;
+    struct policy_cache *mpc; /* /match: the people policy offers, per catalog generation */
     struct gtsnap *snap;
     struct timespec man_mtime;
     ino_t man_ino;
@@ -465,7 +466,7 @@ static int mme_route_call(struct server *s, struct worker *w, struct MHD_Connect
     mc.accept = mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
     mc.body = rq->body;
     mc.body_len = rq->len;
-    return mme_handle(s->hpo, s->mme, w->cat, &s->key, &mc, out, len, status, type);
+    return mme_handle(s->hpo, s->mme, w->mpc, w->cat, &s->key, &mc, out, len, status, type);
 }
 
 /* The pgx data, loaded once (see struct server); NULL when it cannot be. */
@@ -689,6 +690,7 @@ static void close_workers(struct server *s)
         if (s->w[i].cat) catalog_set_audit_sink(s->w[i].cat, NULL);
         catalog_close(s->w[i].cat);
         beacon_free(s->w[i].bx);
+        policy_cache_free(s->w[i].mpc);
     }
     audit_batcher_stop(s->audit);
     policy_budget_free(s->budget);
@@ -748,7 +750,8 @@ int server_run(const struct server_opts *o, struct gn_err *err)
             (rc = db_exec(catalog_db(s->w[i].cat), "PRAGMA mmap_size=0", err)) < 0)
             goto out;
         audit_batcher_attach(s->audit, s->w[i].cat);
-        if ((rc = beacon_new(&s->w[i].bx)) < 0) goto nomem;
+        if ((rc = beacon_new(&s->w[i].bx)) < 0 || (rc = policy_cache_new(&s->w[i].mpc)) < 0)
+            goto nomem;
         beacon_set_hpo(s->w[i].bx, s->hpo);
         if ((rc = refresh(s, &s->w[i], err)) < 0) goto out;
     }
