@@ -85,6 +85,26 @@ check "twins=0: both entries listed" \
 check "--top beyond the diseases: every ranked disease once, no twin, no infinite score" \
   '! cut -f3 "$T/tsv" | grep -qi inf && ! cut -f2 "$T/tsv" | grep -qx ORPHA:15 && [ "$(tail -n +3 "$T/tsv" | wc -l)" -gt 12000 ]'
 
+# hpo eval on the real phenopackets of testdata (a case index built here, as index_dev.tsv
+# is): one rank per method; --features has one row of the case's own disease per case, at
+# the rank the evaluation gives it by the combined score
+for f in testdata/phenopackets/a/*.json testdata/phenopackets/b/*.json; do
+  jq -r --arg f "$f" '[.id, ($f | sub("^testdata/phenopackets/"; "")), .interpretations[0].diagnosis.disease.id,
+    .interpretations[0].diagnosis.disease.label, "", ([.phenotypicFeatures[] | select(.excluded | not)] | length),
+    ([.phenotypicFeatures[] | select(.excluded)] | length), "1",
+    ([.phenotypicFeatures[] | select(.excluded | not) | .type.id] | join(";")),
+    ([.phenotypicFeatures[] | select(.excluded) | .type.id] | join(";")), ""] | @tsv' "$f"
+done >"$T/cases.tsv"
+"$GN" hpo eval --cases "$T/cases.tsv" --features "$T/feat.tsv" >"$T/eval.tsv" 2>"$T/err" || bad "hpo eval: $(cat "$T/err")"
+ncase=$(awk -F'\t' '$4 == 1 && $7 != "NA"' "$T/eval.tsv" | grep -vc "^case")
+check "eval: every testdata case ranked ($ncase)" '[ "$ncase" -ge 5 ] && [ "$ncase" = "$(grep -c . "$T/cases.tsv")" ]'
+check "features: header, one target row per case, at the combined rank of the evaluation" \
+  '[ "$(head -1 "$T/feat.tsv" | cut -f1-5)" = "$(printf "case\trank\ttarget\tdisease\tcombined")" ] &&
+   [ "$(awk -F"\t" "\$3 == 1" "$T/feat.tsv" | wc -l)" = "$ncase" ] &&
+   [ "$(awk -F"\t" "\$3 == 1 { print \$1, \$2 }" "$T/feat.tsv" | sort)" = "$(awk -F"\t" "NR > 2 && \$7 != \"NA\" { print \$1, \$11 }" "$T/eval.tsv" | sort)" ]'
+"$GN" hpo eval --cases "$T/cases.tsv" --features "$T/nodir/feat.tsv" >/dev/null 2>"$T/err"
+check "features file not writable: error" '[ $? -eq 1 ] && grep -q "nodir" "$T/err"'
+
 # a damaged index is refused
 cp "$IDX" "$T/bad.gnhpo"; printf '\x01' | dd of="$T/bad.gnhpo" bs=1 seek=5000 conv=notrunc 2>/dev/null
 "$GN" rank --hpo HP:0001250 --index "$T/bad.gnhpo" >/dev/null 2>"$T/err"
