@@ -18,8 +18,9 @@
  *   HPO_RANK_SET       Phrank-style set similarity: the sum of the marginal information
  *                      content (IC(a) minus its most informative parent's) over the terms that
  *                      are ancestors of both a patient term and a disease term, each once
- *   HPO_RANK_COMBINED  the likelihood ratio plus weighted symmetric BMA and set scores, the
- *                      weights tuned on the development cases (docs/hpo.md)
+ *   HPO_RANK_COMBINED  the likelihood ratio plus weighted symmetric BMA and set scores and
+ *                      the share of the observed terms the disease is annotated with exactly
+ *                      (w_exact), the weights tuned on the development cases (docs/hpo.md)
  *
  * Information content is computed from the annotations: IC(t) = ln(N / n_t) with n_t the
  * diseases annotated with t or a descendant. A disease linked to a candidate gene gets the

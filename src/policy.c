@@ -239,13 +239,19 @@ static int add_grant(void *ctx, const char *dataset, enum catalog_granularity g)
     return GN_OK;
 }
 
-static int today_after(const char *expires)
+/* Today's date in UTC, YYYY-MM-DD (11 bytes of 16). */
+static void today_utc(char out[16])
 {
-    char today[16];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm); /* 11 bytes of 16 */
+    (void)strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static int today_after(const char *expires)
+{
+    char today[16];
+    today_utc(today);
     return strcmp(today, expires) > 0;
 }
 
@@ -628,13 +634,10 @@ static int cache_key(const struct policy_caller *who, const struct policy_reques
                      size_t cap)
 {
     char today[16];
-    time_t t = time(NULL);
-    struct tm tm;
     size_t o;
     int n;
     if (rq->has_cohort || who->passport) return 0;
-    gmtime_r(&t, &tm);
-    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    today_utc(today);
     n = snprintf(k, cap, "%s|%s|%s|%lld|%s|%s|%s|%d|%d", today, who->name ? who->name : "",
                  who->role ? who->role : "", (long long)who->user_id,
                  rq->project ? rq->project : "", rq->purpose_terms ? rq->purpose_terms : "",
@@ -899,16 +902,13 @@ int policy_matchmaking_cached(struct policy_cache *pc, struct catalog *c,
                               struct gn_err *err)
 {
     char today[16];
-    time_t t = time(NULL);
-    struct tm tm;
     int64_t gen;
     int rc;
     *ids = NULL;
     *n = 0;
     if ((rc = mm_role(c, key, who, action, detail, err)) < 0) return rc;
     if ((rc = request_gen(pc, c, &gen, err)) < 0) return rc;
-    gmtime_r(&t, &tm);
-    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    today_utc(today);
     if (pc->mm_gen != gen || strcmp(pc->mm_day, today)) {
         int64_t *v;
         size_t m;
