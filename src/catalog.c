@@ -1218,18 +1218,17 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
     /* one statement: the three kinds of row, in insertion order within each. One person's
      * rows through the individual_id indexes: "? = 0 OR individual_id = ?" would read the
      * whole tables every time (the plan cannot depend on the value bound). */
-    int rc = individual ? prep(c,
-                               "SELECT individual_id, 'p', term, label, excluded, onset, '', '',"
-                               " '', 0, '', '' FROM phenotypes WHERE individual_id = ?"
-                               " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '',"
-                               " '', '', 0, '', '' FROM diagnoses WHERE individual_id = ?",
-                               "ii", a, &st, err)
-                        : prep(c,
-                               "SELECT individual_id, 'p', term, label, excluded, onset, '', '',"
-                               " '', 0, '', '' FROM phenotypes"
-                               " UNION ALL SELECT individual_id, 'd', disease, label, 0, '', '',"
-                               " '', '', 0, '', '' FROM diagnoses",
-                               "", NULL, &st, err);
+#define PHENO_P                                                                                    \
+    "SELECT individual_id, 'p', term, label, excluded, onset, '', '', '', 0, '', ''"               \
+    " FROM phenotypes"
+#define PHENO_D                                                                                    \
+    "SELECT individual_id, 'd', disease, label, 0, '', '', '', '', 0, '', '' FROM diagnoses"
+#define PHENO_V                                                                                    \
+    "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref, alt, zygosity, hgvs"          \
+    " FROM pheno_variants"
+#define ONE " WHERE individual_id = ?"
+    int rc = individual ? prep(c, PHENO_P ONE " UNION ALL " PHENO_D ONE, "ii", a, &st, err)
+                        : prep(c, PHENO_P " UNION ALL " PHENO_D, "", NULL, &st, err);
     if (rc < 0) return rc;
     while ((rc = db_step(st, err)) == 1) {
         struct catalog_pheno_row r = {0};
@@ -1247,12 +1246,12 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
     {
         struct db_stmt *sv = NULL;
         const void *b[] = {&individual};
-        rc = prep(c,
-                  individual ? "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref,"
-                               " alt, zygosity, hgvs FROM pheno_variants WHERE individual_id = ?"
-                             : "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref,"
-                               " alt, zygosity, hgvs FROM pheno_variants",
-                  individual ? "i" : "", individual ? b : NULL, &sv, err);
+        rc = individual ? prep(c, PHENO_V ONE, "i", b, &sv, err)
+                        : prep(c, PHENO_V, "", NULL, &sv, err);
+#undef PHENO_P
+#undef PHENO_D
+#undef PHENO_V
+#undef ONE
         if (rc < 0) return rc;
         while ((rc = db_step(sv, err)) == 1) {
             struct catalog_pheno_row r = {0};

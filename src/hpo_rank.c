@@ -310,17 +310,12 @@ static int find_twins(struct hpo_ranker *r)
         uint32_t j = i + 1;
         while (j < h->n_dis && !strcmp(k[i].label, k[j].label))
             j++;
+        /* diseases are sorted by id and equal labels by index, so an OMIM entry ("OM...")
+         * comes before its Orphanet twin ("OR...") */
         if (j == i + 2 && k[i].label[0]) {
             uint32_t a = k[i].d, b = k[i + 1].d;
-            const char *ia = hpo_str(h, h->dis_id[a]), *ib = hpo_str(h, h->dis_id[b]);
-            if (!strncmp(ia, "ORPHA:", 6) && !strncmp(ib, "OMIM:", 5)) {
-                uint32_t t = a;
-                a = b;
-                b = t;
-                ia = hpo_str(h, h->dis_id[a]);
-                ib = hpo_str(h, h->dis_id[b]);
-            }
-            if (!strncmp(ia, "OMIM:", 5) && !strncmp(ib, "ORPHA:", 6)) {
+            if (!strncmp(hpo_str(h, h->dis_id[a]), "OMIM:", 5) &&
+                !strncmp(hpo_str(h, h->dis_id[b]), "ORPHA:", 6)) {
                 r->twin[a] = b;
                 r->twin[b] = a;
                 r->pair_omim[r->n_pairs++] = a;

@@ -123,12 +123,12 @@ enum hpo_ties {
     HPO_TIES_STRICT /* 1 + higher + tied: every tie counts against d */
 };
 
-/* The rank of disease d (1 = best), ties counted as said: for evaluation. */
 /* With the twins parameter, the other entry of d's OMIM/Orphanet pair (same folded label),
  * else HPO_NONE. The Orphanet entry of a pair scores -HUGE_VAL (listed under its OMIM
  * twin, never ranked). */
 uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d);
 
+/* The rank of disease d (1 = best), ties counted as said: for evaluation. */
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
                    enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties);
 

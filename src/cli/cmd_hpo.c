@@ -828,7 +828,6 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
     return 0;
 }
 
-
 /*
  * hpo eval --features FILE (a diagnostic for studying score combinations, bench/hpo-rerank.py):
  * per evaluated case, one row for each of the FEAT_TOP best diseases by the combined score
