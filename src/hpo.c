@@ -56,6 +56,7 @@ void hpo_free(struct hpo *h)
     gn_free(h->gene_sym);
     gn_free(h->gt_off);
     gn_free(h->gt_term);
+    gn_free(h->dis_onset);
     gn_free(h);
 }
 
@@ -207,9 +208,96 @@ uint32_t hpo_gene_index(const struct hpo *h, const char *s, size_t n)
     return find_key(h, h->gene_sym, h->n_genes, s, n);
 }
 
+/* ---- onset ------------------------------------------------------------------------- */
+
+#define BANDS(lo, hi) ((uint16_t)(((1u << ((hi) + 1)) - 1u) & ~((1u << (lo)) - 1u)))
+
+static const struct {
+    uint32_t id;
+    uint16_t bands;
+} onset_terms[] = {
+    {3577u, BANDS(HPO_ONSET_CONGENITAL, HPO_ONSET_CONGENITAL)},
+    {3581u, BANDS(HPO_ONSET_YOUNG_ADULT, HPO_ONSET_LATE)}, /* Adult onset */
+    {3584u, BANDS(HPO_ONSET_LATE, HPO_ONSET_LATE)},
+    {3593u, BANDS(HPO_ONSET_INFANTILE, HPO_ONSET_INFANTILE)},
+    {3596u, BANDS(HPO_ONSET_MIDDLE_AGE, HPO_ONSET_MIDDLE_AGE)},
+    {3621u, BANDS(HPO_ONSET_JUVENILE, HPO_ONSET_JUVENILE)},
+    {3623u, BANDS(HPO_ONSET_NEONATAL, HPO_ONSET_NEONATAL)},
+    {11462u, BANDS(HPO_ONSET_YOUNG_ADULT, HPO_ONSET_YOUNG_ADULT)},
+    {11463u, BANDS(HPO_ONSET_CHILDHOOD, HPO_ONSET_CHILDHOOD)},
+    {30674u, BANDS(HPO_ONSET_ANTENATAL, HPO_ONSET_ANTENATAL)},
+    {410280u, BANDS(HPO_ONSET_INFANTILE, HPO_ONSET_JUVENILE)}, /* Pediatric onset */
+};
+
+uint16_t hpo_onset_bands(const struct hpo *h, uint32_t t)
+{
+    uint16_t bands = HPO_ONSET_ALL;
+    int found = 0;
+    if (t >= h->n_terms) return 0;
+    for (uint32_t k = h->anc_off[t]; k < h->anc_off[t + 1]; k++) {
+        uint32_t id = h->term_id[h->anc[k]];
+        for (size_t i = 0; i < sizeof onset_terms / sizeof *onset_terms; i++) {
+            if (onset_terms[i].id != id) continue;
+            bands &= onset_terms[i].bands; /* the most specific ancestor narrows the set */
+            found = 1;
+        }
+    }
+    return found ? bands : 0;
+}
+
+int hpo_onset_age(const char *s, size_t n, enum hpo_onset_band *band, struct gn_err *err)
+{
+    static const char units[] = "YMWD";
+    static const double unit_days[] = {365.25, 30.4375, 7.0, 1.0};
+    const char *p = s, *end = s + n;
+    double days = 0;
+    size_t next = 0; /* units must come in the order Y M W D, each at most once */
+    int any = 0;
+    char q[STRPARSE_QUOTE_MAX];
+    if (p == end || *p++ != 'P') goto bad;
+    while (p < end && *p != 'T') {
+        uint32_t v = 0;
+        const char *u;
+        int digits = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (++digits > 6) goto bad;
+            v = v * 10 + (uint32_t)(*p - '0');
+        }
+        if (!digits || p == end || !(u = memchr(units + next, *p, sizeof units - 1 - next)))
+            goto bad;
+        days += v * unit_days[u - units];
+        next = (size_t)(u - units) + 1;
+        any = 1;
+        p++;
+    }
+    if (!any) goto bad;
+    *band = days < 1             ? HPO_ONSET_CONGENITAL
+            : days <= 28         ? HPO_ONSET_NEONATAL
+            : days < 365.25      ? HPO_ONSET_INFANTILE
+            : days < 5 * 365.25  ? HPO_ONSET_CHILDHOOD
+            : days < 16 * 365.25 ? HPO_ONSET_JUVENILE
+            : days < 40 * 365.25 ? HPO_ONSET_YOUNG_ADULT
+            : days < 60 * 365.25 ? HPO_ONSET_MIDDLE_AGE
+                                 : HPO_ONSET_LATE;
+    return GN_OK;
+bad:
+    return gn_errf(err, GN_EPARSE, "not an ISO 8601 age (e.g. P6M, P2Y3M, P10D): '%s'",
+                   strparse_quote(q, s, n));
+}
+
+const char *hpo_onset_band_name(enum hpo_onset_band b)
+{
+    static const char *const names[HPO_ONSET_N] = {"antenatal",   "congenital", "neonatal",
+                                                   "infantile",   "childhood",  "juvenile",
+                                                   "young_adult", "middle_age", "late"};
+    return (unsigned)b < HPO_ONSET_N ? names[b] : "?";
+}
+
 int hpo_finish(struct hpo *h, struct gn_err *err)
 {
     double n = h->n_dis ? (double)h->n_dis : 1.0;
+    if (!h->dis_onset && !(h->dis_onset = gn_calloc(h->n_dis ? h->n_dis : 1, sizeof *h->dis_onset)))
+        return gn_errf(err, GN_ENOMEM, "HPO onset bands");
     gn_free(h->ic);
     if (!(h->ic = gn_calloc(h->n_terms ? h->n_terms : 1, sizeof *h->ic)))
         return gn_errf(err, GN_ENOMEM, "HPO information content");
@@ -266,6 +354,14 @@ static int encode_payload(const struct hpo *h, struct gn_buf *b)
     if ((rc = put_u32s(b, h->gene_ncbi, ng)) < 0 || (rc = put_u32s(b, h->gene_sym, ng)) < 0 ||
         (rc = put_csr(b, h->gt_off, h->gt_term, ng)) < 0)
         return rc;
+    if ((rc = gn_buf_reserve(b, (size_t)nd * 2)) < 0) return rc; /* version 2: onset bands */
+    for (uint32_t d = 0; d < nd; d++) {
+        uint8_t *q = b->data + b->len + (size_t)d * 2;
+        uint16_t v = h->dis_onset ? h->dis_onset[d] : 0;
+        q[0] = (uint8_t)(v & 0xff);
+        q[1] = (uint8_t)(v >> 8);
+    }
+    b->len += (size_t)nd * 2;
     return GN_OK;
 }
 
@@ -364,7 +460,7 @@ static int terms_ok(const struct hpo *h)
     return 1;
 }
 
-static void decode_payload(struct gn_rd *r, struct hpo *h)
+static void decode_payload(struct gn_rd *r, struct hpo *h, uint32_t version)
 {
     const uint8_t *p;
     uint32_t nt, nd, ng;
@@ -414,6 +510,14 @@ static void decode_payload(struct gn_rd *r, struct hpo *h)
     h->gene_sym = get_u32s(r, ng, h->strings_len);
     if (r->bad) return;
     get_csr(r, ng, nt, &h->gt_off, &h->gt_term);
+    if (r->bad || version < 2) return; /* version 1: onset unknown (hpo_finish) */
+    if (!(p = gn_rd_bytes(r, (size_t)nd * 2)) ||
+        !(h->dis_onset = gn_calloc(nd ? nd : 1, sizeof *h->dis_onset)))
+        goto bad;
+    for (uint32_t d = 0; d < nd; d++) {
+        h->dis_onset[d] = (uint16_t)(p[2 * d] | (p[2 * d + 1] << 8));
+        if (h->dis_onset[d] & ~HPO_ONSET_ALL) goto bad;
+    }
     return;
 bad:
     r->bad = 1;
@@ -430,8 +534,8 @@ int hpo_decode(const uint8_t *p, size_t n, struct hpo **out, struct gn_err *err)
     *out = NULL;
     if (n < HDR_BYTES || memcmp(p, hpo_magic, sizeof hpo_magic))
         return gn_errf(err, GN_EFORMAT, "not a genomenode HPO index (bad magic)");
-    if (gn_le_u32(p + 8) != HPO_INDEX_VERSION)
-        return gn_errf(err, GN_EFORMAT, "HPO index format version %u, this build reads %u",
+    if (gn_le_u32(p + 8) < 1 || gn_le_u32(p + 8) > HPO_INDEX_VERSION)
+        return gn_errf(err, GN_EFORMAT, "HPO index format version %u, this build reads 1 to %u",
                        gn_le_u32(p + 8), HPO_INDEX_VERSION);
     len = gn_le_u64(p + 16);
     if (len != n - HDR_BYTES)
@@ -441,7 +545,7 @@ int hpo_decode(const uint8_t *p, size_t n, struct hpo **out, struct gn_err *err)
         return gn_errf(err, GN_ECORRUPT, "HPO index: checksum mismatch");
     if (!(h = gn_calloc(1, sizeof *h))) return gn_errf(err, GN_ENOMEM, "HPO index");
     gn_rd_init(&r, p + HDR_BYTES, (size_t)len);
-    decode_payload(&r, h);
+    decode_payload(&r, h, gn_le_u32(p + 8));
     if (r.bad && !h->strings) {
         rc = gn_errf(err, GN_ECORRUPT, "HPO index: malformed string table");
         goto fail;

@@ -11,7 +11,9 @@
  * and genes sorted by symbol. All strings live in one blob and are named by offset.
  *
  * Only terms below "Phenotypic abnormality" (HP:0000118) are kept in disease annotations:
- * inheritance, onset and modifier terms describe the disease, not the patient. Obsolete
+ * inheritance and modifier terms describe the disease, not the patient. Onset terms
+ * (below HP:0003674) are kept apart, as each disease's set of onset age bands
+ * (enum hpo_onset_band, dis_onset), which a patient's age of onset is compared with. Obsolete
  * terms stay in the term table with their replacement (replaced_by), alternative ids map
  * to their primary term, and annotations are stored on current terms only.
  *
@@ -33,12 +35,32 @@
 #define HPO_PHENO_ID      118u /* HP:0000118 Phenotypic abnormality */
 #define HPO_FREQ_UNKNOWN  255u /* dt_freq value when the annotation gives no frequency */
 #define HPO_INDEX_MAX     (512u << 20)
-#define HPO_INDEX_VERSION 1u
+#define HPO_INDEX_VERSION 2u /* writes 2; reads 1 (no onset bands) and 2 */
 
 enum hpo_term_flag {
     HPO_TERM_OBSOLETE = 1u, /* obsolete; term_repl names the replacement when known */
     HPO_TERM_PHENO = 2u     /* HP:0000118 or below it */
 };
+
+/*
+ * Age-of-onset bands, youngest first, as HPO's onset terms (below HP:0003674 Onset) define
+ * them. A set of bands is a bit mask (bit b = band b); 0 means unknown. Broader HPO terms
+ * are several bands (Pediatric onset: infantile to juvenile; Adult onset: the last three).
+ */
+enum hpo_onset_band {
+    HPO_ONSET_ANTENATAL,   /* HP:0030674, before birth */
+    HPO_ONSET_CONGENITAL,  /* HP:0003577, at birth */
+    HPO_ONSET_NEONATAL,    /* HP:0003623, the first 28 days */
+    HPO_ONSET_INFANTILE,   /* HP:0003593, 28 days to one year */
+    HPO_ONSET_CHILDHOOD,   /* HP:0011463, 1 to 5 years */
+    HPO_ONSET_JUVENILE,    /* HP:0003621, 5 to 15 years */
+    HPO_ONSET_YOUNG_ADULT, /* HP:0011462, 16 to 40 years */
+    HPO_ONSET_MIDDLE_AGE,  /* HP:0003596, 40 to 60 years */
+    HPO_ONSET_LATE,        /* HP:0003584, after 60 years */
+    HPO_ONSET_N
+};
+#define HPO_ONSET_ID  3674u /* HP:0003674 Onset */
+#define HPO_ONSET_ALL ((1u << HPO_ONSET_N) - 1u)
 
 struct hpo {
     char *strings; /* NUL-separated strings; every *_label, *_id, *_sym is an offset */
@@ -74,6 +96,7 @@ struct hpo {
     uint32_t *gene_sym;  /* offset; genes sorted by symbol */
     uint32_t *gt_off;    /* n_genes + 1; HPO terms linked to the gene */
     uint32_t *gt_term;
+    uint16_t *dis_onset; /* n_dis; onset bands annotated (mask of enum hpo_onset_band), 0 none */
 };
 
 /* The string at offset off of h's blob (borrowed). */
@@ -122,7 +145,26 @@ uint32_t hpo_disease_index(const struct hpo *h, const char *s, size_t n);
 /* Index of the gene with this symbol (exact) or "NCBIGene:ID", or HPO_NONE. */
 uint32_t hpo_gene_index(const struct hpo *h, const char *s, size_t n);
 
-/* Fills the derived arrays (ic) of a struct hpo whose stored arrays are set. */
+/* The onset bands of term t: its own when t is one of the onset terms of enum
+ * hpo_onset_band (or Pediatric / Adult onset), else those of the most specific such terms
+ * among its ancestors (Fetal onset: antenatal); 0 when t is not below Onset or no band
+ * applies (Puerperal onset). */
+uint16_t hpo_onset_bands(const struct hpo *h, uint32_t t);
+
+/*
+ * The onset band of an age given as an ISO 8601 duration ("P6M", "P2Y3M", "P10D", "P3W";
+ * years, months, weeks, days; a time part is ignored), in the n bytes at s: at birth
+ * (P0D, under one day) congenital, then by the limits of enum hpo_onset_band. GN_EPARSE
+ * when malformed.
+ */
+GN_MUST_CHECK int hpo_onset_age(const char *s, size_t n, enum hpo_onset_band *band,
+                                struct gn_err *err);
+
+/* "antenatal", "congenital", ... for band b. */
+const char *hpo_onset_band_name(enum hpo_onset_band b);
+
+/* Fills the derived arrays (ic) of a struct hpo whose stored arrays are set, and gives a
+ * struct hpo without dis_onset an all-unknown one. */
 GN_MUST_CHECK int hpo_finish(struct hpo *h, struct gn_err *err);
 
 /*

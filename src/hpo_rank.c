@@ -51,6 +51,7 @@ struct hpo_ranker {
      * similarity and log10 LR; zs the query's z-score */
     float *mu_s, *sd_s, *mu_l, *sd_l;
     double *zs;
+    double onset_bg[HPO_ONSET_N]; /* P(band | background) over diseases with onset bands */
     uint32_t *twin; /* n_dis, when p.twins: the other entry of an OMIM/Orphanet pair */
     uint32_t *pair_omim, n_pairs; /* the OMIM entry of each pair */
 };
@@ -72,6 +73,8 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->twins = 1.0;
     p->w_z = 0.0;
     p->w_exact = 10.0;
+    p->w_onset = 1.0;
+    p->onset_eps = 0.1;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;
 }
@@ -332,6 +335,48 @@ uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d)
     return r->twin && d < r->h->n_dis ? r->twin[d] : HPO_NONE;
 }
 
+static unsigned popcount16(uint16_t v)
+{
+    unsigned n = 0;
+    for (; v; v &= (uint16_t)(v - 1))
+        n++;
+    return n;
+}
+
+/* P(the patient's onset lies in bands q | disease with onset bands m), see hpo_rank.h. */
+static double onset_p(const struct hpo_ranker *r, uint16_t q, uint16_t m)
+{
+    double eps = r->p.onset_eps;
+    return (1 - eps) * popcount16(q & m) / popcount16(m) + eps * popcount16(q) / HPO_ONSET_N;
+}
+
+static void onset_background(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    uint32_t n = 0;
+    memset(r->onset_bg, 0, sizeof r->onset_bg);
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        if (!h->dis_onset[d]) continue;
+        for (int b = 0; b < HPO_ONSET_N; b++)
+            r->onset_bg[b] += onset_p(r, (uint16_t)(1u << b), h->dis_onset[d]);
+        n++;
+    }
+    for (int b = 0; b < HPO_ONSET_N; b++)
+        r->onset_bg[b] = n ? r->onset_bg[b] / n : 1.0 / HPO_ONSET_N;
+}
+
+/* The weighted log10 LR of the patient's onset bands q for disease d (0 when either is
+ * unknown). */
+static double onset_score(const struct hpo_ranker *r, uint16_t q, uint32_t d)
+{
+    uint16_t m = r->h->dis_onset[d];
+    double bgq = 0;
+    if (!q || !m || r->p.w_onset == 0) return 0;
+    for (int b = 0; b < HPO_ONSET_N; b++)
+        if (q & (1u << b)) bgq += r->onset_bg[b];
+    return r->p.w_onset * log10(onset_p(r, q, m) / bgq);
+}
+
 int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct hpo_ranker **out,
                    struct gn_err *err)
 {
@@ -385,6 +430,7 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
         invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis, NULL) < 0 ||
         invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis, NULL) < 0)
         goto fail;
+    onset_background(r);
     if (r->p.w_z != 0 && (rc = calibrate(r)) < 0) goto fail;
     if (r->p.twins != 0 && (rc = find_twins(r)) < 0) goto fail;
     *out = r;
@@ -528,8 +574,9 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     for (uint32_t i = 0; i < q->n_exc; i++)
         score_excluded(r, q->exc[i], &base);
     for (uint32_t d = 0; d < nd; d++) {
+        sc[d].onset = onset_score(r, q->onset & HPO_ONSET_ALL, d);
         sc[d].s[HPO_RANK_RESNIK] = r->resnik[d] / n_used;
-        sc[d].s[HPO_RANK_LR] = r->lr[d] + base + r->nmatch[d] * (double)r->dfac[d];
+        sc[d].s[HPO_RANK_LR] = r->lr[d] + base + r->nmatch[d] * (double)r->dfac[d] + sc[d].onset;
         sc[d].gene = HPO_NONE;
     }
     score_reverse(r, q->obs, q->n_obs, r->resnik); /* resnik is free again: reuse it */
@@ -539,7 +586,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         sc[d].s[HPO_RANK_COMBINED] = r->lr[d] + base + r->p.w_bma * sc[d].s[HPO_RANK_BMA] +
                                      r->p.w_set * sc[d].s[HPO_RANK_SET] + r->p.w_rev * r->resnik[d];
         if (r->zs) sc[d].s[HPO_RANK_COMBINED] += r->p.w_z * r->zs[d];
-        sc[d].s[HPO_RANK_COMBINED] += r->p.w_exact * r->nexact[d] / n_used;
+        sc[d].s[HPO_RANK_COMBINED] += r->p.w_exact * r->nexact[d] / n_used + sc[d].onset;
     }
     for (uint32_t g = 0; g < q->n_genes; g++) {
         uint32_t gi = q->genes[g];
@@ -550,6 +597,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     }
     for (uint32_t i = 0; i < r->n_pairs; i++) { /* OMIM entry: the better of the pair */
         uint32_t d = r->pair_omim[i], o = r->twin[d];
+        if (sc[o].s[HPO_RANK_COMBINED] > sc[d].s[HPO_RANK_COMBINED]) sc[d].onset = sc[o].onset;
         for (int m = 0; m < HPO_RANK_N; m++)
             if (sc[o].s[m] > sc[d].s[m]) sc[d].s[m] = sc[o].s[m];
         if (sc[d].gene == HPO_NONE) sc[d].gene = sc[o].gene;

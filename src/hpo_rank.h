@@ -22,6 +22,12 @@
  *                      the share of the observed terms the disease is annotated with exactly
  *                      (w_exact), the weights tuned on the development cases (docs/hpo.md)
  *
+ * When the patient's age of onset is known (struct hpo_query.onset) and the disease has
+ * onset annotations, the likelihood ratio (and so the combined score) also counts
+ * P(onset | disease) / P(onset | background): the disease's onset bands share 1 - onset_eps,
+ * every band onset_eps / HPO_ONSET_N (onsets outside the annotated bands do occur), and the
+ * background is the mean over the diseases with onset bands.
+ *
  * Information content is computed from the annotations: IC(t) = ln(N / n_t) with n_t the
  * diseases annotated with t or a descendant. A disease linked to a candidate gene gets the
  * gene bonus of the method (struct hpo_rank_params) and records which gene.
@@ -70,6 +76,8 @@ struct hpo_rank_params {
                            * disease is annotated with exactly (not only through a descendant) */
     double gene_log10;    /* log10 LR of a candidate gene hit (LR, set, combined): decisive */
     double gene_sim_bonus; /* added to Resnik/BMA scores of candidate-gene diseases */
+    double w_onset;        /* weight of the onset log10 LR in the lr and combined scores; 0: off */
+    double onset_eps;      /* share of P(onset | disease) spread over every band */
     double twins; /* 1: an OMIM entry and the one Orphanet entry with the same label are one
                    * disease: the OMIM entry scores the better of the two, the Orphanet
                    * one is not ranked (hpo_rank_twin) */
@@ -77,7 +85,9 @@ struct hpo_rank_params {
 
 void hpo_rank_params_default(struct hpo_rank_params *p);
 
-/* A patient: current term indices (resolved with hpo_resolve()) and gene indices. */
+/* A patient: current term indices (resolved with hpo_resolve()), gene indices, and the
+ * onset bands the patient's age of onset may lie in (mask of enum hpo_onset_band; 0:
+ * unknown; an age at examination without an onset is every band up to that age). */
 struct hpo_query {
     const uint32_t *obs;
     uint32_t n_obs;
@@ -85,11 +95,13 @@ struct hpo_query {
     uint32_t n_exc;
     const uint32_t *genes;
     uint32_t n_genes;
+    uint16_t onset;
 };
 
 /* The scores of one disease: phenotype only, and the candidate gene it carries. */
 struct hpo_score {
     double s[HPO_RANK_N];
+    double onset;  /* the onset's weighted log10 LR within the lr and combined scores (0: none) */
     uint32_t gene; /* the first candidate gene linked to the disease, or HPO_NONE */
 };
 

@@ -455,9 +455,10 @@ static int add_hpoa(struct hpo_src *s, struct lines *ls, struct gn_err *err)
         if (nf < 4)
             return gn_errf(err, GN_EPARSE, "%s:%u: %u columns, phenotype.hpoa has 12", ls->name,
                            ls->no, nf);
-        /* Aspect (column 11): P phenotype; I, C, M describe the disease, not the patient.
-         * Rows missing the column (some DECIPHER rows) are taken as P. */
-        if (nf > 10 && f[10].n && !span_eq(f[10], "P")) continue;
+        /* Aspect (column 11): P phenotype, C clinical course (its onset terms become the
+         * disease's onset bands); I and M describe the disease, not the patient. Rows
+         * missing the column (some DECIPHER rows) are taken as P. */
+        if (nf > 10 && f[10].n && !span_eq(f[10], "P") && !span_eq(f[10], "C")) continue;
         if (nf > 7 && parse_freq(f[7], &freq) < 0)
             return gn_errf(err, GN_EPARSE, "%s:%u: bad frequency (HP:00402xx, n/m or x%%)",
                            ls->name, ls->no);
@@ -1137,23 +1138,31 @@ static int cmp_dis_id(const void *a, const void *b)
                   (const char *)s->str.data + s->dis[*(const uint32_t *)b].a);
 }
 
-/* Resolves annotation terms, keeps diseases with a phenotype annotation (sorted by id) and
- * fills the dt and dn lists. */
+/* Resolves annotation terms, keeps diseases with a phenotype annotation (sorted by id),
+ * fills the dt and dn lists and the diseases' onset bands (from their onset terms). */
 static int build_annotations(struct build *b, struct rann *r)
 {
     const struct hpo_src *s = b->s;
     struct hpo *h = b->h;
     uint32_t n = 0, nd = 0, *keep = NULL, *cur = NULL;
+    uint16_t *onset = NULL; /* per builder disease */
     int rc = GN_ENOMEM;
+    if (!(onset = gn_calloc(s->n_dis ? s->n_dis : 1, sizeof *onset))) goto fail;
     for (uint32_t i = 0; i < s->n_ann; i++) {
         enum hpo_resolved how;
         uint32_t t = hpo_resolve_id(h, s->ann[i].term, &how);
+        uint16_t bands;
         if (t == HPO_NONE) {
             b->st.ann_unknown_term++;
             continue;
         }
         if (!(h->term_flags[t] & HPO_TERM_PHENO)) {
-            b->st.ann_not_phenotype++;
+            if (!s->ann[i].neg && (bands = hpo_onset_bands(h, t)) != 0) {
+                onset[s->ann[i].dis] |= bands;
+                b->st.onset_annotations++;
+            } else {
+                b->st.ann_not_phenotype++;
+            }
             continue;
         }
         b->st.ann_remapped += how != HPO_RESOLVED_CURRENT;
@@ -1179,11 +1188,14 @@ static int build_annotations(struct build *b, struct rann *r)
         !(h->dn_off = gn_calloc((size_t)nd + 1, sizeof *h->dn_off)) ||
         !(h->dt_term = gn_calloc(n ? n : 1, sizeof *h->dt_term)) ||
         !(h->dt_freq = gn_calloc(n ? n : 1, 1)) ||
-        !(h->dn_term = gn_calloc(n ? n : 1, sizeof *h->dn_term)))
+        !(h->dn_term = gn_calloc(n ? n : 1, sizeof *h->dn_term)) ||
+        !(h->dis_onset = gn_calloc(nd ? nd : 1, sizeof *h->dis_onset)))
         goto fail;
     for (uint32_t d = 0; d < nd; d++) {
         h->dis_id[d] = s->dis[keep[d]].a;
         h->dis_label[d] = s->dis[keep[d]].b;
+        h->dis_onset[d] = onset[keep[d]];
+        b->st.with_onset += onset[keep[d]] != 0;
     }
     for (uint32_t i = 0; i < n; i++) { /* r is sorted by builder disease: count per row */
         uint32_t d = b->dis_new[r[i].dis];
@@ -1227,6 +1239,7 @@ static int build_annotations(struct build *b, struct rann *r)
 fail:
     gn_free(keep);
     gn_free(cur);
+    gn_free(onset);
     return rc < 0 ? gn_errf(b->err, rc, "HPO annotations") : rc;
 }
 

@@ -66,7 +66,10 @@ struct hpo_src_stats {
     uint32_t edges_unknown;       /* is_a edges naming a term not in the ontology */
     uint32_t ann_unknown_term;    /* annotations with a term unknown or obsolete w/o replacement */
     uint32_t ann_remapped;        /* annotations moved from an obsolete or alternative id */
-    uint32_t ann_not_phenotype;   /* inheritance, onset, modifier... (not under HP:0000118) */
+    uint32_t ann_not_phenotype;   /* inheritance, modifier... (not under HP:0000118), and
+                                   * onset terms of no band */
+    uint32_t onset_annotations;   /* onset rows turned into onset bands */
+    uint32_t with_onset;          /* diseases with onset bands */
     uint32_t mim_without_disease; /* mim2gene rows for diseases without annotations */
 };
 

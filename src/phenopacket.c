@@ -88,6 +88,24 @@ static int ontology_class(const json_t *o, const char *path, const char **id, co
     return GN_OK;
 }
 
+/* A TimeElement (onset, time at last encounter) as genomenode keeps it: the age's ISO 8601
+ * duration, else the ontology class id, else for a gestational age HP:0030674 (Antenatal
+ * onset); NULL when absent or of another kind (timestamp, interval). */
+static int time_element(const json_t *on, const char *path, const char **out, struct gn_err *err)
+{
+    const json_t *age, *oc;
+    const char *lab;
+    int rc;
+    *out = NULL;
+    if ((rc = obj_or_absent(on, path, err)) < 0 || !on) return rc;
+    age = json_object_get(on, "age");
+    oc = json_object_get(on, "ontologyClass");
+    if (age && (rc = str_at(age, "iso8601duration", out, path, err)) < 0) return rc;
+    if (!*out && oc && (rc = ontology_class(oc, path, out, &lab, err)) < 0) return rc;
+    if (!*out && json_object_get(on, "gestationalAge")) *out = "HP:0030674";
+    return GN_OK;
+}
+
 static int features(struct phenopacket *pp, const json_t *root, struct gn_err *err)
 {
     const json_t *a;
@@ -114,22 +132,14 @@ static int features(struct phenopacket *pp, const json_t *root, struct gn_err *e
         t->excluded = ex && json_is_true(ex);
         on = json_object_get(f, "onset");
         (void)snprintf(path, sizeof path, "phenotypicFeatures[%zu].onset", i);
-        if ((rc = obj_or_absent(on, path, err)) < 0) return rc;
-        if (on) {
-            const json_t *age = json_object_get(on, "age"),
-                         *oc = json_object_get(on, "ontologyClass");
-            const char *lab;
-            if (age && (rc = str_at(age, "iso8601duration", &t->onset, path, err)) < 0) return rc;
-            if (!t->onset && oc && (rc = ontology_class(oc, path, &t->onset, &lab, err)) < 0)
-                return rc;
-        }
+        if ((rc = time_element(on, path, &t->onset, err)) < 0) return rc;
         pp->n_ph++;
     }
     return GN_OK;
 }
 
-static int add_disease(struct phenopacket *pp, const char *id, const char *label, const char *path,
-                       struct gn_err *err)
+static int add_disease(struct phenopacket *pp, const char *id, const char *label, const char *onset,
+                       const char *path, struct gn_err *err)
 {
     const char *colon = id ? strchr(id, ':') : NULL;
     if (!colon || colon == id || !colon[1] || strchr(id, ' '))
@@ -139,6 +149,7 @@ static int add_disease(struct phenopacket *pp, const char *id, const char *label
         if (!strcmp(pp->dx[i].id, id)) return GN_OK;
     pp->dx[pp->n_dx].id = id;
     pp->dx[pp->n_dx].label = label;
+    pp->dx[pp->n_dx].onset = onset;
     pp->n_dx++;
     return GN_OK;
 }
@@ -245,15 +256,17 @@ static int diagnoses(struct phenopacket *pp, const json_t *root, struct gn_err *
         return GN_ENOMEM;
     for (size_t i = 0; i < nd; i++) {
         const json_t *d = json_array_get(ds, i), *ex;
-        const char *id, *label;
+        const char *id, *label, *onset;
         (void)snprintf(path, sizeof path, "diseases[%zu]", i);
         if (!json_is_object(d)) return gn_errf(err, GN_EPARSE, "%s: expected an object", path);
         ex = json_object_get(d, "excluded");
         if (ex && json_is_true(ex)) continue;
+        (void)snprintf(path, sizeof path, "diseases[%zu].onset", i);
+        if ((rc = time_element(json_object_get(d, "onset"), path, &onset, err)) < 0) return rc;
         (void)snprintf(path, sizeof path, "diseases[%zu].term", i);
         if (!json_object_get(d, "term")) return gn_errf(err, GN_EPARSE, "%s: missing", path);
         if ((rc = ontology_class(json_object_get(d, "term"), path, &id, &label, err)) < 0 ||
-            (rc = add_disease(pp, id, label, path, err)) < 0)
+            (rc = add_disease(pp, id, label, onset, path, err)) < 0)
             return rc;
     }
     for (size_t i = 0; i < ni; i++) {
@@ -268,7 +281,7 @@ static int diagnoses(struct phenopacket *pp, const json_t *root, struct gn_err *
         (void)snprintf(path, sizeof path, "interpretations[%zu].diagnosis.disease", i);
         if ((rc = ontology_class(json_object_get(dg, "disease"), path, &id, &label, err)) < 0)
             return rc;
-        if (id && (rc = add_disease(pp, id, label, path, err)) < 0) return rc;
+        if (id && (rc = add_disease(pp, id, label, NULL, path, err)) < 0) return rc;
         gis = json_object_get(dg, "genomicInterpretations");
         if (gis && !json_is_array(gis))
             return gn_errf(err, GN_EPARSE, "%s: genomicInterpretations: expected an array", path);
@@ -327,7 +340,9 @@ int phenopacket_parse(const char *p, size_t len, struct phenopacket **out, struc
         goto fail;
     }
     if ((rc = str_at(subj, "id", &pp->subject, "subject", err)) < 0 ||
-        (rc = str_at(subj, "sex", &pp->sex, "subject", err)) < 0)
+        (rc = str_at(subj, "sex", &pp->sex, "subject", err)) < 0 ||
+        (rc = time_element(json_object_get(subj, "timeAtLastEncounter"),
+                           "subject.timeAtLastEncounter", &pp->age_last, err)) < 0)
         goto fail;
     if (!pp->subject || !*pp->subject) {
         rc = gn_errf(err, GN_EPARSE, "subject.id: missing");

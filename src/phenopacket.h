@@ -2,13 +2,14 @@
  * phenopacket.h — GA4GH Phenopackets v2 (schema 2.0): a bounded reader of the parts
  * genomenode keeps, and a writer of valid phenopackets.
  *
- * Read: the subject (id, sex), phenotypicFeatures (HPO terms, observed or excluded, with
- * onset), diseases and interpretations (diagnosed diseases; per genomic interpretation the
- * gene and, when given, the variant's VCF record, zygosity and an HGVS expression). Other
- * fields are ignored. Limits: PHENOPACKET_MAX_BYTES of JSON, PHENOPACKET_MAX_ITEMS entries
- * per list, strings of at most PHENOPACKET_MAX_STR bytes (a VCF record's ref and alt:
- * PHENOPACKET_MAX_ALLELE), nesting as jansson allows (2048); phenopacketSchemaVersion "2"
- * or "2.x". Anything malformed is GN_EPARSE with the JSON path of the offending field
+ * Read: the subject (id, sex, time at last encounter), phenotypicFeatures (HPO terms,
+ * observed or excluded, with onset), diseases (with onset) and interpretations (diagnosed diseases;
+ * per genomic interpretation the gene and, when given, the variant's VCF record, zygosity and an
+ * HGVS expression). Other fields are ignored. Limits: PHENOPACKET_MAX_BYTES of JSON,
+ * PHENOPACKET_MAX_ITEMS entries per list, strings of at most PHENOPACKET_MAX_STR bytes (a VCF
+ * record's ref and alt: PHENOPACKET_MAX_ALLELE), nesting as jansson allows (2048);
+ * phenopacketSchemaVersion "2" or "2.x". Anything malformed is GN_EPARSE with the JSON path of the
+ * offending field
  * ("phenotypicFeatures[3].type.id: 'HP:12' is not an HPO id"); the message never quotes
  * the subject id (it may be a national ID).
  *
@@ -36,12 +37,14 @@ struct phenopacket_feature {
     const char *term; /* "HP:0001250", checked ^HP:[0-9]{7}$ */
     const char *label;
     int excluded;
-    const char *onset; /* "HP:0003577" or an ISO 8601 duration "P2M", or NULL */
+    const char *onset; /* "HP:0003577" or an ISO 8601 duration "P2M", or NULL; a gestational
+                        * age reads as HP:0030674 (Antenatal onset) */
 };
 
 struct phenopacket_disease {
     const char *id; /* "OMIM:614959" (prefix:local) */
     const char *label;
+    const char *onset; /* as phenopacket_feature.onset; NULL from interpretations */
 };
 
 struct phenopacket_variant {
@@ -56,9 +59,10 @@ struct phenopacket_variant {
 };
 
 struct phenopacket {
-    const char *id;      /* the phenopacket's id */
-    const char *subject; /* subject.id: handle as identifying */
-    const char *sex;     /* "MALE", "FEMALE", "OTHER_SEX", "UNKNOWN_SEX" */
+    const char *id;       /* the phenopacket's id */
+    const char *subject;  /* subject.id: handle as identifying */
+    const char *sex;      /* "MALE", "FEMALE", "OTHER_SEX", "UNKNOWN_SEX" */
+    const char *age_last; /* subject.timeAtLastEncounter as phenopacket_feature.onset, or NULL */
     const char *schema_version;
     struct phenopacket_feature *ph;
     size_t n_ph;

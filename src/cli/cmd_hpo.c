@@ -33,6 +33,7 @@
 #include "hpo.h"
 #include "hpo_rank.h"
 #include "hpo_src.h"
+#include "phenopacket.h"
 #include "strparse.h"
 
 #define HPO_DEFAULT_DIR "data/hpo"
@@ -59,8 +60,10 @@ static void print_stats(const struct hpo *h, const struct hpo_src_stats *st, dou
            "links %u, gene-phenotype links %u\n",
            st->diseases, st->annotations, st->with_frequency, st->not_annotations, st->genes,
            st->disease_genes, st->gene_terms);
+    printf("onset: %u diseases with onset bands (from %u onset rows)\n", st->with_onset,
+           st->onset_annotations);
     printf("annotation rows: %u moved from obsolete/alternative ids, %u unknown terms dropped, "
-           "%u non-phenotype (inheritance, onset, ...) dropped; %u mim2gene rows without an "
+           "%u non-phenotype (inheritance, modifier, ...) dropped; %u mim2gene rows without an "
            "annotated disease\n",
            st->ann_remapped, st->ann_unknown_term, st->ann_not_phenotype, st->mim_without_disease);
     printf("wrote %s in %.0f ms\n", out, ms);
@@ -143,9 +146,10 @@ struct term_list {
 
 /* Resolves the HPO ids in s (separated by ',' ';' or spaces) into l. Unknown ids and
  * non-phenotype terms are warned about and skipped, obsolete ones mapped; a malformed id
- * is an error. warn (may be NULL) collects the warnings as JSON strings. */
+ * is an error. An onset term (HP:0003593 Infantile onset) adds its bands to *onset when
+ * onset is not NULL. warn (may be NULL) collects the warnings as JSON strings. */
 static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term_list *l,
-                       json_t *warn, int quiet, struct gn_err *err)
+                       uint16_t *onset, json_t *warn, int quiet, struct gn_err *err)
 {
     const char *p = s, *end = s + n;
     while (p < end) {
@@ -169,6 +173,10 @@ static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term
                            strparse_quote(q, p, (size_t)(e - p)),
                            how == HPO_RESOLVED_ALT ? "an alternative id" : "obsolete",
                            hpo_term_name(h, (uint32_t)t, b1), hpo_str(h, h->term_label[t]));
+        } else if (!(h->term_flags[t] & HPO_TERM_PHENO) && onset &&
+                   hpo_onset_bands(h, (uint32_t)t)) {
+            *onset |= hpo_onset_bands(h, (uint32_t)t); /* the patient's onset, not a feature */
+            t = -1;
         } else if (!(h->term_flags[t] & HPO_TERM_PHENO)) {
             (void)snprintf(msg, sizeof msg, "%s (%s) is not a phenotypic abnormality; ignored",
                            hpo_term_name(h, (uint32_t)t, b2), hpo_str(h, h->term_label[t]));
@@ -188,6 +196,37 @@ static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term
         }
         p = e;
     }
+    return GN_OK;
+}
+
+/* The onset bands of an HPO onset term (HP:0003593) or an ISO 8601 age (P6M) in the n bytes
+ * at s. GN_EPARSE / GN_ENOTFOUND / GN_EINVAL (a term that is not an onset) with a message. */
+static int parse_onset(const struct hpo *h, const char *s, size_t n, uint16_t *bands,
+                       struct gn_err *err)
+{
+    enum hpo_resolved how;
+    enum hpo_onset_band b;
+    char q[STRPARSE_QUOTE_MAX];
+    int t, rc;
+    if (n && s[0] == 'P') {
+        if ((rc = hpo_onset_age(s, n, &b, err)) < 0) return rc;
+        *bands = (uint16_t)(1u << b);
+        return GN_OK;
+    }
+    if ((t = hpo_resolve(h, s, n, &how, err)) < 0) return t;
+    if (!(*bands = hpo_onset_bands(h, (uint32_t)t)))
+        return gn_errf(err, GN_EINVAL, "%s is not an onset term (HP:0003674) nor an age (P6M)",
+                       strparse_quote(q, s, n));
+    return GN_OK;
+}
+
+/* Every band up to the one of the age at examination: the onset cannot be later. */
+static int parse_age(const char *s, uint16_t *bands, struct gn_err *err)
+{
+    enum hpo_onset_band b;
+    int rc;
+    if ((rc = hpo_onset_age(s, strlen(s), &b, err)) < 0) return rc;
+    *bands = (uint16_t)((1u << (b + 1)) - 1u);
     return GN_OK;
 }
 
@@ -241,6 +280,8 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
                 {"twins", offsetof(struct hpo_rank_params, twins)},
                 {"w_z", offsetof(struct hpo_rank_params, w_z)},
                 {"w_exact", offsetof(struct hpo_rank_params, w_exact)},
+                {"w_onset", offsetof(struct hpo_rank_params, w_onset)},
+                {"onset_eps", offsetof(struct hpo_rank_params, onset_eps)},
                 {"gene_log10", offsetof(struct hpo_rank_params, gene_log10)},
                 {"gene_sim_bonus", offsetof(struct hpo_rank_params, gene_sim_bonus)}};
     const char *eq = strchr(kv, '=');
@@ -262,6 +303,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
 
 struct rank_opt {
     const char *hpo, *exclude, *genes, *sample, *format, *index;
+    const char *onset, *age;   /* --onset TERM|AGE, --age AGE */
     const char *dir, *regions; /* node directory and gene-region BED of --sample */
     double max_af;
     struct cli_access acc;
@@ -294,6 +336,8 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
                                          {"param", required_argument, 0, 'p'},
                                          {"gene-regions", required_argument, 0, 'r'},
                                          {"max-af", required_argument, 0, 'a'},
+                                         {"onset", required_argument, 0, 'O'},
+                                         {"age", required_argument, 0, 'A'},
                                          CLI_ACCESS_OPTIONS,
                                          {0, 0, 0, 0}};
     int c;
@@ -342,6 +386,12 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
             break;
         case 'r':
             o->regions = optarg;
+            break;
+        case 'O':
+            o->onset = optarg;
+            break;
+        case 'A':
+            o->age = optarg;
             break;
         case 'a':
             o->max_af = strtod(optarg, &end);
@@ -576,7 +626,26 @@ struct rank_run {
     struct term_list *obs, *exc, *genes;
     const struct sample_ev *ev; /* --sample's variants, or NULL */
     uint32_t n_opt_genes;       /* genes[0 .. n_opt_genes) came from --genes */
+    int age_only;               /* the onset bands come from --age alone */
 };
+
+/* Onset bands as JSON: the band names and, for the query, where they came from. */
+static json_t *bands_json(uint16_t bands)
+{
+    json_t *a = json_array();
+    for (int b = 0; b < HPO_ONSET_N; b++)
+        if (bands & (1u << b))
+            json_array_append_new(a, json_string(hpo_onset_band_name((enum hpo_onset_band)b)));
+    return a;
+}
+
+static json_t *onset_json(uint16_t bands, int age_only)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "bands", bands_json(bands));
+    json_object_set_new(o, "from", json_string(age_only ? "age" : "onset"));
+    return o;
+}
 
 static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
                            const struct hpo_query *q, uint32_t i)
@@ -596,6 +665,8 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
     for (int k = 0; k < HPO_RANK_N; k++)
         json_object_set_new(sc, hpo_rank_method_name((enum hpo_rank_method)k), json_real(s->s[k]));
     json_object_set_new(o2, "phenotype_scores", sc);
+    if (h->dis_onset[d]) json_object_set_new(o2, "onset_bands", bands_json(h->dis_onset[d]));
+    if (q->onset && h->dis_onset[d]) json_object_set_new(o2, "onset_log10_lr", json_real(s->onset));
     json_object_set_new(o2, "gene_evidence",
                         s->gene != HPO_NONE ? json_string(hpo_str(h, h->gene_sym[s->gene]))
                                             : json_null());
@@ -639,6 +710,7 @@ static void print_rank(const struct rank_run *x, const struct rank_opt *o,
     for (uint32_t g = 0; g < x->genes->n; g++)
         json_array_append_new(gj, json_string(hpo_str(h, h->gene_sym[x->genes->v[g]])));
     json_object_set_new(qj, "genes", gj);
+    if (q->onset) json_object_set_new(qj, "onset", onset_json(q->onset, x->age_only));
     if (x->ev) {
         json_t *sj = json_object(), *ge = json_array();
         json_object_set_new(sj, "gene_regions", json_string(o->regions));
@@ -689,6 +761,7 @@ int cmd_rank(int argc, char **argv)
     struct sample_ev ev;
     json_t *warn = json_array();
     double t0, t1, t2;
+    uint16_t onset = 0, age = 0;
     int rc;
 
     memset(&x, 0, sizeof x);
@@ -713,9 +786,14 @@ int cmd_rank(int argc, char **argv)
         rc = gn_errf(&err, GN_ENOMEM, "rank");
         goto fail;
     }
-    if ((rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, warn, 0, &err)) < 0) goto fail;
-    if (o.exclude && (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, warn, 0, &err)) < 0)
+    if ((rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, &onset, warn, 0, &err)) < 0) goto fail;
+    if (o.exclude &&
+        (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, NULL, warn, 0, &err)) < 0)
         goto fail;
+    if (o.onset && (rc = parse_onset(h, o.onset, strlen(o.onset), &onset, &err)) < 0) goto fail;
+    if (o.age && (rc = parse_age(o.age, &age, &err)) < 0) goto fail;
+    x.age_only = !onset && age;
+    if (!onset) onset = age;
     if (o.genes && (rc = parse_genes(h, o.genes, x.genes, warn, 0, &err)) < 0) goto fail;
     if (!x.obs->n) {
         rc = gn_errf(&err, GN_EINVAL, "no usable observed HPO term in --hpo '%s'", o.hpo);
@@ -728,7 +806,7 @@ int cmd_rank(int argc, char **argv)
             goto fail;
         x.ev = &ev;
     }
-    q = (struct hpo_query){x.obs->v, x.obs->n, x.exc->v, x.exc->n, x.genes->v, x.genes->n};
+    q = (struct hpo_query){x.obs->v, x.obs->n, x.exc->v, x.exc->n, x.genes->v, x.genes->n, onset};
     t2 = now_ms();
     if ((rc = hpo_rank_score(x.r, &q, x.sc, &err)) < 0 ||
         (rc = hpo_rank_order(x.r, x.sc, h->n_dis, o.method, x.genes->n > 0, x.order, &err)) < 0)
@@ -777,20 +855,18 @@ struct eval_opt {
     enum hpo_ties ties;
     int same_source; /* diagnostic: rank only among diseases of the case's source (OMIM) */
     struct hpo_rank_params p;
-    const char *features; /* --features FILE */
+    const char *features;     /* --features FILE */
+    const char *phenopackets; /* --phenopackets DIR: the cases' files, for their onset */
 };
 
 static int eval_opts(int argc, char **argv, struct eval_opt *o)
 {
-    static const struct option opts[] = {{"cases", required_argument, 0, 'c'},
-                                         {"index", required_argument, 0, 'i'},
-                                         {"max-terms", required_argument, 0, 't'},
-                                         {"max-excluded", required_argument, 0, 'x'},
-                                         {"param", required_argument, 0, 'p'},
-                                         {"ties", required_argument, 0, 'T'},
-                                         {"same-source", no_argument, 0, 'S'},
-                                         {"features", required_argument, 0, 'F'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"cases", required_argument, 0, 'c'},        {"index", required_argument, 0, 'i'},
+        {"max-terms", required_argument, 0, 't'},    {"max-excluded", required_argument, 0, 'x'},
+        {"param", required_argument, 0, 'p'},        {"ties", required_argument, 0, 'T'},
+        {"same-source", no_argument, 0, 'S'},        {"features", required_argument, 0, 'F'},
+        {"phenopackets", required_argument, 0, 'P'}, {0, 0, 0, 0}};
     int c;
     char *end;
     memset(o, 0, sizeof *o);
@@ -807,6 +883,8 @@ static int eval_opts(int argc, char **argv, struct eval_opt *o)
             o->same_source = 1;
         } else if (c == 'F') {
             o->features = optarg;
+        } else if (c == 'P') {
+            o->phenopackets = optarg;
         } else if (c == 'T') {
             if (!strcmp(optarg, "half"))
                 o->ties = HPO_TIES_HALF;
@@ -933,10 +1011,50 @@ static int feat_case(struct feat *ft, const struct rank_run *x, const struct hpo
     return GN_OK;
 }
 
+/* A phenopacket's onset bands for `hpo eval --phenopackets` (0: unknown, or unreadable):
+ * the onset of its first disease with one, else that of its earliest observed feature,
+ * else every band up to the subject's age at the last encounter. */
+static uint16_t case_onset(const struct hpo *h, const char *dir, const char *path, size_t n,
+                           uint32_t *bad)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct phenopacket *pp = NULL;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char file[4096];
+    uint16_t bands = 0, feat = 0, b;
+    if ((size_t)snprintf(file, sizeof file, "%s/%.*s", dir, (int)n, path) >= sizeof file ||
+        fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, &err) < 0 ||
+        phenopacket_parse((const char *)data, len, &pp, &err) < 0) {
+        if (!(*bad)++) fprintf(stderr, "hpo eval: warning: %s (onset unknown)\n", err.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < pp->n_dx && !bands; i++) {
+        if (pp->dx[i].onset &&
+            parse_onset(h, pp->dx[i].onset, strlen(pp->dx[i].onset), &b, &err) >= 0)
+            bands = b;
+    }
+    for (size_t k = 0; k < pp->n_ph && !bands; k++) {
+        const struct phenopacket_feature *f = &pp->ph[k]; /* the feature of youngest onset */
+        uint16_t lo;
+        if (f->excluded || !f->onset || parse_onset(h, f->onset, strlen(f->onset), &b, &err) < 0)
+            continue;
+        lo = (uint16_t)(b & (~b + 1u));
+        if (!feat || lo < (uint16_t)(feat & (~feat + 1u))) feat = b;
+    }
+    if (!bands) bands = feat;
+    if (!bands && pp->age_last && pp->age_last[0] == 'P' && parse_age(pp->age_last, &b, &err) >= 0)
+        bands = b;
+out:
+    phenopacket_free(pp);
+    gn_free(data);
+    return bands;
+}
+
 /* One case line of index_dev.tsv: id, path, disease_id, label, genes, n_present,
  * n_excluded, annotated, present_hpo, excluded_hpo, variants. Prints its ranks. */
 static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct feat *ft,
-                      struct strparse_span *f, double *ms)
+                      struct strparse_span *f, double *ms, uint32_t *n_onset, uint32_t *bad)
 {
     const struct hpo *h = x->h;
     struct gn_err err = GN_ERR_INIT;
@@ -949,8 +1067,8 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
     char gbuf[512];
     double t0;
     x->obs->n = x->exc->n = x->genes->n = 0;
-    if (parse_terms(h, f[8].p, f[8].n, x->obs, NULL, 1, &err) < 0 ||
-        parse_terms(h, f[9].p, f[9].n, x->exc, NULL, 1, &err) < 0)
+    if (parse_terms(h, f[8].p, f[8].n, x->obs, NULL, NULL, 1, &err) < 0 ||
+        parse_terms(h, f[9].p, f[9].n, x->exc, NULL, NULL, 1, &err) < 0)
         x->obs->n = 0;
     (void)snprintf(gbuf, sizeof gbuf, "%.*s", (int)f[4].n, f[4].p);
     if (parse_genes(h, gbuf, x->genes, NULL, 1, &err) < 0) x->genes->n = 0;
@@ -959,7 +1077,9 @@ static void eval_case(const struct rank_run *x, const struct eval_opt *o, struct
     printf("%.*s\t%.*s\t%.*s\t%d\t%u\t%u", (int)f[0].n, f[0].p,
            (int)(slash ? (size_t)(slash - f[1].p) : f[1].n), f[1].p, (int)f[2].n, f[2].p,
            d != HPO_NONE, x->obs->n, x->exc->n);
-    q = (struct hpo_query){x->obs->v, x->obs->n, x->exc->v, x->exc->n, x->genes->v, x->genes->n};
+    q = (struct hpo_query){x->obs->v, x->obs->n, x->exc->v, x->exc->n, x->genes->v, x->genes->n, 0};
+    if (o->phenopackets && d != HPO_NONE)
+        *n_onset += (q.onset = case_onset(h, o->phenopackets, f[1].p, f[1].n, bad)) != 0;
     t0 = now_ms();
     if (d == HPO_NONE || hpo_rank_score(x->r, &q, x->sc, &err) < 0) {
         for (int g = 0; g < 2 * HPO_RANK_N; g++)
@@ -995,7 +1115,7 @@ static int hpo_eval(int argc, char **argv)
     struct hpo *h = NULL;
     uint8_t *data = NULL;
     size_t n = 0;
-    uint32_t cases = 0;
+    uint32_t cases = 0, n_onset = 0, bad = 0;
     double ms = 0;
     int rc;
 
@@ -1047,13 +1167,16 @@ static int hpo_eval(int argc, char **argv)
             c = t + 1;
         }
         if (*p != '#' && k >= 9 && !(f[0].n == 2 && !memcmp(f[0].p, "id", 2))) {
-            eval_case(&x, &o, ft.out ? &ft : NULL, f, &ms);
+            eval_case(&x, &o, ft.out ? &ft : NULL, f, &ms, &n_onset, &bad);
             cases++;
         }
         p = nl ? nl + 1 : end;
     }
     fprintf(stderr, "hpo eval: %u cases, mean scoring time %.2f ms per case\n", cases,
             cases ? ms / cases : 0);
+    if (o.phenopackets)
+        fprintf(stderr, "hpo eval: onset known for %u cases, %u phenopackets unreadable\n", n_onset,
+                bad);
 fail:
     if (ft.out && fclose(ft.out) && rc >= 0)
         rc = gn_errf(&err, GN_EIO, "%s: %s", o.features, strerror(errno));

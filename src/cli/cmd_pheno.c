@@ -428,7 +428,7 @@ static int exp_row(void *ctx, const struct catalog_pheno_row *r)
                                                           r->excluded, keep(x, r->onset)};
     } else if (r->kind == 'd') {
         GROW(pp->dx, pp->n_dx, x->cap_dx);
-        pp->dx[pp->n_dx++] = (struct phenopacket_disease){keep(x, r->a), keep(x, r->b)};
+        pp->dx[pp->n_dx++] = (struct phenopacket_disease){keep(x, r->a), keep(x, r->b), NULL};
     } else {
         GROW(pp->var, pp->n_var, x->cap_var);
         pp->var[pp->n_var++] = (struct phenopacket_variant){keep(x, r->var.gene),
