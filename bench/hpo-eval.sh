@@ -6,8 +6,11 @@
 # reciprocal rank per method, phenotype only and with the causal gene(s) given as the
 # candidate-gene list (--genes); then with fewer terms (1, 3, 5 observed, no excluded);
 # and on two halves of the cohorts (split by a hash of the cohort name) to show the tuned
-# combination does not only fit one half. Usage: bench/hpo-eval.sh [GENOMENODE] [CASES]
-# (make eval-hpo). Skips, saying so, when the cases are absent.
+# combination does not only fit one half. The patient's age of onset comes from each case's
+# phenopacket (phenopacket-store_dev.tar.gz next to the cases, unpacked to a temporary
+# directory; hpo eval --phenopackets); the "no onset" rows rank the same cases without it.
+# Usage: bench/hpo-eval.sh [GENOMENODE] [CASES] (make eval-hpo). Skips, saying so, when the
+# cases are absent.
 set -eu
 GN=${1:-build/release/genomenode}
 CASES=${2:-${HPO_CASES:-../shared/data/phenopackets/index_dev.tsv}}
@@ -15,6 +18,13 @@ CASES=${2:-${HPO_CASES:-../shared/data/phenopackets/index_dev.tsv}}
 if [ ! -f "$CASES" ]; then echo "eval-hpo: skipped, no development cases ($CASES)"; exit 0; fi
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 IDX=$T/hpo.gnhpo
+PP=()
+TAR=$(dirname "$CASES")/phenopacket-store_dev.tar.gz
+if [ -f "$TAR" ]; then
+  mkdir "$T/pp" && tar -xzf "$TAR" -C "$T/pp" && PP=(--phenopackets "$T/pp")
+else
+  echo "eval-hpo: no $TAR: ranking without the cases' onset"
+fi
 /usr/bin/time -f "%e s, %M KB" -o "$T/build.time" "$GN" hpo build --out "$IDX" >"$T/build.txt"
 echo "index build: $(cat "$T/build.time") ($(grep -c . "$T/build.txt") lines of report)"
 "$GN" hpo info --index "$IDX"
@@ -31,10 +41,14 @@ summ() { # file label [cohort-half]
 echo
 echo "| terms | method | cases | top-1 | top-3 | top-10 | MRR |"
 echo "|---|---|---|---|---|---|---|"
-"$GN" hpo eval --index "$IDX" --cases "$CASES" ${EVAL_ARGS:-} >"$T/all.tsv" 2>"$T/all.err"
+"$GN" hpo eval --index "$IDX" --cases "$CASES" "${PP[@]}" ${EVAL_ARGS:-} >"$T/all.tsv" 2>"$T/all.err"
 summ "$T/all.tsv" all
+if [ ${#PP[@]} -gt 0 ]; then
+  "$GN" hpo eval --index "$IDX" --cases "$CASES" ${EVAL_ARGS:-} >"$T/noonset.tsv" 2>/dev/null
+  summ "$T/noonset.tsv" "all, no onset"
+fi
 for k in 1 3 5; do
-  "$GN" hpo eval --index "$IDX" --cases "$CASES" --max-terms $k --max-excluded 0 ${EVAL_ARGS:-} >"$T/k$k.tsv" 2>/dev/null
+  "$GN" hpo eval --index "$IDX" --cases "$CASES" "${PP[@]}" --max-terms $k --max-excluded 0 ${EVAL_ARGS:-} >"$T/k$k.tsv" 2>/dev/null
   summ "$T/k$k.tsv" "$k observed, 0 excluded"
 done
 echo

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (hpo_ranker_new(h, NULL, &r, NULL) == GN_OK && h->n_dis) {
             struct hpo_score *sc = calloc(h->n_dis, sizeof *sc);
             uint32_t t = 0;
-            struct hpo_query q = {&t, 1, &t, 1, &t, h->n_genes ? 1 : 0};
+            struct hpo_query q = {&t, 1, &t, 1, &t, h->n_genes ? 1 : 0, 0};
             while (t < h->n_terms && !(h->term_flags[t] & HPO_TERM_PHENO))
                 t++;
             if (sc && t < h->n_terms && hpo_rank_score(r, &q, sc, NULL) != GN_OK) abort();

@@ -25,7 +25,7 @@ static void check(const struct hpo *h)
     struct gn_buf b;
     struct hpo *h2 = NULL;
     uint32_t obs[2];
-    struct hpo_query q = {obs, 0, obs, 0, NULL, 0};
+    struct hpo_query q = {obs, 0, obs, 0, NULL, 0, 0};
     for (uint32_t t = 0; t < h->n_terms; t++) {
         if (!hpo_is_ancestor(h, t, t)) abort();
     }

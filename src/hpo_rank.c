@@ -73,7 +73,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->twins = 1.0;
     p->w_z = 0.0;
     p->w_exact = 10.0;
-    p->w_onset = 1.0;
+    p->w_onset = 2.0;
     p->onset_eps = 0.1;
     p->gene_log10 = 100.0;
     p->gene_sim_bonus = 100.0;

@@ -22,6 +22,7 @@ export GENOMENODE_HPO_INDEX=$IDX
 check "build names the release" 'grep -q "^HPO 2025-01-16" "$T/build"'
 check "build counts" 'grep -q "^terms 19484 (obsolete 450" "$T/build" && grep -q "^diseases 12633," "$T/build"'
 "$GN" hpo info >"$T/info" || bad "hpo info"
+check "build keeps onset bands" '[ "$(sed -n "s/^onset: \([0-9]*\) diseases with onset bands.*/\1/p" "$T/build")" -gt 4000 ]'
 check "info" '[ "$(jq -r .hpo_version "$T/info")" = 2025-01-16 ] && [ "$(jq .diseases "$T/info")" = 12633 ]'
 
 # Every phenotype of a disease → that disease first, by every method except the one-sided
@@ -85,6 +86,41 @@ check "twins=0: both entries listed" \
 check "--top beyond the diseases: every ranked disease once, no twin, no infinite score" \
   '! cut -f3 "$T/tsv" | grep -qi inf && ! cut -f2 "$T/tsv" | grep -qx ORPHA:15 && [ "$(tail -n +3 "$T/tsv" | wc -l)" -gt 12000 ]'
 
+# Age of onset (a likelihood ratio against each disease's onset bands): a published
+# patient's terms (DEE 14, PMID 23086397 patient 1) with an infantile onset raise the
+# diseases with an infantile onset band and lower those with bands that exclude it, by
+# exactly onset_log10_lr in the lr and combined scores; diseases without bands stay.
+pt=$(jq -r '[.phenotypicFeatures[] | select(.excluded | not) | .type.id] | join(",")' testdata/phenopackets/a/PMID_23086397_Patient_1.json)
+"$GN" rank --hpo "$pt" --top 30 >"$T/on0.json" 2>/dev/null || bad "rank without onset"
+"$GN" rank --hpo "$pt" --onset P2M --top 30 >"$T/on1.json" 2>/dev/null || bad "rank --onset P2M"
+check "--onset P2M: the infantile band" '[ "$(jq -c .query.onset "$T/on1.json")" = "{\"bands\":[\"infantile\"],\"from\":\"onset\"}" ]'
+check "onset LR: positive with the infantile band, negative without it, absent without bands" \
+  '[ "$(jq "[.results[] | select(.onset_bands) | select((.onset_bands | index(\"infantile\")) != null) | .onset_log10_lr > 0] | all" "$T/on1.json")" = true ] &&
+   [ "$(jq "[.results[] | select(.onset_bands) | select((.onset_bands | index(\"infantile\")) == null) | .onset_log10_lr < 0] | all" "$T/on1.json")" = true ] &&
+   [ "$(jq "[.results[] | select(.onset_bands | not) | .onset_log10_lr == null] | all" "$T/on1.json")" = true ] &&
+   [ "$(jq "[.results[] | select(.onset_bands)] | length" "$T/on1.json")" -ge 5 ]'
+check "onset LR moves lr and combined by exactly itself, nothing else" \
+  '[ "$(jq -s "([.[0].results[] | select(.same_as | not) | {key: .disease_id, value: .phenotype_scores}] | from_entries) as \$a |
+      [.[1].results[] | select(.same_as | not) | select(\$a[.disease_id]) | (.onset_log10_lr // 0) as \$o |
+       ((.phenotype_scores.combined - \$a[.disease_id].combined - \$o) | fabs < 1e-6) and
+       ((.phenotype_scores.lr - \$a[.disease_id].lr - \$o) | fabs < 1e-6) and
+       .phenotype_scores.resnik == \$a[.disease_id].resnik and .phenotype_scores.bma == \$a[.disease_id].bma] |
+      (length >= 10 and all)" "$T/on0.json" "$T/on1.json")" = true ]'
+check "the published diagnosis first, with an infantile onset" '[ "$(jq -r ".results[0].disease_id" "$T/on1.json")" = OMIM:614959 ]'
+"$GN" rank --hpo "$pt,HP:0003593" --top 30 >"$T/on2.json" 2>"$T/err" || bad "rank with an onset term in --hpo"
+check "an onset term in --hpo is the onset, not a warning" '[ ! -s "$T/err" ] && [ "$(jq -c .query.onset.bands "$T/on2.json")" = "[\"infantile\"]" ] &&
+   [ "$(jq -c "[.results[] | [.disease_id, .score]]" "$T/on2.json")" = "$(jq -c "[.results[] | [.disease_id, .score]]" "$T/on1.json")" ]'
+"$GN" rank --hpo "$pt" --age P3Y --top 3 >"$T/on3.json" 2>/dev/null || bad "rank --age"
+check "--age P3Y: every band up to childhood" '[ "$(jq -c .query.onset "$T/on3.json")" = "{\"bands\":[\"antenatal\",\"congenital\",\"neonatal\",\"infantile\",\"childhood\"],\"from\":\"age\"}" ]'
+"$GN" rank --hpo "$pt" --age P3Y --onset HP:0003577 --top 1 >"$T/on4.json" 2>/dev/null || bad "rank --age --onset"
+check "--onset wins over --age" '[ "$(jq -c .query.onset "$T/on4.json")" = "{\"bands\":[\"congenital\"],\"from\":\"onset\"}" ]'
+"$GN" rank --hpo "$pt" --onset HP:0001250 >/dev/null 2>"$T/err"
+check "--onset with a phenotype term: error" '[ $? -eq 1 ] && grep -q "not an onset term" "$T/err"'
+"$GN" rank --hpo "$pt" --onset P6X >/dev/null 2>"$T/err"
+check "--onset with a malformed age: error" '[ $? -eq 1 ] && grep -q "ISO 8601" "$T/err"'
+"$GN" rank --hpo "$pt" --age 3 >/dev/null 2>"$T/err"
+check "--age not an ISO 8601 age: error" '[ $? -eq 1 ] && grep -q "ISO 8601" "$T/err"'
+
 # hpo eval on the real phenopackets of testdata (a case index built here, as index_dev.tsv
 # is): one rank per method; --features has one row of the case's own disease per case, at
 # the rank the evaluation gives it by the combined score
@@ -104,6 +140,15 @@ check "features: header, one target row per case, at the combined rank of the ev
    [ "$(awk -F"\t" "\$3 == 1 { print \$1, \$2 }" "$T/feat.tsv" | sort)" = "$(awk -F"\t" "NR > 2 && \$7 != \"NA\" { print \$1, \$11 }" "$T/eval.tsv" | sort)" ]'
 "$GN" hpo eval --cases "$T/cases.tsv" --features "$T/nodir/feat.tsv" >/dev/null 2>"$T/err"
 check "features file not writable: error" '[ $? -eq 1 ] && grep -q "nodir" "$T/err"'
+# --phenopackets: each case's onset from its file (the disease's, else the earliest observed
+# feature's, else the age at the last encounter)
+want=$(cat testdata/phenopackets/a/*.json testdata/phenopackets/b/*.json | jq -s '[.[] | select(
+  ([.diseases[]? | .onset? // empty] | length > 0) or ([.phenotypicFeatures[]? | select(.excluded | not) | .onset? // empty] | length > 0)
+  or (.subject.timeAtLastEncounter.age.iso8601duration != null))] | length')
+"$GN" hpo eval --cases "$T/cases.tsv" --phenopackets testdata/phenopackets >"$T/eval2.tsv" 2>"$T/err" || bad "hpo eval --phenopackets: $(cat "$T/err")"
+check "eval --phenopackets: onset of every case that has one ($want)" 'grep -q "onset known for $want cases, 0 phenopackets unreadable" "$T/err" && [ "$want" -ge 5 ]'
+"$GN" hpo eval --cases "$T/cases.tsv" --phenopackets "$T/none" >/dev/null 2>"$T/err"
+check "eval --phenopackets, files missing: a warning, onset unknown" 'grep -q "onset unknown" "$T/err" && grep -q "onset known for 0 cases" "$T/err"'
 
 # a damaged index is refused
 cp "$IDX" "$T/bad.gnhpo"; printf '\x01' | dd of="$T/bad.gnhpo" bs=1 seek=5000 conv=notrunc 2>/dev/null

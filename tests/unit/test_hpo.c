@@ -5,12 +5,14 @@
  *
  * The toy ontology: All > Phenotypic abnormality > {nervous system > {Seizure >
  * Bilateral tonic-clonic seizure, Global developmental delay}, eye > Visual impairment >
- * Blindness, head or neck > Microcephaly}, plus Mode of inheritance > AD, and an obsolete
- * seizure term replaced by Seizure.
+ * Blindness, head or neck > Microcephaly}, plus Mode of inheritance > AD, Onset >
+ * {Congenital, Pediatric > Infantile, Adult > Late} (OMIM:1 infantile, OMIM:3 congenital),
+ * and an obsolete seizure term replaced by Seizure.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -35,6 +37,12 @@ static const char terms_tsv[] = "#hpo_version\t2099-01-01\n"
                                 "HP:0000618\tBlindness\t0\t\n"
                                 "HP:0000152\tAbnormality of head or neck\t0\t\n"
                                 "HP:0000252\tMicrocephaly\t0\t\n"
+                                "HP:0003674\tOnset\t0\t\n"
+                                "HP:0003577\tCongenital onset\t0\t\n"
+                                "HP:0410280\tPediatric onset\t0\t\n"
+                                "HP:0003593\tInfantile onset\t0\t\n"
+                                "HP:0003581\tAdult onset\t0\t\n"
+                                "HP:0003584\tLate onset\t0\t\n"
                                 "HP:0009999\tobsolete Old seizure\t1\tHP:0001250\n";
 
 static const char is_a_tsv[] = "#child\tparent\n"
@@ -43,7 +51,10 @@ static const char is_a_tsv[] = "#child\tparent\n"
                                "HP:0001250\tHP:0000707\nHP:0002069\tHP:0001250\n"
                                "HP:0001263\tHP:0000707\nHP:0000478\tHP:0000118\n"
                                "HP:0000505\tHP:0000478\nHP:0000618\tHP:0000505\n"
-                               "HP:0000152\tHP:0000118\nHP:0000252\tHP:0000152\n";
+                               "HP:0000152\tHP:0000118\nHP:0000252\tHP:0000152\n"
+                               "HP:0003674\tHP:0000001\nHP:0003577\tHP:0003674\n"
+                               "HP:0410280\tHP:0003674\nHP:0003593\tHP:0410280\n"
+                               "HP:0003581\tHP:0003674\nHP:0003584\tHP:0003581\n";
 
 #define ROW(d, l, q, t, f, a) d "\t" l "\t" q "\t" t "\tPMID:1\tPCS\t\t" f "\t\t\t" a "\tHPO:x\n"
 static const char hpoa[] =
@@ -53,8 +64,10 @@ static const char hpoa[] =
                                           "P")
         ROW("OMIM:1", "Epilepsy A", "", "HP:0001263", "5/10", "P")
             ROW("OMIM:1", "Epilepsy A", "", "HP:0000006", "", "I")
-                ROW("OMIM:2", "Eye B", "", "HP:0000618", "", "P")
-                    ROW("OMIM:2", "Eye B", "", "HP:0000505", "40%", "P")
+                ROW("OMIM:1", "Epilepsy A", "", "HP:0003593", "", "C") ROW("OMIM:3", "Micro C", "",
+                                                                           "HP:0003577", "", "C")
+                    ROW("OMIM:2", "Eye B", "", "HP:0000618", "", "P") ROW("OMIM:2", "Eye B", "",
+                                                                          "HP:0000505", "40%", "P")
                         ROW("OMIM:2", "Eye B", "NOT", "HP:0001250", "", "P")
                             ROW("OMIM:3", "Micro C", "", "HP:0000252", "", "P")
                                 ROW("OMIM:3", "Micro C", "", "HP:0002069", "HP:0040283", "P")
@@ -100,11 +113,13 @@ static void test_build(void)
     enum hpo_resolved how;
     uint32_t d;
     ASSERT_EQ_STR(hpo_str(h, h->version), "2099-01-01");
-    ASSERT_EQ_INT(h->n_terms, 14);
+    ASSERT_EQ_INT(h->n_terms, 20);
     ASSERT_EQ_INT(h->n_dis, 4);
     ASSERT_EQ_INT(st.not_annotations, 1);
     ASSERT_EQ_INT(st.ann_remapped, 1);      /* HP:0009999 → Seizure for ORPHA:4 */
     ASSERT_EQ_INT(st.ann_not_phenotype, 0); /* the inheritance row: aspect I, skipped */
+    ASSERT_EQ_INT(st.onset_annotations, 2); /* the aspect C rows: onset bands */
+    ASSERT_EQ_INT(st.with_onset, 2);
     ASSERT_EQ_INT(st.with_frequency, 4);
     ASSERT_EQ_STR(hpo_str(h, h->dis_id[0]), "OMIM:1"); /* sorted by id */
     ASSERT_EQ_STR(hpo_str(h, h->dis_label[3]), "Broad D");
@@ -156,15 +171,15 @@ static void test_rank(void)
     uint32_t seiz[1] = {term(h, 1250)}, g[1] = {hpo_gene_index(h, "GENEC", 5)};
     uint32_t d1 = hpo_disease_index(h, "OMIM:1", 6), d2 = hpo_disease_index(h, "OMIM:2", 6);
     uint32_t d3 = hpo_disease_index(h, "OMIM:3", 6);
-    struct hpo_query q = {o1, 2, NULL, 0, NULL, 0};
+    struct hpo_query q = {o1, 2, NULL, 0, NULL, 0, 0};
     ASSERT_OK(hpo_ranker_new(h, NULL, &r, &err));
     for (int m = 0; m < HPO_RANK_N; m++) { /* exact matches on both terms: OMIM:3 */
-        q = (struct hpo_query){o1, 2, NULL, 0, NULL, 0};
+        q = (struct hpo_query){o1, 2, NULL, 0, NULL, 0, 0};
         ASSERT_EQ_INT(first(r, h, &q, (enum hpo_rank_method)m, 0), d3);
-        q = (struct hpo_query){o3, 1, NULL, 0, NULL, 0};
+        q = (struct hpo_query){o3, 1, NULL, 0, NULL, 0, 0};
         ASSERT_EQ_INT(first(r, h, &q, (enum hpo_rank_method)m, 0), d2);
     }
-    q = (struct hpo_query){o2, 2, NULL, 0, NULL, 0}; /* OMIM:1 has both exactly */
+    q = (struct hpo_query){o2, 2, NULL, 0, NULL, 0, 0}; /* OMIM:1 has both exactly */
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 0), d1);
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_COMBINED, 0), d1);
     /* the explanation of OMIM:3 for Seizure: it has the more specific tonic-clonic term */
@@ -172,7 +187,7 @@ static void test_rank(void)
     ASSERT_EQ_INT(mt[0].kind, HPO_MATCH_IMPLIED);
     ASSERT_EQ_INT(mt[0].dterm, term(h, 2069));
     /* OMIM:2 is annotated NOT seizure: last by LR for a seizure patient */
-    q = (struct hpo_query){seiz, 1, NULL, 0, NULL, 0};
+    q = (struct hpo_query){seiz, 1, NULL, 0, NULL, 0, 0};
     ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
     for (uint32_t d = 0; d < h->n_dis; d++)
         ASSERT_TRUE(d == d2 || sc[d].s[HPO_RANK_LR] > sc[d2].s[HPO_RANK_LR]);
@@ -180,16 +195,16 @@ static void test_rank(void)
     ASSERT_EQ_INT(mt[0].kind, HPO_MATCH_NOT_ANNOTATED);
     /* developmental delay: OMIM:1 and OMIM:3 both have it; excluding microcephaly
      * lowers OMIM:3, the candidate gene GENEC raises it again */
-    q = (struct hpo_query){o4, 1, x4, 1, NULL, 0};
+    q = (struct hpo_query){o4, 1, x4, 1, NULL, 0, 0};
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 0), d1);
-    q = (struct hpo_query){o4, 1, x4, 1, g, 1};
+    q = (struct hpo_query){o4, 1, x4, 1, g, 1, 0};
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_LR, 1), d3);
     ASSERT_EQ_INT(first(r, h, &q, HPO_RANK_RESNIK, 1), d3);
     ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
     ASSERT_EQ_INT(sc[d3].gene, g[0]);
     ASSERT_TRUE(hpo_rank_of(r, sc, h->n_dis, HPO_RANK_LR, 1, d3, HPO_TIES_HALF) == 1.0);
     /* tie conventions: OMIM:1 and OMIM:3 both have the delay, so they tie on Resnik */
-    q = (struct hpo_query){o4, 1, NULL, 0, NULL, 0};
+    q = (struct hpo_query){o4, 1, NULL, 0, NULL, 0, 0};
     ASSERT_OK(hpo_rank_score(r, &q, sc, &err));
     {
         uint32_t eq = 0;
@@ -203,7 +218,7 @@ static void test_rank(void)
                     sh + eq / 2.0);
     }
     /* no observed terms: an error, not an empty ranking */
-    q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0};
+    q = (struct hpo_query){NULL, 0, NULL, 0, NULL, 0, 0};
     ASSERT_EQ_INT(hpo_rank_score(r, &q, sc, &err), GN_EINVAL);
     hpo_ranker_free(r);
     hpo_free(h);
@@ -223,7 +238,7 @@ static void test_rank_exact(void)
     uint32_t o2[2] = {term(h, 1250), term(h, 1263)};
     uint32_t d1 = hpo_disease_index(h, "OMIM:1", 6), d2 = hpo_disease_index(h, "OMIM:2", 6);
     uint32_t d3 = hpo_disease_index(h, "OMIM:3", 6);
-    struct hpo_query q = {o2, 2, NULL, 0, NULL, 0};
+    struct hpo_query q = {o2, 2, NULL, 0, NULL, 0, 0};
     hpo_rank_params_default(&p);
     ASSERT_TRUE(p.w_exact > 0);
     ASSERT_OK(hpo_ranker_new(h, &p, &r1, &err));
@@ -246,6 +261,114 @@ static void test_rank_exact(void)
     hpo_free(h);
 }
 
+static void test_onset_bands(void)
+{
+    struct hpo *h = toy(NULL);
+    struct gn_err err = GN_ERR_INIT;
+    enum hpo_onset_band b;
+    static const char *const bad[] = {"6M", "P", "PM", "P1M1Y", "P1234567Y", "P1Y1Y", "P-1D"};
+    ASSERT_EQ_INT(h->dis_onset[hpo_disease_index(h, "OMIM:1", 6)], 1u << HPO_ONSET_INFANTILE);
+    ASSERT_EQ_INT(h->dis_onset[hpo_disease_index(h, "OMIM:3", 6)], 1u << HPO_ONSET_CONGENITAL);
+    ASSERT_EQ_INT(h->dis_onset[hpo_disease_index(h, "OMIM:2", 6)], 0);
+    /* a term's own bands, narrowed by its most specific band-defining ancestors */
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 3584)), 1u << HPO_ONSET_LATE);
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 3581)), (1u << HPO_ONSET_YOUNG_ADULT) |
+                                                         (1u << HPO_ONSET_MIDDLE_AGE) |
+                                                         (1u << HPO_ONSET_LATE));
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 410280)), (1u << HPO_ONSET_INFANTILE) |
+                                                           (1u << HPO_ONSET_CHILDHOOD) |
+                                                           (1u << HPO_ONSET_JUVENILE));
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 3593)), 1u << HPO_ONSET_INFANTILE);
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 3674)), 0); /* Onset itself: no band */
+    ASSERT_EQ_INT(hpo_onset_bands(h, term(h, 1250)), 0);
+    ASSERT_EQ_INT(hpo_onset_bands(h, HPO_NONE), 0);
+    /* ages: the limits of the bands */
+    ASSERT_OK(hpo_onset_age("P0D", 3, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_CONGENITAL);
+    ASSERT_OK(hpo_onset_age("P2W", 3, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_NEONATAL);
+    ASSERT_OK(hpo_onset_age("P28D", 4, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_NEONATAL);
+    ASSERT_OK(hpo_onset_age("P6M", 3, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_INFANTILE);
+    ASSERT_OK(hpo_onset_age("P1Y", 3, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_CHILDHOOD);
+    ASSERT_OK(hpo_onset_age("P4Y11M3W6DT12H", 14, &b, &err)); /* a time part is ignored */
+    ASSERT_EQ_INT(b, HPO_ONSET_CHILDHOOD);
+    ASSERT_OK(hpo_onset_age("P15Y", 4, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_JUVENILE);
+    ASSERT_OK(hpo_onset_age("P16Y", 4, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_YOUNG_ADULT);
+    ASSERT_OK(hpo_onset_age("P45Y", 4, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_MIDDLE_AGE);
+    ASSERT_OK(hpo_onset_age("P70Y", 4, &b, &err));
+    ASSERT_EQ_INT(b, HPO_ONSET_LATE);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ASSERT_EQ_INT(hpo_onset_age(bad[i], strlen(bad[i]), &b, &err), GN_EPARSE);
+        ASSERT_TRUE(strstr(err.msg, "ISO 8601") != NULL);
+    }
+    ASSERT_EQ_STR(hpo_onset_band_name(HPO_ONSET_YOUNG_ADULT), "young_adult");
+    hpo_free(h);
+}
+
+static void test_rank_onset(void)
+{
+    struct hpo *h = toy(NULL);
+    struct hpo_ranker *r = NULL;
+    struct hpo_rank_params p;
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_score s0[4], s1[4], s2[4];
+    uint32_t o1[1] = {term(h, 1263)}; /* OMIM:1 and OMIM:3 both have it */
+    uint32_t d1 = hpo_disease_index(h, "OMIM:1", 6), d3 = hpo_disease_index(h, "OMIM:3", 6);
+    uint16_t inf = 1u << HPO_ONSET_INFANTILE, upto_child = (1u << (HPO_ONSET_CHILDHOOD + 1)) - 1;
+    struct hpo_query q0 = {o1, 1, NULL, 0, NULL, 0, 0}, q1 = q0, q2 = q0;
+    double e, n = HPO_ONSET_N, p1, p3, bg;
+    q1.onset = inf;
+    q2.onset = upto_child;
+    hpo_rank_params_default(&p);
+    e = p.onset_eps;
+    ASSERT_TRUE(p.w_onset > 0);
+    ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
+    ASSERT_OK(hpo_rank_score(r, &q0, s0, &err));
+    ASSERT_OK(hpo_rank_score(r, &q1, s1, &err));
+    ASSERT_OK(hpo_rank_score(r, &q2, s2, &err));
+    /* P(infantile | OMIM:1) = 1 - eps + eps/9, P(infantile | OMIM:3) = eps/9; the background
+     * is their mean (the two diseases with onset bands) */
+    p1 = 1 - e + e / n;
+    p3 = e / n;
+    bg = (p1 + p3) / 2;
+    ASSERT_TRUE(fabs(s1[d1].onset - p.w_onset * log10(p1 / bg)) < 1e-9);
+    ASSERT_TRUE(fabs(s1[d3].onset - p.w_onset * log10(p3 / bg)) < 1e-9);
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        ASSERT_TRUE(s0[d].onset == 0);
+        if (d != d1 && d != d3) ASSERT_TRUE(s1[d].onset == 0); /* no onset bands: neutral */
+        ASSERT_TRUE(fabs(s1[d].s[HPO_RANK_LR] - s0[d].s[HPO_RANK_LR] - s1[d].onset) < 1e-9);
+        ASSERT_TRUE(fabs(s1[d].s[HPO_RANK_COMBINED] - s0[d].s[HPO_RANK_COMBINED] - s1[d].onset) <
+                    1e-9);
+        for (int m = 0; m < HPO_RANK_N; m++)
+            if (m != HPO_RANK_LR && m != HPO_RANK_COMBINED) ASSERT_TRUE(s1[d].s[m] == s0[d].s[m]);
+    }
+    ASSERT_TRUE(s1[d1].s[HPO_RANK_COMBINED] > s1[d3].s[HPO_RANK_COMBINED]);
+    /* "onset no later than childhood" allows both diseases' bands equally */
+    ASSERT_TRUE(fabs(s2[d1].onset - s2[d3].onset) < 1e-12);
+    hpo_ranker_free(r);
+    p.w_onset = 0; /* off */
+    ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
+    ASSERT_OK(hpo_rank_score(r, &q1, s2, &err));
+    for (uint32_t d = 0; d < h->n_dis; d++)
+        ASSERT_TRUE(s2[d].s[HPO_RANK_COMBINED] == s0[d].s[HPO_RANK_COMBINED]);
+    hpo_ranker_free(r);
+    hpo_free(h);
+}
+
+/* Rewrites the header of an index image after its payload changed: version, length, CRC. */
+static void reseal(struct gn_buf *b, uint32_t version)
+{
+    gn_le_put_u32(b->data + 8, version);
+    gn_le_put_u64(b->data + 16, b->len - 24);
+    gn_le_put_u32(b->data + 12, (uint32_t)crc32(0L, b->data + 24, (uInt)(b->len - 24)));
+}
+
 static void test_index_roundtrip(void)
 {
     struct hpo *h = toy(NULL), *h2 = NULL;
@@ -259,6 +382,24 @@ static void test_index_roundtrip(void)
     ASSERT_EQ_INT(h2->anc_off[h2->n_terms], h->anc_off[h->n_terms]);
     ASSERT_EQ_STR(hpo_str(h2, h2->version), "2099-01-01");
     ASSERT_TRUE(h2->ic[3] == h->ic[3]);
+    ASSERT_TRUE(!memcmp(h2->dis_onset, h->dis_onset, h->n_dis * sizeof *h->dis_onset));
+    hpo_free(h2);
+    /* format 1 (no onset bands) still loads, every disease's onset unknown */
+    b.len -= 2u * h->n_dis;
+    reseal(&b, 1);
+    ASSERT_OK(hpo_decode(b.data, b.len, &h2, &err));
+    for (uint32_t d = 0; d < h2->n_dis; d++)
+        ASSERT_EQ_INT(h2->dis_onset[d], 0);
+    hpo_free(h2);
+    reseal(&b, 3); /* a later format */
+    ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_EFORMAT);
+    b.len += 2u * h->n_dis; /* format 2 with a band beyond the last */
+    b.data[b.len - 1] = 0x80;
+    reseal(&b, 2);
+    ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_ECORRUPT);
+    b.data[b.len - 1] = 0;
+    reseal(&b, 2);
+    ASSERT_OK(hpo_decode(b.data, b.len, &h2, &err));
     hpo_free(h2);
     b.data[b.len - 3] ^= 1; /* any flipped bit: checksum */
     ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_ECORRUPT);
@@ -453,6 +594,8 @@ const struct test_case test_hpo_cases[] = {
     {"hpo_build", test_build},
     {"hpo_rank", test_rank},
     {"hpo_rank_exact", test_rank_exact},
+    {"hpo_onset_bands", test_onset_bands},
+    {"hpo_rank_onset", test_rank_onset},
     {"hpo_index_roundtrip", test_index_roundtrip},
     {"hpo_bad_input", test_bad_input},
     {"hpo_fixtures", test_fixtures},
