@@ -52,17 +52,22 @@ static const struct cmd commands[] = {
      "single-diplotype calls). Data: data/pgx or --data."},
     {"hpo", cmd_hpo,
      "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
-     "[--max-terms N] [--max-excluded N] [--param K=V] [--features FILE]",
+     "[--max-terms N] [--max-excluded N] [--param K=V] [--features FILE] [--phenopackets DIR]",
      "Builds the HPO index from hp.obo/hp.json, phenotype.hpoa, genes_to_phenotype.txt,\n"
      "mim2gene_medgen or the TSV release (default: data/hpo, the HPO 2025-01-16 release) into\n"
      "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; or ranks the\n"
-     "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md)."},
+     "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md);\n"
+     "--phenopackets DIR reads each case's file (the TSV's path) for its age of onset."},
     {"rank", cmd_rank,
      "rank [DIR --sample ID --gene-regions BED [--max-af F] [--token T] [--project P] "
      "[--patient NATIONAL_ID]] --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] "
-     "[--top N] [--format json|tsv] [--method resnik|bma|lr|set|combined] [--index INDEX]",
+     "[--onset HP:..|AGE] [--age AGE] [--top N] [--format json|tsv] "
+     "[--method resnik|bma|lr|set|combined] [--index INDEX]",
      "Ranks every annotated disease (OMIM, Orphanet) by the patient's observed and excluded\n"
-     "HPO terms; candidate genes raise their diseases. Prints rank, disease, score, label and\n"
+     "HPO terms; candidate genes raise their diseases. The age of onset (an HPO onset term,\n"
+     "also accepted in --hpo, or an ISO 8601 age such as P6M; --age: the age at examination\n"
+     "when the onset is unknown) counts for or against diseases by their onset annotations. Prints "
+     "rank, disease, score, label and\n"
      "the matched terms, with the HPO version. With a node DIR and --sample ID, the sample's\n"
      "genotypes are read from the store (through policy like `genotypes --sample`, same access\n"
      "options, audited): a gene of the BED file (chrom, 0-based start, end, symbol) in whose\n"
