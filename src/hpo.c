@@ -354,14 +354,8 @@ static int encode_payload(const struct hpo *h, struct gn_buf *b)
     if ((rc = put_u32s(b, h->gene_ncbi, ng)) < 0 || (rc = put_u32s(b, h->gene_sym, ng)) < 0 ||
         (rc = put_csr(b, h->gt_off, h->gt_term, ng)) < 0)
         return rc;
-    if ((rc = gn_buf_reserve(b, (size_t)nd * 2)) < 0) return rc; /* version 2: onset bands */
-    for (uint32_t d = 0; d < nd; d++) {
-        uint8_t *q = b->data + b->len + (size_t)d * 2;
-        uint16_t v = h->dis_onset ? h->dis_onset[d] : 0;
-        q[0] = (uint8_t)(v & 0xff);
-        q[1] = (uint8_t)(v >> 8);
-    }
-    b->len += (size_t)nd * 2;
+    for (uint32_t d = 0; d < nd; d++) /* version 2: onset bands (hpo_finish sets dis_onset) */
+        if ((rc = gn_buf_put_u16(b, h->dis_onset[d])) < 0) return rc;
     return GN_OK;
 }
 
@@ -511,13 +505,11 @@ static void decode_payload(struct gn_rd *r, struct hpo *h, uint32_t version)
     if (r->bad) return;
     get_csr(r, ng, nt, &h->gt_off, &h->gt_term);
     if (r->bad || version < 2) return; /* version 1: onset unknown (hpo_finish) */
-    if (!(p = gn_rd_bytes(r, (size_t)nd * 2)) ||
+    if (nd > (size_t)(r->end - r->p) / 2 ||
         !(h->dis_onset = gn_calloc(nd ? nd : 1, sizeof *h->dis_onset)))
         goto bad;
-    for (uint32_t d = 0; d < nd; d++) {
-        h->dis_onset[d] = (uint16_t)(p[2 * d] | (p[2 * d + 1] << 8));
-        if (h->dis_onset[d] & ~HPO_ONSET_ALL) goto bad;
-    }
+    for (uint32_t d = 0; d < nd; d++)
+        if ((h->dis_onset[d] = gn_rd_u16(r)) & ~HPO_ONSET_ALL) goto bad;
     return;
 bad:
     r->bad = 1;

@@ -59,7 +59,6 @@ enum hpo_onset_band {
     HPO_ONSET_LATE,        /* HP:0003584, after 60 years */
     HPO_ONSET_N
 };
-#define HPO_ONSET_ID  3674u /* HP:0003674 Onset */
 #define HPO_ONSET_ALL ((1u << HPO_ONSET_N) - 1u)
 
 struct hpo {

@@ -365,16 +365,20 @@ static void onset_background(struct hpo_ranker *r)
         r->onset_bg[b] = n ? r->onset_bg[b] / n : 1.0 / HPO_ONSET_N;
 }
 
-/* The weighted log10 LR of the patient's onset bands q for disease d (0 when either is
- * unknown). */
-static double onset_score(const struct hpo_ranker *r, uint16_t q, uint32_t d)
+/* Each disease's weighted log10 LR of the patient's onset bands q into sc[].onset (0 when
+ * q, the disease's bands or w_onset is 0). */
+static void onset_scores(const struct hpo_ranker *r, uint16_t q, struct hpo_score *sc)
 {
-    uint16_t m = r->h->dis_onset[d];
+    const struct hpo *h = r->h;
     double bgq = 0;
-    if (!q || !m || r->p.w_onset == 0) return 0;
+    for (uint32_t d = 0; d < h->n_dis; d++)
+        sc[d].onset = 0;
+    if (!q || r->p.w_onset == 0) return;
     for (int b = 0; b < HPO_ONSET_N; b++)
         if (q & (1u << b)) bgq += r->onset_bg[b];
-    return r->p.w_onset * log10(onset_p(r, q, m) / bgq);
+    for (uint32_t d = 0; d < h->n_dis; d++)
+        if (h->dis_onset[d])
+            sc[d].onset = r->p.w_onset * log10(onset_p(r, q, h->dis_onset[d]) / bgq);
 }
 
 int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct hpo_ranker **out,
@@ -573,8 +577,8 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     }
     for (uint32_t i = 0; i < q->n_exc; i++)
         score_excluded(r, q->exc[i], &base);
+    onset_scores(r, q->onset & HPO_ONSET_ALL, sc);
     for (uint32_t d = 0; d < nd; d++) {
-        sc[d].onset = onset_score(r, q->onset & HPO_ONSET_ALL, d);
         sc[d].s[HPO_RANK_RESNIK] = r->resnik[d] / n_used;
         sc[d].s[HPO_RANK_LR] = r->lr[d] + base + r->nmatch[d] * (double)r->dfac[d] + sc[d].onset;
         sc[d].gene = HPO_NONE;

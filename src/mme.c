@@ -230,7 +230,6 @@ void mme_cache_stats(struct mme_cache *k, struct mme_cache_stats *st)
     st->builds = k->builds;
     st->waits = k->waits;
     st->people = k->cur ? k->cur->n : 0;
-    st->generation = k->cur ? k->cur->gen : -1;
     pthread_mutex_unlock(&k->mu);
 }
 

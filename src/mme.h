@@ -109,11 +109,10 @@ GN_MUST_CHECK int mme_cache_new(struct mme_cache **out);
 void mme_cache_free(struct mme_cache *k);
 
 /* What the cache has done (the server's /metrics): snapshots built, requests that waited
- * for another request's build instead of building, people in the current snapshot and its
- * catalog generation (-1 before the first /match). k may be NULL (all zero). */
+ * for another request's build instead of building, and people in the current snapshot.
+ * k may be NULL (all zero). */
 struct mme_cache_stats {
     uint64_t builds, waits, people;
-    int64_t generation;
 };
 void mme_cache_stats(struct mme_cache *k, struct mme_cache_stats *st);
 

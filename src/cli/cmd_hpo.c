@@ -156,6 +156,7 @@ static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term
         const char *e = p;
         char msg[600], q[STRPARSE_QUOTE_MAX], b1[16], b2[16];
         enum hpo_resolved how;
+        uint16_t bands;
         int t;
         while (e < end && *e != ',' && *e != ';' && *e != ' ')
             e++;
@@ -174,8 +175,8 @@ static int parse_terms(const struct hpo *h, const char *s, size_t n, struct term
                            how == HPO_RESOLVED_ALT ? "an alternative id" : "obsolete",
                            hpo_term_name(h, (uint32_t)t, b1), hpo_str(h, h->term_label[t]));
         } else if (!(h->term_flags[t] & HPO_TERM_PHENO) && onset &&
-                   hpo_onset_bands(h, (uint32_t)t)) {
-            *onset |= hpo_onset_bands(h, (uint32_t)t); /* the patient's onset, not a feature */
+                   (bands = hpo_onset_bands(h, (uint32_t)t))) {
+            *onset |= bands; /* the patient's onset, not a feature */
             t = -1;
         } else if (!(h->term_flags[t] & HPO_TERM_PHENO)) {
             (void)snprintf(msg, sizeof msg, "%s (%s) is not a phenotypic abnormality; ignored",
