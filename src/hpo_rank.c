@@ -18,7 +18,9 @@
  * terms + annotations): a few milliseconds for 12,600 diseases.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +72,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->w_rev = 0.0;
     p->size_exp = 0.15;
     p->w_unshared = 0.0;
-    p->twins = 1.0;
+    p->twins = 2.0;
     p->w_z = 0.0;
     p->w_exact = 10.0;
     p->w_onset = 2.0;
@@ -280,6 +282,63 @@ static void fold_label(const char *s, char *out, size_t cap)
     out[n] = '\0';
 }
 
+static int cmp_word(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* A disease label as a sorted set of words, for the second pass of find_twins: lower case,
+ * roman numerals i..x as digits, and the words that OMIM's inverted titles and Orphanet's
+ * natural ones add or drop ("type", "syndrome", "with", ...) left out, so "Hyperoxaluria,
+ * primary, type III" == "Primary hyperoxaluria type 3". An eponym written with a hyphen
+ * between capitalised names ("Shprintzen-Goldberg") stays one ordered word:
+ * "Goldberg-Shprintzen syndrome" is another disease. */
+static void fold_words(const char *s, char *out, size_t cap)
+{
+    static const char *const stop[] = {"type", "syndrome", "disease", "with", "due",
+                                       "to",   "the",      "of",      "and",  "form"};
+    static const char *const roman[] = {"i",  "ii",  "iii",  "iv", "v",
+                                        "vi", "vii", "viii", "ix", "x"};
+    static const char *const arabic[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
+    char buf[256];
+    const char *w[64];
+    size_t n = 0, nw = 0, o = 0;
+    const char *p = s;
+    while (nw < sizeof w / sizeof w[0] && n + 2 < sizeof buf) {
+        char *t = buf + n;
+        int keep = 1;
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        if (!*p) break;
+        for (const char *b = p;;) { /* one word */
+            while (isalnum((unsigned char)*p) && n + 2 < sizeof buf)
+                buf[n++] = (char)tolower((unsigned char)*p++);
+            if (*p != '-' || !isupper((unsigned char)b[0]) || !islower((unsigned char)b[1]) ||
+                !isupper((unsigned char)p[1]) || n + 2 >= sizeof buf)
+                break;
+            buf[n++] = '-'; /* Capitalised-Capitalised: one eponym */
+            b = ++p;
+        }
+        buf[n++] = '\0';
+        while (isalnum((unsigned char)*p)) /* a word cut at the buffer's end */
+            p++;
+        for (size_t k = 0; keep && k < sizeof stop / sizeof stop[0]; k++)
+            keep = strcmp(t, stop[k]) != 0;
+        if (!keep) continue;
+        w[nw] = t;
+        for (size_t k = 0; k < sizeof roman / sizeof roman[0]; k++)
+            if (!strcmp(t, roman[k])) w[nw] = arabic[k];
+        nw++;
+    }
+    qsort(w, nw, sizeof *w, cmp_word);
+    out[0] = '\0';
+    for (size_t i = 0; i < nw; i++) {
+        int k = snprintf(out + o, cap - o, "%s%s", i ? " " : "", w[i]);
+        if (k < 0 || (size_t)k >= cap - o) break;
+        o += (size_t)k;
+    }
+}
+
 struct twin_key {
     char label[256];
     uint32_t d;
@@ -292,20 +351,14 @@ static int cmp_twin_key(const void *a, const void *b)
     return c ? c : (x->d > y->d) - (x->d < y->d);
 }
 
-/* OMIM/Orphanet twins: a folded label carried by exactly one OMIM and one Orphanet entry
- * (and nothing else) pairs them. */
-static int find_twins(struct hpo_ranker *r)
+/* Pairs the OMIM and the Orphanet entry of every key carried by exactly those two diseases,
+ * neither of them already paired. */
+static void pair_by_key(struct hpo_ranker *r, struct twin_key *k,
+                        void (*fold)(const char *, char *, size_t))
 {
     const struct hpo *h = r->h;
-    struct twin_key *k = gn_calloc(h->n_dis + 1, sizeof *k);
-    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin)) ||
-        !(r->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *r->pair_omim))) {
-        gn_free(k);
-        return GN_ENOMEM;
-    }
     for (uint32_t d = 0; d < h->n_dis; d++) {
-        r->twin[d] = HPO_NONE;
-        fold_label(hpo_str(h, h->dis_label[d]), k[d].label, sizeof k[d].label);
+        fold(hpo_str(h, h->dis_label[d]), k[d].label, sizeof k[d].label);
         k[d].d = d;
     }
     qsort(k, h->n_dis, sizeof *k, cmp_twin_key);
@@ -317,7 +370,8 @@ static int find_twins(struct hpo_ranker *r)
          * comes before its Orphanet twin ("OR...") */
         if (j == i + 2 && k[i].label[0]) {
             uint32_t a = k[i].d, b = k[i + 1].d;
-            if (!strncmp(hpo_str(h, h->dis_id[a]), "OMIM:", 5) &&
+            if (r->twin[a] == HPO_NONE && r->twin[b] == HPO_NONE &&
+                !strncmp(hpo_str(h, h->dis_id[a]), "OMIM:", 5) &&
                 !strncmp(hpo_str(h, h->dis_id[b]), "ORPHA:", 6)) {
                 r->twin[a] = b;
                 r->twin[b] = a;
@@ -326,6 +380,24 @@ static int find_twins(struct hpo_ranker *r)
         }
         i = j;
     }
+}
+
+/* OMIM/Orphanet twins: a folded label carried by exactly one OMIM and one Orphanet entry
+ * (and nothing else) pairs them; with twins = 2, then the same for the labels' sorted
+ * words (fold_words), among the entries still unpaired. */
+static int find_twins(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    struct twin_key *k = gn_calloc(h->n_dis + 1, sizeof *k);
+    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin)) ||
+        !(r->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *r->pair_omim))) {
+        gn_free(k);
+        return GN_ENOMEM;
+    }
+    for (uint32_t d = 0; d < h->n_dis; d++)
+        r->twin[d] = HPO_NONE;
+    pair_by_key(r, k, fold_label);
+    if (r->p.twins >= 2) pair_by_key(r, k, fold_words);
     gn_free(k);
     return GN_OK;
 }

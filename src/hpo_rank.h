@@ -80,7 +80,9 @@ struct hpo_rank_params {
     double onset_eps;      /* share of P(onset | disease) spread over every band */
     double twins; /* 1: an OMIM entry and the one Orphanet entry with the same label are one
                    * disease: the OMIM entry scores the better of the two, the Orphanet
-                   * one is not ranked (hpo_rank_twin) */
+                   * one is not ranked (hpo_rank_twin); 2 (the default): also when the
+                   * labels have the same words in another order ("Hyperoxaluria,
+                   * primary, type I" and "Primary hyperoxaluria type 1"); 0: off */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p);

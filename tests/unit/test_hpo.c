@@ -83,19 +83,24 @@ static const char genes_txt[] =
     "100\tGENEA\tHP:0001250\tSeizure\t-\tOMIM:1\n"
     "300\tGENEC\tHP:0000252\tMicrocephaly\t-\tOMIM:3\n";
 
-static struct hpo *toy(struct hpo_src_stats *st)
+static struct hpo *toy_from(const char *annotations, struct hpo_src_stats *st)
 {
     struct hpo_src *s = NULL;
     struct hpo *h = NULL;
     struct gn_err err = GN_ERR_INIT;
     ASSERT_OK(hpo_src_new(&s, &err));
     ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes_txt, strlen(genes_txt), "g", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, hpoa, strlen(hpoa), "a", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, annotations, strlen(annotations), "a", &err));
     ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
     ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
     if (hpo_src_build(s, &h, st, &err) < 0) TEST_FAIL_("build: %s", err.msg);
     hpo_src_free(s);
     return h;
+}
+
+static struct hpo *toy(struct hpo_src_stats *st)
+{
+    return toy_from(hpoa, st);
 }
 
 static uint32_t term(const struct hpo *h, uint32_t id)
@@ -258,6 +263,82 @@ static void test_rank_exact(void)
     }
     hpo_ranker_free(r0);
     hpo_ranker_free(r1);
+    hpo_free(h);
+}
+
+/* OMIM/Orphanet twins: the same label (twins >= 1) or the same words in another order
+ * (twins = 2), only when exactly one OMIM and one Orphanet entry carry it. */
+static void test_rank_twins(void)
+{
+    static const char *const dis[][2] = {
+        {"OMIM:10", "Hyperoxaluria, primary, type I"},
+        {"ORPHA:10", "Primary hyperoxaluria type 1"},
+        {"OMIM:11", "Achondroplasia"},
+        {"ORPHA:11", "ACHONDROPLASIA;"},
+        {"OMIM:12", "Goldberg-Shprintzen syndrome"},
+        {"ORPHA:12", "Shprintzen-Goldberg syndrome"},
+        {"OMIM:13", "Spastic paraplegia 3, autosomal dominant"},
+        {"ORPHA:13", "Autosomal dominant spastic paraplegia type 3"},
+        {"ORPHA:14", "Spastic paraplegia type 3, autosomal dominant"},
+        {"OMIM:15", "von Hippel-Lindau syndrome"},
+        {"ORPHA:15", "Von Hippel-Lindau disease"},
+        {"OMIM:16", "Mucopolysaccharidosis, type X"},
+        {"ORPHA:16", "Mucopolysaccharidosis type 10"},
+        {"OMIM:17", "Achondroplasia and deafness"},
+        {"OMIM:18", "Deafness and achondroplasia"},
+        {"OMIM:19", NULL}, /* longer than the fold's buffers: cut, never overrun */
+        {"ORPHA:19", NULL},
+        {"OMIM:20", NULL}};
+    static const struct {
+        const char *omim, *orpha; /* the Orphanet twin, NULL: none */
+        int from;                 /* the lowest twins value that pairs them */
+    } want[] = {{"OMIM:10", "ORPHA:10", 2}, {"OMIM:11", "ORPHA:11", 1}, {"OMIM:12", NULL, 0},
+                {"OMIM:13", NULL, 0},       {"OMIM:15", "ORPHA:15", 2}, {"OMIM:16", "ORPHA:16", 2},
+                {"OMIM:17", NULL, 0},       {"OMIM:18", NULL, 0},       {"OMIM:19", NULL, 0},
+                {"OMIM:20", NULL, 0}};
+    char twins_hpoa[16384], big[3][1024];
+    size_t n = (size_t)snprintf(twins_hpoa, sizeof twins_hpoa, "%s",
+                                "#version: 2099-02-02\ndatabase_id\tdisease_name\tqualifier\thpo_id"
+                                "\treference\tevidence\tonset\tfrequency\tsex\tmodifier\taspect"
+                                "\tbiocuration\n");
+    for (int i = 0; i < 3; i++) { /* eponym-joined words, a long word run, many short words */
+        size_t k = 0;
+        while (k + 40 < sizeof big[i] - 1)
+            k += (size_t)snprintf(big[i] + k, sizeof big[i] - k, "%s",
+                                  i == 2 ? "a b c d e f g h i j k l m n o p q r s t "
+                                  : i    ? "Abcdefghijklmnopqrstuvwxyzabcdefghijklm"
+                                         : "Abcdefghijklmnopqrstuvwxyzabcdefghijkl-");
+    }
+    for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) {
+        const char *label = dis[i][1] ? dis[i][1] : big[i - 15];
+        n += (size_t)snprintf(twins_hpoa + n, sizeof twins_hpoa - n,
+                              "%s\t%s\t\tHP:0001250\tPMID:1\tPCS\t\t\t\t\tP\tHPO:x\n", dis[i][0],
+                              label);
+        ASSERT_TRUE(n < sizeof twins_hpoa);
+    }
+    struct hpo *h = toy_from(twins_hpoa, NULL);
+    struct gn_err err = GN_ERR_INIT;
+    for (int tw = 0; tw <= 2; tw++) {
+        struct hpo_rank_params p;
+        struct hpo_ranker *r = NULL;
+        hpo_rank_params_default(&p);
+        if (tw == 2) ASSERT_TRUE(p.twins == 2); /* the default */
+        p.twins = tw;
+        ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            uint32_t d = hpo_disease_index(h, want[i].omim, strlen(want[i].omim));
+            uint32_t t = hpo_rank_twin(r, d);
+            ASSERT_TRUE(d != HPO_NONE);
+            if (want[i].orpha && tw >= want[i].from) {
+                ASSERT_TRUE(t != HPO_NONE);
+                ASSERT_EQ_STR(hpo_str(h, h->dis_id[t]), want[i].orpha);
+                ASSERT_EQ_INT(hpo_rank_twin(r, t), d);
+            } else {
+                ASSERT_EQ_INT(t, HPO_NONE);
+            }
+        }
+        hpo_ranker_free(r);
+    }
     hpo_free(h);
 }
 
@@ -586,6 +667,7 @@ const struct test_case test_hpo_cases[] = {
     {"hpo_build", test_build},
     {"hpo_rank", test_rank},
     {"hpo_rank_exact", test_rank_exact},
+    {"hpo_rank_twins", test_rank_twins},
     {"hpo_onset_bands", test_onset_bands},
     {"hpo_rank_onset", test_rank_onset},
     {"hpo_index_roundtrip", test_index_roundtrip},
