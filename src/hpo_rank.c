@@ -288,11 +288,11 @@ static int cmp_word(const void *x, const void *y)
 }
 
 /* A disease label as a sorted set of words, for the second pass of find_twins: lower case,
- * roman numerals i..x as digits, and the words that OMIM's inverted titles and Orphanet's
- * natural ones add or drop ("type", "syndrome", "with", ...) left out, so "Hyperoxaluria,
- * primary, type III" == "Primary hyperoxaluria type 3". An eponym written with a hyphen
- * between capitalised names ("Shprintzen-Goldberg") stays one ordered word:
- * "Goldberg-Shprintzen syndrome" is another disease. */
+ * roman numerals i..x as digits (also with a letter after "type": "type IIA" == "type 2A"), and the
+ * words that OMIM's inverted titles and Orphanet's natural ones add or drop ("type", "syndrome",
+ * "with", ...) left out, so "Hyperoxaluria, primary, type III" == "Primary hyperoxaluria type 3".
+ * An eponym written with a hyphen between capitalised names ("Shprintzen-Goldberg") stays one
+ * ordered word: "Goldberg-Shprintzen syndrome" is another disease. */
 static void fold_words(const char *s, char *out, size_t cap)
 {
     static const char *const stop[] = {"type", "syndrome", "disease", "with", "due",
@@ -300,13 +300,14 @@ static void fold_words(const char *s, char *out, size_t cap)
     static const char *const roman[] = {"i",  "ii",  "iii",  "iv", "v",
                                         "vi", "vii", "viii", "ix", "x"};
     static const char *const arabic[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
-    char buf[256];
+    char buf[256], sub[64][4];
     const char *w[64];
     size_t n = 0, nw = 0, o = 0;
     const char *p = s;
+    int after_type = 0;
     while (nw < sizeof w / sizeof w[0] && n + 2 < sizeof buf) {
         char *t = buf + n;
-        int keep = 1;
+        int keep = 1, was_type = after_type;
         while (*p && !isalnum((unsigned char)*p))
             p++;
         if (!*p) break;
@@ -322,12 +323,21 @@ static void fold_words(const char *s, char *out, size_t cap)
         buf[n++] = '\0';
         while (isalnum((unsigned char)*p)) /* a word cut at the buffer's end */
             p++;
+        after_type = !strcmp(t, "type");
         for (size_t k = 0; keep && k < sizeof stop / sizeof stop[0]; k++)
             keep = strcmp(t, stop[k]) != 0;
         if (!keep) continue;
         w[nw] = t;
-        for (size_t k = 0; k < sizeof roman / sizeof roman[0]; k++)
-            if (!strcmp(t, roman[k])) w[nw] = arabic[k];
+        for (size_t k = 0; k < sizeof roman / sizeof roman[0]; k++) {
+            size_t rl = strlen(roman[k]);
+            if (!strcmp(t, roman[k])) {
+                w[nw] = arabic[k];
+            } else if (was_type && !strncmp(t, roman[k], rl) && islower((unsigned char)t[rl]) &&
+                       !t[rl + 1]) { /* "type IA" == "type 1A"; "in", "xy" stay words */
+                snprintf(sub[nw], sizeof sub[nw], "%s%c", arabic[k], t[rl]);
+                w[nw] = sub[nw];
+            }
+        }
         nw++;
     }
     qsort(w, nw, sizeof *w, cmp_word);

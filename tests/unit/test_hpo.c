@@ -286,16 +286,21 @@ static void test_rank_twins(void)
         {"ORPHA:16", "Mucopolysaccharidosis type 10"},
         {"OMIM:17", "Achondroplasia and deafness"},
         {"OMIM:18", "Deafness and achondroplasia"},
+        {"OMIM:190", "Achondrogenesis, type IB"},
+        {"ORPHA:190", "Achondrogenesis type 1B"},
+        {"OMIM:191", "Ataxia with deafness IA"}, /* a letter after a numeral only after "type" */
+        {"ORPHA:191", "Ataxia-deafness 1A syndrome"},
         {"OMIM:19", NULL}, /* longer than the fold's buffers: cut, never overrun */
         {"ORPHA:19", NULL},
         {"OMIM:20", NULL}};
     static const struct {
         const char *omim, *orpha; /* the Orphanet twin, NULL: none */
         int from;                 /* the lowest twins value that pairs them */
-    } want[] = {{"OMIM:10", "ORPHA:10", 2}, {"OMIM:11", "ORPHA:11", 1}, {"OMIM:12", NULL, 0},
-                {"OMIM:13", NULL, 0},       {"OMIM:15", "ORPHA:15", 2}, {"OMIM:16", "ORPHA:16", 2},
-                {"OMIM:17", NULL, 0},       {"OMIM:18", NULL, 0},       {"OMIM:19", NULL, 0},
-                {"OMIM:20", NULL, 0}};
+    } want[] = {
+        {"OMIM:10", "ORPHA:10", 2}, {"OMIM:11", "ORPHA:11", 1},   {"OMIM:12", NULL, 0},
+        {"OMIM:13", NULL, 0},       {"OMIM:15", "ORPHA:15", 2},   {"OMIM:16", "ORPHA:16", 2},
+        {"OMIM:17", NULL, 0},       {"OMIM:18", NULL, 0},         {"OMIM:19", NULL, 0},
+        {"OMIM:20", NULL, 0},       {"OMIM:190", "ORPHA:190", 2}, {"OMIM:191", NULL, 0}};
     char twins_hpoa[16384], big[3][1024];
     size_t n = (size_t)snprintf(twins_hpoa, sizeof twins_hpoa, "%s",
                                 "#version: 2099-02-02\ndatabase_id\tdisease_name\tqualifier\thpo_id"
@@ -310,7 +315,7 @@ static void test_rank_twins(void)
                                          : "Abcdefghijklmnopqrstuvwxyzabcdefghijkl-");
     }
     for (size_t i = 0; i < sizeof dis / sizeof dis[0]; i++) {
-        const char *label = dis[i][1] ? dis[i][1] : big[i - 15];
+        const char *label = dis[i][1] ? dis[i][1] : big[i - 19];
         n += (size_t)snprintf(twins_hpoa + n, sizeof twins_hpoa - n,
                               "%s\t%s\t\tHP:0001250\tPMID:1\tPCS\t\t\t\t\tP\tHPO:x\n", dis[i][0],
                               label);
