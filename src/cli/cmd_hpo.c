@@ -231,6 +231,64 @@ static int parse_age(const char *s, uint16_t *bands, struct gn_err *err)
     return GN_OK;
 }
 
+/* A phenopacket's onset bands: its disease's onset, else its observed features' earliest
+ * onset, else (*from_age = 1) every band up to the age at the last encounter; 0: unknown. */
+static uint16_t pp_onset(const struct hpo *h, const struct phenopacket *pp, int *from_age)
+{
+    struct gn_err err = GN_ERR_INIT;
+    uint16_t bands = 0, feat = 0, b;
+    *from_age = 0;
+    for (size_t i = 0; i < pp->n_dx && !bands; i++) {
+        if (pp->dx[i].onset &&
+            parse_onset(h, pp->dx[i].onset, strlen(pp->dx[i].onset), &b, &err) >= 0)
+            bands = b;
+    }
+    for (size_t k = 0; k < pp->n_ph && !bands; k++) {
+        const struct phenopacket_feature *f = &pp->ph[k]; /* the feature of earliest onset */
+        uint16_t lo;
+        if (f->excluded || !f->onset || parse_onset(h, f->onset, strlen(f->onset), &b, &err) < 0)
+            continue;
+        lo = (uint16_t)(b & (~b + 1u));
+        if (!feat || lo < (uint16_t)(feat & (~feat + 1u))) feat = b;
+    }
+    if (!bands) bands = feat;
+    if (!bands && pp->age_last && pp->age_last[0] == 'P' &&
+        parse_age(pp->age_last, &b, &err) >= 0) {
+        bands = b;
+        *from_age = 1;
+    }
+    return bands;
+}
+
+/* --phenopacket FILE: its observed features into obs (an onset term among them into
+ * *onset), its excluded ones into exc, and its onset bands into *pp_bands (*pp_age: they
+ * come from the age at the last encounter). */
+static int pp_query(const struct hpo *h, const char *file, struct term_list *obs,
+                    struct term_list *exc, uint16_t *onset, uint16_t *pp_bands, int *pp_age,
+                    json_t *warn, struct gn_err *err)
+{
+    struct phenopacket *pp = NULL;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc;
+    if ((rc = fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, err)) < 0) goto out;
+    if ((rc = phenopacket_parse((const char *)data, len, &pp, err)) < 0) {
+        gn_err_prefix(err, rc, "%s: ", file);
+        goto out;
+    }
+    for (size_t k = 0; k < pp->n_ph; k++) {
+        const struct phenopacket_feature *f = &pp->ph[k];
+        if ((rc = parse_terms(h, f->term, strlen(f->term), f->excluded ? exc : obs,
+                              f->excluded ? NULL : onset, warn, 0, err)) < 0)
+            goto out;
+    }
+    *pp_bands = pp_onset(h, pp, pp_age);
+out:
+    phenopacket_free(pp);
+    gn_free(data);
+    return rc;
+}
+
 static int parse_genes(const struct hpo *h, const char *s, struct term_list *l, json_t *warn,
                        int quiet, struct gn_err *err)
 {
@@ -305,6 +363,7 @@ static int parse_param(struct hpo_rank_params *p, const char *kv)
 struct rank_opt {
     const char *hpo, *exclude, *genes, *sample, *format, *index;
     const char *onset, *age;   /* --onset TERM|AGE, --age AGE */
+    const char *phenopacket;   /* --phenopacket FILE: terms, excluded terms and onset */
     const char *dir, *regions; /* node directory and gene-region BED of --sample */
     double max_af;
     struct cli_access acc;
@@ -339,6 +398,7 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
                                          {"max-af", required_argument, 0, 'a'},
                                          {"onset", required_argument, 0, 'O'},
                                          {"age", required_argument, 0, 'A'},
+                                         {"phenopacket", required_argument, 0, 'P'},
                                          CLI_ACCESS_OPTIONS,
                                          {0, 0, 0, 0}};
     int c;
@@ -394,6 +454,9 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
         case 'A':
             o->age = optarg;
             break;
+        case 'P':
+            o->phenopacket = optarg;
+            break;
         case 'a':
             o->max_af = strtod(optarg, &end);
             if (*end || end == optarg || !(o->max_af > 0 && o->max_af <= 1))
@@ -404,7 +467,9 @@ static int rank_opts(int argc, char **argv, struct rank_opt *o)
                 return cli_usage_error("rank", "unknown option%s", "");
         }
     }
-    if (!o->hpo) return cli_usage_error("rank", "--hpo HP:...,HP:... is required%s", "");
+    if (!o->hpo && !o->phenopacket)
+        return cli_usage_error("rank", "--hpo HP:...,HP:... or --phenopacket FILE is required%s",
+                               "");
     if (strcmp(o->format, "json") && strcmp(o->format, "tsv"))
         return cli_usage_error("rank", "--format must be json or tsv, not '%s'", o->format);
     if (optind < argc) o->dir = argv[optind++];
@@ -762,8 +827,8 @@ int cmd_rank(int argc, char **argv)
     struct sample_ev ev;
     json_t *warn = json_array();
     double t0, t1, t2;
-    uint16_t onset = 0, age = 0;
-    int rc;
+    uint16_t onset = 0, age = 0, pp_bands = 0;
+    int rc, pp_age = 0;
 
     memset(&x, 0, sizeof x);
     memset(&ev, 0, sizeof ev);
@@ -787,17 +852,25 @@ int cmd_rank(int argc, char **argv)
         rc = gn_errf(&err, GN_ENOMEM, "rank");
         goto fail;
     }
-    if ((rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, &onset, warn, 0, &err)) < 0) goto fail;
+    if (o.hpo && (rc = parse_terms(h, o.hpo, strlen(o.hpo), x.obs, &onset, warn, 0, &err)) < 0)
+        goto fail;
     if (o.exclude &&
         (rc = parse_terms(h, o.exclude, strlen(o.exclude), x.exc, NULL, warn, 0, &err)) < 0)
         goto fail;
+    if (o.phenopacket &&
+        (rc = pp_query(h, o.phenopacket, x.obs, x.exc, &onset, &pp_bands, &pp_age, warn, &err)) < 0)
+        goto fail;
+    /* the onset: --onset, an onset term, the phenopacket's onset, --age, its age */
     if (o.onset && (rc = parse_onset(h, o.onset, strlen(o.onset), &onset, &err)) < 0) goto fail;
+    if (!onset && !pp_age) onset = pp_bands;
     if (o.age && (rc = parse_age(o.age, &age, &err)) < 0) goto fail;
+    if (!o.age && pp_age) age = pp_bands;
     x.age_only = !onset && age;
     if (!onset) onset = age;
     if (o.genes && (rc = parse_genes(h, o.genes, x.genes, warn, 0, &err)) < 0) goto fail;
     if (!x.obs->n) {
-        rc = gn_errf(&err, GN_EINVAL, "no usable observed HPO term in --hpo '%s'", o.hpo);
+        rc = o.hpo ? gn_errf(&err, GN_EINVAL, "no usable observed HPO term in --hpo '%s'", o.hpo)
+                   : gn_errf(&err, GN_EINVAL, "%s: no usable observed HPO term", o.phenopacket);
         goto fail;
     }
     x.n_opt_genes = x.genes->n;
@@ -1012,9 +1085,8 @@ static int feat_case(struct feat *ft, const struct rank_run *x, const struct hpo
     return GN_OK;
 }
 
-/* A phenopacket's onset bands for `hpo eval --phenopackets` (0: unknown, or unreadable):
- * the onset of its first disease with one, else that of its earliest observed feature,
- * else every band up to the subject's age at the last encounter. */
+/* The onset bands (pp_onset) of a case's phenopacket for `hpo eval --phenopackets`; 0:
+ * unknown, or the file unreadable (warned about once, counted in *bad). */
 static uint16_t case_onset(const struct hpo *h, const char *dir, const char *path, size_t n,
                            uint32_t *bad)
 {
@@ -1023,30 +1095,15 @@ static uint16_t case_onset(const struct hpo *h, const char *dir, const char *pat
     uint8_t *data = NULL;
     size_t len = 0;
     char file[4096];
-    uint16_t bands = 0, feat = 0, b;
+    uint16_t bands = 0;
+    int from_age;
     if ((size_t)snprintf(file, sizeof file, "%s/%.*s", dir, (int)n, path) >= sizeof file ||
         fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, &err) < 0 ||
         phenopacket_parse((const char *)data, len, &pp, &err) < 0) {
         if (!(*bad)++) fprintf(stderr, "hpo eval: warning: %s (onset unknown)\n", err.msg);
-        goto out;
+    } else {
+        bands = pp_onset(h, pp, &from_age);
     }
-    for (size_t i = 0; i < pp->n_dx && !bands; i++) {
-        if (pp->dx[i].onset &&
-            parse_onset(h, pp->dx[i].onset, strlen(pp->dx[i].onset), &b, &err) >= 0)
-            bands = b;
-    }
-    for (size_t k = 0; k < pp->n_ph && !bands; k++) {
-        const struct phenopacket_feature *f = &pp->ph[k]; /* the feature of youngest onset */
-        uint16_t lo;
-        if (f->excluded || !f->onset || parse_onset(h, f->onset, strlen(f->onset), &b, &err) < 0)
-            continue;
-        lo = (uint16_t)(b & (~b + 1u));
-        if (!feat || lo < (uint16_t)(feat & (~feat + 1u))) feat = b;
-    }
-    if (!bands) bands = feat;
-    if (!bands && pp->age_last && pp->age_last[0] == 'P' && parse_age(pp->age_last, &b, &err) >= 0)
-        bands = b;
-out:
     phenopacket_free(pp);
     gn_free(data);
     return bands;

@@ -60,20 +60,23 @@ static const struct cmd commands[] = {
      "--phenopackets DIR reads each case's file (the TSV's path) for its age of onset."},
     {"rank", cmd_rank,
      "rank [DIR --sample ID --gene-regions BED [--max-af F] [--token T] [--project P] "
-     "[--patient NATIONAL_ID]] --hpo HP:..,HP:.. [--exclude HP:..] [--genes SYMBOL,..] "
-     "[--onset HP:..|AGE] [--age AGE] [--top N] [--format json|tsv] "
+     "[--patient NATIONAL_ID]] --hpo HP:..,HP:.. | --phenopacket FILE [--exclude HP:..] "
+     "[--genes SYMBOL,..] [--onset HP:..|AGE] [--age AGE] [--top N] [--format json|tsv] "
      "[--method resnik|bma|lr|set|combined] [--index INDEX]",
      "Ranks every annotated disease (OMIM, Orphanet) by the patient's observed and excluded\n"
      "HPO terms; candidate genes raise their diseases. The age of onset (an HPO onset term,\n"
      "also accepted in --hpo, or an ISO 8601 age such as P6M; --age: the age at examination\n"
-     "when the onset is unknown) counts for or against diseases by their onset annotations. Prints "
-     "rank, disease, score, label and\n"
-     "the matched terms, with the HPO version. With a node DIR and --sample ID, the sample's\n"
-     "genotypes are read from the store (through policy like `genotypes --sample`, same access\n"
-     "options, audited): a gene of the BED file (chrom, 0-based start, end, symbol) in whose\n"
-     "regions the sample carries a non-reference allele with node frequency (AC/AN of every\n"
-     "live sample) below --max-af (default 0.01) becomes a candidate gene, in addition to\n"
-     "--genes; the JSON names the variants (CHROM:POS:REF:ALT, genotype, AF) of each gene."},
+     "when the onset is unknown) counts for or against diseases by their onset annotations.\n"
+     "--phenopacket FILE (GA4GH Phenopacket v2) gives the observed and excluded features and\n"
+     "the onset (the disease's, else the earliest feature's, else the age at the last\n"
+     "encounter); --hpo and --exclude add terms, --onset and --age win over the file's. Prints\n"
+     "rank, disease, score, label and the matched terms, with the HPO version. With a node\n"
+     "DIR and --sample ID, the sample's genotypes are read from the store (through policy\n"
+     "like `genotypes --sample`, same access options, audited): a gene of the BED file\n"
+     "(chrom, 0-based start, end, symbol) in whose regions the sample carries a non-reference\n"
+     "allele with node frequency (AC/AN of every live sample) below --max-af (default 0.01)\n"
+     "becomes a candidate gene, in addition to --genes; the JSON names the variants\n"
+     "(CHROM:POS:REF:ALT, genotype, AF) of each gene."},
     {"phenopacket", cmd_phenopacket,
      "phenopacket import DIR FILE|DIRECTORY [--manifest SHEET] [--dataset D] [--hpo INDEX] | "
      "export DIR [--person NATIONAL_ID | --pseudonym P | --out DIRECTORY]",

@@ -131,6 +131,32 @@ check "--onset wins over --age" '[ "$(jq -c .query.onset "$T/on4.json")" = "{\"b
 check "--onset with a phenotype term: error" '[ $? -eq 1 ] && grep -q "not an onset term" "$T/err"'
 "$GN" rank --hpo "$pt" --onset P6X >/dev/null 2>"$T/err"
 check "--onset with a malformed age: error" '[ $? -eq 1 ] && grep -q "ISO 8601" "$T/err"'
+
+# --phenopacket FILE: the file's observed and excluded features and its onset (the
+# disease's P1M: infantile) rank exactly like the same terms given by hand
+pf=testdata/phenopackets/a/PMID_23086397_Patient_1.json
+ex=$(jq -r '[.phenotypicFeatures[] | select(.excluded) | .type.id] | join(",")' "$pf")
+"$GN" rank --phenopacket "$pf" --top 30 >"$T/pp1.json" 2>"$T/err" || bad "rank --phenopacket: $(cat "$T/err")"
+"$GN" rank --hpo "$pt" --exclude "$ex" --onset P1M --top 30 >"$T/pp2.json" 2>/dev/null || bad "rank by hand"
+check "--phenopacket: same query and ranking as its terms, excluded terms and onset by hand" \
+  '[ "$(jq -c ".query, [.results[] | [.disease_id, .score]]" "$T/pp1.json")" = "$(jq -c ".query, [.results[] | [.disease_id, .score]]" "$T/pp2.json")" ] &&
+   [ "$(jq -r ".query.excluded | length" "$T/pp1.json")" -gt 0 ] && [ "$(jq -c .query.onset.bands "$T/pp1.json")" = "[\"infantile\"]" ]'
+"$GN" rank --phenopacket "$pf" --hpo HP:0001250 --onset HP:0003577 --top 1 >"$T/pp3.json" 2>/dev/null || bad "rank --phenopacket --hpo --onset"
+check "--phenopacket with --hpo adds the terms; --onset wins over the file's" \
+  '[ "$(jq -r ".query.observed | length" "$T/pp3.json")" -eq "$(( $(jq -r ".query.observed | length" "$T/pp1.json") + 1 ))" ] &&
+   [ "$(jq -c .query.onset.bands "$T/pp3.json")" = "[\"congenital\"]" ]'
+jq 'del(.diseases) | del(.phenotypicFeatures[].onset)' "$pf" >"$T/noonset.json"
+"$GN" rank --phenopacket "$T/noonset.json" --top 1 >"$T/pp4.json" 2>/dev/null || bad "rank --phenopacket without onset"
+check "--phenopacket without an onset: the bands up to its age at the last encounter (P10Y)" \
+  '[ "$(jq -c .query.onset "$T/pp4.json")" = "{\"bands\":[\"antenatal\",\"congenital\",\"neonatal\",\"infantile\",\"childhood\",\"juvenile\"],\"from\":\"age\"}" ]'
+"$GN" rank --phenopacket "$T/nosuch.json" >/dev/null 2>"$T/err"
+check "--phenopacket, missing file: error naming it" '[ $? -eq 1 ] && grep -q "nosuch.json" "$T/err"'
+printf '{"id": "x", "phenotypicFeatures": [{"type": {"id": "seizures"}}]}' >"$T/badpp.json"
+"$GN" rank --phenopacket "$T/badpp.json" >/dev/null 2>"$T/err"
+check "--phenopacket, malformed: error naming the file" '[ $? -eq 1 ] && grep -q "badpp.json" "$T/err"'
+jq '.phenotypicFeatures |= map(select(.excluded))' "$pf" >"$T/exonly.json"
+"$GN" rank --phenopacket "$T/exonly.json" >/dev/null 2>"$T/err"
+check "--phenopacket with excluded features only: error" '[ $? -eq 1 ] && grep -q "no usable observed" "$T/err"'
 "$GN" rank --hpo "$pt" --age 3 >/dev/null 2>"$T/err"
 check "--age not an ISO 8601 age: error" '[ $? -eq 1 ] && grep -q "ISO 8601" "$T/err"'
 
