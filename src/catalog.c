@@ -75,6 +75,9 @@ struct migration {
     " individual_id BIGINT NOT NULL REFERENCES individuals(id), at TEXT NOT NULL,"                 \
     " allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)), actor TEXT NOT NULL);"                   \
     "CREATE INDEX matchmaking_by_individual ON matchmaking_choices(individual_id, id);"
+#define MIGRATION_9                                                                                \
+    "ALTER TABLE diagnoses ADD COLUMN onset TEXT NOT NULL DEFAULT '';"                              \
+    "ALTER TABLE phenopackets ADD COLUMN age_last TEXT NOT NULL DEFAULT '';"
 /* clang-format on */
 
 static const struct migration migrations[] = {
@@ -154,6 +157,9 @@ static const struct migration migrations[] = {
      * current choice), beside their clinical or research consent (policy_matchmaking) */
     {MIGRATION_8 GEN_BUMP_SQLITE("matchmaking_choices"),
      MIGRATION_8 GEN_BUMP_PG("matchmaking_choices")},
+    /* 9: from phenopackets, each diagnosis's onset and the subject's age at the last
+     * encounter (the onset a disease ranking reads; exported again) */
+    {MIGRATION_9, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1111,11 +1117,11 @@ int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, cons
     for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
         if ((rc = run(c, del[i], "i", id, err)) < 0) return rc;
     {
-        const void *a[] = {&p->individual, &p->dataset, actor};
+        const void *a[] = {&p->individual, &p->dataset, actor, p->age_last ? p->age_last : ""};
         rc = run(c,
-                 "INSERT INTO phenopackets(individual_id, dataset_id, imported_at, actor)"
-                 " VALUES(?,?,{NOW},?)",
-                 p->dataset ? "iit" : "int", a, err);
+                 "INSERT INTO phenopackets(individual_id, dataset_id, imported_at, actor, age_last)"
+                 " VALUES(?,?,{NOW},?,?)",
+                 p->dataset ? "iitt" : "intt", a, err);
         if (rc < 0) return rc;
     }
     for (size_t i = 0; i < p->n_ph; i++) {
@@ -1130,9 +1136,12 @@ int catalog_pheno_replace(struct catalog *c, const struct catalog_pheno *p, cons
             return rc;
     }
     for (size_t i = 0; i < p->n_dx; i++) {
-        const void *a[] = {&p->individual, p->dx[i].disease, p->dx[i].label ? p->dx[i].label : ""};
-        if ((rc = run(c, "INSERT INTO diagnoses(individual_id, disease, label) VALUES(?,?,?)",
-                      "itt", a, err)) < 0)
+        const struct catalog_diagnosis *x = &p->dx[i];
+        const void *a[] = {&p->individual, x->disease, x->label ? x->label : "",
+                           x->onset ? x->onset : ""};
+        if ((rc = run(c,
+                      "INSERT INTO diagnoses(individual_id, disease, label, onset) VALUES(?,?,?,?)",
+                      "ittt", a, err)) < 0)
             return rc;
     }
     for (size_t i = 0; i < p->n_var; i++) {
@@ -1183,7 +1192,8 @@ int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void 
     struct db_stmt *st = NULL;
     int rc = prep(c,
                   "SELECT p.individual_id, i.pseudonym, i.sex, d.name,"
-                  " coalesce(d.matchmaking, 0), ce.kind, ce.terms, coalesce(mc.allowed, -1)"
+                  " coalesce(d.matchmaking, 0), ce.kind, ce.terms, coalesce(mc.allowed, -1),"
+                  " p.age_last"
                   " FROM phenopackets p JOIN individuals i ON i.id = p.individual_id"
                   " LEFT JOIN datasets d ON d.id = p.dataset_id"
                   " LEFT JOIN consent_events ce ON ce.id = (SELECT max(e.id) FROM consent_events e"
@@ -1203,6 +1213,7 @@ int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void 
         v.consent = db_col_text(st, 5);
         v.consent_terms = db_col_text(st, 6);
         v.mm_choice = (int)db_col_i64(st, 7);
+        v.age_last = db_col_text(st, 8);
         if (!v.pseudonym) continue;
         if ((rc = cb(ctx, &v)) < 0) break;
     }
@@ -1222,7 +1233,7 @@ int catalog_pheno_rows(struct catalog *c, int64_t individual, catalog_pheno_row_
     "SELECT individual_id, 'p', term, label, excluded, onset, '', '', '', 0, '', ''"               \
     " FROM phenotypes"
 #define PHENO_D                                                                                    \
-    "SELECT individual_id, 'd', disease, label, 0, '', '', '', '', 0, '', '' FROM diagnoses"
+    "SELECT individual_id, 'd', disease, label, 0, onset, '', '', '', 0, '', '' FROM diagnoses"
 #define PHENO_V                                                                                    \
     "SELECT individual_id, gene, gene_id, assembly, chrom, pos, ref, alt, zygosity, hgvs"          \
     " FROM pheno_variants"

@@ -304,6 +304,7 @@ struct catalog_phenotype {
 struct catalog_diagnosis {
     const char *disease; /* "OMIM:614959" */
     const char *label;
+    const char *onset; /* as catalog_phenotype.onset */
 };
 struct catalog_pheno_variant {
     const char *gene;     /* symbol, "KCNT1" */
@@ -325,6 +326,7 @@ struct catalog_pheno {
     size_t n_dx;
     const struct catalog_pheno_variant *var;
     size_t n_var;
+    const char *age_last; /* the age at the last encounter (ISO 8601 duration), or NULL */
 };
 /* Replaces the individual's phenotype record (a re-import replaces, never merges). Run it
  * inside a transaction (catalog_begin) so a failure leaves the old record. */
@@ -348,13 +350,14 @@ struct catalog_phenopacket_view {
     const char *consent;       /* current consent kind, NULL when none */
     const char *consent_terms; /* its DUO terms */
     int mm_choice;             /* their own matchmaking choice: 1 yes, 0 no, -1 none given */
+    const char *age_last;      /* the record's age at the last encounter, "" when unknown */
 };
 typedef int (*catalog_phenopacket_cb)(void *ctx, const struct catalog_phenopacket_view *v);
 GN_MUST_CHECK int catalog_phenopacket_each(struct catalog *c, catalog_phenopacket_cb cb, void *ctx,
                                            struct gn_err *err);
 
 /* One row of a phenotype record: kind 'p' (a = term, b = label, excluded, onset), 'd'
- * (a = disease, b = label) or 'v' (var; a = gene symbol, b = gene id). Borrowed for the
+ * (a = disease, b = label, onset) or 'v' (var; a = gene symbol, b = gene id). Borrowed for the
  * call. */
 struct catalog_pheno_row {
     int64_t individual;

@@ -455,6 +455,17 @@ static void add_disease_resource(json_t *res, const char *id)
                                          "namespacePrefix", prefix, "iriPrefix", iri));
 }
 
+/* A TimeElement as time_element() keeps it (an ISO 8601 age, or an HPO onset term) back as
+ * JSON; NULL when v is NULL, empty or neither. */
+static json_t *time_json(const char *v)
+{
+    if (!v || !*v) return NULL;
+    if (v[0] == 'P') return json_pack("{s:{s:s}}", "age", "iso8601duration", v);
+    if (phenopacket_is_hpo_id(v, strlen(v)))
+        return json_pack("{s:o}", "ontologyClass", oclass(v, NULL));
+    return NULL;
+}
+
 int phenopacket_write(const struct phenopacket *pp, const char *created, const char *hpo_version,
                       char **out, size_t *len, struct gn_err *err)
 {
@@ -463,24 +474,23 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
 
     *out = NULL;
     if (ok) {
+        json_t *subj =
+            json_pack("{s:s, s:s}", "id", pp->subject, "sex", pp->sex ? pp->sex : "UNKNOWN_SEX");
+        json_t *t = pp->age_last && pp->age_last[0] == 'P' ? time_json(pp->age_last) : NULL;
+        if (subj && t)
+            json_object_set_new(subj, "timeAtLastEncounter", t);
+        else
+            json_decref(t);
         json_object_set_new(doc, "id", json_string(pp->id));
-        json_object_set_new(
-            doc, "subject",
-            json_pack("{s:s, s:s}", "id", pp->subject, "sex", pp->sex ? pp->sex : "UNKNOWN_SEX"));
+        json_object_set_new(doc, "subject", subj);
     }
     for (size_t i = 0; ok && i < pp->n_ph; i++) {
         const struct phenopacket_feature *f = &pp->ph[i];
         json_t *o = json_pack("{s:o}", "type", oclass(f->term, f->label));
         if (!o) break;
+        json_t *t = time_json(f->onset);
         if (f->excluded) json_object_set_new(o, "excluded", json_true());
-        if (f->onset && *f->onset) {
-            if (f->onset[0] == 'P')
-                json_object_set_new(o, "onset",
-                                    json_pack("{s:{s:s}}", "age", "iso8601duration", f->onset));
-            else if (phenopacket_is_hpo_id(f->onset, strlen(f->onset)))
-                json_object_set_new(o, "onset",
-                                    json_pack("{s:o}", "ontologyClass", oclass(f->onset, NULL)));
-        }
+        if (t) json_object_set_new(o, "onset", t);
         json_array_append_new(ph, o);
     }
     if (ok && pp->n_ph) json_object_set_new(doc, "phenotypicFeatures", json_incref(ph));
@@ -498,8 +508,13 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
                 json_object_set(json_object_get(it, "diagnosis"), "genomicInterpretations", gis);
             json_decref(gis);
             json_array_append_new(in, it);
-            json_array_append_new(
-                dis, json_pack("{s:o}", "term", oclass(pp->dx[i].id, pp->dx[i].label)));
+            json_t *d = json_pack("{s:o}", "term", oclass(pp->dx[i].id, pp->dx[i].label));
+            json_t *t = time_json(pp->dx[i].onset);
+            if (d && t)
+                json_object_set_new(d, "onset", t);
+            else
+                json_decref(t);
+            json_array_append_new(dis, d);
         }
         json_object_set_new(doc, "interpretations", in);
         json_object_set_new(doc, "diseases", json_incref(dis));

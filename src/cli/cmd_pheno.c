@@ -240,13 +240,15 @@ static int import_one(struct importer *im, const char *file, struct gn_err *err)
     for (size_t i = 0; i < pp->n_dx; i++) {
         dx[i].disease = pp->dx[i].id;
         dx[i].label = pp->dx[i].label;
+        dx[i].onset = pp->dx[i].onset;
     }
     for (size_t i = 0; i < pp->n_var; i++) {
         const struct phenopacket_variant *v = &pp->var[i];
         var[i] = (struct catalog_pheno_variant){v->gene, v->gene_id, v->assembly, v->chrom, v->pos,
                                                 v->ref,  v->alt,     v->zygosity, v->hgvs};
     }
-    rec = (struct catalog_pheno){ind.id, ds, ph, pp->n_ph, dx, pp->n_dx, var, pp->n_var};
+    rec = (struct catalog_pheno){ind.id,   ds,  ph,        pp->n_ph,    dx,
+                                 pp->n_dx, var, pp->n_var, pp->age_last};
     (void)snprintf(detail, sizeof detail, "%zu phenotypes, %zu diagnoses, %zu variants", pp->n_ph,
                    pp->n_dx, pp->n_var);
     if ((rc = catalog_pheno_replace(im->cx->cat, &rec, im->cx->who.name, err)) < 0 ||
@@ -428,7 +430,8 @@ static int exp_row(void *ctx, const struct catalog_pheno_row *r)
                                                           r->excluded, keep(x, r->onset)};
     } else if (r->kind == 'd') {
         GROW(pp->dx, pp->n_dx, x->cap_dx);
-        pp->dx[pp->n_dx++] = (struct phenopacket_disease){keep(x, r->a), keep(x, r->b), NULL};
+        pp->dx[pp->n_dx++] =
+            (struct phenopacket_disease){keep(x, r->a), keep(x, r->b), keep(x, r->onset)};
     } else {
         GROW(pp->var, pp->n_var, x->cap_var);
         pp->var[pp->n_var++] = (struct phenopacket_variant){keep(x, r->var.gene),
@@ -444,10 +447,13 @@ static int exp_row(void *ctx, const struct catalog_pheno_row *r)
     return 0;
 }
 
+#define EXP_AGE_MAX 48
+
 struct exp_list {
     int64_t *ids;
     char (*ps)[PSEUDONYM_LEN + 1];
     char (*sex)[16];
+    char (*age)[EXP_AGE_MAX]; /* age at the last encounter, "" when unknown */
     size_t n, cap;
     const char *only; /* a pseudonym, or NULL for all */
 };
@@ -461,17 +467,23 @@ static int exp_list(void *ctx, const struct catalog_phenopacket_view *v)
         int64_t *ni = gn_reallocarray(l->ids, nc, sizeof *ni);
         char(*np)[PSEUDONYM_LEN + 1];
         char(*ns)[16];
+        char(*na)[EXP_AGE_MAX];
         if (!ni) return GN_ENOMEM;
         l->ids = ni;
         if (!(np = gn_reallocarray(l->ps, nc, sizeof *np))) return GN_ENOMEM;
         l->ps = np;
         if (!(ns = gn_reallocarray(l->sex, nc, sizeof *ns))) return GN_ENOMEM;
         l->sex = ns;
+        if (!(na = gn_reallocarray(l->age, nc, sizeof *na))) return GN_ENOMEM;
+        l->age = na;
         l->cap = nc;
     }
     l->ids[l->n] = v->individual;
     (void)snprintf(l->ps[l->n], sizeof l->ps[l->n], "%s", v->pseudonym);
     (void)snprintf(l->sex[l->n], sizeof l->sex[l->n], "%s", v->sex ? v->sex : "");
+    l->age[l->n][0] = '\0'; /* an age too long to keep whole is left out, not cut */
+    if (v->age_last && strlen(v->age_last) < sizeof l->age[l->n])
+        memcpy(l->age[l->n], v->age_last, strlen(v->age_last) + 1);
     l->n++;
     return 0;
 }
@@ -485,7 +497,7 @@ static const char *pp_sex(const char *s)
 }
 
 static int export_one(struct cli_ctx *cx, const struct hpo *h, int64_t id, const char *ps,
-                      const char *sex, const char *outdir, struct gn_err *err)
+                      const char *sex, const char *age, const char *outdir, struct gn_err *err)
 {
     struct exp_rows x;
     char created[32], *doc = NULL, path[4096], name[64];
@@ -498,6 +510,7 @@ static int export_one(struct cli_ctx *cx, const struct hpo *h, int64_t id, const
     x.pp.id = ps;
     x.pp.subject = ps;
     x.pp.sex = pp_sex(sex);
+    x.pp.age_last = *age ? age : NULL;
     (void)strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     if ((rc = catalog_pheno_rows(cx->cat, id, exp_row, &x, err)) < 0) {
         if (rc == GN_ENOMEM) gn_errf(err, rc, "out of memory");
@@ -561,7 +574,8 @@ static int pheno_export(const char *dir, const struct pheno_opt *o)
         goto out;
     }
     for (size_t i = 0; i < l.n; i++) {
-        if ((rc = export_one(&cx, h, l.ids[i], l.ps[i], l.sex[i], o->out, &err)) < 0) goto out;
+        if ((rc = export_one(&cx, h, l.ids[i], l.ps[i], l.sex[i], l.age[i], o->out, &err)) < 0)
+            goto out;
         (void)snprintf(subjects + i * (PSEUDONYM_LEN + 1) - (i ? 1 : 0), PSEUDONYM_LEN + 2, "%s%s",
                        i ? "," : "", l.ps[i]);
     }
@@ -570,6 +584,7 @@ static int pheno_export(const char *dir, const struct pheno_opt *o)
     if (rc == GN_OK && o->out) fprintf(stderr, "exported %zu phenopacket(s) to %s\n", l.n, o->out);
 out:
     gn_free(l.ids);
+    gn_free(l.age);
     gn_free(l.ps);
     gn_free(l.sex);
     gn_free(subjects);

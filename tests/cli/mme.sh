@@ -58,7 +58,7 @@ expect "phenotype rows stored (observed and excluded)" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=1")" -gt 5 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(*) from phenotypes where excluded=0")" -gt 20 ]'
 expect "diagnoses and genes stored" \
   '[ "$(sqlite3 "$T/a/catalog.db" "select count(*) from diagnoses where disease=\"OMIM:614959\"")" = 3 ] && [ "$(sqlite3 "$T/a/catalog.db" "select count(distinct gene) from pheno_variants")" = 2 ]'
-expect "catalog schema version 8" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 8 ]'
+expect "catalog schema version 9" '[ "$(sqlite3 "$T/a/catalog.db" "select max(version) from schema_version")" = 9 ]'
 
 # bad input
 printf '{"id": "x", "subject": {"id": "Patient 1"}, "phenotypicFeatures": [' > "$T/trunc.json"
@@ -92,6 +92,9 @@ AP1=$(grep Patient_1 "$T/ia" | cut -f2)
 "$GN" phenopacket export "$T/a" --pseudonym "$AP1" > "$T/exp.json" 2> "$T/exp.err"
 expect "export: phenopacket v2 named by pseudonym, terms and diagnosis kept" \
   '[ "$(jq -r .metaData.phenopacketSchemaVersion "$T/exp.json")" = 2.0 ] && [ "$(jq -r .subject.id "$T/exp.json")" = "$AP1" ] && [ "$(jq "[.phenotypicFeatures[]|select(.excluded)]|length" "$T/exp.json")" = 5 ] && [ "$(jq -r ".interpretations[0].diagnosis.disease.id" "$T/exp.json")" = OMIM:614959 ] && [ "$(jq -r ".interpretations[0].diagnosis.genomicInterpretations[0].variantInterpretation.variationDescriptor.geneContext.symbol" "$T/exp.json")" = KCNT1 ]'
+expect "export: the disease's onset (P1M) and the age at the last encounter (P10Y) kept" \
+  '[ "$(jq -r ".diseases[0].onset.age.iso8601duration" "$T/exp.json")" = P1M ] && [ "$(jq -r ".subject.timeAtLastEncounter.age.iso8601duration" "$T/exp.json")" = P10Y ] &&
+   [ "$(jq -c "[.phenotypicFeatures[] | .onset // empty]" "$T/exp.json")" = "$(jq -c "[.phenotypicFeatures[] | .onset // empty]" "$PP/a/PMID_23086397_Patient_1.json")" ]'
 "$GN" phenopacket import "$T/a" "$T/exp.json" > "$T/reimp" 2> /dev/null
 expect "export: re-imported (subject = the pseudonym) unchanged" '[ "$(cut -f3 "$T/reimp")" = "$(grep Patient_1 "$T/ia" | cut -f3)" ]'
 "$GN" phenopacket export "$T/a" --out "$T/expdir" 2> /dev/null
