@@ -345,13 +345,29 @@ static int add_is_a_tsv(struct hpo_src *s, struct lines *ls, struct gn_err *err)
     return rc;
 }
 
+/* An identifier kept as a C string and sorted on (a disease id, a gene symbol): 1 to 64
+ * printable ASCII bytes, no space; a NUL or control byte would make two keys that differ
+ * in the file equal in the index. */
+static int ident_ok(struct strparse_span v)
+{
+    if (!v.n || v.n > 64) return 0;
+    for (size_t i = 0; i < v.n; i++)
+        if ((unsigned char)v.p[i] <= ' ' || (unsigned char)v.p[i] > '~') return 0;
+    return 1;
+}
+
+static int disease_id_ok(struct strparse_span v)
+{
+    return ident_ok(v) && memchr(v.p, ':', v.n) != NULL;
+}
+
 static int add_annotation(struct hpo_src *s, struct lines *ls, struct strparse_span *f,
                           const int *col, uint8_t freq, struct gn_err *err)
 {
     struct src_ann a = {0, 0, freq, 0};
     int rc;
     if ((rc = line_id(ls, f[col[1]], &a.term, err)) < 0) return rc;
-    if (!f[col[0]].n || !memchr(f[col[0]].p, ':', f[col[0]].n))
+    if (!disease_id_ok(f[col[0]]))
         return gn_errf(err, GN_EPARSE, "%s:%u: disease id is not PREFIX:ID", ls->name, ls->no);
     if ((rc = intern_disease(s, f[col[0]], f[col[2]], &a.dis)) < 0)
         return gn_errf(err, rc, "%s:%u: too many diseases", ls->name, ls->no);
@@ -485,6 +501,8 @@ static int add_gene_tsv(struct hpo_src *s, struct lines *ls, struct gn_err *err)
             return gn_errf(err, GN_EPARSE, "%s:%u: expected ncbi_gene_id, gene_symbol, hpo_id",
                            ls->name, ls->no);
         if ((rc = line_id(ls, f[2], &gt.b, err)) < 0) return rc;
+        if (!ident_ok(f[1]))
+            return gn_errf(err, GN_EPARSE, "%s:%u: bad gene symbol", ls->name, ls->no);
         PUSH(s, gterm, gt, HPO_SRC_MAX_ROWS, err, ls->name);
         if (!s->n_gsym || s->gsym[s->n_gsym - 1].a != gt.a) {
             gs.a = gt.a;
@@ -494,6 +512,9 @@ static int add_gene_tsv(struct hpo_src *s, struct lines *ls, struct gn_err *err)
         }
         if (nf > 5 && f[5].n) { /* genes_to_phenotype.txt: the disease of the link */
             struct src_pair dg = {0, gt.a};
+            if (!disease_id_ok(f[5]))
+                return gn_errf(err, GN_EPARSE, "%s:%u: disease id is not PREFIX:ID", ls->name,
+                               ls->no);
             if ((rc = intern_disease(s, f[5], (struct strparse_span){"", 0}, &dg.a)) < 0)
                 return gn_errf(err, rc, "%s:%u: too many diseases", ls->name, ls->no);
             PUSH(s, dgenes, dg, HPO_SRC_MAX_ROWS, err, ls->name);

@@ -498,6 +498,11 @@ static void test_bad_input(void)
     static const char trm[] = "HP:0000001\tAll\t0\t\nHP:0000002\ta\t0\t\nHP:0000003\tb\t0\t\n";
     static const char badfreq[] = "OMIM:1\tX\t\tHP:0000001\tPMID:1\tPCS\t\t7/3\t\t\tP\tx\n";
     static const char badid[] = "HP:0000001\tAll\t0\t\nHPO:12\tb\t0\t\n";
+    /* ids kept as C strings: a NUL or a space inside would make different ids equal */
+    static const char nuldis[] = "OMIM:1\tA\t\tHP:0000001\tPMID:1\tPCS\t\t\t\t\tP\tx\n"
+                                 "OM\0IM:1\tA\t\tHP:0000001\tPMID:1\tPCS\t\t\t\t\tP\tx\n";
+    static const char spgene[] = "10\tGENE A\tHP:0000001\tAll\t-\tOMIM:1\n";
+    static const char ctldis[] = "10\tGENEA\tHP:0000001\tAll\t-\tOMIM:\0011\n";
     ASSERT_OK(hpo_src_new(&s, &err));
     ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, trm, strlen(trm), "t", &err));
     ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, cyc, strlen(cyc), "c", &err));
@@ -508,6 +513,15 @@ static void test_bad_input(void)
     ASSERT_TRUE(strstr(err.msg, "p.hpoa:1:") != NULL);
     ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_TERMS_TSV, badid, strlen(badid), "t2", &err), GN_EPARSE);
     ASSERT_TRUE(strstr(err.msg, "t2:2") != NULL);
+    ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_HPOA, nuldis, sizeof nuldis - 1, "n.hpoa", &err),
+                  GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "n.hpoa:2: disease id") != NULL);
+    ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_GENE_TSV, spgene, strlen(spgene), "g.txt", &err),
+                  GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "g.txt:1: bad gene symbol") != NULL);
+    ASSERT_EQ_INT(hpo_src_add(s, HPO_SRC_GENE_TSV, ctldis, sizeof ctldis - 1, "g2.txt", &err),
+                  GN_EPARSE);
+    ASSERT_TRUE(strstr(err.msg, "g2.txt:1: disease id") != NULL);
     hpo_src_free(s);
     ASSERT_OK(hpo_src_new(&s, &err)); /* no ontology at all */
     ASSERT_EQ_INT(hpo_src_build(s, &h, NULL, &err), GN_EPARSE);
