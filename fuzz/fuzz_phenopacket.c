@@ -1,6 +1,7 @@
 /*
  * fuzz_phenopacket.c — the Phenopackets v2 reader on arbitrary bytes; whatever parses is
- * written back out (phenopacket_write) and must parse again.
+ * written back out (phenopacket_write) and must parse again, with the same features,
+ * diseases and the TimeElements the writer keeps (onsets, the time at the last encounter).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,14 @@
 #include "phenopacket.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A kept TimeElement read back (b) is the one written (a) when the writer keeps it: an ISO
+ * 8601 age ("P...") or an HPO term; any other kind is left out of the output. */
+static int same(const char *b, const char *a)
+{
+    if (a && a[0] != 'P' && !phenopacket_is_hpo_id(a, strlen(a))) a = NULL;
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,7 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pp->id &&
         phenopacket_write(pp, "2026-01-01T00:00:00Z", "2025-01-16", &out, &len, &err) == 0) {
         if (phenopacket_parse(out, len, &again, &err) < 0) __builtin_trap();
-        if (again->n_ph != pp->n_ph) __builtin_trap();
+        if (again->n_ph != pp->n_ph || again->n_dx != pp->n_dx) __builtin_trap();
+        if (!same(again->age_last, pp->age_last)) __builtin_trap();
+        for (size_t i = 0; i < pp->n_ph; i++)
+            if (!same(again->ph[i].onset, pp->ph[i].onset)) __builtin_trap();
+        for (size_t i = 0; i < pp->n_dx; i++)
+            if (!same(again->dx[i].onset, pp->dx[i].onset)) __builtin_trap();
         phenopacket_free(again);
         gn_free(out);
     }

@@ -476,7 +476,7 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
     if (ok) {
         json_t *subj =
             json_pack("{s:s, s:s}", "id", pp->subject, "sex", pp->sex ? pp->sex : "UNKNOWN_SEX");
-        json_t *t = pp->age_last && pp->age_last[0] == 'P' ? time_json(pp->age_last) : NULL;
+        json_t *t = time_json(pp->age_last);
         if (subj && t)
             json_object_set_new(subj, "timeAtLastEncounter", t);
         else
