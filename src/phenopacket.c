@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fsutil.h"
 
 int phenopacket_is_hpo_id(const char *s, size_t n)
 {
@@ -453,6 +454,18 @@ static void add_disease_resource(json_t *res, const char *id)
     json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", lower, "name",
                                          prefix, "url", url, "version", "unknown",
                                          "namespacePrefix", prefix, "iriPrefix", iri));
+}
+
+int phenopacket_load(const char *path, struct phenopacket **out, struct gn_err *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int rc;
+    *out = NULL;
+    if ((rc = fsutil_read_all(path, PHENOPACKET_MAX_BYTES, &data, &len, err)) < 0) return rc;
+    rc = phenopacket_parse((const char *)data, len, out, err); /* *out keeps no pointer into data */
+    gn_free(data);
+    return rc;
 }
 
 /* A TimeElement as time_element() keeps it (an ISO 8601 age, or an HPO onset term) back as

@@ -78,6 +78,10 @@ GN_MUST_CHECK int phenopacket_parse(const char *p, size_t len, struct phenopacke
                                     struct gn_err *err);
 void phenopacket_free(struct phenopacket *pp);
 
+/* Reads the file at path (at most PHENOPACKET_MAX_BYTES) and parses it as phenopacket_parse
+ * does; *out is owned by the caller (phenopacket_free). */
+GN_MUST_CHECK int phenopacket_load(const char *path, struct phenopacket **out, struct gn_err *err);
+
 /* Writes pp as a phenopacket v2 document (pretty-printed) into an owned *out (gn_free) of
  * *len bytes. created: ISO time for metaData.created; hpo_version: the HPO release of the
  * labels (may be NULL). Labels that are NULL or empty are written as the id. */

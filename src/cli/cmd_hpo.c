@@ -268,12 +268,9 @@ static int pp_query(const struct hpo *h, const char *file, struct term_list *obs
                     json_t *warn, struct gn_err *err)
 {
     struct phenopacket *pp = NULL;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    int rc;
-    if ((rc = fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, err)) < 0) goto out;
-    if ((rc = phenopacket_parse((const char *)data, len, &pp, err)) < 0) {
-        gn_err_prefix(err, rc, "%s: ", file);
+    int rc = phenopacket_load(file, &pp, err);
+    if (rc < 0) { /* name the file once (reading errors already do) */
+        if (strncmp(err->msg, file, strlen(file))) gn_err_prefix(err, rc, "%s: ", file);
         goto out;
     }
     for (size_t k = 0; k < pp->n_ph; k++) {
@@ -285,7 +282,6 @@ static int pp_query(const struct hpo *h, const char *file, struct term_list *obs
     *pp_bands = pp_onset(h, pp, pp_age);
 out:
     phenopacket_free(pp);
-    gn_free(data);
     return rc;
 }
 
@@ -1092,20 +1088,16 @@ static uint16_t case_onset(const struct hpo *h, const char *dir, const char *pat
 {
     struct gn_err err = GN_ERR_INIT;
     struct phenopacket *pp = NULL;
-    uint8_t *data = NULL;
-    size_t len = 0;
     char file[4096];
     uint16_t bands = 0;
     int from_age;
     if ((size_t)snprintf(file, sizeof file, "%s/%.*s", dir, (int)n, path) >= sizeof file ||
-        fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, &err) < 0 ||
-        phenopacket_parse((const char *)data, len, &pp, &err) < 0) {
+        phenopacket_load(file, &pp, &err) < 0) {
         if (!(*bad)++) fprintf(stderr, "hpo eval: warning: %s (onset unknown)\n", err.msg);
     } else {
         bands = pp_onset(h, pp, &from_age);
     }
     phenopacket_free(pp);
-    gn_free(data);
     return bands;
 }
 

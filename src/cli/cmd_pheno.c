@@ -206,8 +206,6 @@ static void check_terms(struct importer *im, const char *file, struct phenopacke
 
 static int import_one(struct importer *im, const char *file, struct gn_err *err)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
     struct phenopacket *pp = NULL;
     struct catalog_individual ind;
     struct catalog_pheno rec = {0};
@@ -219,8 +217,7 @@ static int import_one(struct importer *im, const char *file, struct gn_err *err)
     int64_t ds = 0;
     int rc, in_tx = 0;
 
-    if ((rc = fsutil_read_all(file, PHENOPACKET_MAX_BYTES, &data, &len, err)) < 0) goto out;
-    if ((rc = phenopacket_parse((const char *)data, len, &pp, err)) < 0) goto out;
+    if ((rc = phenopacket_load(file, &pp, err)) < 0) goto out;
     if (!(ph = gn_calloc(pp->n_ph + 1, sizeof *ph)) ||
         !(dx = gn_calloc(pp->n_dx + 1, sizeof *dx)) ||
         !(var = gn_calloc(pp->n_var + 1, sizeof *var)) || !(repl = gn_calloc(pp->n_ph + 1, 16))) {
@@ -261,7 +258,6 @@ static int import_one(struct importer *im, const char *file, struct gn_err *err)
 out:
     if (in_tx) catalog_rollback(im->cx->cat);
     phenopacket_free(pp);
-    gn_free(data);
     gn_free(ph);
     gn_free(dx);
     gn_free(var);
