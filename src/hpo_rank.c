@@ -72,7 +72,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->w_rev = 0.0;
     p->size_exp = 0.15;
     p->w_unshared = 0.0;
-    p->twins = 2.0;
+    p->twins = 3.0;
     p->w_z = 0.0;
     p->w_exact = 10.0;
     p->w_onset = 2.0;
@@ -392,9 +392,127 @@ static void pair_by_key(struct hpo_ranker *r, struct twin_key *k,
     }
 }
 
+/* Whether two labels share a word that names something: folded words of three letters or
+ * more, other than the ones every kind of label uses ("syndrome", "autosomal", ...). */
+static int share_word(const char *a, const char *b)
+{
+    static const char *const common[] = {
+        "type",       "syndrome",      "disease",    "with",      "without",    "due",
+        "the",        "and",           "form",       "autosomal", "recessive",  "dominant",
+        "linked",     "related",       "congenital", "familial",  "hereditary", "isolated",
+        "deficiency", "disorder",      "onset",      "early",     "late",       "infantile",
+        "juvenile",   "adult",         "childhood",  "classic",   "severe",     "mild",
+        "primary",    "susceptibility"};
+    char fa[256], fb[256];
+    fold_label(a, fa, sizeof fa);
+    fold_label(b, fb, sizeof fb);
+    for (char *w = fa; *w;) {
+        size_t n = strcspn(w, " ");
+        int skip = n < 3;
+        for (size_t k = 0; !skip && k < sizeof common / sizeof common[0]; k++)
+            skip = strlen(common[k]) == n && !strncmp(w, common[k], n);
+        for (const char *v = fb; !skip && *v;) {
+            size_t m = strcspn(v, " ");
+            if (m == n && !strncmp(v, w, n)) return 1;
+            v += m + (v[m] == ' ');
+        }
+        w += n + (w[n] == ' ');
+    }
+    return 0;
+}
+
+static int cmp_u32_asc(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Third pass (twins = 3), among the entries still unpaired: an Orphanet entry without
+ * genes of its own gets the gene(s) whose phenotype links contain every one of its
+ * annotations (genes_to_phenotype is the union of the annotations of a gene's diseases);
+ * a gene with exactly one OMIM entry (of that gene alone) and exactly one such Orphanet
+ * entry pairs them when their labels share a word. */
+static int pair_by_gene(struct hpo_ranker *r)
+{
+    const struct hpo *h = r->h;
+    uint32_t ng = h->n_genes, *gsort = NULL, *tg_off = NULL, *tg_gene = NULL;
+    uint32_t *n_om = NULL, *om = NULL, *n_or = NULL, *orp = NULL, *cand = NULL;
+    int rc = GN_ENOMEM;
+    if (!ng) return GN_OK;
+    if (!(gsort = gn_calloc(h->gt_off[ng] + 1, sizeof *gsort)) ||
+        !(n_om = gn_calloc(ng, sizeof *n_om)) || !(om = gn_calloc(ng, sizeof *om)) ||
+        !(n_or = gn_calloc(ng, sizeof *n_or)) || !(orp = gn_calloc(ng, sizeof *orp)) ||
+        !(cand = gn_calloc(ng, sizeof *cand)))
+        goto out;
+    memcpy(gsort, h->gt_term, (size_t)h->gt_off[ng] * sizeof *gsort);
+    for (uint32_t g = 0; g < ng; g++)
+        qsort(gsort + h->gt_off[g], h->gt_off[g + 1] - h->gt_off[g], sizeof *gsort, cmp_u32_asc);
+    if (invert(h->gt_off, h->gt_term, NULL, ng, h->n_terms, &tg_off, &tg_gene, NULL) < 0) goto out;
+    for (uint32_t d = 0; d < h->n_dis; d++) {
+        const char *id = hpo_str(h, h->dis_id[d]);
+        uint32_t ndg = h->dg_off[d + 1] - h->dg_off[d], nc = 0, t0 = HPO_NONE;
+        if (!strncmp(id, "OMIM:", 5)) {
+            if (ndg != 1) {
+                for (uint32_t k = h->dg_off[d]; k < h->dg_off[d + 1]; k++)
+                    n_om[h->dg_gene[k]] += 2; /* a gene of a multi-gene entry: never unique */
+                continue;
+            }
+            uint32_t g = h->dg_gene[h->dg_off[d]];
+            n_om[g]++;
+            om[g] = d;
+            continue;
+        }
+        if (strncmp(id, "ORPHA:", 6)) continue;
+        if (ndg) {
+            for (uint32_t k = h->dg_off[d]; k < h->dg_off[d + 1] && nc < ng; k++)
+                cand[nc++] = h->dg_gene[k];
+        } else {
+            if (h->dt_off[d] == h->dt_off[d + 1]) continue;
+            for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) { /* the rarest term */
+                uint32_t t = h->dt_term[k];
+                if (t0 == HPO_NONE || tg_off[t + 1] - tg_off[t] < tg_off[t0 + 1] - tg_off[t0])
+                    t0 = t;
+            }
+            for (uint32_t j = tg_off[t0]; j < tg_off[t0 + 1]; j++) {
+                uint32_t g = tg_gene[j], all = 1;
+                for (uint32_t k = h->dt_off[d]; all && k < h->dt_off[d + 1]; k++)
+                    all = bsearch(&h->dt_term[k], gsort + h->gt_off[g],
+                                  h->gt_off[g + 1] - h->gt_off[g], sizeof *gsort,
+                                  cmp_u32_asc) != NULL;
+                if (all && (!nc || cand[nc - 1] != g) && nc < ng) cand[nc++] = g;
+            }
+        }
+        for (uint32_t i = 0; i < nc; i++) {
+            n_or[cand[i]] += nc == 1 ? 1 : 2;
+            orp[cand[i]] = d;
+        }
+    }
+    for (uint32_t g = 0; g < ng; g++) {
+        uint32_t a = om[g], b = orp[g];
+        if (n_om[g] != 1 || n_or[g] != 1 || r->twin[a] != HPO_NONE || r->twin[b] != HPO_NONE)
+            continue;
+        if (!share_word(hpo_str(h, h->dis_label[a]), hpo_str(h, h->dis_label[b]))) continue;
+        r->twin[a] = b;
+        r->twin[b] = a;
+        r->pair_omim[r->n_pairs++] = a;
+    }
+    rc = GN_OK;
+out:
+    gn_free(gsort);
+    gn_free(tg_off);
+    gn_free(tg_gene);
+    gn_free(n_om);
+    gn_free(om);
+    gn_free(n_or);
+    gn_free(orp);
+    gn_free(cand);
+    return rc;
+}
+
 /* OMIM/Orphanet twins: a folded label carried by exactly one OMIM and one Orphanet entry
  * (and nothing else) pairs them; with twins = 2, then the same for the labels' sorted
- * words (fold_words), among the entries still unpaired. */
+ * words (fold_words), among the entries still unpaired; with twins = 3, then one gene's
+ * only two entries (pair_by_gene). */
 static int find_twins(struct hpo_ranker *r)
 {
     const struct hpo *h = r->h;
@@ -409,6 +527,7 @@ static int find_twins(struct hpo_ranker *r)
     pair_by_key(r, k, fold_label);
     if (r->p.twins >= 2) pair_by_key(r, k, fold_words);
     gn_free(k);
+    if (r->p.twins >= 3) return pair_by_gene(r);
     return GN_OK;
 }
 

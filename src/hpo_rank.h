@@ -80,9 +80,12 @@ struct hpo_rank_params {
     double onset_eps;      /* share of P(onset | disease) spread over every band */
     double twins; /* 1: an OMIM entry and the one Orphanet entry with the same label are one
                    * disease: the OMIM entry scores the better of the two, the Orphanet
-                   * one is not ranked (hpo_rank_twin); 2 (the default): also when the
-                   * labels have the same words in another order ("Hyperoxaluria,
-                   * primary, type I" and "Primary hyperoxaluria type 1"); 0: off */
+                   * one is not ranked (hpo_rank_twin); 2: also when the labels have the
+                   * same words in another order ("Hyperoxaluria, primary, type I" and
+                   * "Primary hyperoxaluria type 1"); 3 (the default): also the one OMIM and
+                   * the one Orphanet entry of a gene, when the labels share a word (the
+                   * Orphanet entry's gene, when the inputs give it none, is the one gene
+                   * whose phenotype links hold all its annotations); 0: off */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p);

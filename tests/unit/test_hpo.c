@@ -327,7 +327,6 @@ static void test_rank_twins(void)
         struct hpo_rank_params p;
         struct hpo_ranker *r = NULL;
         hpo_rank_params_default(&p);
-        if (tw == 2) ASSERT_TRUE(p.twins == 2); /* the default */
         p.twins = tw;
         ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -337,6 +336,81 @@ static void test_rank_twins(void)
             if (want[i].orpha && tw >= want[i].from) {
                 ASSERT_TRUE(t != HPO_NONE);
                 ASSERT_EQ_STR(hpo_str(h, h->dis_id[t]), want[i].orpha);
+                ASSERT_EQ_INT(hpo_rank_twin(r, t), d);
+            } else {
+                ASSERT_EQ_INT(t, HPO_NONE);
+            }
+        }
+        hpo_ranker_free(r);
+    }
+    hpo_free(h);
+}
+
+/* The third pass (twins = 3): an Orphanet entry without genes takes the one gene whose
+ * phenotype links hold all its annotations, and pairs with that gene's one OMIM entry when
+ * the gene has no other entry and the labels share a word. */
+static void test_rank_gene_twins(void)
+{
+#define GROW(d, l, t) d "\t" l "\t\t" t "\tPMID:1\tPCS\t\t\t\t\tP\tHPO:x\n"
+    static const char ann[] =
+        "#version: 2099-02-02\ndatabase_id\tdisease_name\tqualifier\thpo_id\treference\tevidence"
+        "\tonset\tfrequency\tsex\tmodifier\taspect\tbiocuration\n" /* */
+        GROW("OMIM:30", "Itch deficiency", "HP:0001250")
+            GROW("ORPHA:30", "Syndromic autoimmune disease due to ITCH deficiency", "HP:0001250")
+                GROW("ORPHA:30", "Syndromic autoimmune disease due to ITCH deficiency",
+                     "HP:0000252") /* GENEP: a pair */
+        GROW("OMIM:31", "Alpha syndrome", "HP:0000618")
+            GROW("ORPHA:31", "Beta syndrome", "HP:0000618") /* GENEQ: no word in common */
+        GROW("OMIM:32", "Retinal dystrophy 1", "HP:0000505")
+            GROW("OMIM:33", "Retinal dystrophy 2", "HP:0000505")
+                GROW("ORPHA:32", "Retinal dystrophy", "HP:0000505") /* GENER: two OMIM */
+        GROW("OMIM:34", "Gamma ataxia", "HP:0002069")
+            GROW("ORPHA:34", "Infantile gamma ataxia", "HP:0002069")
+                GROW("ORPHA:35", "Adult gamma ataxia", "HP:0002069") /* GENES: two Orphanet */
+        GROW("OMIM:36", "Delta encephalopathy", "HP:0001263")
+            GROW("ORPHA:36", "Neonatal delta encephalopathy", "HP:0001263") /* GENET or U */
+        GROW("OMIM:37", "Omega disease", "HP:0000152")
+            GROW("ORPHA:37", "Omega anomaly", "HP:0000478") /* not in GENEV's links */;
+#undef GROW
+    static const char genes[] = "#ncbi_gene_id\tgene_symbol\thpo_id\n"
+                                "1\tGENEP\tHP:0001250\n1\tGENEP\tHP:0000252\n"
+                                "2\tGENEQ\tHP:0000618\n3\tGENER\tHP:0000505\n"
+                                "4\tGENES\tHP:0002069\n5\tGENET\tHP:0001263\n"
+                                "6\tGENEU\tHP:0001263\n6\tGENEU\tHP:0000707\n"
+                                "7\tGENEV\tHP:0000152\n";
+    static const char mim2gene[] = "#MIM number\tGeneID\ttype\tSource\tMedGenCUI\tComment\n"
+                                   "30\t1\tphenotype\t-\tC1\t-\n31\t2\tphenotype\t-\tC1\t-\n"
+                                   "32\t3\tphenotype\t-\tC1\t-\n33\t3\tphenotype\t-\tC1\t-\n"
+                                   "34\t4\tphenotype\t-\tC1\t-\n36\t5\tphenotype\t-\tC1\t-\n"
+                                   "37\t7\tphenotype\t-\tC1\t-\n";
+    static const char *const want[][2] = {
+        {"OMIM:30", "ORPHA:30"}, {"OMIM:31", NULL}, {"OMIM:32", NULL}, {"OMIM:33", NULL},
+        {"OMIM:34", NULL},       {"OMIM:36", NULL}, {"OMIM:37", NULL}};
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes, strlen(genes), "g", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_MIM2GENE, mim2gene, strlen(mim2gene), "m", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, ann, strlen(ann), "a", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
+    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
+    hpo_src_free(s);
+    for (int tw = 2; tw <= 3; tw++) {
+        struct hpo_rank_params p;
+        struct hpo_ranker *r = NULL;
+        hpo_rank_params_default(&p);
+        if (tw == 3) ASSERT_TRUE(p.twins == 3); /* the default */
+        p.twins = tw;
+        ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            uint32_t d = hpo_disease_index(h, want[i][0], strlen(want[i][0]));
+            uint32_t t = hpo_rank_twin(r, d);
+            ASSERT_TRUE(d != HPO_NONE);
+            if (want[i][1] && tw == 3) {
+                ASSERT_TRUE(t != HPO_NONE);
+                ASSERT_EQ_STR(hpo_str(h, h->dis_id[t]), want[i][1]);
                 ASSERT_EQ_INT(hpo_rank_twin(r, t), d);
             } else {
                 ASSERT_EQ_INT(t, HPO_NONE);
@@ -687,6 +761,7 @@ const struct test_case test_hpo_cases[] = {
     {"hpo_rank", test_rank},
     {"hpo_rank_exact", test_rank_exact},
     {"hpo_rank_twins", test_rank_twins},
+    {"hpo_rank_gene_twins", test_rank_gene_twins},
     {"hpo_onset_bands", test_onset_bands},
     {"hpo_rank_onset", test_rank_onset},
     {"hpo_index_roundtrip", test_index_roundtrip},
