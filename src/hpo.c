@@ -285,6 +285,13 @@ bad:
                    strparse_quote(q, s, n));
 }
 
+uint32_t hpo_onset_band_term(enum hpo_onset_band b)
+{
+    static const uint32_t ids[HPO_ONSET_N] = {30674u, 3577u,  3623u, 3593u, 11463u,
+                                              3621u,  11462u, 3596u, 3584u};
+    return (unsigned)b < HPO_ONSET_N ? ids[b] : 0;
+}
+
 const char *hpo_onset_band_name(enum hpo_onset_band b)
 {
     static const char *const names[HPO_ONSET_N] = {"antenatal",   "congenital", "neonatal",

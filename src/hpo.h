@@ -159,6 +159,10 @@ uint16_t hpo_onset_bands(const struct hpo *h, uint32_t t);
 GN_MUST_CHECK int hpo_onset_age(const char *s, size_t n, enum hpo_onset_band *band,
                                 struct gn_err *err);
 
+/* The numeric id of the HPO term that names band b (HPO_ONSET_INFANTILE: 3593, Infantile
+ * onset), 0 when b is not a band. */
+uint32_t hpo_onset_band_term(enum hpo_onset_band b);
+
 /* "antenatal", "congenital", ... for band b. */
 const char *hpo_onset_band_name(enum hpo_onset_band b);
 

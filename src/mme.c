@@ -45,6 +45,17 @@ static int bounded_str(const json_t *o, const char *k, size_t max, int required,
     return GN_OK;
 }
 
+/* An optional ageOfOnset of o into *out: an HPO id (^HP:[0-9]{7}$) or absent. */
+static int onset_field(const json_t *o, const char **out, const char *path, struct gn_err *err)
+{
+    int rc = bounded_str(o, "ageOfOnset", 64, 0, out, path, err);
+    if (rc < 0) return rc;
+    if (*out && !phenopacket_is_hpo_id(*out, strlen(*out)))
+        return gn_errf(err, GN_EPARSE, "%s.ageOfOnset: '%.40s' is not an HPO id (HP:nnnnnnn)", path,
+                       *out);
+    return GN_OK;
+}
+
 static int parse_patient(struct mme_query *q, const json_t *pt, struct gn_err *err)
 {
     const json_t *fs, *gs, *ct;
@@ -52,7 +63,8 @@ static int parse_patient(struct mme_query *q, const json_t *pt, struct gn_err *e
     int rc;
     if (!json_is_object(pt)) return gn_errf(err, GN_EPARSE, "patient: expected an object");
     if ((rc = bounded_str(pt, "id", 255, 1, &q->id, "patient", err)) < 0 ||
-        (rc = bounded_str(pt, "label", 255, 0, &q->label, "patient", err)) < 0)
+        (rc = bounded_str(pt, "label", 255, 0, &q->label, "patient", err)) < 0 ||
+        (rc = onset_field(pt, &q->onset, "patient", err)) < 0)
         return rc;
     ct = json_object_get(pt, "contact");
     if (!json_is_object(ct)) return gn_errf(err, GN_EPARSE, "patient.contact: missing");
@@ -81,7 +93,8 @@ static int parse_patient(struct mme_query *q, const json_t *pt, struct gn_err *e
         (void)snprintf(path, sizeof path, "patient.features[%zu]", i);
         if (!json_is_object(f)) return gn_errf(err, GN_EPARSE, "%s: expected an object", path);
         if ((rc = bounded_str(f, "id", 64, 1, &mf->id, path, err)) < 0 ||
-            (rc = bounded_str(f, "observed", 8, 0, &obs, path, err)) < 0)
+            (rc = bounded_str(f, "observed", 8, 0, &obs, path, err)) < 0 ||
+            (rc = onset_field(f, &mf->onset, path, err)) < 0)
             return rc;
         if (!phenopacket_is_hpo_id(mf->id, strlen(mf->id)))
             return gn_errf(err, GN_EPARSE, "%s.id: '%.40s' is not an HPO id (HP:nnnnnnn)", path,
@@ -483,7 +496,23 @@ static int setting_int(struct catalog *c, const char *key, int64_t def, int64_t 
 /* The MME patient object of a local person (features, genomicFeatures, disorders). */
 struct pj {
     json_t *features, *genomic, *disorders;
+    char onset[16]; /* the patient's ageOfOnset: the first diagnosis onset */
 };
+
+/* A stored onset (an HPO onset term, or an ISO 8601 age: its band's term) as an MME
+ * ageOfOnset into out; 0 when there is none to give. */
+static int mme_onset(const char *onset, char out[16])
+{
+    enum hpo_onset_band b;
+    if (!onset || !*onset) return 0;
+    if (phenopacket_is_hpo_id(onset, strlen(onset))) {
+        (void)snprintf(out, 16, "%.10s", onset);
+        return 1;
+    }
+    if (hpo_onset_age(onset, strlen(onset), &b, NULL) < 0) return 0;
+    (void)snprintf(out, 16, "HP:%07u", (unsigned)hpo_onset_band_term(b));
+    return 1;
+}
 
 static const char *mme_assembly(const char *a)
 {
@@ -504,11 +533,15 @@ static int bases_ok(const char *s)
 static int pj_row(void *ctx, const struct catalog_pheno_row *r)
 {
     struct pj *p = ctx;
+    char on[16];
     if (r->kind == 'p') {
-        json_array_append_new(p->features, json_pack("{s:s, s:s}", "id", r->a, "observed",
-                                                     r->excluded ? "no" : "yes"));
+        json_t *f = json_pack("{s:s, s:s}", "id", r->a, "observed", r->excluded ? "no" : "yes");
+        if (f && !r->excluded && mme_onset(r->onset, on))
+            json_object_set_new(f, "ageOfOnset", json_string(on));
+        json_array_append_new(p->features, f);
     } else if (r->kind == 'd') {
         char id[64];
+        if (!p->onset[0] && mme_onset(r->onset, on)) memcpy(p->onset, on, sizeof on);
         if (!strncmp(r->a, "OMIM:", 5))
             (void)snprintf(id, sizeof id, "MIM:%.40s", r->a + 5);
         else if (!strncmp(r->a, "ORPHA:", 6))
@@ -544,7 +577,7 @@ static int pj_row(void *ctx, const struct catalog_pheno_row *r)
 static json_t *patient_json(struct catalog *c, int64_t id, const char *pseudonym, const char *sex,
                             struct gn_err *err)
 {
-    struct pj p = {json_array(), json_array(), json_array()};
+    struct pj p = {json_array(), json_array(), json_array(), ""};
     char name[CATALOG_NAME_MAX + 1] = "", href[512] = "";
     json_t *pt = NULL;
     if (catalog_setting_get(c, "mme_contact_name", name, sizeof name, NULL) < 0 &&
@@ -560,6 +593,7 @@ static json_t *patient_json(struct catalog *c, int64_t id, const char *pseudonym
     if (sex && !strcmp(sex, "male")) json_object_set_new(pt, "gender", json_string("MALE"));
     if (sex && !strcmp(sex, "female")) json_object_set_new(pt, "gender", json_string("FEMALE"));
     if (sex && !strcmp(sex, "other")) json_object_set_new(pt, "gender", json_string("OTHER"));
+    if (p.onset[0]) json_object_set_new(pt, "ageOfOnset", json_string(p.onset));
     if (json_array_size(p.features)) json_object_set(pt, "features", p.features);
     if (json_array_size(p.genomic)) json_object_set(pt, "genomicFeatures", p.genomic);
     if (json_array_size(p.disorders)) json_object_set(pt, "disorders", p.disorders);

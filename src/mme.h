@@ -66,12 +66,14 @@ struct mme_gene {
     const char *id; /* symbol, HGNC id, Ensembl or Entrez id as sent */
 };
 struct mme_feature {
-    const char *id; /* "HP:0001250" */
-    int observed;   /* "yes" (default) or "no" */
+    const char *id;    /* "HP:0001250" */
+    int observed;      /* "yes" (default) or "no" */
+    const char *onset; /* ageOfOnset "HP:0003593", or NULL */
 };
 struct mme_query {
     const char *id;
     const char *label;
+    const char *onset; /* patient.ageOfOnset "HP:0003577", or NULL */
     struct mme_feature *features;
     size_t n_features;
     struct mme_gene *genes;

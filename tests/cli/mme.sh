@@ -159,6 +159,11 @@ jq -c '{patient: {id: "q3", contact: {name: "x", href: "mailto:x@example.org"}, 
 echo "request $T/req3.json" >> "$T/validate.txt"
 post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req3.json" > /dev/null; cp "$T/r" "$T/resp3.json"; echo "response $T/resp3.json" >> "$T/validate.txt"
 expect "gene only: the 2 FBN1 patients, score 1" '[ "$(jq "[.results[] | select(.score.patient == 1)] | length" "$T/resp3.json")" = 2 ]'
+expect "results give the age of onset as HPO onset terms (the disease's, and each observed feature's with one)" \
+  '[ "$(jq "[.results[].patient | select(.ageOfOnset)] | length" "$T/resp1.json")" -ge 1 ] && jq -e "[.results[].patient | .ageOfOnset // empty, (.features[]? | .ageOfOnset // empty)] | length > 0 and all(test(\"^HP:[0-9]{7}$\"))" "$T/resp1.json" > /dev/null'
+jq -c '.patient.ageOfOnset = "HP:0003593" | .patient.features[0].ageOfOnset = "HP:0003577"' "$T/req1.json" > "$T/req4.json"
+echo "request $T/req4.json" >> "$T/validate.txt"
+expect "a request with ageOfOnset (patient and feature): 200" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req4.json")" = 200 ]'
 
 # errors
 expect "no X-Auth-Token: 401" '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: $CT" --data-binary @"$T/req1.json" "http://127.0.0.1:$PB/match")" = 401 ]'
@@ -166,6 +171,10 @@ expect "unknown token: 401" '[ "$(post "$PB" gnt_0000000000000000000000000000000
 expect "a researcher token: 403 (policy: peer-node only)" '[ "$(post "$PB" "$RT" "$T/req1.json")" = 403 ]'
 printf '{"patient": {"id": "x", "contact": {"name": "a", "href": "b"}, "features": [{"id": "HP:1"}]}}' > "$T/bad1.json"
 expect "malformed feature id: 400 naming it" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad1.json")" = 400 ] && grep -q "features\[0\].id" "$T/r"'
+jq -c '.patient.features[1].ageOfOnset = "infantile"' "$T/req1.json" > "$T/bad4.json"
+expect "malformed feature ageOfOnset: 400 naming it" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad4.json")" = 400 ] && grep -q "features\[1\].ageOfOnset" "$T/r"'
+jq -c '.patient.ageOfOnset = "P6M"' "$T/req1.json" > "$T/bad5.json"
+expect "malformed patient ageOfOnset: 400 naming it" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad5.json")" = 400 ] && grep -q "patient.ageOfOnset" "$T/r"'
 printf '{"patient": {"id": "x", "contact": {"name": "a", "href": "b"}}}' > "$T/bad2.json"
 expect "no features nor genes: 400" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad2.json")" = 400 ]'
 printf '{"patient": ' > "$T/bad3.json"

@@ -427,6 +427,12 @@ static void test_onset_bands(void)
     struct gn_err err = GN_ERR_INIT;
     enum hpo_onset_band b;
     static const char *const bad[] = {"6M", "P", "PM", "P1M1Y", "P1234567Y", "P1Y1Y", "P-1D"};
+    static const enum hpo_onset_band named[] = {HPO_ONSET_CONGENITAL, HPO_ONSET_INFANTILE,
+                                                HPO_ONSET_LATE}; /* in the toy ontology */
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)  /* band → term → band */
+        ASSERT_EQ_INT(hpo_onset_bands(h, term(h, hpo_onset_band_term(named[i]))), 1u << named[i]);
+    ASSERT_EQ_INT(hpo_onset_band_term(HPO_ONSET_ANTENATAL), 30674);
+    ASSERT_EQ_INT(hpo_onset_band_term(HPO_ONSET_N), 0);
     static const struct {
         const char *iso;
         enum hpo_onset_band band;
