@@ -229,6 +229,31 @@ static const struct {
     {410280u, BANDS(HPO_ONSET_INFANTILE, HPO_ONSET_JUVENILE)}, /* Pediatric onset */
 };
 
+int hpo_csr_invert(const uint32_t *off, const uint32_t *val, const uint8_t *freq, uint32_t nrows,
+                   uint32_t nv, uint32_t **ioff, uint32_t **irow, uint8_t **ifreq)
+{
+    uint32_t total = off[nrows], *cur;
+    if (!(*ioff = gn_calloc((size_t)nv + 1, sizeof **ioff)) ||
+        !(*irow = gn_calloc(total ? total : 1, sizeof **irow)) ||
+        (ifreq && !(*ifreq = gn_calloc(total ? total : 1, 1))))
+        return GN_ENOMEM;
+    for (uint32_t k = 0; k < total; k++)
+        (*ioff)[val[k] + 1]++;
+    for (uint32_t v = 0; v < nv; v++)
+        (*ioff)[v + 1] += (*ioff)[v];
+    if (!(cur = gn_calloc((size_t)nv + 1, sizeof *cur))) return GN_ENOMEM;
+    memcpy(cur, *ioff, ((size_t)nv + 1) * sizeof *cur);
+    for (uint32_t row = 0; row < nrows; row++) {
+        for (uint32_t k = off[row]; k < off[row + 1]; k++) {
+            uint32_t at = cur[val[k]]++;
+            (*irow)[at] = row;
+            if (ifreq) (*ifreq)[at] = freq[k];
+        }
+    }
+    gn_free(cur);
+    return GN_OK;
+}
+
 uint16_t hpo_onset_bands(const struct hpo *h, uint32_t t)
 {
     uint16_t bands = HPO_ONSET_ALL;

@@ -144,6 +144,15 @@ uint32_t hpo_disease_index(const struct hpo *h, const char *s, size_t n);
 /* Index of the gene with this symbol (exact) or "NCBIGene:ID", or HPO_NONE. */
 uint32_t hpo_gene_index(const struct hpo *h, const char *s, size_t n);
 
+/*
+ * Inverts a CSR list (rows 0 .. nrows → values < nv) into values → rows, rows increasing
+ * within each value; freq (optional, one byte per entry) follows its entry. The three
+ * outputs are owned by the caller (gn_free), also when GN_ENOMEM is returned.
+ */
+GN_MUST_CHECK int hpo_csr_invert(const uint32_t *off, const uint32_t *val, const uint8_t *freq,
+                                 uint32_t nrows, uint32_t nv, uint32_t **ioff, uint32_t **irow,
+                                 uint8_t **ifreq);
+
 /* The onset bands of term t: its own when t is one of the onset terms of enum
  * hpo_onset_band (or Pediatric / Adult onset), else those of the most specific such terms
  * among its ancestors (Fetal onset: antenatal); 0 when t is not below Onset or no band

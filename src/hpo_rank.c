@@ -18,14 +18,13 @@
  * terms + annotations): a few milliseconds for 12,600 diseases.
  */
 #include <assert.h>
-#include <ctype.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "hpo_rank.h"
+#include "hpo_twin.h"
 
 struct hpo_ranker {
     const struct hpo *h;
@@ -54,8 +53,7 @@ struct hpo_ranker {
     float *mu_s, *sd_s, *mu_l, *sd_l;
     double *zs;
     double onset_bg[HPO_ONSET_N]; /* P(band | background) over diseases with onset bands */
-    uint32_t *twin; /* n_dis, when p.twins: the other entry of an OMIM/Orphanet pair */
-    uint32_t *pair_omim, n_pairs; /* the OMIM entry of each pair */
+    struct hpo_twins tw;          /* when p.twins: OMIM/Orphanet pairs (hpo_twin.h) */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p)
@@ -122,39 +120,12 @@ void hpo_ranker_free(struct hpo_ranker *r)
     gn_free(r->sd_s);
     gn_free(r->mu_l);
     gn_free(r->sd_l);
-    gn_free(r->twin);
-    gn_free(r->pair_omim);
+    hpo_twins_free(&r->tw);
     gn_free(r->zs);
     gn_free(r->lr);
     gn_free(r->stamp);
     gn_free(r->tstamp);
     gn_free(r);
-}
-
-/* Inverts a CSR list (rows → values < nv) into values → rows; freq (optional) follows. */
-static int invert(const uint32_t *off, const uint32_t *val, const uint8_t *freq, uint32_t nrows,
-                  uint32_t nv, uint32_t **ioff, uint32_t **irow, uint8_t **ifreq)
-{
-    uint32_t total = off[nrows], *cur;
-    if (!(*ioff = gn_calloc((size_t)nv + 1, sizeof **ioff)) ||
-        !(*irow = gn_calloc(total ? total : 1, sizeof **irow)) ||
-        (ifreq && !(*ifreq = gn_calloc(total ? total : 1, 1))))
-        return GN_ENOMEM;
-    for (uint32_t k = 0; k < total; k++)
-        (*ioff)[val[k] + 1]++;
-    for (uint32_t v = 0; v < nv; v++)
-        (*ioff)[v + 1] += (*ioff)[v];
-    if (!(cur = gn_calloc((size_t)nv + 1, sizeof *cur))) return GN_ENOMEM;
-    memcpy(cur, *ioff, ((size_t)nv + 1) * sizeof *cur);
-    for (uint32_t row = 0; row < nrows; row++) {
-        for (uint32_t k = off[row]; k < off[row + 1]; k++) {
-            uint32_t at = cur[val[k]]++;
-            (*irow)[at] = row;
-            if (ifreq) (*ifreq)[at] = freq[k];
-        }
-    }
-    gn_free(cur);
-    return GN_OK;
 }
 
 static uint8_t freq_max(uint8_t a, uint8_t b)
@@ -261,279 +232,10 @@ out:
     return rc;
 }
 
-/* A disease label folded for comparison: lower case, every run of other characters one
- * space, no space at the ends ("Marfan syndrome" == "MARFAN SYNDROME;"). */
-static void fold_label(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-    int gap = 0;
-    for (; *s && n + 2 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        int alnum =
-            (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
-        if (!alnum) {
-            gap = n > 0;
-            continue;
-        }
-        if (gap) out[n++] = ' ';
-        gap = 0;
-        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    }
-    out[n] = '\0';
-}
-
-static int cmp_word(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* A disease label as a sorted set of words, for the second pass of find_twins: lower case,
- * roman numerals i..x as digits (also with a letter after "type": "type IIA" == "type 2A"), and the
- * words that OMIM's inverted titles and Orphanet's natural ones add or drop ("type", "syndrome",
- * "with", ...) left out, so "Hyperoxaluria, primary, type III" == "Primary hyperoxaluria type 3".
- * An eponym written with a hyphen between capitalised names ("Shprintzen-Goldberg") stays one
- * ordered word: "Goldberg-Shprintzen syndrome" is another disease. */
-static void fold_words(const char *s, char *out, size_t cap)
-{
-    static const char *const stop[] = {"type", "syndrome", "disease", "with", "due",
-                                       "to",   "the",      "of",      "and",  "form"};
-    static const char *const roman[] = {"i",  "ii",  "iii",  "iv", "v",
-                                        "vi", "vii", "viii", "ix", "x"};
-    static const char *const arabic[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
-    char buf[256], sub[64][4];
-    const char *w[64];
-    size_t n = 0, nw = 0, o = 0;
-    const char *p = s;
-    int after_type = 0;
-    while (nw < sizeof w / sizeof w[0] && n + 2 < sizeof buf) {
-        char *t = buf + n;
-        int keep = 1, was_type = after_type;
-        while (*p && !isalnum((unsigned char)*p))
-            p++;
-        if (!*p) break;
-        for (const char *b = p;;) { /* one word */
-            while (isalnum((unsigned char)*p) && n + 2 < sizeof buf)
-                buf[n++] = (char)tolower((unsigned char)*p++);
-            if (*p != '-' || !isupper((unsigned char)b[0]) || !islower((unsigned char)b[1]) ||
-                !isupper((unsigned char)p[1]) || n + 2 >= sizeof buf)
-                break;
-            buf[n++] = '-'; /* Capitalised-Capitalised: one eponym */
-            b = ++p;
-        }
-        buf[n++] = '\0';
-        while (isalnum((unsigned char)*p)) /* a word cut at the buffer's end */
-            p++;
-        after_type = !strcmp(t, "type");
-        for (size_t k = 0; keep && k < sizeof stop / sizeof stop[0]; k++)
-            keep = strcmp(t, stop[k]) != 0;
-        if (!keep) continue;
-        w[nw] = t;
-        for (size_t k = 0; k < sizeof roman / sizeof roman[0]; k++) {
-            size_t rl = strlen(roman[k]);
-            if (!strcmp(t, roman[k])) {
-                w[nw] = arabic[k];
-            } else if (was_type && !strncmp(t, roman[k], rl) && islower((unsigned char)t[rl]) &&
-                       !t[rl + 1]) { /* "type IA" == "type 1A"; "in", "xy" stay words */
-                snprintf(sub[nw], sizeof sub[nw], "%s%c", arabic[k], t[rl]);
-                w[nw] = sub[nw];
-            }
-        }
-        nw++;
-    }
-    qsort(w, nw, sizeof *w, cmp_word);
-    out[0] = '\0';
-    for (size_t i = 0; i < nw; i++) {
-        int k = snprintf(out + o, cap - o, "%s%s", i ? " " : "", w[i]);
-        if (k < 0 || (size_t)k >= cap - o) break;
-        o += (size_t)k;
-    }
-}
-
-struct twin_key {
-    char label[256];
-    uint32_t d;
-};
-
-static int cmp_twin_key(const void *a, const void *b)
-{
-    const struct twin_key *x = a, *y = b;
-    int c = strcmp(x->label, y->label);
-    return c ? c : (x->d > y->d) - (x->d < y->d);
-}
-
-/* Pairs the OMIM and the Orphanet entry of every key carried by exactly those two diseases,
- * neither of them already paired. */
-static void pair_by_key(struct hpo_ranker *r, struct twin_key *k,
-                        void (*fold)(const char *, char *, size_t))
-{
-    const struct hpo *h = r->h;
-    for (uint32_t d = 0; d < h->n_dis; d++) {
-        fold(hpo_str(h, h->dis_label[d]), k[d].label, sizeof k[d].label);
-        k[d].d = d;
-    }
-    qsort(k, h->n_dis, sizeof *k, cmp_twin_key);
-    for (uint32_t i = 0; i < h->n_dis;) {
-        uint32_t j = i + 1;
-        while (j < h->n_dis && !strcmp(k[i].label, k[j].label))
-            j++;
-        /* diseases are sorted by id and equal labels by index, so an OMIM entry ("OM...")
-         * comes before its Orphanet twin ("OR...") */
-        if (j == i + 2 && k[i].label[0]) {
-            uint32_t a = k[i].d, b = k[i + 1].d;
-            if (r->twin[a] == HPO_NONE && r->twin[b] == HPO_NONE &&
-                !strncmp(hpo_str(h, h->dis_id[a]), "OMIM:", 5) &&
-                !strncmp(hpo_str(h, h->dis_id[b]), "ORPHA:", 6)) {
-                r->twin[a] = b;
-                r->twin[b] = a;
-                r->pair_omim[r->n_pairs++] = a;
-            }
-        }
-        i = j;
-    }
-}
-
-/* Whether two labels share a word that names something: folded words of three letters or
- * more, other than the ones every kind of label uses ("syndrome", "autosomal", ...). */
-static int share_word(const char *a, const char *b)
-{
-    static const char *const common[] = {
-        "type",       "syndrome",      "disease",    "with",      "without",    "due",
-        "the",        "and",           "form",       "autosomal", "recessive",  "dominant",
-        "linked",     "related",       "congenital", "familial",  "hereditary", "isolated",
-        "deficiency", "disorder",      "onset",      "early",     "late",       "infantile",
-        "juvenile",   "adult",         "childhood",  "classic",   "severe",     "mild",
-        "primary",    "susceptibility"};
-    char fa[256], fb[256];
-    fold_label(a, fa, sizeof fa);
-    fold_label(b, fb, sizeof fb);
-    for (char *w = fa; *w;) {
-        size_t n = strcspn(w, " ");
-        int skip = n < 3;
-        for (size_t k = 0; !skip && k < sizeof common / sizeof common[0]; k++)
-            skip = strlen(common[k]) == n && !strncmp(w, common[k], n);
-        for (const char *v = fb; !skip && *v;) {
-            size_t m = strcspn(v, " ");
-            if (m == n && !strncmp(v, w, n)) return 1;
-            v += m + (v[m] == ' ');
-        }
-        w += n + (w[n] == ' ');
-    }
-    return 0;
-}
-
-static int cmp_u32_asc(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return (a > b) - (a < b);
-}
-
-/* Third pass (twins = 3), among the entries still unpaired: an Orphanet entry without
- * genes of its own gets the gene(s) whose phenotype links contain every one of its
- * annotations (genes_to_phenotype is the union of the annotations of a gene's diseases);
- * a gene with exactly one OMIM entry (of that gene alone) and exactly one such Orphanet
- * entry pairs them when their labels share a word. */
-static int pair_by_gene(struct hpo_ranker *r)
-{
-    const struct hpo *h = r->h;
-    uint32_t ng = h->n_genes, *gsort = NULL, *tg_off = NULL, *tg_gene = NULL;
-    uint32_t *n_om = NULL, *om = NULL, *n_or = NULL, *orp = NULL, *cand = NULL;
-    int rc = GN_ENOMEM;
-    if (!ng) return GN_OK;
-    if (!(gsort = gn_calloc(h->gt_off[ng] + 1, sizeof *gsort)) ||
-        !(n_om = gn_calloc(ng, sizeof *n_om)) || !(om = gn_calloc(ng, sizeof *om)) ||
-        !(n_or = gn_calloc(ng, sizeof *n_or)) || !(orp = gn_calloc(ng, sizeof *orp)) ||
-        !(cand = gn_calloc(ng, sizeof *cand)))
-        goto out;
-    memcpy(gsort, h->gt_term, (size_t)h->gt_off[ng] * sizeof *gsort);
-    for (uint32_t g = 0; g < ng; g++)
-        qsort(gsort + h->gt_off[g], h->gt_off[g + 1] - h->gt_off[g], sizeof *gsort, cmp_u32_asc);
-    if (invert(h->gt_off, h->gt_term, NULL, ng, h->n_terms, &tg_off, &tg_gene, NULL) < 0) goto out;
-    for (uint32_t d = 0; d < h->n_dis; d++) {
-        const char *id = hpo_str(h, h->dis_id[d]);
-        uint32_t ndg = h->dg_off[d + 1] - h->dg_off[d], nc = 0, t0 = HPO_NONE;
-        if (!strncmp(id, "OMIM:", 5)) {
-            if (ndg != 1) {
-                for (uint32_t k = h->dg_off[d]; k < h->dg_off[d + 1]; k++)
-                    n_om[h->dg_gene[k]] += 2; /* a gene of a multi-gene entry: never unique */
-                continue;
-            }
-            uint32_t g = h->dg_gene[h->dg_off[d]];
-            n_om[g]++;
-            om[g] = d;
-            continue;
-        }
-        if (strncmp(id, "ORPHA:", 6)) continue;
-        if (ndg) {
-            for (uint32_t k = h->dg_off[d]; k < h->dg_off[d + 1] && nc < ng; k++)
-                cand[nc++] = h->dg_gene[k];
-        } else {
-            if (h->dt_off[d] == h->dt_off[d + 1]) continue;
-            for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) { /* the rarest term */
-                uint32_t t = h->dt_term[k];
-                if (t0 == HPO_NONE || tg_off[t + 1] - tg_off[t] < tg_off[t0 + 1] - tg_off[t0])
-                    t0 = t;
-            }
-            for (uint32_t j = tg_off[t0]; j < tg_off[t0 + 1]; j++) {
-                uint32_t g = tg_gene[j], all = 1;
-                for (uint32_t k = h->dt_off[d]; all && k < h->dt_off[d + 1]; k++)
-                    all = bsearch(&h->dt_term[k], gsort + h->gt_off[g],
-                                  h->gt_off[g + 1] - h->gt_off[g], sizeof *gsort,
-                                  cmp_u32_asc) != NULL;
-                if (all && (!nc || cand[nc - 1] != g) && nc < ng) cand[nc++] = g;
-            }
-        }
-        for (uint32_t i = 0; i < nc; i++) {
-            n_or[cand[i]] += nc == 1 ? 1 : 2;
-            orp[cand[i]] = d;
-        }
-    }
-    for (uint32_t g = 0; g < ng; g++) {
-        uint32_t a = om[g], b = orp[g];
-        if (n_om[g] != 1 || n_or[g] != 1 || r->twin[a] != HPO_NONE || r->twin[b] != HPO_NONE)
-            continue;
-        if (!share_word(hpo_str(h, h->dis_label[a]), hpo_str(h, h->dis_label[b]))) continue;
-        r->twin[a] = b;
-        r->twin[b] = a;
-        r->pair_omim[r->n_pairs++] = a;
-    }
-    rc = GN_OK;
-out:
-    gn_free(gsort);
-    gn_free(tg_off);
-    gn_free(tg_gene);
-    gn_free(n_om);
-    gn_free(om);
-    gn_free(n_or);
-    gn_free(orp);
-    gn_free(cand);
-    return rc;
-}
-
-/* OMIM/Orphanet twins: a folded label carried by exactly one OMIM and one Orphanet entry
- * (and nothing else) pairs them; with twins = 2, then the same for the labels' sorted
- * words (fold_words), among the entries still unpaired; with twins = 3, then one gene's
- * only two entries (pair_by_gene). */
-static int find_twins(struct hpo_ranker *r)
-{
-    const struct hpo *h = r->h;
-    struct twin_key *k = gn_calloc(h->n_dis + 1, sizeof *k);
-    if (!k || !(r->twin = gn_calloc(h->n_dis + 1, sizeof *r->twin)) ||
-        !(r->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *r->pair_omim))) {
-        gn_free(k);
-        return GN_ENOMEM;
-    }
-    for (uint32_t d = 0; d < h->n_dis; d++)
-        r->twin[d] = HPO_NONE;
-    pair_by_key(r, k, fold_label);
-    if (r->p.twins >= 2) pair_by_key(r, k, fold_words);
-    gn_free(k);
-    if (r->p.twins >= 3) return pair_by_gene(r);
-    return GN_OK;
-}
 
 uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d)
 {
-    return r->twin && d < r->h->n_dis ? r->twin[d] : HPO_NONE;
+    return r->tw.twin && d < r->h->n_dis ? r->tw.twin[d] : HPO_NONE;
 }
 
 static unsigned popcount16(uint16_t v)
@@ -630,14 +332,16 @@ int hpo_ranker_new(const struct hpo *h, const struct hpo_rank_params *p, struct 
         for (uint32_t k = r->post_off[t]; k < r->post_off[t + 1]; k++)
             r->dtot[r->post_dis[k]] += r->marg[t];
     }
-    if (invert(h->dt_off, h->dt_term, h->dt_freq, h->n_dis, nt, &r->dpost_off, &r->dpost_dis,
-               &r->dpost_freq) < 0 ||
-        invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis, NULL) < 0 ||
-        invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis, NULL) < 0)
+    if (hpo_csr_invert(h->dt_off, h->dt_term, h->dt_freq, h->n_dis, nt, &r->dpost_off,
+                       &r->dpost_dis, &r->dpost_freq) < 0 ||
+        hpo_csr_invert(h->dn_off, h->dn_term, NULL, h->n_dis, nt, &r->npost_off, &r->npost_dis,
+                       NULL) < 0 ||
+        hpo_csr_invert(h->dg_off, h->dg_gene, NULL, h->n_dis, h->n_genes, &r->gd_off, &r->gd_dis,
+                       NULL) < 0)
         goto fail;
     onset_background(r);
     if (r->p.w_z != 0 && (rc = calibrate(r)) < 0) goto fail;
-    if (r->p.twins != 0 && (rc = find_twins(r)) < 0) goto fail;
+    if (r->p.twins != 0 && (rc = hpo_twins_find(h, (int)r->p.twins, &r->tw)) < 0) goto fail;
     *out = r;
     return GN_OK;
 fail:
@@ -800,8 +504,8 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
             if (sc[r->gd_dis[k]].gene == HPO_NONE) sc[r->gd_dis[k]].gene = gi;
         }
     }
-    for (uint32_t i = 0; i < r->n_pairs; i++) { /* OMIM entry: the better of the pair */
-        uint32_t d = r->pair_omim[i], o = r->twin[d];
+    for (uint32_t i = 0; i < r->tw.n_pairs; i++) { /* OMIM entry: the better of the pair */
+        uint32_t d = r->tw.pair_omim[i], o = r->tw.twin[d];
         if (sc[o].s[HPO_RANK_COMBINED] > sc[d].s[HPO_RANK_COMBINED]) sc[d].onset = sc[o].onset;
         for (int m = 0; m < HPO_RANK_N; m++)
             if (sc[o].s[m] > sc[d].s[m]) sc[d].s[m] = sc[o].s[m];
