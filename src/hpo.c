@@ -9,7 +9,10 @@
  * index inside its table, every CSR offset list must start at 0 and never decrease, term
  * ids and disease/gene keys must be strictly increasing (lookups bisect them) and each
  * term's ancestor list must be increasing and contain the term itself (ranking relies on
- * it). So a corrupted or hostile index is an error, never an out-of-bounds read.
+ * it), and no term may count more diseases than there are, nor all terms together more
+ * disease-term pairs than the annotations' ancestors hold (the ranker sizes its postings by
+ * these counts and checks them exactly as it fills them). So a corrupted or hostile index
+ * is an error, never an out-of-bounds read nor a huge allocation.
  *
  * Derived data (information content) is recomputed on load, not stored: it is one pass.
  */
@@ -465,8 +468,11 @@ static int keys_sorted(const struct hpo *h, const uint32_t *k, uint32_t n)
 /* The invariants lookups and ranking rely on (see the file comment). */
 static int terms_ok(const struct hpo *h)
 {
+    uint64_t ndis = 0, bound = 0;
     for (uint32_t t = 0; t < h->n_terms; t++) {
         int self = 0;
+        if (h->term_ndis[t] > h->n_dis) return 0;
+        ndis += h->term_ndis[t];
         if (t && h->term_id[t] <= h->term_id[t - 1]) return 0;
         if (h->term_repl[t] != HPO_NONE && h->term_repl[t] >= h->n_terms) return 0;
         for (uint32_t k = h->anc_off[t]; k < h->anc_off[t + 1]; k++) {
@@ -480,10 +486,12 @@ static int terms_ok(const struct hpo *h)
     }
     for (uint32_t d = 0; d < h->n_dis; d++) {
         for (uint32_t k = h->dt_off[d]; k < h->dt_off[d + 1]; k++) {
+            uint32_t t = h->dt_term[k];
             if (h->dt_freq[k] > 100 && h->dt_freq[k] != HPO_FREQ_UNKNOWN) return 0;
+            bound += h->anc_off[t + 1] - h->anc_off[t];
         }
     }
-    return 1;
+    return ndis <= bound;
 }
 
 static void decode_payload(struct gn_rd *r, struct hpo *h, uint32_t version)

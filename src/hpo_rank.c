@@ -233,6 +233,11 @@ out:
 }
 
 
+uint32_t hpo_rank_n_twins(const struct hpo_ranker *r)
+{
+    return r->tw.n_pairs;
+}
+
 uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d)
 {
     return r->tw.twin && d < r->h->n_dis ? r->tw.twin[d] : HPO_NONE;

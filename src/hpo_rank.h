@@ -145,6 +145,9 @@ enum hpo_ties {
  * twin, never ranked). */
 uint32_t hpo_rank_twin(const struct hpo_ranker *r, uint32_t d);
 
+/* How many OMIM/Orphanet pairs the ranker lists as one disease (0 with twins off). */
+uint32_t hpo_rank_n_twins(const struct hpo_ranker *r);
+
 /* The rank of disease d (1 = best), ties counted as said: for evaluation. */
 double hpo_rank_of(const struct hpo_ranker *r, const struct hpo_score *sc, uint32_t n,
                    enum hpo_rank_method m, int with_genes, uint32_t d, enum hpo_ties ties);

@@ -129,9 +129,10 @@ static int hpo_info(int argc, char **argv)
         return cli_fail(&err);
     }
     printf("{\"hpo_version\": \"%s\", \"source\": \"%s\", \"terms\": %u, \"diseases\": %u, "
-           "\"annotations\": %u, \"genes\": %u, \"load_ms\": %.1f, \"ranker_ms\": %.1f}\n",
+           "\"annotations\": %u, \"genes\": %u, \"twins\": %u, \"load_ms\": %.1f, "
+           "\"ranker_ms\": %.1f}\n",
            hpo_str(h, h->version), hpo_str(h, h->source), h->n_terms, h->n_dis, h->dt_off[h->n_dis],
-           h->n_genes, t1 - t0, now_ms() - t1);
+           h->n_genes, hpo_rank_n_twins(r), t1 - t0, now_ms() - t1);
     hpo_ranker_free(r);
     hpo_free(h);
     return 0;

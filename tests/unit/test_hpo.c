@@ -542,6 +542,26 @@ static void test_index_roundtrip(void)
     ASSERT_TRUE(h2->ic[3] == h->ic[3]);
     ASSERT_TRUE(!memcmp(h2->dis_onset, h->dis_onset, h->n_dis * sizeof *h->dis_onset));
     hpo_free(h2);
+    { /* disease counts per term (the ranker sizes its postings by them): one above the
+       * diseases, or all of them at the most but together beyond what the annotations'
+       * ancestors hold, is refused before anything is allocated by them */
+        uint32_t nt = h->n_terms, slen = gn_le_u32(b.data + 24);
+        uint8_t *ndis = b.data + 24 + 4 + slen + 12 + 4u * nt * 3 + nt; /* term_ndis[0] */
+        uint8_t keep[4 * 64];
+        ASSERT_TRUE(nt <= 64 && gn_le_u32(ndis) == h->term_ndis[0]);
+        memcpy(keep, ndis, 4u * nt);
+        gn_le_put_u32(ndis, h->n_dis + 1);
+        reseal(&b, 2);
+        ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_ECORRUPT);
+        for (uint32_t t = 0; t < nt; t++)
+            gn_le_put_u32(ndis + 4u * t, h->n_dis);
+        reseal(&b, 2);
+        ASSERT_EQ_INT(hpo_decode(b.data, b.len, &h2, &err), GN_ECORRUPT);
+        memcpy(ndis, keep, 4u * nt);
+        reseal(&b, 2);
+        ASSERT_OK(hpo_decode(b.data, b.len, &h2, &err));
+        hpo_free(h2);
+    }
     /* format 1 (no onset bands) still loads, every disease's onset unknown */
     b.len -= 2u * h->n_dis;
     reseal(&b, 1);
