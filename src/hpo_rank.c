@@ -70,7 +70,7 @@ void hpo_rank_params_default(struct hpo_rank_params *p)
     p->w_rev = 0.0;
     p->size_exp = 0.15;
     p->w_unshared = 0.0;
-    p->twins = 3.0;
+    p->twins = 4.0;
     p->w_z = 0.0;
     p->w_exact = 10.0;
     p->w_onset = 2.0;
@@ -492,6 +492,7 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
         sc[d].s[HPO_RANK_RESNIK] = r->resnik[d] / n_used;
         sc[d].s[HPO_RANK_LR] = r->lr[d] + base + r->nmatch[d] * (double)r->dfac[d] + sc[d].onset;
         sc[d].gene = HPO_NONE;
+        sc[d].via = d;
     }
     score_reverse(r, q->obs, q->n_obs, r->resnik); /* resnik is free again: reuse it */
     for (uint32_t d = 0; d < nd; d++) {
@@ -511,7 +512,10 @@ int hpo_rank_score(struct hpo_ranker *r, const struct hpo_query *q, struct hpo_s
     }
     for (uint32_t i = 0; i < r->tw.n_pairs; i++) { /* OMIM entry: the better of the pair */
         uint32_t d = r->tw.pair_omim[i], o = r->tw.twin[d];
-        if (sc[o].s[HPO_RANK_COMBINED] > sc[d].s[HPO_RANK_COMBINED]) sc[d].onset = sc[o].onset;
+        if (sc[o].s[HPO_RANK_COMBINED] > sc[d].s[HPO_RANK_COMBINED]) {
+            sc[d].onset = sc[o].onset;
+            sc[d].via = o;
+        }
         for (int m = 0; m < HPO_RANK_N; m++)
             if (sc[o].s[m] > sc[d].s[m]) sc[d].s[m] = sc[o].s[m];
         if (sc[d].gene == HPO_NONE) sc[d].gene = sc[o].gene;

@@ -82,10 +82,12 @@ struct hpo_rank_params {
                    * disease: the OMIM entry scores the better of the two, the Orphanet
                    * one is not ranked (hpo_rank_twin); 2: also when the labels have the
                    * same words in another order ("Hyperoxaluria, primary, type I" and
-                   * "Primary hyperoxaluria type 1"); 3 (the default): also the one OMIM and
-                   * the one Orphanet entry of a gene, when the labels share a word (the
-                   * Orphanet entry's gene, when the inputs give it none, is the one gene
-                   * whose phenotype links hold all its annotations); 0: off */
+                   * "Primary hyperoxaluria type 1"); 3: also the one OMIM and the one
+                   * Orphanet entry of a gene, when the labels share a word (the Orphanet
+                   * entry's gene, when the inputs give it none, is the one gene whose
+                   * phenotype links hold all its annotations); 4 (the default): also an
+                   * Orphanet entry of one gene and that gene's OMIM entry with clearly the
+                   * most alike annotations (hpo_twin.h); 0: off */
 };
 
 void hpo_rank_params_default(struct hpo_rank_params *p);
@@ -108,6 +110,8 @@ struct hpo_score {
     double s[HPO_RANK_N];
     double onset;  /* the onset's weighted log10 LR within the lr and combined scores (0: none) */
     uint32_t gene; /* the first candidate gene linked to the disease, or HPO_NONE */
+    uint32_t via;  /* the entry whose annotations gave the combined score and the onset: the
+                    * disease itself, or its Orphanet twin when that one scored better */
 };
 
 struct hpo_ranker;

@@ -1,6 +1,7 @@
 /*
- * hpo_twin.c — OMIM/Orphanet twins (hpo_twin.h): three passes over the disease labels and
- * the gene links, each among the entries the passes before left unpaired.
+ * hpo_twin.c — OMIM/Orphanet twins (hpo_twin.h): four passes over the disease labels, the
+ * gene links and the annotation sets, each among the entries the passes before left
+ * unpaired.
  */
 #include "hpo_twin.h"
 
@@ -114,7 +115,7 @@ static int cmp_twin_key(const void *a, const void *b)
 /* Pairs the OMIM and the Orphanet entry of every key carried by exactly those two diseases,
  * neither of them already paired. */
 static void pair_by_key(const struct hpo *h, struct hpo_twins *tw, struct twin_key *k,
-                        void (*fold)(const char *, char *, size_t))
+                        void (*fold)(const char *, char *, size_t), uint8_t pass)
 {
     for (uint32_t d = 0; d < h->n_dis; d++) {
         fold(hpo_str(h, h->dis_label[d]), k[d].label, sizeof k[d].label);
@@ -134,6 +135,7 @@ static void pair_by_key(const struct hpo *h, struct hpo_twins *tw, struct twin_k
                 !strncmp(hpo_str(h, h->dis_id[b]), "ORPHA:", 6)) {
                 tw->twin[a] = b;
                 tw->twin[b] = a;
+                tw->pair_pass[tw->n_pairs] = pass;
                 tw->pair_omim[tw->n_pairs++] = a;
             }
         }
@@ -176,21 +178,110 @@ static int cmp_u32_asc(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Whether a label names a deletion, duplication or aneuploidy ("2q37 microdeletion
+ * syndrome", "Trisomy 13", "... with mitochondrial DNA deletions") rather than the disease
+ * of one gene. */
+static int chromosomal(const char *label)
+{
+    static const char *const words[] = {"deletion",         "deletions",         "microdeletion",
+                                        "microdeletions",   "duplication",       "duplications",
+                                        "microduplication", "microduplications", "trisomy",
+                                        "monosomy",         "tetrasomy",         "triploidy"};
+    char f[256];
+    fold_label(label, f, sizeof f);
+    for (char *w = f; *w;) {
+        size_t n = strcspn(w, " ");
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+            if (strlen(words[k]) == n && !strncmp(w, words[k], n)) return 1;
+        w += n + (w[n] == ' ');
+    }
+    return 0;
+}
+
+/* Fourth pass (level 4), among the entries still unpaired: an Orphanet entry with one gene
+ * (its own, or the one inferred in pair_by_gene: one_gene) pairs with the OMIM entry of
+ * that gene (of that gene alone) whose annotations are most like its own, by the Jaccard
+ * index of the two annotation sets, when that index is at least TWIN_MIN_JACCARD, every
+ * other OMIM entry of the gene scores at most TWIN_MARGIN times as much, no other Orphanet
+ * entry chooses the same OMIM entry, and both labels or neither name a chromosomal
+ * imbalance. For a gene with several OMIM entries ("Gillespie syndrome" beside two
+ * spinocerebellar ataxias of ITPR1) this finds the one the Orphanet entry describes. */
+#define TWIN_MIN_JACCARD 0.3
+#define TWIN_MARGIN      0.5
+static int pair_by_profile(const struct hpo *h, struct hpo_twins *tw, const uint32_t *one_gene)
+{
+    uint32_t nd = h->n_dis, *gd_off = NULL, *gd_dis = NULL, *mark = NULL, *choice = NULL;
+    uint8_t *claims = NULL;
+    int rc = GN_ENOMEM;
+    if (!(mark = gn_calloc(h->n_terms + 1, sizeof *mark)) ||
+        !(choice = gn_calloc(nd + 1, sizeof *choice)) || !(claims = gn_calloc(nd + 1, 1)) ||
+        hpo_csr_invert(h->dg_off, h->dg_gene, NULL, nd, h->n_genes, &gd_off, &gd_dis, NULL) < 0)
+        goto out;
+    for (uint32_t b = 0; b < nd; b++) {
+        uint32_t g = one_gene[b], best = HPO_NONE, nb = h->dt_off[b + 1] - h->dt_off[b];
+        double j1 = 0, j2 = 0;
+        choice[b] = HPO_NONE;
+        if (g == HPO_NONE || tw->twin[b] != HPO_NONE) continue;
+        for (uint32_t k = h->dt_off[b]; k < h->dt_off[b + 1]; k++)
+            mark[h->dt_term[k]] = b + 1;
+        for (uint32_t i = gd_off[g]; i < gd_off[g + 1]; i++) {
+            uint32_t a = gd_dis[i], shared = 0, na = h->dt_off[a + 1] - h->dt_off[a];
+            double jac;
+            if (h->dg_off[a + 1] - h->dg_off[a] != 1 ||
+                strncmp(hpo_str(h, h->dis_id[a]), "OMIM:", 5))
+                continue;
+            for (uint32_t k = h->dt_off[a]; k < h->dt_off[a + 1]; k++)
+                shared += mark[h->dt_term[k]] == b + 1;
+            jac = na + nb > shared ? (double)shared / (na + nb - shared) : 0;
+            if (jac > j1) {
+                j2 = j1;
+                j1 = jac;
+                best = a;
+            } else if (jac > j2) {
+                j2 = jac;
+            }
+        }
+        if (best == HPO_NONE || tw->twin[best] != HPO_NONE || j1 < TWIN_MIN_JACCARD ||
+            j2 > TWIN_MARGIN * j1 ||
+            chromosomal(hpo_str(h, h->dis_label[best])) != chromosomal(hpo_str(h, h->dis_label[b])))
+            continue;
+        choice[b] = best;
+        if (claims[best] < 2) claims[best]++;
+    }
+    for (uint32_t b = 0; b < nd; b++) {
+        uint32_t a = choice[b];
+        if (a == HPO_NONE || claims[a] != 1) continue;
+        tw->twin[a] = b;
+        tw->twin[b] = a;
+        tw->pair_pass[tw->n_pairs] = 4;
+        tw->pair_omim[tw->n_pairs++] = a;
+    }
+    rc = GN_OK;
+out:
+    gn_free(gd_off);
+    gn_free(gd_dis);
+    gn_free(mark);
+    gn_free(choice);
+    gn_free(claims);
+    return rc;
+}
+
 /* Third pass (level 3), among the entries still unpaired: an Orphanet entry without
  * genes of its own gets the gene(s) whose phenotype links contain every one of its
  * annotations (genes_to_phenotype is the union of the annotations of a gene's diseases);
  * a gene with exactly one OMIM entry (of that gene alone) and exactly one such Orphanet
- * entry pairs them when their labels share a word. */
-static int pair_by_gene(const struct hpo *h, struct hpo_twins *tw)
+ * entry pairs them when their labels share a word. Level 4 goes on to pair_by_profile with
+ * each Orphanet entry's gene when it has exactly one. */
+static int pair_by_gene(const struct hpo *h, struct hpo_twins *tw, int level)
 {
     uint32_t ng = h->n_genes, *gsort = NULL, *tg_off = NULL, *tg_gene = NULL;
-    uint32_t *n_om = NULL, *om = NULL, *n_or = NULL, *orp = NULL, *cand = NULL;
+    uint32_t *n_om = NULL, *om = NULL, *n_or = NULL, *orp = NULL, *cand = NULL, *one = NULL;
     int rc = GN_ENOMEM;
     if (!ng) return GN_OK;
     if (!(gsort = gn_calloc(h->gt_off[ng] + 1, sizeof *gsort)) ||
         !(n_om = gn_calloc(ng, sizeof *n_om)) || !(om = gn_calloc(ng, sizeof *om)) ||
         !(n_or = gn_calloc(ng, sizeof *n_or)) || !(orp = gn_calloc(ng, sizeof *orp)) ||
-        !(cand = gn_calloc(ng, sizeof *cand)))
+        !(cand = gn_calloc(ng, sizeof *cand)) || !(one = gn_calloc(h->n_dis + 1, sizeof *one)))
         goto out;
     memcpy(gsort, h->gt_term, (size_t)h->gt_off[ng] * sizeof *gsort);
     for (uint32_t g = 0; g < ng; g++)
@@ -200,6 +291,7 @@ static int pair_by_gene(const struct hpo *h, struct hpo_twins *tw)
     for (uint32_t d = 0; d < h->n_dis; d++) {
         const char *id = hpo_str(h, h->dis_id[d]);
         uint32_t ndg = h->dg_off[d + 1] - h->dg_off[d], nc = 0, t0 = HPO_NONE;
+        one[d] = HPO_NONE;
         if (!strncmp(id, "OMIM:", 5)) {
             if (ndg != 1) {
                 for (uint32_t k = h->dg_off[d]; k < h->dg_off[d + 1]; k++)
@@ -235,6 +327,7 @@ static int pair_by_gene(const struct hpo *h, struct hpo_twins *tw)
             n_or[cand[i]] += nc == 1 ? 1 : 2;
             orp[cand[i]] = d;
         }
+        if (nc == 1) one[d] = cand[0];
     }
     for (uint32_t g = 0; g < ng; g++) {
         uint32_t a = om[g], b = orp[g];
@@ -243,10 +336,12 @@ static int pair_by_gene(const struct hpo *h, struct hpo_twins *tw)
         if (!share_word(hpo_str(h, h->dis_label[a]), hpo_str(h, h->dis_label[b]))) continue;
         tw->twin[a] = b;
         tw->twin[b] = a;
+        tw->pair_pass[tw->n_pairs] = 3;
         tw->pair_omim[tw->n_pairs++] = a;
     }
-    rc = GN_OK;
+    rc = level >= 4 ? pair_by_profile(h, tw, one) : GN_OK;
 out:
+    gn_free(one);
     gn_free(gsort);
     gn_free(tg_off);
     gn_free(tg_gene);
@@ -264,14 +359,15 @@ int hpo_twins_find(const struct hpo *h, int level, struct hpo_twins *tw)
     int rc = GN_ENOMEM;
     memset(tw, 0, sizeof *tw);
     if (!k || !(tw->twin = gn_calloc(h->n_dis + 1, sizeof *tw->twin)) ||
-        !(tw->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *tw->pair_omim)))
+        !(tw->pair_omim = gn_calloc(h->n_dis / 2 + 1, sizeof *tw->pair_omim)) ||
+        !(tw->pair_pass = gn_calloc(h->n_dis / 2 + 1, sizeof *tw->pair_pass)))
         goto out;
     for (uint32_t d = 0; d < h->n_dis; d++)
         tw->twin[d] = HPO_NONE;
     rc = GN_OK;
-    if (level >= 1) pair_by_key(h, tw, k, fold_label);
-    if (level >= 2) pair_by_key(h, tw, k, fold_words);
-    if (level >= 3) rc = pair_by_gene(h, tw);
+    if (level >= 1) pair_by_key(h, tw, k, fold_label, 1);
+    if (level >= 2) pair_by_key(h, tw, k, fold_words, 2);
+    if (level >= 3) rc = pair_by_gene(h, tw, level);
 out:
     gn_free(k);
     if (rc < 0) hpo_twins_free(tw);
@@ -283,5 +379,6 @@ void hpo_twins_free(struct hpo_twins *tw)
     if (!tw) return;
     gn_free(tw->twin);
     gn_free(tw->pair_omim);
+    gn_free(tw->pair_pass);
     memset(tw, 0, sizeof *tw);
 }

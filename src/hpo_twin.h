@@ -3,7 +3,7 @@
  * disease, found from the index alone (the TSV release carries no cross-references between
  * the two sources). The ranker lists a pair as one disease (hpo_rank.h, docs/hpo.md).
  *
- * Three passes by level, each among the entries the passes before left unpaired:
+ * Four passes by level, each among the entries the passes before left unpaired:
  *   1  labels that fold to the same text: lower case, every run of other characters one
  *      space ("Achondroplasia" and "ACHONDROPLASIA;");
  *   2  labels with the same set of words: roman numerals as digits (also with a letter
@@ -15,7 +15,13 @@
  *      their labels share a word that names something. An Orphanet entry without genes of
  *      its own takes the gene(s) whose phenotype links hold every one of its annotations
  *      (genes_to_phenotype is the union of the annotations of a gene's diseases); one
- *      held by several genes counts for each and so pairs with none.
+ *      held by several genes counts for each and so pairs with none;
+ *   4  an Orphanet entry of one gene (its own or so inferred) and the OMIM entry of that
+ *      gene (of that gene alone) whose annotation set is most like its own: a Jaccard
+ *      index of at least 0.3, every other OMIM entry of the gene at most half of it, no
+ *      other Orphanet entry choosing the same OMIM entry, and both labels or neither naming
+ *      a deletion, duplication or aneuploidy ("Loeys-Dietz syndrome 3" and
+ *      "Aneurysm-osteoarthritis syndrome", SMAD3).
  * A key (label, word set) carried by more than two entries, or by two of one source, pairs
  * nothing.
  *
@@ -33,6 +39,7 @@
 struct hpo_twins {
     uint32_t *twin;      /* n_dis: the other entry of d's pair, else HPO_NONE */
     uint32_t *pair_omim; /* the OMIM entry of each pair */
+    uint8_t *pair_pass;  /* the pass (level, 1-4) that found each pair */
     uint32_t n_pairs;
 };
 

@@ -3,6 +3,7 @@
  *
  *   genomenode hpo build [--from DIR] [FILE...] [--out INDEX]
  *   genomenode hpo info [--index INDEX]
+ *   genomenode hpo twins [--index INDEX]
  *   genomenode hpo eval --cases TSV [--max-terms N] [--max-excluded N] [--ties half|share|strict]
  *                       [--param K=V]... [--features FILE]
  *   genomenode rank [DIR --sample ID --gene-regions BED [--max-af F] [access options]]
@@ -33,6 +34,7 @@
 #include "hpo.h"
 #include "hpo_rank.h"
 #include "hpo_src.h"
+#include "hpo_twin.h"
 #include "phenopacket.h"
 #include "strparse.h"
 
@@ -134,6 +136,36 @@ static int hpo_info(int argc, char **argv)
            hpo_str(h, h->version), hpo_str(h, h->source), h->n_terms, h->n_dis, h->dt_off[h->n_dis],
            h->n_genes, hpo_rank_n_twins(r), t1 - t0, now_ms() - t1);
     hpo_ranker_free(r);
+    hpo_free(h);
+    return 0;
+}
+
+/* hpo twins: the OMIM/Orphanet pairs the default ranker lists as one disease, one per line
+ * (TSV: omim_id omim_label orpha_id orpha_label pass), for a curator to audit. */
+static int hpo_twins(int argc, char **argv)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct hpo_rank_params p;
+    struct hpo_twins tw;
+    struct hpo *h = NULL;
+    const char *index = argc > 2 && !strcmp(argv[1], "--index") ? argv[2] : cli_hpo_index(NULL);
+    int rc;
+    if (argc > 1 && !(argc == 3 && !strcmp(argv[1], "--index")))
+        return cli_usage_error("hpo", "twins takes only --index INDEX%s", "");
+    if (cli_hpo_load(index, &h, &err) < 0) return cli_fail(&err);
+    hpo_rank_params_default(&p);
+    if ((rc = hpo_twins_find(h, (int)p.twins, &tw)) < 0) {
+        (void)gn_errf(&err, rc, "HPO twins: %s", gn_strerror(rc));
+        hpo_free(h);
+        return cli_fail(&err);
+    }
+    printf("# HPO %s\nomim_id\tomim_label\torpha_id\torpha_label\tpass\n", hpo_str(h, h->version));
+    for (uint32_t i = 0; i < tw.n_pairs; i++) {
+        uint32_t a = tw.pair_omim[i], b = tw.twin[a];
+        printf("%s\t%s\t%s\t%s\t%u\n", hpo_str(h, h->dis_id[a]), hpo_str(h, h->dis_label[a]),
+               hpo_str(h, h->dis_id[b]), hpo_str(h, h->dis_label[b]), (unsigned)tw.pair_pass[i]);
+    }
+    hpo_twins_free(&tw);
     hpo_free(h);
     return 0;
 }
@@ -714,7 +746,7 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
                            const struct hpo_query *q, uint32_t i)
 {
     const struct hpo *h = x->h;
-    uint32_t d = x->order[i], nm = hpo_rank_explain(x->r, q, d, x->m);
+    uint32_t d = x->order[i], v = x->sc[d].via, nm = hpo_rank_explain(x->r, q, v, x->m);
     const struct hpo_score *s = &x->sc[d];
     int genes = x->genes->n > 0;
     json_t *o2 = json_object(), *sc = json_object();
@@ -724,12 +756,14 @@ static json_t *result_json(const struct rank_run *x, const struct rank_opt *o,
     if (hpo_rank_twin(x->r, d) != HPO_NONE) /* the Orphanet entry of the same disease */
         json_object_set_new(o2, "same_as",
                             json_string(hpo_str(h, h->dis_id[hpo_rank_twin(x->r, d)])));
+    if (v != d) /* the twin's annotations matched better: the terms and onset below are its */
+        json_object_set_new(o2, "matched_annotations_of", json_string(hpo_str(h, h->dis_id[v])));
     json_object_set_new(o2, "score", json_real(hpo_rank_final(x->r, s, o->method, genes)));
     for (int k = 0; k < HPO_RANK_N; k++)
         json_object_set_new(sc, hpo_rank_method_name((enum hpo_rank_method)k), json_real(s->s[k]));
     json_object_set_new(o2, "phenotype_scores", sc);
-    if (h->dis_onset[d]) json_object_set_new(o2, "onset_bands", bands_json(h->dis_onset[d]));
-    if (q->onset && h->dis_onset[d]) json_object_set_new(o2, "onset_log10_lr", json_real(s->onset));
+    if (h->dis_onset[v]) json_object_set_new(o2, "onset_bands", bands_json(h->dis_onset[v]));
+    if (q->onset && h->dis_onset[v]) json_object_set_new(o2, "onset_log10_lr", json_real(s->onset));
     json_object_set_new(o2, "gene_evidence",
                         s->gene != HPO_NONE ? json_string(hpo_str(h, h->gene_sym[s->gene]))
                                             : json_null());
@@ -753,7 +787,7 @@ static void print_rank(const struct rank_run *x, const struct rank_opt *o,
                hpo_rank_method_name(o->method));
         printf("rank\tdisease_id\tscore\tlabel\tgene\tmatched_terms\n");
         for (uint32_t i = 0; i < top; i++) {
-            uint32_t d = x->order[i], nm = hpo_rank_explain(x->r, q, d, x->m);
+            uint32_t d = x->order[i], nm = hpo_rank_explain(x->r, q, x->sc[d].via, x->m);
             printf("%u\t%s\t%.4f\t%s\t%s\t", i + 1, hpo_str(h, h->dis_id[d]),
                    hpo_rank_final(x->r, &x->sc[d], o->method, x->genes->n > 0),
                    hpo_str(h, h->dis_label[d]),
@@ -1249,6 +1283,7 @@ int cmd_hpo(int argc, char **argv)
     if (cli_wants_help(argc, argv) || argc < 2) return cli_print_help("hpo");
     if (!strcmp(argv[1], "build")) return hpo_build(argc - 1, argv + 1);
     if (!strcmp(argv[1], "info")) return hpo_info(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "twins")) return hpo_twins(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return hpo_eval(argc - 1, argv + 1);
     return cli_usage_error("hpo", "unknown subcommand '%s'", argv[1]);
 }

@@ -51,11 +51,14 @@ static const struct cmd commands[] = {
      "allows (--groups: SAMPLE<TAB>GROUP file, per group too; --alleles: allele counts of "
      "single-diplotype calls). Data: data/pgx or --data."},
     {"hpo", cmd_hpo,
-     "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | eval --cases TSV "
+     "hpo build [--from DIR | FILE...] [--out INDEX] | info [--index INDEX] | twins [--index "
+     "INDEX] | eval --cases TSV "
      "[--max-terms N] [--max-excluded N] [--param K=V] [--features FILE] [--phenopackets DIR]",
      "Builds the HPO index from hp.obo/hp.json, phenotype.hpoa, genes_to_phenotype.txt,\n"
      "mim2gene_medgen or the TSV release (default: data/hpo, the HPO 2025-01-16 release) into\n"
-     "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; or ranks the\n"
+     "INDEX (default $GENOMENODE_HPO_INDEX or data/hpo/hpo.gnhpo); shows it; lists the\n"
+     "OMIM/Orphanet entries the ranker lists as one disease (TSV, with the pass that paired\n"
+     "them); or ranks the\n"
      "cases of a phenopacket index TSV and prints each case's rank per method (docs/hpo.md);\n"
      "--phenopackets DIR reads each case's file (the TSV's path) for its age of onset."},
     {"rank", cmd_rank,

@@ -19,6 +19,7 @@
 #include "generegion.h"
 #include "hpo.h"
 #include "hpo_rank.h"
+#include "hpo_twin.h"
 #include "hpo_src.h"
 #include "test.h"
 
@@ -401,7 +402,6 @@ static void test_rank_gene_twins(void)
         struct hpo_rank_params p;
         struct hpo_ranker *r = NULL;
         hpo_rank_params_default(&p);
-        if (tw == 3) ASSERT_TRUE(p.twins == 3); /* the default */
         p.twins = tw;
         ASSERT_OK(hpo_ranker_new(h, &p, &r, &err));
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -417,6 +417,88 @@ static void test_rank_gene_twins(void)
             }
         }
         hpo_ranker_free(r);
+    }
+    hpo_free(h);
+}
+
+/* The fourth pass (twins = 4): an Orphanet entry with one gene pairs with the gene's OMIM
+ * entry whose annotations are most like its own, when clearly the most like (a Jaccard
+ * index of 0.3 or more, every other entry at most half of it), chosen by no other Orphanet
+ * entry, and both or neither a chromosomal imbalance. */
+static void test_rank_profile_twins(void)
+{
+#define GROW(d, l, t) d "\t" l "\t\t" t "\tPMID:1\tPCS\t\t\t\t\tP\tHPO:x\n"
+    static const char ann[] =
+        "#version: 2099-02-02\ndatabase_id\tdisease_name\tqualifier\thpo_id\treference\tevidence"
+        "\tonset\tfrequency\tsex\tmodifier\taspect\tbiocuration\n" /* GENEW: a pair */
+        GROW("OMIM:40", "Kappa syndrome", "HP:0000478")
+            GROW("OMIM:40", "Kappa syndrome", "HP:0000707")
+                GROW("OMIM:41", "Lambda ataxia", "HP:0000152")
+                    GROW("ORPHA:40", "Nu dysplasia", "HP:0000478")
+                        GROW("ORPHA:40", "Nu dysplasia", "HP:0000707") /* GENEX: two alike */
+        GROW("OMIM:42", "Xi disease", "HP:0000618") GROW("OMIM:42", "Xi disease", "HP:0000252")
+            GROW("OMIM:43", "Omicron disease", "HP:0000618")
+                GROW("OMIM:43", "Omicron disease", "HP:0000252")
+                    GROW("OMIM:43", "Omicron disease", "HP:0002069")
+                        GROW("ORPHA:42", "Pi anomaly", "HP:0000618")
+                            GROW("ORPHA:42", "Pi anomaly", "HP:0000252") /* GENEY: two claims */
+        GROW("OMIM:44", "Rho syndrome", "HP:0000505") GROW("OMIM:44", "Rho syndrome", "HP:0001263")
+            GROW("OMIM:45", "Sigma syndrome", "HP:0001250")
+                GROW("ORPHA:44", "Tau anomaly", "HP:0000505")
+                    GROW("ORPHA:44", "Tau anomaly", "HP:0001263")
+                        GROW("ORPHA:45", "Upsilon anomaly", "HP:0000505")
+                            GROW("ORPHA:45", "Upsilon anomaly", "HP:0001263") /* GENEZ */
+        GROW("OMIM:46", "Phi syndrome", "HP:0002069") GROW("OMIM:46", "Phi syndrome", "HP:0000478")
+            GROW("ORPHA:46", "1p99 microdeletion syndrome", "HP:0002069")
+                GROW("ORPHA:46", "1p99 microdeletion syndrome", "HP:0000478");
+#undef GROW
+    static const char genes[] =
+        "#ncbi_gene_id\tgene_symbol\thpo_id\n"
+        "8\tGENEW\tHP:0000478\n8\tGENEW\tHP:0000707\n8\tGENEW\tHP:0000152\n"
+        "9\tGENEX\tHP:0000618\n9\tGENEX\tHP:0000252\n9\tGENEX\tHP:0002069\n"
+        "10\tGENEY\tHP:0000505\n10\tGENEY\tHP:0001263\n10\tGENEY\tHP:0001250\n"
+        "11\tGENEZ\tHP:0002069\n11\tGENEZ\tHP:0000478\n";
+    static const char mim2gene[] = "#MIM number\tGeneID\ttype\tSource\tMedGenCUI\tComment\n"
+                                   "40\t8\tphenotype\t-\tC1\t-\n41\t8\tphenotype\t-\tC1\t-\n"
+                                   "42\t9\tphenotype\t-\tC1\t-\n43\t9\tphenotype\t-\tC1\t-\n"
+                                   "44\t10\tphenotype\t-\tC1\t-\n45\t10\tphenotype\t-\tC1\t-\n"
+                                   "46\t11\tphenotype\t-\tC1\t-\n";
+    static const char *const want[][2] = {
+        {"OMIM:40", "ORPHA:40"}, {"OMIM:41", NULL}, {"OMIM:42", NULL}, {"OMIM:43", NULL},
+        {"OMIM:44", NULL},       {"OMIM:45", NULL}, {"OMIM:46", NULL}};
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes, strlen(genes), "g", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_MIM2GENE, mim2gene, strlen(mim2gene), "m", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, ann, strlen(ann), "a", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
+    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
+    hpo_src_free(s);
+    for (int tw = 3; tw <= 4; tw++) {
+        struct hpo_twins t;
+        ASSERT_OK(hpo_twins_find(h, tw, &t));
+        ASSERT_EQ_INT(t.n_pairs, tw == 4 ? 1 : 0);
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            uint32_t d = hpo_disease_index(h, want[i][0], strlen(want[i][0]));
+            ASSERT_TRUE(d != HPO_NONE);
+            if (want[i][1] && tw == 4) {
+                ASSERT_TRUE(t.twin[d] != HPO_NONE);
+                ASSERT_EQ_STR(hpo_str(h, h->dis_id[t.twin[d]]), want[i][1]);
+                ASSERT_EQ_INT(t.twin[t.twin[d]], d);
+                ASSERT_EQ_INT(t.pair_pass[0], 4);
+            } else {
+                ASSERT_EQ_INT(t.twin[d], HPO_NONE);
+            }
+        }
+        hpo_twins_free(&t);
+    }
+    {
+        struct hpo_rank_params p;
+        hpo_rank_params_default(&p);
+        ASSERT_TRUE(p.twins == 4); /* the default */
     }
     hpo_free(h);
 }
@@ -787,6 +869,7 @@ const struct test_case test_hpo_cases[] = {
     {"hpo_rank", test_rank},
     {"hpo_rank_exact", test_rank_exact},
     {"hpo_rank_twins", test_rank_twins},
+    {"hpo_rank_profile_twins", test_rank_profile_twins},
     {"hpo_rank_gene_twins", test_rank_gene_twins},
     {"hpo_onset_bands", test_onset_bands},
     {"hpo_rank_onset", test_rank_onset},
