@@ -1445,37 +1445,48 @@ static int load_callability(struct segment *s, uint64_t off, uint32_t clen, uint
         goto out;
     }
     gn_rd_init(&rd, raw, rlen);
-    for (uint32_t i = 0; i < s->n_samples; i++) {
+    for (uint32_t i = 0; i < s->n_samples && !rd.bad; i++) {
         uint64_t n = gn_rd_varint(&rd);
         s->call_off[i] = n_iv;
-        if (rd.bad || n > rlen) break;
-        if (n_iv + n > cap) {
-            cap = (n_iv + n) * 2;
-            struct segment_interval *iv = gn_reallocarray(s->iv, (size_t)cap, sizeof *iv);
-            if (!iv) {
-                rc = gn_errf(err, GN_ENOMEM, "out of memory");
-                goto out;
-            }
-            s->iv = iv;
+        /* an interval takes 3 bytes at least */
+        if (rd.bad || n > (uint64_t)(rd.end - rd.p) / 3) {
+            rd.bad = 1;
+            break;
         }
         for (uint64_t j = 0; j < n; j++) {
-            struct segment_interval *v = &s->iv[n_iv + j];
-            v->contig = (uint32_t)gn_rd_varint(&rd);
-            v->start = (int64_t)gn_rd_varint(&rd);
-            v->end = v->start + (int64_t)gn_rd_varint(&rd);
-            if (v->start < 1 || v->end < v->start ||
-                (j && (v->contig < v[-1].contig ||
-                       (v->contig == v[-1].contig && v->start <= v[-1].end)))) {
-                rd.bad = 1;
+            if (n_iv == cap) { /* grown as parsed, never by a count read from the file */
+                struct segment_interval *iv =
+                    gn_reallocarray(s->iv, cap ? 2 * cap : 64, sizeof *iv);
+                if (!iv) {
+                    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                    goto out;
+                }
+                s->iv = iv;
+                cap = cap ? 2 * cap : 64;
             }
+            struct segment_interval *v = &s->iv[n_iv];
+            uint64_t contig = gn_rd_varint(&rd), start = gn_rd_varint(&rd), len = gn_rd_varint(&rd);
+            if (rd.bad || contig > UINT32_MAX || start < 1 || start > INT64_MAX ||
+                len > (uint64_t)INT64_MAX - start) {
+                rd.bad = 1;
+                break;
+            }
+            v->contig = (uint32_t)contig;
+            v->start = (int64_t)start;
+            v->end = (int64_t)(start + len);
+            if (j && (v->contig < v[-1].contig ||
+                      (v->contig == v[-1].contig && v->start <= v[-1].end))) {
+                rd.bad = 1;
+                break;
+            }
+            n_iv++;
         }
-        n_iv += n;
     }
-    s->call_off[s->n_samples] = n_iv;
     if (rd.bad || rd.p != rd.end) {
         rc = CORRUPT(err, s, "%s: callability section malformed", s->path);
         goto out;
     }
+    s->call_off[s->n_samples] = n_iv;
     rc = GN_OK;
 out:
     gn_free(raw);
@@ -1504,16 +1515,17 @@ static int load_phase_sets(struct segment *s, uint64_t off, uint32_t clen, uint3
             rd.bad = 1;
             break;
         }
-        if (n_pc + n > cap) {
-            cap = (n_pc + n) * 2;
-            struct segment_phase_change *pc = gn_reallocarray(s->pc, (size_t)cap, sizeof *pc);
-            if (!pc) {
-                rc = gn_errf(err, GN_ENOMEM, "out of memory");
-                goto out;
-            }
-            s->pc = pc;
-        }
         for (uint64_t j = 0; j < n; j++) {
+            if (n_pc + j == cap) { /* grown as parsed, never by a count read from the file */
+                struct segment_phase_change *pc =
+                    gn_reallocarray(s->pc, cap ? 2 * cap : 64, sizeof *pc);
+                if (!pc) {
+                    rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                    goto out;
+                }
+                s->pc = pc;
+                cap = cap ? 2 * cap : 64;
+            }
             struct segment_phase_change *v = &s->pc[n_pc + j];
             uint64_t contig = gn_rd_varint(&rd), pos = gn_rd_varint(&rd);
             v->set = gn_rd_varint(&rd);

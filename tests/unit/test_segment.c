@@ -4,6 +4,7 @@
  * sparse sites; masked counts checked against brute force; damage detected.
  */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -591,6 +592,120 @@ static void t_phase_damage(void)
     segment_close(s);
 }
 
+/* Replaces the callability section by raw (compressed here), checksums made right. */
+static void put_callab_section(const uint8_t *raw, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    uint8_t *comp = malloc(cap);
+    ASSERT_TRUE(comp != NULL);
+    size_t c = ZSTD_compress(comp, cap, raw, n, 3);
+    ASSERT_TRUE(!ZSTD_isError(c));
+    int fd = open(seg_path(), O_RDWR);
+    ASSERT_TRUE(fd >= 0);
+    off_t end = lseek(fd, 0, SEEK_END);
+    ASSERT_EQ_INT(pwrite(fd, comp, c, end), (long)c);
+    file_put_u64(fd, 56, (uint64_t)end);
+    file_put_u32(fd, 64, (uint32_t)c);
+    file_put_u32(fd, 68, (uint32_t)n);
+    file_put_u32(fd, 72, (uint32_t)crc32(0, comp, (uInt)c));
+    fix_header_crc(fd);
+    close(fd);
+    free(comp);
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        p[n++] = (uint8_t)(v | 0x80);
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* A malformed callability section fails the open as corruption: a count the bytes left
+ * cannot hold (allocating nothing by it), a sample's count past the end of the section
+ * (once accepted, leaving the per-sample offsets out of order), an end past INT64_MAX (a
+ * signed overflow), a contig id beyond 32 bits, unsorted or overlapping intervals. */
+static void t_callab_damage(void)
+{
+    struct segment *s;
+    struct gn_err err = GN_ERR_INIT;
+    static uint8_t raw[NS + 64];
+    struct {
+        const char *what;
+        uint8_t b[48];
+        size_t len;
+    } bad[] = {
+        {"sample 1's count past the end", {1, 0, 10, 5, 0xff, 0xff, 0xff, 0x7f}, 8},
+        {"two intervals, bytes for one", {2, 0, 10, 5}, 4},
+        {"unsorted", {2, 0, 20, 1, 0, 10, 2}, 7},
+        {"overlapping", {2, 0, 10, 5, 0, 15, 2}, 7},
+        {"start 0", {1, 0, 0, 5}, 4},
+        {"contig beyond 32 bits", {1, 0x80, 0x80, 0x80, 0x80, 0x10, 10, 5}, 8},
+        {"", {0}, 0}, /* start + length past INT64_MAX, filled below */
+        {"", {0}, 0}, /* start past INT64_MAX, filled below */
+    };
+    size_t nb = sizeof bad / sizeof bad[0], k;
+    k = nb - 2;
+    bad[k].what = "end past INT64_MAX";
+    bad[k].b[0] = 1;
+    bad[k].len = 2;
+    bad[k].len += put_varint(bad[k].b + bad[k].len, (uint64_t)1 << 62);
+    bad[k].len += put_varint(bad[k].b + bad[k].len, ((uint64_t)1 << 62) + 5);
+    bad[k + 1].what = "start past INT64_MAX";
+    bad[k + 1].b[0] = 1;
+    bad[k + 1].len = 2;
+    bad[k + 1].len += put_varint(bad[k + 1].b + bad[k + 1].len, ((uint64_t)1 << 63) + 1);
+    bad[k + 1].len += put_varint(bad[k + 1].b + bad[k + 1].len, 1);
+    for (k = 0; k < nb; k++) {
+        write_seg();
+        memset(raw, 0, sizeof raw);
+        memcpy(raw, bad[k].b, bad[k].len);
+        /* the first case ends with sample 1's count; the others give every other sample
+         * no intervals */
+        put_callab_section(raw, k == 0 ? bad[k].len : bad[k].len + (NS - 1));
+        int rc = segment_open(&s, seg_path(), &err);
+        if (rc != GN_ECORRUPT) TEST_FAIL_("%s: open gave %d", bad[k].what, rc);
+        ASSERT_TRUE(strstr(err.msg, "callability section malformed") != NULL);
+        ASSERT_TRUE(strstr(err.msg, "s.gns") != NULL);
+    }
+
+    /* 8 MB of zeros (a few hundred bytes compressed) claiming 8 million intervals: refused
+     * without an allocation by that count (the old bound, the section's length, let it
+     * through: 384 MB reserved and half of it written before the first check failed) */
+    size_t big = (size_t)8 << 20;
+    uint8_t *z = calloc(big, 1);
+    ASSERT_TRUE(z != NULL);
+    put_varint(z, big - 8);
+    write_seg();
+    put_callab_section(z, big);
+    free(z);
+    struct rusage ru0, ru1;
+    ASSERT_EQ_INT(getrusage(RUSAGE_SELF, &ru0), 0);
+    ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_ECORRUPT);
+    ASSERT_EQ_INT(getrusage(RUSAGE_SELF, &ru1), 0);
+    ASSERT_TRUE(strstr(err.msg, "callability section malformed") != NULL);
+    if (ru1.ru_maxrss - ru0.ru_maxrss > 64 * 1024) /* KiB: the section itself is 8 MiB */
+        TEST_FAIL_("opening it grew the peak RSS by %ld KiB", ru1.ru_maxrss - ru0.ru_maxrss);
+
+    /* a well-formed section written the same way opens and reads back */
+    write_seg();
+    memset(raw, 0, sizeof raw);
+    memcpy(raw, (const uint8_t[]){2, 0, 10, 5, 3, 20, 0}, 7);
+    put_callab_section(raw, 7 + NS - 1);
+    ASSERT_OK(segment_open(&s, seg_path(), &err));
+    ASSERT_EQ_INT(segment_sample_callable(s, 0, 0, 15), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 0, 0, 16), 0);
+    ASSERT_EQ_INT(segment_sample_callable(s, 0, 3, 20), 1);
+    ASSERT_EQ_INT(segment_sample_callable(s, 1, 0, 12), 0);
+    const struct segment_interval *iv;
+    ASSERT_EQ_INT(segment_callable_intervals(s, 0, &iv), 2);
+    ASSERT_EQ_INT(iv[1].end, 20);
+    for (uint32_t x = 1; x < NS; x++)
+        ASSERT_EQ_INT(segment_callable_intervals(s, x, &iv), 0);
+    segment_close(s);
+}
+
 /* A version 3 file (this writer's output without phase sets, version field 3) still reads;
  * in versions 1 to 3 flag bit 1 and bytes 96..115 were reserved and are ignored. */
 static void t_phase_v3(void)
@@ -646,9 +761,14 @@ static void t_phase_v3(void)
     ASSERT_EQ_INT(segment_open(&s, seg_path(), &err), GN_EFORMAT);
 }
 
-const struct test_case test_segment_cases[] = {
-    {"segment_roundtrip", t_roundtrip},   {"segment_masked_stats", t_masked_stats},
-    {"segment_tiles", t_tiles},           {"segment_damage", t_damage},
-    {"segment_unsorted", t_unsorted},     {"segment_codecs", t_codecs},
-    {"segment_phase_sets", t_phase_sets}, {"segment_phase_damage", t_phase_damage},
-    {"segment_phase_v3", t_phase_v3},     {NULL, NULL}};
+const struct test_case test_segment_cases[] = {{"segment_roundtrip", t_roundtrip},
+                                               {"segment_masked_stats", t_masked_stats},
+                                               {"segment_tiles", t_tiles},
+                                               {"segment_damage", t_damage},
+                                               {"segment_unsorted", t_unsorted},
+                                               {"segment_codecs", t_codecs},
+                                               {"segment_phase_sets", t_phase_sets},
+                                               {"segment_phase_damage", t_phase_damage},
+                                               {"segment_phase_v3", t_phase_v3},
+                                               {"segment_callab_damage", t_callab_damage},
+                                               {NULL, NULL}};
