@@ -2219,8 +2219,23 @@ static inline int64_t next_idx(struct gn_rd *rd, int64_t *prev, uint32_t n, int 
     return *prev;
 }
 
-/* Walks the shared piece for counting: AN over the mask, and (when haploid samples
- * exist) marks them in b->scratch. Returns the number of haploid samples marked. */
+/* Marks sample i in b->scratch, clearing it first when it is the first mark. */
+static int mark_one_hap(const struct segment *s, struct segment_block *b, int64_t i,
+                        uint32_t *n_marked)
+{
+    if (*n_marked == 0) {
+        if (ensure_scratch(s, b) < 0) return GN_ENOMEM;
+        memset(b->scratch, 0, (size_t)b->scratch_words * 8);
+    }
+    b->scratch[i >> 6] |= 1ull << (i & 63);
+    (*n_marked)++;
+    return GN_OK;
+}
+
+/* Walks the shared piece for counting: AN over the mask, and marks in b->scratch the asked
+ * samples with one haplotype only, haploid or half-called (one haplotype missing, `1/.`):
+ * carrying the allele, they count as hom-alt, as in the writer's precomputed counts
+ * (plane_counts). *n_hap_out: how many were marked (0: scratch left as it was). */
 static int shared_for_stats(const struct segment *s, struct segment_block *b,
                             const struct segment_record *rec, uint32_t *an, uint32_t *n_hap_out)
 {
@@ -2229,6 +2244,7 @@ static int shared_for_stats(const struct segment *s, struct segment_block *b,
     int64_t prev;
     unsigned code = 0;
     uint8_t flags;
+    int rc;
 
     gn_rd_init(&rd, b->payload + rec->shared_off, rec->shared_len);
     flags = gn_rd_u8(&rd);
@@ -2241,34 +2257,34 @@ static int shared_for_stats(const struct segment *s, struct segment_block *b,
         for (uint64_t j = 0; j < n; j++) {
             int64_t i = next_idx(&rd, &prev, s->n_samples, 1, &code);
             if (i < 0) return GN_ECORRUPT;
-            if (!m || bit_get(m, (uint32_t)i)) *an -= (code & 1) + (code >> 1);
+            if (m && !bit_get(m, (uint32_t)i)) continue;
+            *an -= (code & 1) + (code >> 1);
+            if (code != 3 && (rc = mark_one_hap(s, b, i, n_hap_out)) < 0) return rc;
         }
     }
     if (flags & SHARED_HAPLOID) {
         uint64_t n = gn_rd_varint(&rd);
-        if (n > s->n_samples || ensure_scratch(s, b) < 0) return rd.bad ? GN_ECORRUPT : GN_ENOMEM;
-        memset(b->scratch, 0, (size_t)b->scratch_words * 8);
+        if (n > s->n_samples) return GN_ECORRUPT;
         prev = -1;
         for (uint64_t j = 0; j < n; j++) {
             int64_t i = next_idx(&rd, &prev, s->n_samples, 0, &code);
             if (i < 0) return GN_ECORRUPT;
-            if (!m || bit_get(m, (uint32_t)i)) {
-                (*an)--;
-                b->scratch[i >> 6] |= 1ull << (i & 63);
-                (*n_hap_out)++;
-            }
+            if (m && !bit_get(m, (uint32_t)i)) continue;
+            (*an)--;
+            if ((rc = mark_one_hap(s, b, i, n_hap_out)) < 0) return rc;
         }
     }
     return rd.bad ? GN_ECORRUPT : GN_OK;
 }
 
-/* AND + popcount over the bitplanes. Built twice: with the POPCNT instruction (x86-64
- * since 2008, chosen at run time) and portable; Debian's x86-64 baseline lacks it, and the
- * libgcc fallback costs a call per word. */
+/* AND + popcount over the bitplanes; hh holds the one-haplotype samples (hap, from
+ * shared_for_stats) with one copy, counted hom-alt. Built twice: with the POPCNT
+ * instruction (x86-64 since 2008, chosen at run time) and portable; Debian's x86-64 baseline
+ * lacks it, and the libgcc fallback costs a call per word. */
 #define DENSE_STATS_BODY                                                                           \
     for (size_t w = 0; w < nw; w++) {                                                              \
         uint64_t a = load64(h0 + 8 * w) & m[w], c = load64(h1 + 8 * w) & m[w];                     \
-        uint64_t hh = hap ? a & hap[w] : 0;                                                        \
+        uint64_t hh = hap ? (a ^ c) & hap[w] : 0;                                                  \
         ac += (uint32_t)(__builtin_popcountll(a) + __builtin_popcountll(c));                       \
         hom += (uint32_t)(__builtin_popcountll(a & c) + __builtin_popcountll(hh));                 \
         het += (uint32_t)(__builtin_popcountll(a ^ c) - __builtin_popcountll(hh));                 \

@@ -28,7 +28,10 @@ static const struct cmd commands[] = {
      "Loads VCF, VCF.gz, BCF or gVCF files as one batch, all or nothing. Sample IDs are\n"
      "pseudonymised; gVCF reference blocks become callability."},
     {"count", cmd_count, "count DIR CHROM:POS:REF:ALT [COHORT] [ACCESS]",
-     "Prints {\"ac\",\"an\",\"het\",\"hom_alt\",\"af\"} for one variant as JSON."},
+     "Prints {\"ac\",\"an\",\"het\",\"hom_alt\",\"af\"} for one variant as JSON. het:\n"
+     "samples with one copy of the ALT and another called allele (0/1, 1/2); hom_alt:\n"
+     "samples with the ALT on every called haplotype: 1/1, a haploid 1 or a half-call\n"
+     "(1/., ./1), as bcftools' AC_Hom and AC_Hemi."},
     {"freq", cmd_freq, "freq DIR [--region CHROM:START-END] [COHORT] [ACCESS]",
      "Prints CHROM POS REF ALT AC AN per ALT allele.\n"
      "COHORT: --samples FILE (sample IDs, one per line), --phenotype HP:ID[,HP:ID...]\n"
