@@ -500,6 +500,15 @@ static int snap_try_open(struct gtsnap *snap, struct gn_err *err)
         if ((rc = segment_open(&snap->seg[i], path, err)) < 0) return rc;
         snap->n_seg = i + 1;
         struct segment *s = snap->seg[i];
+        /* Every read names a record's contig by the manifest's array: a contig id past it
+         * (a damaged or hostile file) is refused here, once. The index is sorted by contig
+         * (segment_open checks), so its last block holds the largest id. */
+        uint32_t nb = segment_n_blocks(s);
+        if (nb && segment_block_info(s, nb - 1)->contig >= snap->man.n_contigs) {
+            return gn_errf(err, GN_ECORRUPT,
+                           "%s: block %u names contig id %u, but the manifest has %u contigs", path,
+                           nb - 1, segment_block_info(s, nb - 1)->contig, snap->man.n_contigs);
+        }
         uint32_t n = segment_n_samples(s), dels = 0;
         const uint32_t *ids = segment_sample_ids(s);
         for (uint32_t j = 0; j < n; j++) {
