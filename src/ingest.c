@@ -371,7 +371,7 @@ static int is_symbolic_ref(const char *a)
 
 /* REF must agree with what the store holds at the same position: one is a prefix of the
  * other (different-length REFs legitimately start at one position: SNV vs deletion). */
-static int check_ref(struct ingest *in, const struct gtrec *r, const char *path, long line,
+static int check_ref(struct ingest *in, const struct gtrec *r, const char *path, const char *where,
                      struct gn_err *err)
 {
     for (uint32_t s = 0; in->snap && s < in->snap->n_seg; s++) {
@@ -396,8 +396,8 @@ static int check_ref(struct ingest *in, const struct gtrec *r, const char *path,
             size_t m = n < x->ref_len ? n : x->ref_len;
             if (strncasecmp(x->ref, r->ref, m) != 0)
                 return gn_errf(err, GN_ECONFLICT,
-                               "%s:%ld: REF %s at %s:%lld disagrees with the store's REF %.*s",
-                               path, line, r->ref, in->man->contig[r->contig].name,
+                               "%s: %s: REF %s at %s:%lld disagrees with the store's REF %.*s",
+                               path, where, r->ref, in->man->contig[r->contig].name,
                                (long long)r->pos, (int)x->ref_len, x->ref);
         }
     }
@@ -666,8 +666,7 @@ static int emit(struct ingest *in, struct infile *f, struct slot *sl, struct gn_
         }
         return GN_OK;
     }
-    if ((rc = check_ref(in, r, f->path, 0, err)) < 0)
-        return gn_err_prefix(err, rc, "%s", sl->where);
+    if ((rc = check_ref(in, r, f->path, sl->where, err)) < 0) return rc;
     if ((rc = segment_writer_add(f->w, r, err)) < 0)
         return gn_err_prefix(err, rc, "%s: %s", f->path, sl->where);
     if (f->has_ps && (rc = add_phase_sets(f, sl, err)) < 0)
@@ -755,7 +754,7 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
     struct pipe *pp;
     pthread_t writer;
     struct stat sb;
-    long line0 = 0, nrec = 0;
+    long nrec = 0;
     time_t t0 = time(NULL);
     int rc, is_bcf, started = 0;
 
@@ -788,7 +787,6 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         rc = gn_errf(err, GN_EPARSE, "%s: malformed header", f->path);
         goto out;
     }
-    line0 = h->nhrec + 1;
     if ((rc = map_contigs(in, f->path, h, err)) < 0) goto out;
     if ((rc = check_samples(in, fi, h, err)) < 0) goto out;
     {
@@ -845,10 +843,13 @@ static int read_file(struct ingest *in, uint32_t fi, struct gn_err *err)
         int r = bcf_read(fp, h, b);
         nrec++;
         if (r == -1) break;
+        /* A VCF's physical line: htslib counts the lines it reads (fp->lineno, header
+         * included), whereas its header records are not the header's lines (it adds a
+         * PASS filter the file may lack and drops repeated lines). */
         if (is_bcf)
             snprintf(sl->where, sizeof sl->where, "record %ld", nrec);
         else
-            snprintf(sl->where, sizeof sl->where, "line %ld", line0 + nrec);
+            snprintf(sl->where, sizeof sl->where, "line %lld", (long long)fp->lineno);
         if (r == 0 && b->errcode == BCF_ERR_CTG_UNDEF && b->rid >= in->n_rid) {
             /* A contig used but not declared: htslib added it to the header, as bcftools
              * does; map it like any other contig (build checks still apply by name). */

@@ -101,6 +101,21 @@ expect "mixed builds refused" 'grep -q "another build" "$T/build.err"'
 printf '##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tZ1\n20\t1000226\t.\tG\tC\t.\t.\t.\tGT\t0/1\n' > "$T/refx.vcf"
 "$GN" ingest "$T/s" --batch refx --quiet "$T/refx.vcf" > /dev/null 2> "$T/ref.err"
 expect "REF disagreeing with the store refused" 'grep -q "disagrees with the store" "$T/ref.err"'
+expect "REF mismatch names one file:line, the record's" '[ "$(grep -o "refx.vcf[^ ]*" "$T/ref.err" | tr "\n" " ")" = "refx.vcf: " ] && grep -q "refx.vcf: line 5: REF G at 20:1000226 disagrees" "$T/ref.err"'
+# Errors name the record's physical line, whatever the header holds: htslib adds a PASS
+# filter of its own when the file has none and drops repeated header lines.
+hdr='##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+cols='#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tL1\tL2\n'
+recs='20\t500\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n20\t600\t.\tA\tT\t.\tPASS\t.\tGT\t0/3\t0/0\n'
+printf "$hdr$cols$recs" > "$T/ln-nopass.vcf"                                            # bad record: line 6
+printf "$hdr##FILTER=<ID=PASS,Description=\"All filters passed\">\n$cols$recs" > "$T/ln-pass.vcf" # line 7
+printf "$hdr##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"GT\">\n$cols$recs" > "$T/ln-dup.vcf" # line 8
+printf "$hdr$cols"'20\t500\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n20\t600\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n' > "$T/ln-cols.vcf" # line 6, htslib's error
+for c in "nopass 6" "pass 7" "dup 8" "cols 6"; do
+  read -r lk ll <<< "$c"
+  "$GN" ingest "$T/s" --batch "ln$lk" --quiet "$T/ln-$lk.vcf" > /dev/null 2> "$T/ln-$lk.err"
+  expect "bad record's line number ($lk)" 'grep -q "ln-$lk.vcf: line $ll: " "$T/ln-$lk.err"'
+done
 # --- withdrawal and compaction
 s2=$(bcftools query -l "$EUR" | sed -n 3p)
 "$GN" withdraw "$T/s" --sample "$s2" >/dev/null
