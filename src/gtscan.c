@@ -617,6 +617,10 @@ int gtstore_compact(struct gtstore *st, struct gn_err *err)
             log_warn("cannot remove old segment %s", path);
         }
     }
+    /* The commit is made; a removal lost to a power loss leaves an orphan that the next
+     * writer removes, so a failure here is only worth a warning. */
+    struct gn_err werr = GN_ERR_INIT;
+    if (n_old && gtstore_sync_segments(st, &werr) < 0) log_warn("%s", werr.msg);
 out:
     gn_free(old);
     gtsnap_free(snap);

@@ -463,10 +463,29 @@ int gtstore_withdraw(struct gtstore *st, const uint32_t *ids, uint32_t n, struct
     return GN_OK;
 }
 
+/* fsync()s DIR/segments, making the creation (or removal) of its files durable. */
+static int sync_segments_dir(const char *dir, struct gn_err *err)
+{
+    char path[4096];
+    if (fsutil_path(path, sizeof path, dir, "segments") < 0) {
+        return gn_errf(err, GN_ELIMIT, "path too long");
+    }
+    return fsutil_fsync_dir(path, err);
+}
+
 int gtstore_commit(struct gtstore *st, struct gn_err *err)
 {
+    int rc;
+    /* The segments the new manifest names must outlive a power loss before it does: their
+     * bytes were fsynced by segment_writer_finish, their directory entries are here. */
+    if ((rc = sync_segments_dir(st->dir, err)) < 0) return rc;
     st->man.generation++;
     return manifest_write(st->dir, &st->man, err);
+}
+
+int gtstore_sync_segments(struct gtstore *st, struct gn_err *err)
+{
+    return sync_segments_dir(st->dir, err);
 }
 
 /* ---- snapshots ---- */

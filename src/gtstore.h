@@ -96,8 +96,11 @@ GN_MUST_CHECK int gtstore_add_segment(struct gtstore *st, uint32_t id, uint32_t 
 /* Marks global sample ids withdrawn in the working manifest. */
 GN_MUST_CHECK int gtstore_withdraw(struct gtstore *st, const uint32_t *ids, uint32_t n,
                                    struct gn_err *err);
-/* Durably replaces the manifest with the working copy (generation + 1). */
+/* Durably replaces the manifest with the working copy (generation + 1), after fsync()ing
+ * DIR/segments so that every segment file it names is durable first. */
 GN_MUST_CHECK int gtstore_commit(struct gtstore *st, struct gn_err *err);
+/* fsync()s DIR/segments: after removing segment files, makes the removals durable. */
+GN_MUST_CHECK int gtstore_sync_segments(struct gtstore *st, struct gn_err *err);
 /* Merges all live segments into one, purging withdrawn samples, and commits. Readers
  * keep their snapshots. A crash leaves the previous state. */
 GN_MUST_CHECK int gtstore_compact(struct gtstore *st, struct gn_err *err);
