@@ -575,7 +575,7 @@ static int compact_write(struct gtstore *st, const struct gtsnap *snap, uint32_t
     if ((flags & SEGMENT_FLAG_PHASESETS) && (rc = copy_phase_sets(w, snap, ids, n, err)) < 0)
         goto out;
     if ((rc = segment_writer_finish(w, err)) < 0) goto out;
-    *n_sites = segment_writer_n_records(w);
+    *n_sites = segment_writer_n_sites(w);
 out:
     segment_writer_free(w);
     gtmerge_free(m);

@@ -950,7 +950,7 @@ static int commit_batch(struct ingest *in, struct gn_err *err)
         if ((rc = segment_writer_finish(in->f[i].w, err)) < 0) return rc;
         total += in->f[i].n_samples;
         rc = gtstore_add_segment(in->st, in->f[i].seg_id, in->f[i].n_samples,
-                                 segment_writer_n_records(in->f[i].w), err);
+                                 segment_writer_n_sites(in->f[i].w), err);
         if (rc < 0) return rc;
     }
     if ((rc = catalog_begin(in->cat, err)) < 0) return rc;

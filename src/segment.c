@@ -261,9 +261,9 @@ fail:
     return rc;
 }
 
-uint64_t segment_writer_n_records(const struct segment_writer *w)
+uint64_t segment_writer_n_sites(const struct segment_writer *w)
 {
-    return w->n_records;
+    return w->n_sites;
 }
 uint64_t segment_file_bytes_of(const struct segment_writer *w)
 {

@@ -84,8 +84,8 @@ GN_MUST_CHECK int segment_writer_finish(struct segment_writer *w, struct gn_err 
 void segment_writer_free(struct segment_writer *w);
 /* Bytes of the file once finished. */
 uint64_t segment_file_bytes_of(const struct segment_writer *w);
-/* Records and sites written so far. */
-uint64_t segment_writer_n_records(const struct segment_writer *w);
+/* ALT sites written so far (one per ALT of each record; the header's n_sites). */
+uint64_t segment_writer_n_sites(const struct segment_writer *w);
 
 /* ---- reader ---- */
 

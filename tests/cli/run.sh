@@ -143,6 +143,16 @@ expect "half-calls: het/hom_alt unchanged by an unrelated withdrawal (masked cou
 "$GN" compact "$T/hc" >/dev/null
 expect "half-calls: het/hom_alt unchanged by compaction" '[ "$(hc_gn 20:1000:A:T)" = "$hc1" ] && [ "$(hc_gn 20:2000:C:G)" = "$hc2" ]'
 
+# --- the manifest's N_SITES counts ALT sites (a multi-allelic record is several), as the
+# segment header's n_sites and stats' sites do, after ingest and after compaction
+printf '##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tM1\tM2\n20\t100\t.\tA\tC,G,T\t.\tPASS\t.\tGT\t1/2\t0/3\n20\t200\t.\tA\tC\t.\tPASS\t.\tGT\t0/1\t0/0\n' > "$T/multi.vcf"
+"$GN" init "$T/ms" --build GRCh37 >/dev/null
+"$GN" ingest "$T/ms" --batch m --quiet "$T/multi.vcf" >/dev/null
+man_sites() { awk '$1=="segment"{n+=$4} END{print n+0}' "$T/ms/MANIFEST"; }
+expect "manifest N_SITES == sites (4), not records (2)" '[ "$(man_sites)" = 4 ] && "$GN" stats "$T/ms" | grep -q "\"records\":2,\"sites\":4"'
+"$GN" withdraw "$T/ms" --sample M2 >/dev/null; "$GN" compact "$T/ms" >/dev/null
+expect "manifest N_SITES == sites after compaction" '[ "$(man_sites)" = "$("$GN" stats "$T/ms" | sed "s/.*\"sites\":\([0-9]*\).*/\1/")" ] && [ "$(man_sites)" -gt 2 ]'
+
 # --- one writer at a time
 ( flock -x 9; sleep 2 ) 9>"$T/s/LOCK" & sleep 0.3
 "$GN" ingest "$T/s" --batch locked --quiet "$T/nplus1.vcf" > /dev/null 2> "$T/lock.err"
