@@ -392,6 +392,17 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
                 deny(c, key, who, rq, err, "research access needs an approved project (--project)");
             goto out;
         }
+        /* A project's grants belong to its members, who are catalog users. A caller that is
+         * none (a Passport caller: user_id 0) has no membership to check, so it never acts
+         * for a project: its access comes from its visas and stated purpose alone. Refused
+         * before the project is looked up, so the answer says nothing about the project. */
+        if (!who->user_id || who->passport) {
+            rc = deny(c, key, who, rq, err,
+                      "%s is not a user of this node and cannot act for a project (a Passport "
+                      "caller states its purpose instead; its visas decide)",
+                      who->name ? who->name : "the caller");
+            goto out;
+        }
         if ((rc = catalog_project_get(c, rq->project, &proj, NULL)) < 0) {
             rc = rc == GN_ENOTFOUND ? deny(c, key, who, rq, err, "no project '%s'", rq->project)
                                     : gn_errf(err, rc, "cannot read project");
@@ -401,7 +412,7 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
             rc = deny(c, key, who, rq, err, "project '%s' expired on %s", proj.name, proj.expires);
             goto out;
         }
-        if (who->user_id && (rc = catalog_project_is_member(c, proj.id, who->user_id, err)) != 1) {
+        if ((rc = catalog_project_is_member(c, proj.id, who->user_id, err)) != 1) {
             rc = rc < 0 ? rc
                         : deny(c, key, who, rq, err, "%s is not a member of project '%s'",
                                who->name, proj.name);
@@ -421,7 +432,6 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
         w->peer = !strcmp(role, "peer-node");
         if ((rc = discovery_setup(c, w, 1, err)) < 0) goto out;
         if ((rc = catalog_grant_each(c, who->user_id, proj.id, add_grant, w, err)) < 0) goto out;
-        if (who->passport) w->registered_all = who->passport->registered_access;
         (void)snprintf(d->purpose, sizeof d->purpose, "%s", proj.name);
         (void)snprintf(d->project, sizeof d->project, "%s", proj.name);
         d->granularity = rq->need;

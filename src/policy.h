@@ -28,7 +28,8 @@
  *   citizen, auditor   no genotype access.
  * A Passport caller (no local user) gets count level on every dataset with registered
  * access (ResearcherStatus + AcceptedTermsAndPolicies) and record level on datasets named
- * by ControlledAccessGrants visas; its purpose terms are matched like a project's.
+ * by ControlledAccessGrants visas; its purpose terms are matched like a project's. It is
+ * member of no project and never acts for one: naming a project is a denial.
  *   anonymous  (no credentials, the Beacon's public level) discovery requests only.
  *
  * Dataset security levels (catalog_dataset_set_access), as Beacon v2 defines them: a

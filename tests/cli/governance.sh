@@ -250,6 +250,19 @@ tr 'A-Za-z' 'B-ZAb-za' < "$PP/passport.jwt" | head -c 300 > "$T/bad.jwt"
 denied "a garbled passport" "passport rejected" "$GN" freq "$M" --passport "$T/bad.jwt" --purpose GRU
 awk -F. '{ printf "%s.%s.%s", $1, $2, substr($3, 1, length($3) - 4) "AAAA" }' "$PP/passport.jwt" > "$T/sig.jwt"
 denied "a passport with a changed signature" "bad signature" "$GN" freq "$M" --passport "$T/sig.jwt" --purpose GRU
+# A Passport caller is no catalog user, so it is member of no project and never acts under a
+# project's grants: a visa-less Passport naming a project with a record grant gets nothing.
+"$GN" project add "$M" PX --purpose GRU --approval ETH-PX --expires 2099-12-31 >/dev/null
+"$GN" grant "$M" --dataset DS-0003 --project PX --level record >/dev/null
+mint_passport user-0009 > "$T/empty.jwt"
+denied "a visa-less passport verifies but is given nothing" "no sample may be used" \
+  "$GN" freq "$M" --passport "$T/empty.jwt" --purpose GRU
+denied "a passport caller acting for a project (export)" "not a user of this node" \
+  "$GN" export "$M" --passport "$T/empty.jwt" --project PX -o "$T/px.vcf"
+denied "a passport caller acting for a project (freq)" "not a user of this node" \
+  "$GN" freq "$M" --passport "$PP/passport.jwt" --project PX
+expect "no export file, and the refusal is audited under the subject" \
+  '[ ! -e "$T/px.vcf" ] && "$GN" audit show "$M" --user passport:user-0009 | grep "\"outcome\":\"denied\"" | grep -q "not a user of this node"'
 expect "passport refusals are audited" '"$GN" audit show "$M" | grep -q "\"action\":\"auth.passport\",\"outcome\":\"denied\""'
 expect "passport accesses are audited under the subject" '"$GN" audit show "$M" --user passport:user-0001 | grep -q "\"action\":\"export\",\"outcome\":\"allowed\""'
 expect "duo match: GRU consent allows an HMB purpose" '"$GN" duo match --consent GRU --purpose HMB | grep -q "^allowed"'

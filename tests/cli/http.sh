@@ -39,6 +39,27 @@ expect "40 concurrent requests all served" '[ "$(curl -s "$U/metrics" | grep "en
 kill -TERM "$SRV"; wait "$SRV"; rc=$?; SRV=""
 expect "SIGTERM: clean shutdown, exit 0" '[ $rc -eq 0 ] && grep -q stopped "$T/out"'
 
+# --- a GA4GH Passport as the bearer credential: its visas decide, never a project's grants
+manifest503 "$T/man.tsv"
+M="$T/m"
+"$GN" init "$M" --build GRCh37 >/dev/null
+"$GN" dataset add "$M" DS1 --terms GRU >/dev/null
+"$GN" dataset add "$M" DS2 --terms GRU >/dev/null
+"$GN" ingest "$M" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
+"$GN" trust add "$M" http://127.0.0.1:8089/broker/ testdata/passport/broker-jwks.json >/dev/null
+"$GN" project add "$M" PX --purpose GRU --approval ETH-PX --expires 2099-12-31 >/dev/null
+"$GN" grant "$M" --dataset DS2 --project PX --level record >/dev/null
+PE=$(mint_passport user-0009)
+start_server "$M"
+U="http://127.0.0.1:$P/api"
+expect "passport without visas: verified, then nothing to see (200, no dataset open)" \
+  '[ "$(code -H "Authorization: Bearer $PE" "$U/individuals?requestedGranularity=record")" = 200 ] && grep -q "no dataset on this node is open" "$T/body"'
+expect "passport + X-Project of a project it is no member of: 403, audited" \
+  '[ "$(code -H "Authorization: Bearer $PE" -H "X-Project: PX" "$U/individuals?requestedGranularity=record")" = 403 ] && grep -q "not a user of this node" "$T/body" && ! grep -q "\"results\"" "$T/body"'
+kill -TERM "$SRV"; wait "$SRV"; SRV=""
+expect "the passport's project refusal is in the audit log" \
+  '"$GN" audit show "$M" --user passport:user-0009 | grep "\"outcome\":\"denied\"" | grep -q "not a user of this node"'
+
 # --- TLS: a self-signed certificate made here; the same answers over HTTPS, none over HTTP
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null

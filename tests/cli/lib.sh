@@ -84,3 +84,20 @@ panel_node() {
   "$GN" dataset add "$1" DS2 --terms GRU >/dev/null
   "$GN" ingest "$1" --batch a --manifest "$T/man.tsv" --quiet "$EUR" >/dev/null
 }
+
+# b64url: stdin in unpadded base64url. mint_jwt KEY_PEM KID TYP PAYLOAD_JSON: an RS256 JWS
+# signed with KEY_PEM (testdata/passport's *TESTONLY* keys: tokens for tests only).
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+mint_jwt() {
+  local h p
+  h=$(printf '{"alg":"RS256","typ":"%s","kid":"%s"}' "$3" "$2" | b64url)
+  p=$(printf '%s' "$4" | b64url)
+  printf '%s.%s.%s\n' "$h" "$p" "$(printf '%s.%s' "$h" "$p" | openssl dgst -sha256 -sign "$1" -binary | b64url)"
+}
+# mint_passport SUB [EXTRA_CLAIMS]: a Passport without visas, signed by the testdata broker,
+# valid for an hour; EXTRA_CLAIMS is JSON members to add (e.g. '"aud":"x"').
+mint_passport() {
+  local now; now=$(date +%s)
+  mint_jwt testdata/passport/broker-private-TESTONLY.pem broker-key-1 vnd.ga4gh.passport+jwt \
+    "{\"iss\":\"http://127.0.0.1:8089/broker/\",\"sub\":\"$1\",\"iat\":$((now - 10)),\"exp\":$((now + 3600)),\"ga4gh_passport_v1\":[]${2:+,$2}}"
+}
