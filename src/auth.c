@@ -158,6 +158,13 @@ int auth_trust_load(struct catalog *c, struct passport_trust **out, struct gn_er
         (rc = passport_trust_set_dataset_prefix(*out, key, err)) < 0) {
         goto out;
     }
+    /* Without it, a token naming an audience ("aud") is refused (passport.h). */
+    rc = catalog_setting_get(c, "passport.audience", key, sizeof key, NULL);
+    if (rc == GN_OK && (rc = passport_trust_set_audience(*out, key, err)) < 0) goto out;
+    if (rc < 0 && rc != GN_ENOTFOUND) {
+        rc = gn_errf(err, rc, "cannot read setting passport.audience");
+        goto out;
+    }
     rc = GN_OK;
 out:
     gn_free(list);

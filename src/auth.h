@@ -43,7 +43,8 @@ struct passport_trust;
 struct passport_result;
 
 /* Builds the trust set from the catalog settings passport.issuers, passport.jwks:<iss>,
- * passport.roles:<iss> and passport.dataset_prefix. Returns an owned *out (free with
+ * passport.roles:<iss>, passport.dataset_prefix and passport.audience (this node's "aud"
+ * identifier; unset: tokens carrying "aud" are refused). Returns an owned *out (free with
  * passport_trust_free). GN_EDENIED when the node trusts no issuer; GN_EPARSE for a stored
  * JWKS that no longer parses. */
 GN_MUST_CHECK int auth_trust_load(struct catalog *c, struct passport_trust **out,

@@ -155,6 +155,7 @@ struct passport_trust {
     struct trust_issuer *issuers;
     size_t n_issuers;
     char *dataset_prefix; /* NULL when unset */
+    char *audience;       /* this node's "aud" identifier; NULL when unset */
 };
 
 /* One checked token. The string pointers borrow from payload. */
@@ -524,6 +525,7 @@ void passport_trust_free(struct passport_trust *t)
     }
     gn_free(t->issuers);
     gn_free(t->dataset_prefix);
+    gn_free(t->audience);
     gn_free(t);
 }
 
@@ -599,6 +601,19 @@ int passport_trust_set_dataset_prefix(struct passport_trust *t, const char *pref
     if (!(p = gn_strdup(prefix))) return gn_errf(err, GN_ENOMEM, "out of memory");
     gn_free(t->dataset_prefix);
     t->dataset_prefix = p;
+    return GN_OK;
+}
+
+int passport_trust_set_audience(struct passport_trust *t, const char *audience, struct gn_err *err)
+{
+    char *a;
+
+    if (!t || !audience || !*audience) {
+        return gn_errf(err, GN_EINVAL, "passport_trust_set_audience: bad arguments");
+    }
+    if (!(a = gn_strdup(audience))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    gn_free(t->audience);
+    t->audience = a;
     return GN_OK;
 }
 
@@ -725,8 +740,34 @@ out:
     return rc;
 }
 
+/* RFC 7519 4.1.3: a token that names its audience is for those recipients only. "aud" is a
+ * string or an array of strings; this node accepts the token only when one of them is its
+ * own identifier (exact, case-sensitive). With no identifier configured, a token meant for
+ * some audience cannot be shown to be meant for this node, so it is refused (fail closed). */
+static enum passport_reason audience_check(const json_t *payload, const char *audience)
+{
+    const json_t *aud = json_object_get(payload, "aud"), *v;
+    size_t i;
+    int found = 0;
+
+    if (!aud) return PASSPORT_R_OK;
+    if (json_is_string(aud)) {
+        found = audience && strcmp(json_string_value(aud), audience) == 0;
+    } else if (json_is_array(aud)) {
+        json_array_foreach(aud, i, v)
+        {
+            if (!json_is_string(v)) return PASSPORT_R_BAD_CLAIM;
+            found |= audience && strcmp(json_string_value(v), audience) == 0;
+        }
+    } else {
+        return PASSPORT_R_BAD_CLAIM;
+    }
+    if (!audience) return PASSPORT_R_NO_AUDIENCE;
+    return found ? PASSPORT_R_OK : PASSPORT_R_AUDIENCE;
+}
+
 /* The registered claims of a token whose signature verified. */
-static enum passport_reason claims_check(struct jws *j, int64_t now)
+static enum passport_reason claims_check(struct jws *j, int64_t now, const char *audience)
 {
     int64_t iat = 0, nbf = 0;
     int r;
@@ -746,7 +787,7 @@ static enum passport_reason claims_check(struct jws *j, int64_t now)
     if (later_than(iat, now, PASSPORT_CLOCK_SKEW) || later_than(nbf, now, PASSPORT_CLOCK_SKEW)) {
         return PASSPORT_R_NOT_YET_VALID;
     }
-    return PASSPORT_R_OK;
+    return audience_check(j->payload, audience);
 }
 
 /* Checks one token for role (PASSPORT_ROLE_BROKER or _VISA) and fills j; j->reason says
@@ -781,7 +822,7 @@ static int jws_check(const struct passport_trust *t, const char *tok, size_t len
     if ((rc = b64url_decode(pt.s, pt.sn, &sig, &sn)) < 0) goto out;
     if ((rc = sig_verify(key, tok, pt.hn + 1 + pt.pn, sig, sn, &ok)) < 0 || !ok) goto out;
     j->verified = 1;
-    j->reason = claims_check(j, now);
+    j->reason = claims_check(j, now, t->audience);
 out:
     json_decref(hdr);
     gn_free(sig);
@@ -1330,6 +1371,12 @@ static int outer_refused(enum passport_reason reason, struct gn_err *err)
     int code = GN_EDENIED;
     if (reason == PASSPORT_R_MALFORMED) code = GN_EPARSE;
     if (reason == PASSPORT_R_TOO_LARGE) code = GN_ELIMIT;
+    if (reason == PASSPORT_R_NO_AUDIENCE) {
+        return gn_errf(err, code,
+                       "passport rejected: %s (the token names its audience in \"aud\"; "
+                       "configure this node's audience identifier to accept such tokens)",
+                       passport_reason_str(reason));
+    }
     return gn_errf(err, code, "passport rejected: %s", passport_reason_str(reason));
 }
 

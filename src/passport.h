@@ -18,7 +18,11 @@
  *     same). Keys come only from the trust set; jku/jwk/x5u/x5c headers are ignored;
  *   - the signature verifies;
  *   - "exp" is present and in the future, "iat" is present, and "iat"/"nbf" are not
- *     more than PASSPORT_CLOCK_SKEW seconds in the future. Time is a parameter.
+ *     more than PASSPORT_CLOCK_SKEW seconds in the future. Time is a parameter;
+ *   - "aud" (RFC 7519 4.1.3), when present (a string or an array of strings), includes
+ *     the trust set's audience (passport_trust_set_audience, compared exactly); a token
+ *     with "aud" is refused when the trust set has no audience ("audience not
+ *     configured"). A token without "aud" is accepted: GA4GH Passports often omit it.
  * A Visa whose signature did not verify never contributes anything.
  *
  * Subjects. A Visa counts for the Passport's user when its "sub" equals the Passport's
@@ -82,6 +86,8 @@
     X(BAD_VISA, "invalid visa object")                                                             \
     X(UNSUPPORTED_TYPE, "unsupported visa type")                                                   \
     X(SUBJECT_MISMATCH, "subject mismatch")                                                        \
+    X(AUDIENCE, "audience mismatch")                                                               \
+    X(NO_AUDIENCE, "audience not configured")                                                      \
     X(CONDITIONS, "conditions not met")                                                            \
     X(TOO_MANY_LINKS, "too many linked identities")
 
@@ -157,13 +163,18 @@ GN_MUST_CHECK int passport_trust_add_jwks_file(struct passport_trust *t, const c
  * as its dataset id. Without a prefix the dataset id is the whole value. GN_ENOMEM. */
 GN_MUST_CHECK int passport_trust_set_dataset_prefix(struct passport_trust *t, const char *prefix,
                                                     struct gn_err *err);
+/* Sets this node's audience identifier (for example "https://node.example.org/"): a token
+ * whose "aud" claim is present must name it (see the trust model above). Without one, any
+ * token carrying "aud" is refused. GN_EINVAL for an empty audience, GN_ENOMEM. */
+GN_MUST_CHECK int passport_trust_set_audience(struct passport_trust *t, const char *audience,
+                                              struct gn_err *err);
 
 /* Verifies the Passport JWS in the len bytes at token (no NUL needed; no surrounding
  * whitespace allowed) at time now (seconds since the epoch). On success returns GN_OK and an
  * owned *out (free with passport_result_free()) listing the grants of the accepted Visas
  * and every refused Visa with its reason. If the Passport itself is refused, *out is NULL,
  * err->msg starts with "passport rejected: <reason>" (a passport_reason string), and the
- * return is GN_EDENIED (signature, issuer, key, time, type), GN_EPARSE (malformed) or
+ * return is GN_EDENIED (signature, issuer, key, time, type, audience), GN_EPARSE (malformed) or
  * GN_ELIMIT (over PASSPORT_MAX_TOKEN_BYTES or PASSPORT_MAX_VISAS). GN_ENOMEM, GN_EINTERNAL
  * (OpenSSL failure). Borrows t and token. */
 GN_MUST_CHECK int passport_verify(const struct passport_trust *t, const char *token, size_t len,

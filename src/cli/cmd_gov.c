@@ -736,7 +736,7 @@ out:
 
 int cmd_trust(int argc, char **argv)
 {
-    static const char *const subs[] = {"add", "prefix", NULL};
+    static const char *const subs[] = {"add", "prefix", "audience", NULL};
     struct gn_err err = GN_ERR_INIT;
     struct gov_opt o;
     struct cli_ctx cx;
@@ -756,6 +756,19 @@ int cmd_trust(int argc, char **argv)
             (rc = catalog_setting_set(cx.cat, "passport.dataset_prefix", argv[optind + 1], &err)) ==
                 GN_OK) {
             rc = done(&cx, "trust.prefix", argv[optind + 1], NULL, &err);
+        }
+        goto out;
+    }
+    if (s == 2) { /* this node's identifier in a token's "aud" claim (passport.h) */
+        const char *aud = optind + 2 == argc ? argv[optind + 1] : "";
+        if (!*aud || strlen(aud) > 512 || strchr(aud, '\n')) {
+            return cli_usage_error("trust", "trust audience DIR ID (1 to 512 bytes, one line)%s",
+                                   "");
+        }
+        if ((rc = open_admin(&cx, argv[optind], &o, "trust.audience", &err)) == GN_OK &&
+            (rc = catalog_setting_set(cx.cat, "passport.audience", aud, &err)) == GN_OK &&
+            (rc = done(&cx, "trust.audience", aud, NULL, &err)) == GN_OK) {
+            printf("passport audience: %s\n", aud);
         }
         goto out;
     }

@@ -149,9 +149,11 @@ static const struct cmd commands[] = {
     {"audit", cmd_audit, "audit verify|show DIR [--person NATIONAL_ID | --user U | --project P]",
      "Verifies the hash chain (names the first bad entry) or lists accesses as JSON lines."},
     {"trust", cmd_trust,
-     "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL",
-     "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), or sets the\n"
-     "URL prefix under which ControlledAccessGrants name this node's datasets."},
+     "trust add DIR ISSUER JWKS_FILE [--role broker|visa|both] | prefix DIR URL | audience DIR ID",
+     "Trusts a GA4GH Passport broker or visa issuer with its public keys (JWKS), sets the\n"
+     "URL prefix under which ControlledAccessGrants name this node's datasets, or sets this\n"
+     "node's audience identifier: a Passport or Visa with an \"aud\" claim must name it (with\n"
+     "none set, such tokens are refused; tokens without \"aud\" are accepted)."},
     {"serve", cmd_serve,
      "serve DIR [--listen ADDR:PORT] [--threads N] [--tls-cert PEM --tls-key PEM] [--hpo INDEX] "
      "[--pgx-data DIR]",

@@ -263,6 +263,23 @@ denied "a passport caller acting for a project (freq)" "not a user of this node"
   "$GN" freq "$M" --passport "$PP/passport.jwt" --project PX
 expect "no export file, and the refusal is audited under the subject" \
   '[ ! -e "$T/px.vcf" ] && "$GN" audit show "$M" --user passport:user-0009 | grep "\"outcome\":\"denied\"" | grep -q "not a user of this node"'
+# "aud" (RFC 7519 4.1.3): a token naming an audience must name this node's (trust audience);
+# with none configured it is refused; a token without "aud" is accepted.
+RA=researcherStatus,acceptedTerms
+mint_passport user-0001 "$RA" '"aud":"https://node.example.org/"' > "$T/aud-ok.jwt"
+mint_passport user-0001 "$RA" '"aud":["https://a.example.org/","https://node.example.org/"]' > "$T/aud-arr.jwt"
+mint_passport user-0001 "$RA" '"aud":"https://other.example.org/"' > "$T/aud-bad.jwt"
+mint_passport user-0001 "$RA" > "$T/aud-none.jwt"
+denied "a passport with aud when the node has no audience" "audience not configured.*configure this node's audience" \
+  "$GN" freq "$M" --passport "$T/aud-ok.jwt" --purpose GRU
+"$GN" trust audience "$M" https://node.example.org/ >/dev/null
+denied "a passport for another audience" "passport rejected: audience mismatch" \
+  "$GN" freq "$M" --passport "$T/aud-bad.jwt" --purpose GRU
+for f in aud-ok aud-arr aud-none; do
+  expect "passport $f: accepted (registered access counts)" \
+    '"$GN" freq "$M" --passport "$T/$f.jwt" --purpose GRU | tail -n +2 | cmp -s - "$T/pp.cnt.ref"'
+done
+expect "trust audience without an identifier is a usage error" '! "$GN" trust audience "$M" 2>/dev/null'
 expect "passport refusals are audited" '"$GN" audit show "$M" | grep -q "\"action\":\"auth.passport\",\"outcome\":\"denied\""'
 expect "passport accesses are audited under the subject" '"$GN" audit show "$M" --user passport:user-0001 | grep -q "\"action\":\"export\",\"outcome\":\"allowed\""'
 expect "duo match: GRU consent allows an HMB purpose" '"$GN" duo match --consent GRU --purpose HMB | grep -q "^allowed"'

@@ -49,13 +49,17 @@ M="$T/m"
 "$GN" trust add "$M" http://127.0.0.1:8089/broker/ testdata/passport/broker-jwks.json >/dev/null
 "$GN" project add "$M" PX --purpose GRU --approval ETH-PX --expires 2099-12-31 >/dev/null
 "$GN" grant "$M" --dataset DS2 --project PX --level record >/dev/null
+"$GN" trust audience "$M" https://node.example.org/ >/dev/null
 PE=$(mint_passport user-0009)
+PA=$(mint_passport user-0009 "" '"aud":"https://other.example.org/"')
 start_server "$M"
 U="http://127.0.0.1:$P/api"
 expect "passport without visas: verified, then nothing to see (200, no dataset open)" \
   '[ "$(code -H "Authorization: Bearer $PE" "$U/individuals?requestedGranularity=record")" = 200 ] && grep -q "no dataset on this node is open" "$T/body"'
 expect "passport + X-Project of a project it is no member of: 403, audited" \
   '[ "$(code -H "Authorization: Bearer $PE" -H "X-Project: PX" "$U/individuals?requestedGranularity=record")" = 403 ] && grep -q "not a user of this node" "$T/body" && ! grep -q "\"results\"" "$T/body"'
+expect "passport for another audience (aud): 401" \
+  '[ "$(code -H "Authorization: Bearer $PA" "$U/individuals")" = 401 ] && grep -q "audience mismatch" "$T/body"'
 kill -TERM "$SRV"; wait "$SRV"; SRV=""
 expect "the passport's project refusal is in the audit log" \
   '"$GN" audit show "$M" --user passport:user-0009 | grep "\"outcome\":\"denied\"" | grep -q "not a user of this node"'
@@ -63,6 +67,7 @@ expect "the passport's project refusal is in the audit log" \
 # --- TLS: a self-signed certificate made here; the same answers over HTTPS, none over HTTP
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+: > "$T/out" # not the previous server's port (the redirection below runs in the background)
 "$GN" serve "$T/n" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" > "$T/out" 2> "$T/err" &
 SRV=$!
 for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done

@@ -23,6 +23,7 @@ manifest503() {
 # start_server DIR: starts `genomenode serve DIR` on a free 127.0.0.1 port; sets SRV (pid)
 # and P (port, empty when it did not start within 10 s).
 start_server() {
+  : > "$T/out" # emptied first: the background redirection may come after the first grep
   "$GN" serve "$1" --listen 127.0.0.1:0 > "$T/out" 2> "$T/err" &
   SRV=$!
   for _ in $(seq 100); do grep -q listening "$T/out" && break; sleep 0.1; done
@@ -94,10 +95,14 @@ mint_jwt() {
   p=$(printf '%s' "$4" | b64url)
   printf '%s.%s.%s\n' "$h" "$p" "$(printf '%s.%s' "$h" "$p" | openssl dgst -sha256 -sign "$1" -binary | b64url)"
 }
-# mint_passport SUB [EXTRA_CLAIMS]: a Passport without visas, signed by the testdata broker,
-# valid for an hour; EXTRA_CLAIMS is JSON members to add (e.g. '"aud":"x"').
+# mint_passport SUB [VISAS [EXTRA_CLAIMS]]: a Passport signed by the testdata broker, valid
+# for an hour; VISAS: names in testdata/passport/visas.json, comma-separated (none when
+# empty); EXTRA_CLAIMS: JSON members to add (e.g. '"aud":"x"').
 mint_passport() {
-  local now; now=$(date +%s)
+  local now visas="" v; now=$(date +%s)
+  for v in $(echo "${2:-}" | tr , ' '); do
+    visas="$visas${visas:+,}\"$(jq -r --arg v "$v" '.[$v]' testdata/passport/visas.json)\""
+  done
   mint_jwt testdata/passport/broker-private-TESTONLY.pem broker-key-1 vnd.ga4gh.passport+jwt \
-    "{\"iss\":\"http://127.0.0.1:8089/broker/\",\"sub\":\"$1\",\"iat\":$((now - 10)),\"exp\":$((now + 3600)),\"ga4gh_passport_v1\":[]${2:+,$2}}"
+    "{\"iss\":\"http://127.0.0.1:8089/broker/\",\"sub\":\"$1\",\"iat\":$((now - 10)),\"exp\":$((now + 3600)),\"ga4gh_passport_v1\":[$visas]${3:+,$3}}"
 }

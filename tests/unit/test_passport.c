@@ -835,6 +835,80 @@ static void t_passport_claims(void)
     passport_trust_free(t);
 }
 
+/* RFC 7519 4.1.3: a token with "aud" must name this node's audience; one without is fine. */
+static void t_passport_audience(void)
+{
+    struct passport_trust *t = fixture_trust(), *none = fixture_trust();
+    struct signer broker = signer_file(FIX "broker-private-TESTONLY.pem", "broker-key-1");
+    struct signer dac = signer_file(FIX "dac-private-TESTONLY.pem", "dac-key-1");
+    struct gn_err err = GN_ERR_INIT;
+    static const struct {
+        const char *aud, *reason; /* aud NULL: no claim; reason NULL: accepted */
+    } cases[] = {
+        {NULL, NULL},
+        {"\"https://node.example.org/\"", NULL},
+        {"[\"https://other.example.org/\", \"https://node.example.org/\"]", NULL},
+        {"\"https://other.example.org/\"", "passport rejected: audience mismatch"},
+        {"[\"https://other.example.org/\"]", "passport rejected: audience mismatch"},
+        {"[]", "passport rejected: audience mismatch"},
+        {"\"https://node.example.org\"", "audience mismatch"}, /* exact, no normalising */
+        {"\"HTTPS://NODE.EXAMPLE.ORG/\"", "audience mismatch"},
+        {"42", "passport rejected: invalid claim"},
+        {"[\"https://node.example.org/\", 7]", "passport rejected: invalid claim"},
+    };
+    char *p, *v[1];
+    struct passport_result *r;
+
+    ASSERT_OK(passport_trust_set_audience(t, "https://node.example.org/", &err));
+    ASSERT_EQ_INT(passport_trust_set_audience(t, "", NULL), GN_EINVAL);
+    ASSERT_EQ_INT(passport_trust_set_audience(NULL, "x", NULL), GN_EINVAL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *pl = passport_payload(BROKER, FAR, NULL, 0);
+        if (cases[i].aud) {
+            json_object_set_new(pl, "aud", json_loads(cases[i].aud, JSON_DECODE_ANY, NULL));
+        }
+        p = mint(&broker, NULL, pl);
+        if (cases[i].reason) {
+            expect_refused(t, p, GN_EDENIED, cases[i].reason);
+        } else {
+            passport_result_free(verify_ok(t, p));
+        }
+        /* with no audience configured: only tokens without "aud" pass, and the refusal says
+         * what to do (a malformed "aud" is just that) */
+        if (cases[i].reason && strstr(cases[i].reason, "invalid claim")) {
+            expect_refused(none, p, GN_EDENIED, "passport rejected: invalid claim");
+        } else if (cases[i].aud) {
+            expect_refused(none, p, GN_EDENIED, "passport rejected: audience not configured");
+            expect_refused(none, p, GN_EDENIED, "configure this node's audience identifier");
+        } else {
+            passport_result_free(verify_ok(none, p));
+        }
+        gn_free(p);
+    }
+    /* a Visa meant for another audience is not used; one meant for this node is */
+    for (int right = 0; right < 2; right++) {
+        json_t *obj = json_pack("{s:s, s:I, s:s, s:s, s:s}", "type", "ControlledAccessGrants",
+                                "asserted", (json_int_t)IAT, "value", DATASETS "DS-0001", "source",
+                                "https://example.org", "by", "dac");
+        v[0] = mint(&dac, "vnd.ga4gh.visa+jwt",
+                    json_pack("{s:s, s:s, s:I, s:I, s:s, s:o}", "iss", DAC, "sub", "user-0001",
+                              "iat", (json_int_t)IAT, "exp", (json_int_t)FAR, "aud",
+                              right ? "https://node.example.org/" : "https://other.example.org/",
+                              "ga4gh_visa_v1", obj));
+        p = passport(&broker, BROKER, v, 1);
+        r = verify_ok(t, p);
+        ASSERT_EQ_INT(passport_has_dataset(r, "DS-0001"), right);
+        if (!right) expect_rejected(r, 0, "audience mismatch");
+        passport_result_free(r);
+        gn_free(p);
+        gn_free(v[0]);
+    }
+    gn_free(broker.key);
+    gn_free(dac.key);
+    passport_trust_free(t);
+    passport_trust_free(none);
+}
+
 static void t_passport_header(void)
 {
     static const struct {
@@ -1337,6 +1411,7 @@ const struct test_case test_passport_cases[] = {
     {"passport_size_and_args", t_passport_size_and_args},
     {"passport_whitespace", t_passport_whitespace},
     {"passport_claims", t_passport_claims},
+    {"passport_audience", t_passport_audience},
     {"passport_header", t_passport_header},
     {"passport_embedded_jwk", t_passport_embedded_jwk},
     {"passport_visa_typ", t_passport_visa_typ},
