@@ -30,6 +30,9 @@ int auth_token_create(struct catalog *c, int64_t user, const char *label, const 
     char hash[65];
     int rc;
 
+    if (expires && strparse_date(expires, strlen(expires)) < 0) {
+        return gn_errf(err, GN_EINVAL, "token expiry '%.40s' is not a date (YYYY-MM-DD)", expires);
+    }
     if (sodium_init() < 0) return gn_errf(err, GN_EINTERNAL, "libsodium failed to initialise");
     randombytes_buf(rnd, sizeof rnd);
     memcpy(out, "gnt_", sizeof "gnt_"); /* its NUL is overwritten by the hex digits */
@@ -56,6 +59,28 @@ static int refuse(struct catalog *c, const struct pseudonym *key, const char *wh
     return gn_errf(err, GN_EDENIED, "token refused: %s", reason);
 }
 
+/* Whether a stored token expiry has passed at now ("YYYY-MM-DDTHH:MM:SSZ", UTC): 1 yes, 0 no,
+ * -1 when it is unreadable. An expiry is a date, the token's last valid day in UTC (what
+ * token create accepts), or an exact UTC time of the same form as now, which earlier
+ * versions stored as given; both compare as strings in time order. Anything else ("never",
+ * "31.12.2020") cannot be compared, and a token whose expiry cannot be read is refused
+ * rather than left to never expire. */
+static int token_expired(const char *expires, const char *now)
+{
+    size_t n = strlen(expires);
+    if (strparse_date(expires, n < 10 ? n : 10) < 0) return -1;
+    if (n == 10) return strncmp(now, expires, 10) > 0;
+    if (n != 20 || expires[10] != 'T' || expires[13] != ':' || expires[16] != ':' ||
+        expires[19] != 'Z') {
+        return -1;
+    }
+    for (int i = 11; i < 19; i += 3) {
+        int hi = expires[i] - '0', lo = expires[i + 1] - '0';
+        if (hi < 0 || hi > 9 || lo < 0 || lo > 9 || hi * 10 + lo > (i == 11 ? 23 : 59)) return -1;
+    }
+    return strcmp(now, expires) > 0;
+}
+
 int auth_token_check(struct catalog *c, const struct pseudonym *key, const char *token,
                      struct auth_caller *out, struct gn_err *err)
 {
@@ -79,9 +104,9 @@ int auth_token_check(struct catalog *c, const struct pseudonym *key, const char 
     if (t.revoked) return refuse(c, key, out->name, out->user.role, hash, "token revoked", err);
     gmtime_r(&tt, &tm);
     (void)strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm); /* 21 bytes of 32 */
-    if (t.expires[0] && strcmp(now, t.expires) > 0 &&
-        !(strlen(t.expires) == 10 && strncmp(now, t.expires, 10) <= 0)) {
-        return refuse(c, key, out->name, out->user.role, hash, "token expired", err);
+    if (t.expires[0] && (rc = token_expired(t.expires, now)) != 0) {
+        return refuse(c, key, out->name, out->user.role, hash,
+                      rc < 0 ? "token expiry is not a valid date" : "token expired", err);
     }
     if (out->user.disabled) {
         return refuse(c, key, out->name, out->user.role, hash, "user disabled", err);

@@ -3,7 +3,8 @@
  *
  * A token is "gnt_" followed by 64 hex digits of randomness (libsodium); the catalog keeps
  * its SHA-256, so a leaked catalog reveals no usable token. A token is refused when
- * unknown, revoked, expired, or when its user is disabled; every refusal is audited with
+ * unknown, revoked, expired (or its expiry cannot be read), or when its user is disabled;
+ * every refusal is audited with
  * its reason (the token itself is never logged, only the first 8 hex digits of its hash).
  *
  * GA4GH Passports are verified by passport.h against the issuers the node trusts (settings
@@ -30,7 +31,10 @@ struct auth_caller {
 };
 
 /* Creates a token for user; writes it into out (AUTH_TOKEN_LEN + 1 bytes). It is shown
- * once and cannot be recovered. expires: ISO date/time or NULL. */
+ * once and cannot be recovered. expires: NULL (no expiry) or the last valid day, UTC,
+ * YYYY-MM-DD (strparse_date; anything else is GN_EINVAL). auth_token_check refuses a
+ * token whose stored expiry is neither such a date nor an exact UTC time
+ * YYYY-MM-DDTHH:MM:SSZ (as earlier versions stored): it fails closed. */
 GN_MUST_CHECK int auth_token_create(struct catalog *c, int64_t user, const char *label,
                                     const char *expires, char out[AUTH_TOKEN_LEN + 1], int64_t *id,
                                     struct gn_err *err);

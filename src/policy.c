@@ -408,6 +408,11 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
                                     : gn_errf(err, rc, "cannot read project");
             goto out;
         }
+        /* A stored expiry that is not a date cannot be compared: refused, not endless. */
+        if (strparse_date(proj.expires, strlen(proj.expires)) < 0) {
+            rc = deny(c, key, who, rq, err, "project '%s' has no valid expiry date", proj.name);
+            goto out;
+        }
         if (today_after(proj.expires)) {
             rc = deny(c, key, who, rq, err, "project '%s' expired on %s", proj.name, proj.expires);
             goto out;

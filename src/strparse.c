@@ -61,6 +61,30 @@ int strparse_i64_all(const char *s, size_t n, int64_t *out)
     return GN_OK;
 }
 
+/* The value of the n decimal digits at s, or -1 when one is not a digit. */
+static int digits_at(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int strparse_date(const char *s, size_t n)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+    if (n != 10 || s[4] != '-' || s[7] != '-') return GN_EPARSE;
+    y = digits_at(s, 4);
+    m = digits_at(s + 5, 2);
+    d = digits_at(s + 8, 2);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return GN_EPARSE;
+    if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return GN_EPARSE;
+    return GN_OK;
+}
+
 /* Positions: 1-based, at most 2^40 (far beyond any contig), commas allowed. */
 static int parse_pos(const char **p, const char *end, int64_t *out)
 {

@@ -48,6 +48,11 @@ struct strparse_variant {
 };
 GN_MUST_CHECK int strparse_variant(const char *s, size_t n, struct strparse_variant *v);
 
+/* Calendar date "YYYY-MM-DD": exactly 10 bytes, digits where the form has them, a month
+ * 01-12 and a day that exists in that month (29 February in Gregorian leap years only),
+ * year 0001-9999. Such dates compare as strings in date order. GN_EPARSE otherwise. */
+GN_MUST_CHECK int strparse_date(const char *s, size_t n);
+
 /* Writes a printable rendering of the n bytes at p, at most 40 of them followed by "..."
  * when longer, into out (NUL-terminated) and returns out. For error messages and warnings
  * that quote untrusted input: they reach terminals, logs and HTTP responses, so control

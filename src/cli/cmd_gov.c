@@ -222,6 +222,12 @@ int cmd_user(int argc, char **argv)
 
 /* ---- token ------------------------------------------------------------------------ */
 
+/* An expiry date as --expires takes it: YYYY-MM-DD, a day that exists, in 2000 or later. */
+static int valid_date(const char *s)
+{
+    return strparse_date(s, strlen(s)) == GN_OK && strncmp(s, "2000", 4) >= 0;
+}
+
 int cmd_token(int argc, char **argv)
 {
     static const char *const subs[] = {"create", "revoke", NULL};
@@ -239,6 +245,9 @@ int cmd_token(int argc, char **argv)
         struct catalog_user u;
         int64_t id = 0;
         if (!o.user) return cli_usage_error("token", "token create DIR --user NAME%s", "");
+        if (o.expires && !valid_date(o.expires)) {
+            return cli_usage_error("token", "bad --expires '%s' (YYYY-MM-DD)", o.expires);
+        }
         if ((rc = open_admin(&cx, argv[optind], &o, "token.create", &err)) == GN_OK &&
             (rc = catalog_user_get(cx.cat, o.user, &u, &err)) == GN_OK &&
             (rc = auth_token_create(cx.cat, u.id, o.label, o.expires, tok, &id, &err)) == GN_OK) {
@@ -328,14 +337,6 @@ int cmd_dataset(int argc, char **argv)
     }
     cli_ctx_close(&cx);
     return rc < 0 ? cli_fail(&err) : 0;
-}
-
-static int valid_date(const char *s)
-{
-    int y, m, d;
-    char tail;
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
-           m <= 12 && d >= 1 && d <= 31 && y >= 2000;
 }
 
 int cmd_project(int argc, char **argv)

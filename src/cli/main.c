@@ -106,8 +106,9 @@ static const struct cmd commands[] = {
      "Adds a user (steward, clinician, researcher, peer-node, citizen, auditor) or lists them.\n"
      "A citizen is linked to their person by national ID (kept only as a pseudonym)."},
     {"token", cmd_token,
-     "token create|revoke DIR (--user NAME [--label L] [--expires DATE] | --id N)",
-     "Creates an API token (printed once; only its SHA-256 is stored) or revokes one."},
+     "token create|revoke DIR (--user NAME [--label L] [--expires YYYY-MM-DD] | --id N)",
+     "Creates an API token (printed once; only its SHA-256 is stored; valid through the\n"
+     "--expires day, UTC) or revokes one."},
     {"dataset", cmd_dataset,
      "dataset add|list|access|matchmaking DIR [NAME --terms DUO [--description TEXT] | NAME "
      "LEVEL | NAME on|off]",

@@ -119,6 +119,24 @@ denied "auditor reading genotypes" "no access to genotypes" "$GN" freq "$N" --to
 denied "researcher changing the catalog" "steward role" "$GN" dataset add "$N" DS4 --terms GRU --token "$TA"
 TX=$("$GN" token create "$N" --user alice --expires 2001-01-01)
 denied "expired token" "token expired" "$GN" freq "$N" --token "$TX" --project P1
+n_tok=$(sql "$N" "SELECT count(*) FROM tokens")
+expect "token create refuses an expiry that is not a date (YYYY-MM-DD)" \
+  '! "$GN" token create "$N" --user alice --expires 31.12.2020 2>/dev/null && ! "$GN" token create "$N" --user alice --expires never 2>/dev/null &&
+   "$GN" token create "$N" --user alice --expires 2023-02-29 2>&1 | grep -q "bad --expires" && [ "$(sql "$N" "SELECT count(*) FROM tokens")" = "$n_tok" ]'
+# a stored expiry that is not a date (an older build stored --expires as given) fails closed
+TY=$("$GN" token create "$N" --user alice --expires 2099-12-31)
+ty=$(sql "$N" "SELECT max(id) FROM tokens")
+for bad in never 31.12.2020 2099-12-31x; do
+  sql "$N" "UPDATE tokens SET expires_at = '$bad' WHERE id = $ty"
+  denied "a token whose stored expiry is '$bad'" "token expiry is not a valid date" "$GN" freq "$N" --token "$TY" --project P1
+done
+sql "$N" "UPDATE tokens SET expires_at = '2099-12-31T23:59:59Z' WHERE id = $ty"
+expect "a stored exact UTC expiry still works" '"$GN" freq "$N" --token "$TY" --project P1 >/dev/null'
+sql "$N" "UPDATE tokens SET expires_at = '2001-01-01T00:00:00Z' WHERE id = $ty"
+denied "a stored exact UTC expiry in the past" "token expired" "$GN" freq "$N" --token "$TY" --project P1
+sql "$N" "UPDATE projects SET expires = 'never' WHERE name = 'OLD'"
+denied "a project whose stored expiry is not a date" "no valid expiry date" "$GN" freq "$N" --token "$TA" --project OLD
+sql "$N" "UPDATE projects SET expires = '2020-01-01' WHERE name = 'OLD'"
 "$GN" token revoke "$N" --id 2 >/dev/null
 denied "revoked token" "token revoked" "$GN" freq "$N" --token "$TB" --project P1
 expect "every denial is audited with its reason" \

@@ -75,7 +75,32 @@ static void t_i64(void)
     ASSERT_EQ_INT(v, 12);
 }
 
+static void t_date(void)
+{
+    static const struct {
+        const char *in;
+        int rc;
+    } cases[] = {
+        {"2030-12-31", GN_OK},      {"2024-02-29", GN_OK},
+        {"2000-02-29", GN_OK},      {"0001-01-01", GN_OK},
+        {"2023-02-29", GN_EPARSE},  {"1900-02-29", GN_EPARSE},
+        {"2030-04-31", GN_EPARSE},  {"2030-13-01", GN_EPARSE},
+        {"2030-00-10", GN_EPARSE},  {"2030-01-00", GN_EPARSE},
+        {"0000-01-01", GN_EPARSE},  {"31.12.2020", GN_EPARSE},
+        {"never", GN_EPARSE},       {"", GN_EPARSE},
+        {"2030-1-011", GN_EPARSE},  {"2030-+1-01", GN_EPARSE},
+        {" 2030-1-01", GN_EPARSE},  {"2030/12/31", GN_EPARSE},
+        {"2030-12-31Z", GN_EPARSE}, {"2030-12-31T00:00:00Z", GN_EPARSE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ASSERT_EQ_INT(strparse_date(cases[i].in, strlen(cases[i].in)), cases[i].rc);
+    }
+    /* No NUL terminator needed: the first 10 bytes only. */
+    ASSERT_OK(strparse_date("2030-12-31 and more", 10));
+}
+
 const struct test_case test_strparse_cases[] = {{"strparse_region", t_region},
                                                 {"strparse_variant", t_variant},
                                                 {"strparse_i64", t_i64},
+                                                {"strparse_date", t_date},
                                                 {NULL, NULL}};
