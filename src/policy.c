@@ -8,6 +8,7 @@
  */
 #include "policy.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -516,23 +517,47 @@ int policy_audit(struct catalog *c, const struct pseudonym *key, const struct po
     return audit_append(c, key, &e, err);
 }
 
-int policy_done(struct catalog *c, const struct pseudonym *key, const struct policy_decision *d,
-                int64_t records, const char *subjects, struct gn_err *err)
+/* The audit entry of an allowed decision (policy_start, policy_done). */
+static int decision_entry(struct catalog *c, const struct pseudonym *key,
+                          const struct policy_decision *d, const char *outcome, int64_t records,
+                          const char *note, const char *subjects, struct gn_err *err)
 {
     struct audit_entry e = {0};
-    char detail[700];
-    (void)snprintf(detail, sizeof detail, "%s%s%u samples in scope, granularity %s", d->detail,
-                   d->detail[0] ? "; " : "", d->n_allowed,
-                   catalog_granularity_name(d->granularity));
+    char detail[740];
+    /* The detail is for people: cut when too long, like any message. */
+    (void)snprintf(detail, sizeof detail, "%s%s%u samples in scope, granularity %s%s", d->detail,
+                   d->detail[0] ? "; " : "", d->n_allowed, catalog_granularity_name(d->granularity),
+                   note);
     e.actor = d->actor;
     e.role = d->role;
     e.purpose = d->purpose;
     e.action = d->action;
-    e.outcome = "allowed";
+    e.outcome = outcome;
     e.records = records;
     e.detail = detail;
     e.subjects = subjects;
     return audit_append(c, key, &e, err);
+}
+
+int policy_start(struct catalog *c, const struct pseudonym *key, struct policy_decision *d,
+                 const char *subjects, struct gn_err *err)
+{
+    int rc;
+    assert(!d->started);
+    /* audit_append returns once the entry is committed (outside a transaction it is its
+     * own), so the access is on record before the caller writes anything. */
+    if ((rc = decision_entry(c, key, d, "allowed", 0, "; answer follows", subjects, err)) < 0) {
+        return rc;
+    }
+    d->started = 1;
+    return GN_OK;
+}
+
+int policy_done(struct catalog *c, const struct pseudonym *key, const struct policy_decision *d,
+                int64_t records, const char *subjects, struct gn_err *err)
+{
+    if (d->started) return decision_entry(c, key, d, "done", records, "", NULL, err);
+    return decision_entry(c, key, d, "allowed", records, "", subjects, err);
 }
 
 int policy_ids(const struct policy_decision *d, uint32_t **ids, uint32_t *n)

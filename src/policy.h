@@ -12,9 +12,10 @@
  * and the granularity allowed. It reads the catalog afresh on every call, so a withdrawal
  * or a revoked grant holds from the next request, without restart.
  *
- * Every decision is audited: a denial here, with its reason; an allowed access by
- * policy_done once the feature knows how many records it returned. Features never decide
- * access themselves and never write the audit log directly.
+ * Every decision is audited: a denial here, with its reason; an allowed access before its
+ * data leaves, by policy_start (streamed answers, then policy_done with the records
+ * returned) or by policy_done alone (answers held until their entry is durable). Features
+ * never decide access themselves and never write the audit log directly.
  *
  * Roles:
  *   steward    administration: every sample not withdrawn, record level.
@@ -113,6 +114,7 @@ struct policy_decision {
     char detail[512];
     struct policy_dataset *ds; /* discovery requests: the datasets with samples allowed */
     uint32_t n_ds;
+    int started;     /* policy_start has recorded the access (policy_done then closes it) */
     int borrowed;    /* bits and ds belong to a policy_cache (policy_decide_cached) */
     uint64_t serial; /* unique per decision made (cached copies keep it): a cache key */
 };
@@ -158,8 +160,21 @@ GN_MUST_CHECK int policy_budget_take(struct policy_budget *b, struct policy_cach
                                      const struct policy_caller *who, const char *client,
                                      const char *action, struct gn_err *err);
 
+/* Records the access of an allowed decision before any of its data leaves: an entry with
+ * outcome "allowed", no records yet, and the individuals whose records will be returned
+ * (comma-separated pseudonyms, or NULL for aggregates). For commands that stream their
+ * answer (the CLI's freq, export, genotypes, pgx --all): an answer cut short (a closed pipe,
+ * a full disk, a crash) is still on record. Nothing may be written before it returns GN_OK;
+ * on failure nothing may be written at all. The server, which holds each answer until its
+ * entry is durable, records with policy_done alone. */
+GN_MUST_CHECK int policy_start(struct catalog *c, const struct pseudonym *key,
+                               struct policy_decision *d, const char *subjects, struct gn_err *err);
+
 /* Records the completed access: records returned and the individuals whose records were
- * returned (comma-separated pseudonyms, or NULL for aggregates). */
+ * returned (comma-separated pseudonyms, or NULL for aggregates). Without policy_start this
+ * is the access's one entry (outcome "allowed"), to be appended before the answer is
+ * released; after policy_start it closes that entry's access with outcome "done" and the
+ * records returned (subjects are then already on record and not repeated). */
 GN_MUST_CHECK int policy_done(struct catalog *c, const struct pseudonym *key,
                               const struct policy_decision *d, int64_t records,
                               const char *subjects, struct gn_err *err);

@@ -360,7 +360,9 @@ int cmd_freq(int argc, char **argv)
     if (optind + 1 != argc) return cli_usage_error("freq", "expected DIR%s", "");
     if ((rc = open_and_decide(&cx, argv[optind], &so, "freq", GRAN_COUNT, &d, &err)) == GN_OK &&
         (rc = cli_parse_region(cx.snap, so.region, &contig, &start, &end, &err)) == GN_OK &&
-        (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK) {
+        (rc = cli_masks(&cx, &d, &masks, &err)) == GN_OK &&
+        (rc = policy_start(cx.cat, &cx.key, &d, NULL, &err)) == GN_OK) {
+        /* on record before the first byte: a reader that stops early (head) still is */
         printf("CHROM\tPOS\tREF\tALT\tAC\tAN\n");
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         unsigned th = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
@@ -408,7 +410,8 @@ int cmd_count(int argc, char **argv)
         if (id >= 0) {
             rc = query_count(cx.snap, (uint32_t)id, v.pos, ref, alt, masks, &row, &found, &err);
         }
-        if (rc == GN_OK) {
+        /* the answer is one line, complete here: its entry (records 1) goes first */
+        if (rc == GN_OK && (rc = policy_done(cx.cat, &cx.key, &d, 1, NULL, &err)) == GN_OK) {
             int64_t ac;
             int masked = policy_mask_count(&d, row.ac, &ac);
             printf("{\"variant\":\"%s:%lld:%s:%s\",\"found\":%s,\"ac\":", id >= 0 ? norm : "",
@@ -423,7 +426,6 @@ int cmd_count(int argc, char **argv)
             } else {
                 printf(",\"af\":%.6g}\n", row.an ? (double)ac / row.an : 0.0);
             }
-            rc = policy_done(cx.cat, &cx.key, &d, 1, NULL, &err);
         }
     }
     if (cx.snap) gtsnap_masks_free(cx.snap, masks);
@@ -474,7 +476,7 @@ fail:
 
 static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint32_t *ids,
                       uint32_t n, const char *path, const char *mode, int nonref,
-                      const struct policy_decision *d, struct gn_err *err)
+                      struct policy_decision *d, struct gn_err *err)
 {
     struct query_export_opts o = {0};
     uint64_t written = 0;
@@ -482,7 +484,7 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     const uint32_t *all;
     uint32_t n_all;
     struct gtmerge *m = NULL;
-    int rc;
+    int rc, to_file = strcmp(path, "-") != 0, existed = to_file && access(path, F_OK) == 0;
 
     if ((rc = cli_parse_region(cx->snap, so->region, &o.contig, &o.start, &o.end, err)) < 0) {
         return rc;
@@ -505,8 +507,16 @@ static int run_export(struct cli_ctx *cx, const struct data_opt *so, const uint3
     o.path = path;
     o.mode = mode;
     o.nonref_only = nonref;
-    rc = query_export(cx->snap, &o, &written, err);
-    if (rc == GN_OK) rc = policy_done(cx->cat, &cx->key, d, (int64_t)written, subjects, err);
+    /* The access and the people in it are on record before the file or stdout sees a byte;
+     * the records written are recorded after. */
+    if ((rc = policy_start(cx->cat, &cx->key, d, subjects, err)) == GN_OK) {
+        rc = query_export(cx->snap, &o, &written, err);
+        if (rc == GN_OK) rc = policy_done(cx->cat, &cx->key, d, (int64_t)written, subjects, err);
+        /* A failed export leaves no file behind: not a partial one, and not a complete one
+         * whose outcome could not be recorded. A file that was there before and could not
+         * be opened is not ours to remove. */
+        if (rc < 0 && to_file && (!existed || written > 0)) (void)unlink(path);
+    }
     for (uint32_t i = 0; i < n; i++) {
         gn_free(names[i]);
     }

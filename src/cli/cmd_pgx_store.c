@@ -7,7 +7,9 @@
  * Passport or the operator), policy decides which samples may be used (record level for
  * one person's report, counts for the population), and the access is audited with the
  * number of records read (policy_done) — for the one-person report naming the person's
- * pseudonym. Counts below the policy's small-count threshold are masked in --all.
+ * pseudonym, before the report is written; --all, which prints as it goes, is on record
+ * (policy_start) before its first row. Counts below the policy's small-count threshold are
+ * masked in --all.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +386,8 @@ int pgx_cli_population(const char *dir, const struct cli_access *a, const struct
         goto out;
     }
     P.alleles_table = alleles;
+    /* on record before the first row is printed; the records read are recorded after */
+    if ((rc = policy_start(cx.cat, &cx.key, &d, NULL, err)) < 0) goto out;
     population_header(defs, ph, &P);
     for (uint32_t g = 0; g < defs->n && rc >= 0; g++)
         rc = population_gene(&P, defs->genes[g], err);

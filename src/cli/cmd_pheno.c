@@ -570,13 +570,21 @@ static int pheno_export(const char *dir, const struct pheno_opt *o)
         goto out;
     }
     for (size_t i = 0; i < l.n; i++) {
-        if ((rc = export_one(&cx, h, l.ids[i], l.ps[i], l.sex[i], l.age[i], o->out, &err)) < 0)
-            goto out;
         (void)snprintf(subjects + i * (PSEUDONYM_LEN + 1) - (i ? 1 : 0), PSEUDONYM_LEN + 2, "%s%s",
                        i ? "," : "", l.ps[i]);
     }
+    /* The people's records are on record as disclosed before the first is written; the
+     * outcome follows. */
+    if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN,
+                           "phenopacket.export", "allowed", o->out ? "to a directory" : "to stdout",
+                           subjects, &err)) < 0)
+        goto out;
+    for (size_t i = 0; i < l.n; i++) {
+        if ((rc = export_one(&cx, h, l.ids[i], l.ps[i], l.sex[i], l.age[i], o->out, &err)) < 0)
+            goto out;
+    }
     rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN, "phenopacket.export",
-                      "done", o->out ? "to a directory" : "to stdout", subjects, &err);
+                      "done", o->out ? "to a directory" : "to stdout", NULL, &err);
     if (rc == GN_OK && o->out) fprintf(stderr, "exported %zu phenopacket(s) to %s\n", l.n, o->out);
 out:
     gn_free(l.ids);

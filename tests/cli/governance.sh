@@ -152,6 +152,40 @@ expect "every denial is audited with its reason" \
 "$GN" export "$N" --region 20:1000000-1200000 -o "$T/e0.vcf" 2>/dev/null
 expect "exports under two projects: same genotypes, unlinkable sample names" \
   '[ "$(bcftools query -l "$T/e1.vcf" | wc -l)" = "$(wc -l < "$T/allowed.txt")" ] && cmp -s <(bcftools query -f "[%GT ]\n" "$T/e1.vcf") <(bcftools query -f "[%GT ]\n" "$T/e2.vcf") && [ -z "$(comm -12 <(bcftools query -l "$T/e1.vcf" | sort) <(bcftools query -l "$T/e2.vcf" | sort))" ] && [ -z "$(comm -12 <(bcftools query -l "$T/e1.vcf" | sort) <(bcftools query -l "$T/e0.vcf" | sort))" ]'
+# --- no answer leaves before its access is on record
+n0=$("$GN" audit show "$N" --user alice | grep -c '"action":"freq","outcome":"allowed"')
+"$GN" freq "$N" --token "$TA" --project P1 | head -1 > "$T/head1"
+expect "freq | head -1: the reader stops at once, the access is on record all the same" \
+  '[ "$(cat "$T/head1")" = "$(printf "CHROM\tPOS\tREF\tALT\tAC\tAN")" ] && [ "$("$GN" audit show "$N" --user alice | grep -c "\"action\":\"freq\",\"outcome\":\"allowed\"")" = $((n0 + 1)) ]'
+"$GN" freq "$N" --token "$TA" --project P1 --region 20:1000000-1100000 > "$T/f1.tsv"
+expect "a complete freq: allowed before the answer, done with the rows returned after" \
+  '"$GN" audit show "$N" --user alice | grep "\"action\":\"freq\"" | tail -2 | tr -d "\n" | grep -q "\"outcome\":\"allowed\",\"records\":0,.*\"outcome\":\"done\",\"records\":$(($(wc -l < "$T/f1.tsv") - 1)),"'
+# the catalog refusing audit entries of an action and outcome (a failing log)
+audit_refuse() {
+  if [ -n "$PG" ]; then
+    sql "$N" "CREATE OR REPLACE FUNCTION gn_refuse() RETURNS trigger AS \$\$ BEGIN RAISE EXCEPTION 'audit refused'; END \$\$ LANGUAGE plpgsql; CREATE TRIGGER gn_refuse BEFORE INSERT ON audit FOR EACH ROW WHEN (NEW.action = '$1' AND NEW.outcome = '$2') EXECUTE FUNCTION gn_refuse()" >/dev/null
+  else sql "$N" "CREATE TRIGGER gn_refuse BEFORE INSERT ON audit WHEN NEW.action = '$1' AND NEW.outcome = '$2' BEGIN SELECT RAISE(ABORT, 'audit refused'); END"; fi
+}
+audit_unrefuse() { if [ -n "$PG" ]; then sql "$N" "DROP TRIGGER gn_refuse ON audit" >/dev/null; else sql "$N" "DROP TRIGGER gn_refuse"; fi; }
+audit_refuse export allowed
+expect "an export whose access cannot be recorded fails and writes nothing" \
+  '! "$GN" export "$N" --token "$TA" --project P1 --region 20:1000000-1010000 -o "$T/ea.vcf" 2>/dev/null && [ ! -e "$T/ea.vcf" ]'
+audit_unrefuse
+audit_refuse export done
+expect "an export whose outcome cannot be recorded fails and its file is removed" \
+  '! "$GN" export "$N" --token "$TA" --project P1 --region 20:1000000-1010000 -o "$T/eb.vcf" 2>/dev/null && [ ! -e "$T/eb.vcf" ]'
+audit_unrefuse
+audit_refuse freq allowed
+expect "a freq whose access cannot be recorded prints nothing" \
+  '! "$GN" freq "$N" --token "$TA" --project P1 > "$T/fa.tsv" 2>/dev/null && [ ! -s "$T/fa.tsv" ]'
+audit_unrefuse
+v1=$(sed -n 2p "$T/f1.tsv" | awk '{ print $1 ":" $2 ":" $3 ":" $4 }')
+audit_refuse count allowed
+expect "a count whose access cannot be recorded prints nothing" \
+  '! "$GN" count "$N" "$v1" --token "$TA" --project P1 > "$T/ca.json" 2>/dev/null && [ ! -s "$T/ca.json" ]'
+audit_unrefuse
+expect "and once it can, the count is answered" '"$GN" count "$N" "$v1" --token "$TA" --project P1 | grep -q "\"found\":true"'
+expect "the audit chain still verifies" '"$GN" audit verify "$N" >/dev/null'
 "$GN" grant "$N" --dataset DS1 --project P1 --level count >/dev/null
 expect "the catalog knows which segment holds each sample" \
   '[ "$(sql "$N" "SELECT count(*) FROM samples WHERE segment IS NOT NULL")" = 503 ]'
