@@ -601,7 +601,7 @@ int cmd_pseudonym(int argc, char **argv)
     struct cli_ctx cx;
     struct catalog_individual ind;
     char ps[PSEUDONYM_LEN + 1], pp[PSEUDONYM_LEN + 1];
-    int rc;
+    int rc, in_catalog;
 
     if ((rc = parse_gov("pseudonym", argc, argv, &o))) return rc;
     if (optind + 1 != argc || !o.id) {
@@ -611,6 +611,7 @@ int cmd_pseudonym(int argc, char **argv)
     if ((rc = person_pseudonym(&cx, o.id, ps, &err)) < 0) goto out;
     rc = catalog_individual_get(cx.cat, ps, &ind, &err);
     if (rc < 0 && rc != GN_ENOTFOUND) goto out;
+    in_catalog = rc == GN_OK; /* kept: rc is reused below, and ind is unset when not found */
     /* The act itself is on record, naming the person by pseudonym only. */
     if ((rc = policy_audit(cx.cat, &cx.key, &cx.who.caller, POLICY_PURPOSE_ADMIN,
                            "pseudonym.reidentify", "done", o.project ? o.project : "", ps, &err)) <
@@ -628,9 +629,9 @@ int cmd_pseudonym(int argc, char **argv)
         pseudonym_wipe(&pk);
         printf("{\"pseudonym\":\"%s\",\"project\":\"%s\",\"project_pseudonym\":\"%s\",\"in_"
                "catalog\":%s}\n",
-               ps, o.project, pp, ind.id ? "true" : "false");
+               ps, o.project, pp, in_catalog ? "true" : "false");
     } else {
-        printf("{\"pseudonym\":\"%s\",\"in_catalog\":%s}\n", ps, rc == GN_OK ? "true" : "false");
+        printf("{\"pseudonym\":\"%s\",\"in_catalog\":%s}\n", ps, in_catalog ? "true" : "false");
     }
     rc = GN_OK;
 out:

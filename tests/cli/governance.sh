@@ -244,6 +244,12 @@ expect "the record access is audited with the patient's pseudonym" \
 "$GN" pseudonym "$N" --id "$pid" --project P1 > "$T/pp.json"
 expect "per-project pseudonym differs from the node's" \
   'a=$(grep -o "\"pseudonym\":\"gn[0-9a-f]*\"" "$T/pp.json" | cut -d\" -f4); b=$(grep -o "\"project_pseudonym\":\"gn[0-9a-f]*\"" "$T/pp.json" | cut -d\" -f4); [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]'
+expect "pseudonym: a person in the catalog is in_catalog, with and without --project" \
+  'grep -q "\"in_catalog\":true" "$T/pp.json" && "$GN" pseudonym "$N" --id "$pid" | grep -q "\"in_catalog\":true"'
+expect "pseudonym: a person not in the catalog is not" \
+  '"$GN" pseudonym "$N" --id 010199-1234 | grep -q "\"in_catalog\":false"'
+expect "pseudonym: a person not in the catalog is not, with --project" \
+  '"$GN" pseudonym "$N" --id 010199-1234 --project P1 | grep -q "\"in_catalog\":false"'
 expect "re-identification is audited" '"$GN" audit show "$N" --person "$pid" | grep -q "pseudonym.reidentify"'
 
 # --- the audit chain
