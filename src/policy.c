@@ -502,6 +502,44 @@ int policy_admin(struct catalog *c, const struct pseudonym *key, const struct po
                 who->role && *who->role ? who->role : "unknown");
 }
 
+int policy_list(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
+                const char *what, struct gn_err *err)
+{
+    struct policy_request rq = {0};
+    const char *role = who->role ? who->role : "";
+    char action[64];
+    int datasets = !strcmp(what, "dataset");
+
+    if (!strcmp(role, "steward")) return GN_OK;
+    if (datasets &&
+        (!strcmp(role, "researcher") || !strcmp(role, "clinician") || !strcmp(role, "peer-node"))) {
+        return GN_OK;
+    }
+    (void)snprintf(action, sizeof action, "%s.list", what); /* a label: cut when too long */
+    rq.action = action;
+    return deny(c, key, who, &rq, err, "%s needs the steward role%s (caller is %s)", action,
+                datasets ? " or one that may be granted datasets" : "", *role ? role : "unknown");
+}
+
+int policy_listed(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
+                  const char *what, int64_t rows, const char *subjects, struct gn_err *err)
+{
+    struct audit_entry e = {0};
+    char action[64], detail[96];
+    /* labels: cut when too long */
+    (void)snprintf(action, sizeof action, "%s.list", what);
+    (void)snprintf(detail, sizeof detail, "%lld rows listed", (long long)rows);
+    e.actor = who->name ? who->name : "";
+    e.role = who->role ? who->role : "";
+    e.purpose = e.role[0] && !strcmp(e.role, "steward") ? POLICY_PURPOSE_ADMIN : "";
+    e.action = action;
+    e.outcome = "allowed";
+    e.records = rows;
+    e.detail = detail;
+    e.subjects = subjects;
+    return audit_append(c, key, &e, err);
+}
+
 int policy_audit(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
                  const char *purpose, const char *action, const char *outcome, const char *detail,
                  const char *subjects, struct gn_err *err)

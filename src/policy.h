@@ -185,6 +185,22 @@ GN_MUST_CHECK int policy_admin(struct catalog *c, const struct pseudonym *key,
                                const struct policy_caller *who, const char *action,
                                struct gn_err *err);
 
+/* Listing the catalog's metadata (what: "user" or "dataset"; the audit action is
+ * "<what>.list"). Users, with the person pseudonyms of citizen users, are listed to
+ * stewards only. Datasets (name, DUO terms, security level, description: no personal
+ * data) are listed to stewards and to the roles that may be granted them (researcher,
+ * clinician, peer-node), who need their names and terms to ask for access; citizens,
+ * auditors and anyone else are refused. GN_OK when allowed, else GN_EDENIED (audited).
+ * The caller then builds the listing and records it with policy_listed before printing. */
+GN_MUST_CHECK int policy_list(struct catalog *c, const struct pseudonym *key,
+                              const struct policy_caller *who, const char *what,
+                              struct gn_err *err);
+/* Records an allowed listing (outcome "allowed"): rows listed and the person pseudonyms it
+ * shows (comma-separated, or NULL). Call it before the listing is printed. */
+GN_MUST_CHECK int policy_listed(struct catalog *c, const struct pseudonym *key,
+                                const struct policy_caller *who, const char *what, int64_t rows,
+                                const char *subjects, struct gn_err *err);
+
 /* Records an action outside data access (catalog changes, re-identification, ...). */
 GN_MUST_CHECK int policy_audit(struct catalog *c, const struct pseudonym *key,
                                const struct policy_caller *who, const char *purpose,

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "audit.h"
+#include "buf.h"
 #include "catalog.h"
 #include "cli.h"
 #include "duo.h"
@@ -172,14 +173,71 @@ static int sub(const char *cmd, int argc, char **argv, const char *const *subs)
     return -1;
 }
 
+/* ---- listings ----------------------------------------------------------------------- */
+
+/* A listing (user list, dataset list) is built in memory and printed only once its audit
+ * entry is durable, like every other answer (policy.h). */
+#define LISTING_MAX ((size_t)64 << 20)
+
+struct listing {
+    struct gn_buf text;
+    struct gn_buf subjects; /* comma-separated person pseudonyms shown, NUL-terminated */
+    int64_t n;
+};
+
+static int listing_add(struct listing *l, const char *line, size_t n, const char *subject)
+{
+    int rc = gn_buf_append(&l->text, line, n);
+    if (rc == GN_OK && subject && *subject) {
+        if (l->subjects.len) rc = gn_buf_append(&l->subjects, ",", 1);
+        if (rc == GN_OK) rc = gn_buf_append(&l->subjects, subject, strlen(subject));
+    }
+    l->n++;
+    return rc;
+}
+
+/* Decides (policy_list), fills the listing with each(), records it, then prints it. */
+static int listing_run(struct cli_ctx *cx, const char *what,
+                       int (*each)(struct cli_ctx *, struct listing *, struct gn_err *),
+                       struct gn_err *err)
+{
+    struct listing l;
+    int rc;
+
+    gn_buf_init(&l.text, LISTING_MAX);
+    gn_buf_init(&l.subjects, LISTING_MAX);
+    l.n = 0;
+    if ((rc = policy_list(cx->cat, &cx->key, &cx->who.caller, what, err)) < 0) goto out;
+    if ((rc = each(cx, &l, err)) < 0 ||
+        (rc = gn_buf_append(&l.subjects, "", 1)) < 0) { /* its NUL */
+        if (!err->code) gn_errf(err, rc, "cannot build the %s list", what);
+        goto out;
+    }
+    rc = policy_listed(cx->cat, &cx->key, &cx->who.caller, what, l.n, (const char *)l.subjects.data,
+                       err);
+    if (rc == GN_OK && l.text.len && fwrite(l.text.data, 1, l.text.len, stdout) != l.text.len) {
+        rc = gn_errf(err, GN_EIO, "cannot write the %s list", what);
+    }
+out:
+    gn_buf_free(&l.text);
+    gn_buf_free(&l.subjects);
+    return rc;
+}
+
 /* ---- user ------------------------------------------------------------------------- */
 
-static int print_user(void *ctx, const struct catalog_user *u)
+static int list_user(void *ctx, const struct catalog_user *u)
 {
-    (void)ctx;
-    printf("%s\t%s\t%s%s\n", u->name, u->role, u->individual[0] ? u->individual : "-",
-           u->disabled ? "\tdisabled" : "");
-    return 0;
+    char line[CATALOG_NAME_MAX + sizeof u->role + sizeof u->individual + 16];
+    int n = snprintf(line, sizeof line, "%s\t%s\t%s%s\n", u->name, u->role,
+                     u->individual[0] ? u->individual : "-", u->disabled ? "\tdisabled" : "");
+    if (n < 0 || (size_t)n >= sizeof line) return GN_ELIMIT; /* sized for the fields */
+    return listing_add(ctx, line, (size_t)n, u->individual);
+}
+
+static int users_each(struct cli_ctx *cx, struct listing *l, struct gn_err *err)
+{
+    return catalog_user_each(cx->cat, list_user, l, err);
 }
 
 int cmd_user(int argc, char **argv)
@@ -212,8 +270,8 @@ int cmd_user(int argc, char **argv)
         }
     } else {
         if (optind + 1 != argc) return cli_usage_error("user", "user list DIR%s", "");
-        if ((rc = open_admin(&cx, argv[optind], &o, "user.list", &err)) == GN_OK) {
-            rc = catalog_user_each(cx.cat, print_user, NULL, &err);
+        if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) == GN_OK) {
+            rc = listing_run(&cx, "user", users_each, &err);
         }
     }
     cli_ctx_close(&cx);
@@ -275,11 +333,18 @@ int cmd_token(int argc, char **argv)
 
 /* ---- dataset, project, grant ----------------------------------------------------------- */
 
-static int print_dataset(void *ctx, const struct catalog_dataset *d)
+static int list_dataset(void *ctx, const struct catalog_dataset *d)
 {
-    (void)ctx;
-    printf("%s\t%s\t%s\t%s\n", d->name, d->terms, d->access, d->description);
-    return 0;
+    char line[sizeof d->name + sizeof d->terms + sizeof d->access + sizeof d->description + 4];
+    int n = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", d->name, d->terms, d->access,
+                     d->description);
+    if (n < 0 || (size_t)n >= sizeof line) return GN_ELIMIT; /* sized for the fields */
+    return listing_add(ctx, line, (size_t)n, NULL);
+}
+
+static int datasets_each(struct cli_ctx *cx, struct listing *l, struct gn_err *err)
+{
+    return catalog_dataset_each(cx->cat, list_dataset, l, err);
 }
 
 int cmd_dataset(int argc, char **argv)
@@ -332,7 +397,7 @@ int cmd_dataset(int argc, char **argv)
     } else {
         if (optind + 1 != argc) return cli_usage_error("dataset", "dataset list DIR%s", "");
         if ((rc = cli_ctx_open(&cx, argv[optind], 0, &o.acc, &err)) == GN_OK) {
-            rc = catalog_dataset_each(cx.cat, print_dataset, NULL, &err);
+            rc = listing_run(&cx, "dataset", datasets_each, &err);
         }
     }
     cli_ctx_close(&cx);

@@ -103,7 +103,8 @@ static const struct cmd commands[] = {
     {"withdraw", cmd_withdraw, "withdraw DIR --sample ID",
      "Withdraws a sample: excluded from every query at once, purged by the next compact."},
     {"user", cmd_user, "user add|list DIR [NAME --role ROLE [--person NATIONAL_ID]]",
-     "Adds a user (steward, clinician, researcher, peer-node, citizen, auditor) or lists them.\n"
+     "Adds a user (steward, clinician, researcher, peer-node, citizen, auditor) or lists them\n"
+     "(steward only; audited with the citizens' person pseudonyms it shows).\n"
      "A citizen is linked to their person by national ID (kept only as a pseudonym)."},
     {"token", cmd_token,
      "token create|revoke DIR (--user NAME [--label L] [--expires YYYY-MM-DD] | --id N)",
@@ -112,7 +113,8 @@ static const struct cmd commands[] = {
     {"dataset", cmd_dataset,
      "dataset add|list|access|matchmaking DIR [NAME --terms DUO [--description TEXT] | NAME "
      "LEVEL | NAME on|off]",
-     "Adds a dataset with its DUO data-use terms, lists datasets, sets its Beacon security\n"
+     "Adds a dataset with its DUO data-use terms, lists datasets (stewards, and researchers,\n"
+     "clinicians and peer nodes, who may be granted them; audited), sets its Beacon security\n"
      "level, or lets Matchmaker Exchange offer its people (docs/mme.md)."},
     {"cohort", cmd_cohort,
      "cohort define DIR NAME [--phenotype HP:..,..] [--diagnosis ID,..] [--description TEXT] "

@@ -139,6 +139,22 @@ denied "a project whose stored expiry is not a date" "no valid expiry date" "$GN
 sql "$N" "UPDATE projects SET expires = '2020-01-01' WHERE name = 'OLD'"
 "$GN" token revoke "$N" --id 2 >/dev/null
 denied "revoked token" "token revoked" "$GN" freq "$N" --token "$TB" --project P1
+# --- listings go through policy and are audited, before they are printed
+cz=$(awk 'NR == 12 { print $1 }' "$T/man.tsv")
+"$GN" user add "$N" zoe --role citizen --person "$cz" >/dev/null
+TZ=$("$GN" token create "$N" --user zoe)
+denied "a citizen listing datasets" "dataset.list needs the steward role" "$GN" dataset list "$N" --token "$TZ"
+denied "an auditor listing datasets" "dataset.list needs the steward role" "$GN" dataset list "$N" --token "$TC"
+denied "a citizen listing users" "user.list needs the steward role" "$GN" user list "$N" --token "$TZ"
+denied "a researcher listing users" "user.list needs the steward role" "$GN" user list "$N" --token "$TA"
+expect "a researcher lists the datasets (names and terms, to ask for access); audited" \
+  '[ "$("$GN" dataset list "$N" --token "$TA" | cut -f1,2 | tr "\t\n" ":,")" = "DS1:GRU,DS2:HMB," ] &&
+   "$GN" audit show "$N" --user alice | grep -q "\"action\":\"dataset.list\",\"outcome\":\"allowed\",\"records\":2,"'
+expect "the steward lists the users; the entry names the citizen's person, whose pseudonym it shows" \
+  '"$GN" user list "$N" > "$T/users.tsv" && grep -q "^zoe	citizen	gn" "$T/users.tsv" &&
+   "$GN" audit show "$N" --person "$cz" | grep -q "\"action\":\"user.list\",\"outcome\":\"allowed\",\"records\":$(wc -l < "$T/users.tsv"),"'
+expect "listing refusals are audited" \
+  '[ "$("$GN" audit show "$N" --user zoe | grep -c "\.list\",\"outcome\":\"denied\"")" = 2 ]'
 expect "every denial is audited with its reason" \
   '[ "$("$GN" audit show "$N" | grep -c "\"outcome\":\"denied\"")" -ge 9 ] && "$GN" audit show "$N" --user bob | grep -q "not a member"'
 
