@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "db.h"
+#include "strparse.h"
 
 static const char ZERO_HASH[AUDIT_HASH_HEX + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -77,13 +78,51 @@ static int batch_append(struct audit_batcher *b, const struct audit_entry *e, st
 static int append_direct(struct catalog *c, const struct pseudonym *key,
                          const struct audit_entry *in, struct gn_err *err);
 
+/* The entry with its text fields as UTF-8 text. Entries are shown as JSON (audit show) and
+ * chained over their bytes, so a field that is not UTF-8 (a byte cut that split a
+ * character, raw bytes from a request) is stored with each stray byte as '?'
+ * (strparse_utf8_cut) rather than refused: an access must not go unrecorded for the way a
+ * parameter was spelt. *buf holds the cleaned copies (owned, gn_free; NULL when every field
+ * was text already). */
+static int entry_text(const struct audit_entry *in, struct audit_entry *out, char **buf)
+{
+    const char **f[7] = {&out->actor,   &out->role,   &out->purpose, &out->action,
+                         &out->outcome, &out->detail, &out->subjects};
+    size_t total = 0;
+    int bad = 0;
+    char *p;
+    *out = *in;
+    *buf = NULL;
+    for (int i = 0; i < 7; i++) {
+        size_t n = *f[i] ? strlen(*f[i]) : 0;
+        bad |= n && !strparse_utf8_valid(*f[i], n);
+        total += n + 1;
+    }
+    if (!bad) return GN_OK;
+    if (!(p = *buf = gn_malloc(total))) return GN_ENOMEM;
+    for (int i = 0; i < 7; i++) {
+        size_t n;
+        if (!*f[i]) continue;
+        n = strlen(*f[i]);
+        *f[i] = strparse_utf8_cut(p, n + 1, *f[i], n); /* same length: nothing is cut */
+        p += n + 1;
+    }
+    return GN_OK;
+}
+
 int audit_append(struct catalog *c, const struct pseudonym *key, const struct audit_entry *in,
                  struct gn_err *err)
 {
-    if (catalog_audit_sink(c) && !db_in_transaction(catalog_db(c))) {
-        return batch_append(catalog_audit_sink(c), in, err);
-    }
-    return append_direct(c, key, in, err);
+    struct audit_entry e;
+    char *buf;
+    int rc;
+    if (entry_text(in, &e, &buf) < 0) return gn_errf(err, GN_ENOMEM, "out of memory");
+    if (catalog_audit_sink(c) && !db_in_transaction(catalog_db(c)))
+        rc = batch_append(catalog_audit_sink(c), &e, err);
+    else
+        rc = append_direct(c, key, &e, err);
+    gn_free(buf);
+    return rc;
 }
 
 static int append_direct(struct catalog *c, const struct pseudonym *key,

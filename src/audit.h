@@ -48,7 +48,8 @@ struct audit_entry {
 
 /* Appends e (seq, at, prev and hash are computed). Runs in its own transaction unless the
  * catalog is already inside one, in which case it joins it (the entry commits or rolls
- * back with the change it records). */
+ * back with the change it records). Text fields are stored as UTF-8: a byte that does not
+ * belong to a well-formed character is stored as '?' (strparse_utf8_cut). */
 GN_MUST_CHECK int audit_append(struct catalog *c, const struct pseudonym *key,
                                const struct audit_entry *e, struct gn_err *err);
 

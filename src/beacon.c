@@ -481,12 +481,14 @@ static json_t *info_meta(const struct settings *st)
 static void set_error(struct resp *rs, const struct settings *st, const struct beacon_req *r,
                       int status, const char *msg)
 {
+    char text[GN_ERR_MSG_MAX]; /* UTF-8 text whatever the message quotes */
     json_decref(rs->doc);
     rs->status = status;
     rs->doc = json_pack("{s:o, s:{s:i, s:s}}", "meta",
                         query_meta(st, r, r ? r->entry : BEACON_REQ_ENTRY_NONE,
                                    r ? beacon_req_granularity_name(r->granularity) : "boolean"),
-                        "error", "errorCode", status, "errorMessage", msg);
+                        "error", "errorCode", status, "errorMessage",
+                        strparse_utf8_cut(text, sizeof text, msg, strlen(msg)));
 }
 
 /* ---- framework endpoints ------------------------------------------------------------ */
@@ -679,26 +681,27 @@ static int filter_hpo(const struct people *p, const struct hpo *h,
                       const struct beacon_req_filter *x, uint32_t num, struct filt *f, uint8_t *m)
 {
     uint32_t t = HPO_NONE;
-    char name[16];
+    char name[16], id[48];
+    (void)strparse_utf8_cut(id, sizeof id, x->id, strlen(x->id));
     if (h) {
         enum hpo_resolved how;
         t = hpo_resolve_id(h, num, &how);
         if (t == HPO_NONE) {
             filt_warn(f,
-                      "filter '%.40s' is not a current term of HPO %s (unknown, or obsolete "
+                      "filter '%s' is not a current term of HPO %s (unknown, or obsolete "
                       "without replacement): it matches no record",
-                      x->id, hpo_str(h, h->version));
+                      id, hpo_str(h, h->version));
             return 0;
         }
         if (how == HPO_RESOLVED_REPLACED) {
-            filt_warn(f, "filter '%.40s' is obsolete in HPO %s: evaluated as its replacement %s",
-                      x->id, hpo_str(h, h->version), hpo_term_name(h, t, name));
+            filt_warn(f, "filter '%s' is obsolete in HPO %s: evaluated as its replacement %s", id,
+                      hpo_str(h, h->version), hpo_term_name(h, t, name));
         }
     } else if (x->include_descendants) {
         filt_warn(f,
-                  "no HPO index on this node: filter '%.40s' matches the term itself, not its "
+                  "no HPO index on this node: filter '%s' matches the term itself, not its "
                   "descendant terms",
-                  x->id);
+                  id);
     }
     mark_term(p, h, t, num, x->include_descendants, m);
     return 1;
@@ -752,6 +755,7 @@ static int sex_code(const char *id)
 
 static int filters_read(const struct beacon *b, const struct beacon_req *r, struct filt *f)
 {
+    char id[128];
     int rc;
     for (size_t i = 0; i < r->n_filters; i++) {
         const struct beacon_req_filter *x = &r->filters[i];
@@ -769,7 +773,8 @@ static int filters_read(const struct beacon *b, const struct beacon_req *r, stru
         if ((rc = filter_person(&b->people, b->hpo, x, f)) < 0) return rc;
         if (rc == 1) continue;
         f->none = 1;
-        filt_warn(f, "filter '%.120s' is not available on this node: it matches no record", x->id);
+        filt_warn(f, "filter '%s' is not available on this node: it matches no record",
+                  strparse_utf8_cut(id, sizeof id, x->id, strlen(x->id)));
     }
     return GN_OK;
 }
@@ -926,7 +931,7 @@ static int vq_from_request(const struct gtsnap *snap, const struct beacon_req *r
                            struct gn_err *err)
 {
     const struct beacon_req_variant *v = &r->variant;
-    char norm[CONTIG_NAME_MAX + 1];
+    char norm[CONTIG_NAME_MAX + 1], text[72]; /* quoted user text: at most 68 bytes and "..." */
     enum contig_build b;
     int64_t id;
 
@@ -948,17 +953,20 @@ static int vq_from_request(const struct gtsnap *snap, const struct beacon_req *r
                        beacon_req_vq_name(v->kind));
     }
     if (v->assembly_id) {
+        (void)strparse_utf8_cut(text, sizeof text, v->assembly_id, strlen(v->assembly_id));
         if (contig_build_parse(v->assembly_id, &b) < 0) {
-            return gn_errf(err, GN_EINVAL, "unknown assemblyId '%.64s'", v->assembly_id);
+            return gn_errf(err, GN_EINVAL, "unknown assemblyId '%s'", text);
         }
         if (b != snap->man.build) {
-            return gn_errf(err, GN_EINVAL, "this node holds %s data; assemblyId '%.64s' asked",
-                           contig_build_name(snap->man.build), v->assembly_id);
+            return gn_errf(err, GN_EINVAL, "this node holds %s data; assemblyId '%s' asked",
+                           contig_build_name(snap->man.build), text);
         }
     }
     if (contig_normalise(snap->man.build, v->reference_name, strlen(v->reference_name), norm) ==
         GN_EINVAL) {
-        return gn_errf(err, GN_EINVAL, "bad referenceName '%.64s'", v->reference_name);
+        return gn_errf(
+            err, GN_EINVAL, "bad referenceName '%s'",
+            strparse_utf8_cut(text, sizeof text, v->reference_name, strlen(v->reference_name)));
     }
     id = gtstore_manifest_contig(&snap->man, norm);
     q->contig = id < 0 ? UINT32_MAX - 1 : (uint32_t)id; /* unknown contig: nothing found */

@@ -178,40 +178,6 @@ static void warn(struct beacon_req *r, const char *fmt, ...)
     memcpy(r->warnings[r->n_warnings++], buf, sizeof buf);
 }
 
-/* 1 when (s, n) is well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF), which is what jansson will accept when the string is echoed. */
-static int utf8_ok(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], lo = 0x80, hi = 0xbf, k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            lo = c == 0xe0 ? 0xa0 : 0x80;
-            hi = c == 0xed ? 0x9f : 0xbf;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            lo = c == 0xf0 ? 0x90 : 0x80;
-            hi = c == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return 0;
-        }
-        if (n - i <= k || s[i + 1] < lo || s[i + 1] > hi) return 0;
-        for (unsigned j = 2; j <= k; j++) {
-            if (s[i + j] < 0x80 || s[i + j] > 0xbf) return 0;
-        }
-        i += k + 1;
-    }
-    return 1;
-}
-
 static int lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
@@ -290,7 +256,7 @@ static int take_text(struct ctx *c, char **dst, const char *s, size_t n, size_t 
                      const char *where)
 {
     if (n > max) return gn_errf(c->err, GN_ELIMIT, "'%s' is longer than %zu bytes", where, max);
-    if (memchr(s, 0, n) || !utf8_ok(s, n)) {
+    if (memchr(s, 0, n) || !strparse_utf8_valid(s, n)) {
         return gn_errf(c->err, GN_EINVAL, "'%s' is not valid UTF-8 text", where);
     }
     gn_free(*dst);
@@ -324,7 +290,8 @@ static int take_bases(struct ctx *c, char **dst, const char *s, size_t n, const 
 
 /* Checks an integer value of parameter p: non-negative and within p's bound. Positions and
  * lengths past BEACON_REQ_MAX_POS are wrong (GN_EINVAL); a skip past BEACON_REQ_SKIP_MAX is
- * a limit of this server (GN_ELIMIT); limit is clamped later instead. */
+ * a limit of this server (GN_ELIMIT, a 400 like every limit on a value or a list); limit is
+ * clamped later instead. */
 static int check_count(struct ctx *c, enum param p, int64_t v, const char *where)
 {
     int64_t max = p == P_SKIP ? BEACON_REQ_SKIP_MAX : p == P_LIMIT ? INT64_MAX : BEACON_REQ_MAX_POS;
@@ -594,7 +561,7 @@ static int parse_query_string(struct ctx *c, const char *q, size_t qn)
     int rc = GN_OK;
 
     if (qn > BEACON_REQ_MAX_QUERY) {
-        return gn_errf(c->err, GN_ELIMIT, "query string is longer than %d bytes",
+        return gn_errf(c->err, GN_EURI, "query string is longer than %d bytes",
                        BEACON_REQ_MAX_QUERY);
     }
     if (qn == 0) return GN_OK;
@@ -744,7 +711,7 @@ static int route(struct ctx *c, const char *path, size_t pn)
     int nseg, rc;
 
     if (pn > BEACON_REQ_MAX_PATH) {
-        return gn_errf(c->err, GN_ELIMIT, "path is longer than %d bytes", BEACON_REQ_MAX_PATH);
+        return gn_errf(c->err, GN_EURI, "path is longer than %d bytes", BEACON_REQ_MAX_PATH);
     }
     if (pn == 0 || path[0] != '/') {
         return gn_errf(c->err, GN_ENOTFOUND, "unknown endpoint '%s' (paths start with '/')",
@@ -763,8 +730,7 @@ static int route(struct ctx *c, const char *path, size_t pn)
     if (nseg >= 2 && !(nseg == 2 && c->r->endpoint == BEACON_REQ_EP_FILTERING_TERMS)) {
         const struct seg *id = &sg[1];
         if (id->n > BEACON_REQ_MAX_ID) {
-            return gn_errf(c->err, GN_ELIMIT, "entry id is longer than %d bytes",
-                           BEACON_REQ_MAX_ID);
+            return gn_errf(c->err, GN_EURI, "entry id is longer than %d bytes", BEACON_REQ_MAX_ID);
         }
         for (size_t i = 0; i < id->n; i++) {
             if ((unsigned char)id->p[i] < 0x20 || id->p[i] == 0x7f) {
@@ -1306,7 +1272,7 @@ static int parse_body(struct ctx *c, const char *body, size_t n)
     int rc;
 
     if (n > BEACON_REQ_MAX_BODY) {
-        return gn_errf(c->err, GN_ELIMIT, "request body is larger than %zu bytes",
+        return gn_errf(c->err, GN_EPAYLOAD, "request body is larger than %zu bytes",
                        BEACON_REQ_MAX_BODY);
     }
     if (!depth_ok(body, n)) {
@@ -1484,9 +1450,7 @@ fail:
 
 void beacon_req_free(struct beacon_req *r)
 {
-    struct beacon_req_variant *v;
     if (!r) return;
-    v = &r->variant;
     gn_free(r->entry_id);
     gn_free(r->api_version);
     for (size_t i = 0; i < r->n_schemas; i++) {
@@ -1501,10 +1465,18 @@ void beacon_req_free(struct beacon_req *r)
     for (size_t i = 0; i < r->n_dataset_ids; i++) {
         gn_free(r->dataset_ids[i]);
     }
+    beacon_req_variant_reset(&r->variant);
+    memset(r, 0, sizeof *r);
+}
+
+void beacon_req_variant_reset(struct beacon_req_variant *v)
+{
+    if (!v) return;
     for (int p = P_ASSEMBLY; p <= P_MATE; p++) {
         gn_free(*variant_str(v, (enum param)p));
     }
-    memset(r, 0, sizeof *r);
+    memset(v, 0, sizeof *v);
+    v->min_length = v->max_length = -1;
 }
 
 /* ---- receivedRequestSummary --------------------------------------------------------- */

@@ -52,7 +52,7 @@
 
 /* ---- limits ------------------------------------------------------------------------- */
 
-#define BEACON_REQ_MAX_BODY      ((size_t)1 << 20) /* bytes of JSON body (1 MiB); more is GN_ELIMIT */
+#define BEACON_REQ_MAX_BODY      ((size_t)1 << 20) /* bytes of JSON body (1 MiB); more: GN_EPAYLOAD */
 #define BEACON_REQ_MAX_DEPTH     32                /* JSON nesting of arrays and objects */
 #define BEACON_REQ_MAX_PATH      2048              /* bytes of path */
 #define BEACON_REQ_MAX_QUERY     16384             /* bytes of query string */
@@ -238,8 +238,12 @@ struct beacon_req {
  *                    percent-escape;
  *   GN_EINVAL        a wrong type or value (the message names the field) or an invalid
  *                    variant query (see beacon_req_variant_classify);
- *   GN_ELIMIT        body, query string, path, nesting depth, string or list over the
- *                    BEACON_REQ_MAX_* limits;
+ *   GN_EPAYLOAD      a body over BEACON_REQ_MAX_BODY (HTTP 413);
+ *   GN_EURI          a path, query string or {id} over BEACON_REQ_MAX_PATH, _QUERY or _ID
+ *                    (HTTP 414);
+ *   GN_ELIMIT        nesting depth, a string, a list, the number of query parameters or skip
+ *                    over the other BEACON_REQ_MAX_* limits (HTTP 400: a bad value, not a
+ *                    large request);
  *   GN_ENOMEM.
  * On failure *out holds nothing (beacon_req_free() on it is harmless). Borrows all inputs. */
 GN_MUST_CHECK int beacon_req_parse(const char *method, const char *path, const char *query_string,
@@ -248,6 +252,12 @@ GN_MUST_CHECK int beacon_req_parse(const char *method, const char *path, const c
 
 /* Releases everything r owns and zeroes *r (r itself is caller storage). NULL is a no-op. */
 void beacon_req_free(struct beacon_req *r);
+
+/* Releases the strings of the variant query v and resets it to "no variant parameter"
+ * (kind NONE, no start/end, min/max length -1), so that a handler may replace a parsed
+ * variant query with its own (a /g_variants/{id} path) without leaking what the request
+ * carried. NULL is a no-op. */
+void beacon_req_variant_reset(struct beacon_req_variant *v);
 
 /* Classifies the variant parameters in *v and sets v->kind (rules in beacon_req.c).
  * Returns GN_OK, or GN_EINVAL with a message naming what is missing or inconsistent

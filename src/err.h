@@ -31,12 +31,14 @@
     X(ECORRUPT, -7, 500, "data corruption detected")                                               \
     X(EBUSY, -8, 409, "resource busy (locked by another writer)")                                  \
     X(EFORMAT, -9, 500, "unsupported on-disk format version")                                      \
-    X(ELIMIT, -10, 413, "limit exceeded")                                                          \
+    X(ELIMIT, -10, 400, "limit exceeded")                                                          \
     X(EDENIED, -11, 403, "access denied")                                                          \
     X(ECONFLICT, -12, 409, "conflicts with stored data")                                           \
     X(EUNSUPPORTED, -13, 501, "not supported")                                                     \
     X(EINTERNAL, -14, 500, "internal error")                                                       \
-    X(ERATE, -15, 429, "query budget exhausted")
+    X(ERATE, -15, 429, "query budget exhausted")                                                   \
+    X(EPAYLOAD, -16, 413, "request body too large")                                                \
+    X(EURI, -17, 414, "request URI too long")
 
 enum gn_status {
 #define GN__ENUM(name, val, http, msg) GN_##name = (val),

@@ -50,9 +50,11 @@ static int onset_field(const json_t *o, const char **out, const char *path, stru
 {
     int rc = bounded_str(o, "ageOfOnset", 64, 0, out, path, err);
     if (rc < 0) return rc;
-    if (*out && !phenopacket_is_hpo_id(*out, strlen(*out)))
-        return gn_errf(err, GN_EPARSE, "%s.ageOfOnset: '%.40s' is not an HPO id (HP:nnnnnnn)", path,
-                       *out);
+    if (*out && !phenopacket_is_hpo_id(*out, strlen(*out))) {
+        char q[48];
+        return gn_errf(err, GN_EPARSE, "%s.ageOfOnset: '%s' is not an HPO id (HP:nnnnnnn)", path,
+                       strparse_utf8_cut(q, sizeof q, *out, strlen(*out)));
+    }
     return GN_OK;
 }
 
@@ -96,9 +98,11 @@ static int parse_patient(struct mme_query *q, const json_t *pt, struct gn_err *e
             (rc = bounded_str(f, "observed", 8, 0, &obs, path, err)) < 0 ||
             (rc = onset_field(f, &mf->onset, path, err)) < 0)
             return rc;
-        if (!phenopacket_is_hpo_id(mf->id, strlen(mf->id)))
-            return gn_errf(err, GN_EPARSE, "%s.id: '%.40s' is not an HPO id (HP:nnnnnnn)", path,
-                           mf->id);
+        if (!phenopacket_is_hpo_id(mf->id, strlen(mf->id))) {
+            char quoted[48];
+            return gn_errf(err, GN_EPARSE, "%s.id: '%s' is not an HPO id (HP:nnnnnnn)", path,
+                           strparse_utf8_cut(quoted, sizeof quoted, mf->id, strlen(mf->id)));
+        }
         if (obs && strcmp(obs, "yes") && strcmp(obs, "no"))
             return gn_errf(err, GN_EPARSE, "%s.observed: must be yes or no", path);
         mf->observed = !obs || !strcmp(obs, "yes");
@@ -128,7 +132,7 @@ int mme_query_parse(const char *p, size_t len, int kind, struct mme_query **out,
     int rc;
     *out = NULL;
     if (len > MME_MAX_BYTES)
-        return gn_errf(err, GN_ELIMIT, "body larger than %u bytes", MME_MAX_BYTES);
+        return gn_errf(err, GN_EPAYLOAD, "body larger than %u bytes", MME_MAX_BYTES);
     if (!(root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)))
         return gn_errf(err, GN_EPARSE, "not JSON: line %d column %d: %s", je.line, je.column,
                        je.text);
@@ -738,7 +742,9 @@ int mme_request_for(struct catalog *c, const char *pseudonym, char **out, struct
 
 static int answer_error(int status, const char *msg, char **out, size_t *len, int *st)
 {
-    json_t *d = json_pack("{s:{s:i, s:s}}", "error", "errorCode", status, "errorMessage", msg);
+    char text[GN_ERR_MSG_MAX]; /* UTF-8 text whatever the message quotes */
+    json_t *d = json_pack("{s:{s:i, s:s}}", "error", "errorCode", status, "errorMessage",
+                          strparse_utf8_cut(text, sizeof text, msg, strlen(msg)));
     *out = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     if (!*out) return GN_ENOMEM;

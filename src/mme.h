@@ -83,9 +83,10 @@ struct mme_query {
 };
 
 /* Parses an MME request body {"patient": {...}} (kind 0) or one result entry's JSON
- * (kind 1, {"score":..., "patient":...}). GN_EPARSE with the field named, GN_ELIMIT past the
- * limits above. Features need ^HP:[0-9]{7}$; a patient needs an id, a contact with name and
- * href, and at least one feature or genomic feature. */
+ * (kind 1, {"score":..., "patient":...}). GN_EPARSE with the field named, GN_EPAYLOAD for a
+ * body over MME_MAX_BYTES, GN_ELIMIT past the other limits above. Features need ^HP:[0-9]{7}$; a
+ * patient needs an id, a contact with name and href, and at least one feature or genomic feature.
+ */
 GN_MUST_CHECK int mme_query_parse(const char *p, size_t len, int kind, struct mme_query **out,
                                   struct gn_err *err);
 void mme_query_free(struct mme_query *q);

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "node.h"
 #include "pgx_store.h"
+#include "strparse.h"
 
 #define JSON_TYPE "application/json"
 
@@ -43,7 +44,8 @@ static int hexval(char c)
 }
 
 /* Percent-decodes [p, end) into dst (cap bytes with the NUL); '+' is a space in query
- * values (plus = 1). Control bytes and NUL are refused. */
+ * values (plus = 1). Control bytes and NUL are refused, and so is text that is not UTF-8:
+ * no sample or drug is named so, and the value is quoted in messages. */
 static int decode(const char *p, const char *end, int plus, char *dst, size_t cap, const char *what,
                   struct gn_err *err)
 {
@@ -64,6 +66,7 @@ static int decode(const char *p, const char *end, int plus, char *dst, size_t ca
         dst[o++] = (char)c;
     }
     dst[o] = 0;
+    if (!strparse_utf8_valid(dst, o)) return gn_errf(err, GN_EPARSE, "%s is not UTF-8 text", what);
     return GN_OK;
 }
 
@@ -88,8 +91,9 @@ static int param(const char *p, const char *end, struct pgx_http_req *rq, int *s
             return gn_errf(err, GN_EPARSE, "format must be json, html or tsv");
         return GN_OK;
     }
-    return gn_errf(err, GN_EPARSE, "unknown or repeated query parameter '%.*s' (drug, format)",
-                   (int)(nl < 32 ? nl : 32), p);
+    char name[40];
+    return gn_errf(err, GN_EPARSE, "unknown or repeated query parameter '%s' (drug, format)",
+                   strparse_utf8_cut(name, sizeof name, p, nl));
 }
 
 int pgx_http_parse(const char *path, size_t len, struct pgx_http_req *rq, struct gn_err *err)
@@ -98,7 +102,7 @@ int pgx_http_parse(const char *path, size_t len, struct pgx_http_req *rq, struct
     int seen = 0, rc;
     memset(rq, 0, sizeof *rq);
     rq->format = PGX_FORMAT_JSON;
-    if (len > PGX_HTTP_MAX_QUERY) return gn_errf(err, GN_ELIMIT, "request path too long");
+    if (len > PGX_HTTP_MAX_QUERY) return gn_errf(err, GN_EURI, "request path too long");
     if (len < 5 || memcmp(path, "/pgx/", 5))
         return gn_errf(err, GN_EPARSE, "expected /pgx/{sample or person id}");
     q = memchr(path, '?', len);
@@ -115,11 +119,14 @@ int pgx_http_parse(const char *path, size_t len, struct pgx_http_req *rq, struct
     return GN_OK;
 }
 
-/* {"error": {"errorCode": status, "errorMessage": msg}} as the answer. */
+/* {"error": {"errorCode": status, "errorMessage": msg}} as the answer; msg is made UTF-8
+ * text first, so no message can turn the answer into a failure. */
 static int answer_error(int status, const char *msg, char **out, size_t *len, int *st,
                         const char **ctype)
 {
-    json_t *o = json_pack("{s:{s:i,s:s}}", "error", "errorCode", status, "errorMessage", msg);
+    char text[GN_ERR_MSG_MAX];
+    json_t *o = json_pack("{s:{s:i,s:s}}", "error", "errorCode", status, "errorMessage",
+                          strparse_utf8_cut(text, sizeof text, msg, strlen(msg)));
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) return GN_ENOMEM;
@@ -248,8 +255,11 @@ static int decide_and_report(const struct pgx_data *data, struct catalog *c,
     if ((rc = policy_decide(c, key, call->who, &prq, &d, err)) == GN_EDENIED) {
         int clinician = call->who->role && !strcmp(call->who->role, "clinician");
         *status = !found && clinician ? 404 : 403;
-        if (*status == 404)
-            (void)gn_errf(err, GN_ENOTFOUND, "no sample or person '%.*s' in the store", 64, rq->id);
+        if (*status == 404) {
+            char id[72];
+            (void)gn_errf(err, GN_ENOTFOUND, "no sample or person '%s' in the store",
+                          strparse_utf8_cut(id, sizeof id, rq->id, strlen(rq->id)));
+        }
         return GN_OK;
     }
     if (rc < 0) return rc;
@@ -281,7 +291,7 @@ int pgx_http_handle(const struct pgx_data *data, struct catalog *c, const struct
     if (strcmp(call->method, "GET") && strcmp(call->method, "HEAD"))
         return answer_error(405, "GET /pgx/{id} only", out, len, status, ctype);
     if ((rc = pgx_http_parse(call->path, strlen(call->path), &rq, &err)) < 0)
-        return answer_error(400, err.msg, out, len, status, ctype);
+        return answer_error(gn_err_http_status(rc), err.msg, out, len, status, ctype);
     if (call->refuse_status)
         return answer_error(call->refuse_status, call->refuse_msg, out, len, status, ctype);
     if (!call->who)

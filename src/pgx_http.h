@@ -51,7 +51,9 @@ int pgx_http_route(const char *path);
 
 /* Parses "/pgx/{id}?drug=..&format=.." (len bytes, no NUL needed). Parameters may come in
  * any order, each at most once; unknown parameters are refused. GN_EPARSE (bad escape,
- * empty id, unknown parameter or format, control bytes) or GN_ELIMIT, with the reason. */
+ * empty id, unknown parameter or format, control bytes, text that is not UTF-8), GN_ELIMIT
+ * (an id or drug over its limit) or GN_EURI (a path over PGX_HTTP_MAX_QUERY), with the
+ * reason. */
 GN_MUST_CHECK int pgx_http_parse(const char *path, size_t len, struct pgx_http_req *rq,
                                  struct gn_err *err);
 

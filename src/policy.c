@@ -67,14 +67,16 @@ static int deny(struct catalog *c, const struct pseudonym *key, const struct pol
 static int deny(struct catalog *c, const struct pseudonym *key, const struct policy_caller *who,
                 const struct policy_request *rq, struct gn_err *err, const char *fmt, ...)
 {
-    char reason[400], detail[1024];
+    char raw[GN_ERR_MSG_MAX], reason[400], detail[1024];
     va_list ap;
     int rc;
 
     va_start(ap, fmt);
-    /* The reason and detail are for people: cut when too long, like any message. */
-    (void)vsnprintf(reason, sizeof reason, fmt, ap);
+    /* The reason and detail are for people: cut when too long, like any message, at a
+     * character boundary (they quote names from the request). */
+    (void)vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    (void)strparse_utf8_cut(reason, sizeof reason, raw, strlen(raw));
     (void)snprintf(detail, sizeof detail, "%s%s%s", reason, rq->detail ? "; request: " : "",
                    rq->detail ? rq->detail : "");
     rc = policy_audit(c, key, who,
@@ -329,7 +331,8 @@ int policy_decide(struct catalog *c, const struct pseudonym *key, const struct p
     (void)snprintf(d->actor, sizeof d->actor, "%s", who->name ? who->name : "");
     (void)snprintf(d->role, sizeof d->role, "%s", role);
     (void)snprintf(d->action, sizeof d->action, "%s", rq->action ? rq->action : "");
-    (void)snprintf(d->detail, sizeof d->detail, "%s", rq->detail ? rq->detail : "");
+    if (rq->detail)
+        (void)strparse_utf8_cut(d->detail, sizeof d->detail, rq->detail, strlen(rq->detail));
 
     if ((rc = load_settings(c, d, err)) < 0) goto out;
 
@@ -775,7 +778,10 @@ int policy_decide_cached(struct policy_cache *pc, struct catalog *c, const struc
             d->borrowed = 1;
             /* this request's own labels for its audit entry */
             (void)snprintf(d->action, sizeof d->action, "%s", rq->action ? rq->action : "");
-            (void)snprintf(d->detail, sizeof d->detail, "%s", rq->detail ? rq->detail : "");
+            d->detail[0] = 0;
+            if (rq->detail)
+                (void)strparse_utf8_cut(d->detail, sizeof d->detail, rq->detail,
+                                        strlen(rq->detail));
             return GN_OK;
         }
         if (!pc->slot[victim].full) continue;

@@ -60,7 +60,7 @@ enum ep {
 static const char *const ep_name[EP_N] = {"health",     "metrics",  "g_variants", "individuals",
                                           "biosamples", "datasets", "cohorts",    "framework",
                                           "mme",        "pgx",      "other"};
-static const int codes[] = {200, 400, 401, 403, 404, 405, 406, 413, 415, 429, 500, 503};
+static const int codes[] = {200, 400, 401, 403, 404, 405, 406, 413, 414, 415, 429, 500, 503};
 #define N_CODES (sizeof codes / sizeof codes[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
@@ -275,6 +275,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *t
     if (!r) return MHD_NO;
     mhd.MHD_add_response_header(r, "Content-Type", type);
     mhd.MHD_add_response_header(r, "Cache-Control", "no-store");
+    /* RFC 7235: a 401 names the scheme that would do; every credential here (API tokens,
+     * Passports; MME's X-Auth-Token holds an API token too) is a bearer credential */
+    if (status == 401)
+        mhd.MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"genomenode\"");
     ok = mhd.MHD_queue_response(c, (unsigned)status, r);
     mhd.MHD_destroy_response(r);
     return ok;

@@ -177,3 +177,67 @@ const char *strparse_quote(char out[STRPARSE_QUOTE_MAX], const char *p, size_t n
     out[k] = 0;
     return out;
 }
+
+size_t strparse_utf8_char(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    unsigned c, lo = 0x80, hi = 0xbf;
+    size_t k;
+    if (n == 0) return 0;
+    c = s[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        k = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        k = 2;
+        lo = c == 0xe0 ? 0xa0 : 0x80; /* no overlong form */
+        hi = c == 0xed ? 0x9f : 0xbf; /* no surrogate */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        k = 3;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf; /* nothing past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n <= k || s[1] < lo || s[1] > hi) return 0;
+    for (size_t j = 2; j <= k; j++) {
+        if (s[j] < 0x80 || s[j] > 0xbf) return 0;
+    }
+    return k + 1;
+}
+
+int strparse_utf8_valid(const char *p, size_t n)
+{
+    size_t i = 0, k;
+    while (i < n) {
+        if (!(k = strparse_utf8_char(p + i, n - i))) return 0;
+        i += k;
+    }
+    return 1;
+}
+
+const char *strparse_utf8_cut(char *out, size_t cap, const char *p, size_t n)
+{
+    size_t i = 0, o = 0;
+    int fits = n < cap; /* a replaced byte takes one byte: the text keeps its length */
+    if (cap == 0) return out;
+    while (i < n) {
+        size_t k = strparse_utf8_char(p + i, n - i), w = k ? k : 1;
+        /* When the text is cut, each character kept leaves room for "..." and the NUL. */
+        if (!fits && o + w + 4 > cap) {
+            if (cap >= 4) {
+                memcpy(out + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        if (k)
+            memcpy(out + o, p + i, k);
+        else
+            out[o] = '?';
+        o += w;
+        i += w;
+    }
+    out[o] = 0;
+    return out;
+}

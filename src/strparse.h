@@ -60,4 +60,18 @@ GN_MUST_CHECK int strparse_date(const char *s, size_t n);
 #define STRPARSE_QUOTE_MAX 48
 const char *strparse_quote(char out[STRPARSE_QUOTE_MAX], const char *p, size_t n);
 
+/* Length (1-4) of the well-formed UTF-8 character at the start of the n bytes at p (no
+ * overlong forms, surrogates or code points past U+10FFFF), or 0 when there is none. */
+size_t strparse_utf8_char(const char *p, size_t n);
+/* 1 when the n bytes at p are well-formed UTF-8 (a NUL byte counts as a character), else 0. */
+int strparse_utf8_valid(const char *p, size_t n);
+
+/* Writes the n bytes at p into out (cap bytes, NUL included; cap >= 4) as well-formed UTF-8
+ * text for a message, a warning or an audit entry: each byte that does not belong to a
+ * well-formed character becomes '?', and text that does not fit is cut at a character
+ * boundary and ends in "...", so a cut never splits a character (JSON encoders refuse
+ * such text). Quoting user text with "%.64s" instead is how a long non-ASCII value used to
+ * turn a 400 into a failed response. Returns out. */
+const char *strparse_utf8_cut(char *out, size_t cap, const char *p, size_t n);
+
 #endif

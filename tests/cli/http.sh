@@ -23,6 +23,22 @@ expect "a refused token: 401" '[ "$(code -H "Authorization: Bearer gnt_nope" "$U
 expect "a malformed Authorization header: 400" '[ "$(code -H "Authorization: Basic abc" "$U/health")" = 400 ]'
 expect "a body over the limit: 413" '[ "$(code -X POST --data-binary @<(head -c 2000000 /dev/zero | tr "\0" a) "$U/health")" = 413 ]'
 expect "an unsupported method: 405" '[ "$(code -X DELETE "$U/health")" = 405 ]'
+# status codes of refused requests: 400 for a value out of range or too many items, 414 for
+# a URI too long, 413 only for a body; every 401 names the scheme to use (RFC 7235)
+expect "skip over its maximum: 400 (no body to be too large)" \
+  '[ "$(code "$U/api/individuals?skip=1000001")" = 400 ] && grep -q "over the maximum" "$T/body"'
+expect "65 filters: 400" '[ "$(code "$U/api/individuals?filters=$(seq -s, -f "F:%g" 0 64)")" = 400 ] && grep -q "more than 64 filters" "$T/body"'
+expect "65 datasetIds: 400" '[ "$(code "$U/api/individuals?datasetIds=$(seq -s, -f "D%g" 0 64)")" = 400 ]'
+expect "65 query parameters: 400" '[ "$(code "$U/api/individuals?$(seq -s "&" -f "x=%g" 0 64)")" = 400 ]'
+expect "a query string over 16 KiB: 414" \
+  '[ "$(code "$U/api/g_variants?geneId=$(head -c 17000 /dev/zero | tr "\0" A)")" = 414 ] && grep -q "query string is longer" "$T/body"'
+expect "a path over 2 KiB: 414" '[ "$(code "$U/api/individuals/$(head -c 3000 /dev/zero | tr "\0" x)")" = 414 ]'
+expect "an id over 256 bytes: 414" '[ "$(code "$U/api/individuals/$(head -c 300 /dev/zero | tr "\0" x)")" = 414 ]'
+www() { curl -s -D - -o /dev/null "$@" | tr -d '\r' | grep -qix 'WWW-Authenticate: Bearer realm="genomenode"'; }
+expect "every 401 carries WWW-Authenticate: Bearer realm=\"genomenode\" (/health, Beacon, /pgx)" \
+  'www -H "Authorization: Bearer gnt_nope" "$U/health" && www -H "Authorization: Bearer gnt_nope" "$U/api/individuals" &&
+   www "$U/pgx/x" && [ "$(code -H "Authorization: Bearer gnt_nope" "$U/api/individuals")" = 401 ]'
+expect "other answers carry no WWW-Authenticate" '! curl -s -D - -o /dev/null "$U/health" | grep -qi "^WWW-Authenticate"'
 expect "garbage request line does not kill the server" 'printf "GARBAGE\r\n\r\n" | timeout 2 bash -c "cat > /dev/tcp/127.0.0.1/$P" ; [ "$(code "$U/health")" = 200 ]'
 curl -s "$U/metrics" > "$T/metrics"
 expect "/metrics: Prometheus counters by endpoint and status" \

@@ -166,7 +166,8 @@ echo "request $T/req4.json" >> "$T/validate.txt"
 expect "a request with ageOfOnset (patient and feature): 200" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/req4.json")" = 200 ]'
 
 # errors
-expect "no X-Auth-Token: 401" '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: $CT" --data-binary @"$T/req1.json" "http://127.0.0.1:$PB/match")" = 401 ]'
+expect "no X-Auth-Token: 401, with WWW-Authenticate (RFC 7235)" '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: $CT" --data-binary @"$T/req1.json" "http://127.0.0.1:$PB/match")" = 401 ] &&
+  curl -s -D - -o /dev/null -X POST -H "Content-Type: $CT" --data-binary @"$T/req1.json" "http://127.0.0.1:$PB/match" | grep -qi "^WWW-Authenticate: Bearer realm="'
 expect "unknown token: 401" '[ "$(post "$PB" gnt_0000000000000000000000000000000000000000000000000000000000000000 "$T/req1.json")" = 401 ]'
 expect "a researcher token: 403 (policy: peer-node only)" '[ "$(post "$PB" "$RT" "$T/req1.json")" = 403 ]'
 printf '{"patient": {"id": "x", "contact": {"name": "a", "href": "b"}, "features": [{"id": "HP:1"}]}}' > "$T/bad1.json"
@@ -175,6 +176,15 @@ jq -c '.patient.features[1].ageOfOnset = "infantile"' "$T/req1.json" > "$T/bad4.
 expect "malformed feature ageOfOnset: 400 naming it" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad4.json")" = 400 ] && grep -q "features\[1\].ageOfOnset" "$T/r"'
 jq -c '.patient.ageOfOnset = "P6M"' "$T/req1.json" > "$T/bad5.json"
 expect "malformed patient ageOfOnset: 400 naming it" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad5.json")" = 400 ] && grep -q "patient.ageOfOnset" "$T/r"'
+# a malformed id quoted in the message, cut at a character boundary (before: 503, the cut
+# split a character and the answer could not be made JSON)
+LONG="a$(printf 'é%.0s' $(seq 30))"
+jq -c --arg f "$LONG" '.patient.features[0].id = $f' "$T/req1.json" > "$T/bad6.json"
+expect "a feature id of 30 non-ASCII characters: 400 naming it, the answer UTF-8 JSON" \
+  '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad6.json")" = 400 ] && jq -e ".error.errorMessage | test(\"features\\\\[0\\\\].id: .aé+\\\\.\\\\.\\\\.. is not an HPO id\")" "$T/r" > /dev/null'
+jq -c --arg f "$LONG" '.patient.ageOfOnset = $f' "$T/req1.json" > "$T/bad7.json"
+expect "an ageOfOnset of 30 non-ASCII characters: 400 naming it" \
+  '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad7.json")" = 400 ] && jq -e ".error.errorMessage | test(\"patient.ageOfOnset\")" "$T/r" > /dev/null'
 printf '{"patient": {"id": "x", "contact": {"name": "a", "href": "b"}}}' > "$T/bad2.json"
 expect "no features nor genes: 400" '[ "$(post "$PB" "$(cat "$T/tok_a_at_b")" "$T/bad2.json")" = 400 ]'
 printf '{"patient": ' > "$T/bad3.json"

@@ -63,6 +63,13 @@ err "unknown parameter: 400" 400 -H "Authorization: Bearer $TD" "$U/pgx/Sample_2
 err "bad escape: 400" 400 -H "Authorization: Bearer $TD" "$U/pgx/Sample_%zz"
 err "no id: 400" 400 -H "Authorization: Bearer $TD" "$U/pgx/"
 err "POST: 405" 405 -X POST -H "Authorization: Bearer $TD" "$U/pgx/Sample_2"
+# Text that is not UTF-8, and long non-ASCII text quoted in a message, are answered (before:
+# 503 "out of memory", the message could not be made JSON).
+err "an id that is not UTF-8 (%FF): 400" 400 -H "Authorization: Bearer $TD" "$U/pgx/%FF"
+err "a drug that is not UTF-8: 400" 400 -H "Authorization: Bearer $TD" "$U/pgx/Sample_2?drug=%C3%28"
+EACUTE=$(printf '%%C3%%A9%.0s' $(seq 40))
+err "an unknown id of 40 non-ASCII characters: 404, quoted whole characters only" 404 -H "Authorization: Bearer $TD" "$U/pgx/a$EACUTE"
+expect "... and the message is UTF-8 and ends its quote with \"...\"" 'iconv -f UTF-8 -t UTF-8 "$T/body" >/dev/null && grep -q "\.\.\.. in the store" "$T/body"'
 
 # The audit: allowed reads name the patient's pseudonym; the denial is on record too.
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""

@@ -667,7 +667,7 @@ static void t_errors(void)
     big[0] = '{';
     big[BEACON_REQ_MAX_BODY] = '}';
     big[BEACON_REQ_MAX_BODY + 1] = 0;
-    parse_fails("POST", "/g_variants", NULL, big, GN_ELIMIT, "request body is larger than");
+    parse_fails("POST", "/g_variants", NULL, big, GN_EPAYLOAD, "request body is larger than");
     big[BEACON_REQ_MAX_BODY] = ' ';
     big[BEACON_REQ_MAX_BODY - 1] = '}';
     ASSERT_EQ_INT(beacon_req_parse("POST", "/g_variants", NULL, big, BEACON_REQ_MAX_BODY, &r, NULL),
@@ -718,12 +718,87 @@ static void t_errors(void)
     memcpy(longq, "geneId=", 7);
     memset(longq + 7, 'A', BEACON_REQ_MAX_QUERY);
     longq[BEACON_REQ_MAX_QUERY + 7] = 0;
-    parse_fails("GET", "/g_variants", longq, NULL, GN_ELIMIT, "query string is longer");
+    parse_fails("GET", "/g_variants", longq, NULL, GN_EURI, "query string is longer");
     longq[BEACON_REQ_MAX_TEXT + 8] = 0;
     parse_fails("GET", "/g_variants", longq, NULL, GN_ELIMIT, "'geneId' is longer than 1024");
     gn_free(longq);
     parse_fails("GET", "/api/g_variants/../info", NULL, NULL, GN_ENOTFOUND,
                 "unknown endpoint '/api/g_variants/../info'");
+}
+
+/* The HTTP status each refusal becomes: 413 only for a body too large, 414 for a URI too
+ * long, 400 for a value out of range or too many items. */
+static void t_http_status(void)
+{
+    struct gn_err err = GN_ERR_INIT;
+    struct beacon_req r;
+    char *big = gn_malloc(BEACON_REQ_MAX_BODY + 2), *longp = gn_malloc(BEACON_REQ_MAX_PATH + 64);
+    char q[BEACON_REQ_MAX_FILTERS * 8 + 64], ds[BEACON_REQ_MAX_DATASETS * 8 + 64];
+    size_t k;
+    struct {
+        const char *method, *path, *qs, *body;
+        int status;
+    } c[] = {
+        {"GET", "/api/individuals", "skip=1000001", NULL, 400},
+        {"POST", "/api/individuals", NULL, "{\"query\":{\"pagination\":{\"skip\":1000001}}}", 400},
+        {"GET", "/api/individuals", q, NULL, 400},
+        {"GET", "/api/individuals", ds, NULL, 400},
+        {"GET", "/api/g_variants", NULL, NULL, 200},
+        {"POST", "/api/g_variants", NULL, big, 413},
+        {"GET", longp, NULL, NULL, 414},
+    };
+    ASSERT_TRUE(big && longp);
+    memset(big, ' ', BEACON_REQ_MAX_BODY + 1);
+    big[0] = '{';
+    big[BEACON_REQ_MAX_BODY] = '}';
+    big[BEACON_REQ_MAX_BODY + 1] = 0;
+    memcpy(longp, "/api/individuals/", 17);
+    memset(longp + 17, 'x', BEACON_REQ_MAX_PATH);
+    longp[BEACON_REQ_MAX_PATH + 17] = 0;
+    k = (size_t)snprintf(q, sizeof q, "filters=");
+    for (size_t i = 0; i <= BEACON_REQ_MAX_FILTERS; i++)
+        k += (size_t)snprintf(q + k, sizeof q - k, "F:%zu,", i);
+    k = (size_t)snprintf(ds, sizeof ds, "datasetIds=");
+    for (size_t i = 0; i <= BEACON_REQ_MAX_DATASETS; i++)
+        k += (size_t)snprintf(ds + k, sizeof ds - k, "D%zu,", i);
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        int rc = beacon_req_parse(c[i].method, c[i].path, c[i].qs, c[i].body,
+                                  c[i].body ? strlen(c[i].body) : 0, &r, &err);
+        if (gn_err_http_status(rc) != c[i].status)
+            TEST_FAIL_("case %zu: %s (%s) is HTTP %d, want %d", i, gn_err_name(rc), err.msg,
+                       gn_err_http_status(rc), c[i].status);
+        beacon_req_free(&r);
+    }
+    /* an {id} over its limit in a path within the limit: the URI is too long too */
+    memcpy(longp, "/api/individuals/", 17);
+    memset(longp + 17, 'x', BEACON_REQ_MAX_ID + 1);
+    longp[BEACON_REQ_MAX_ID + 18] = 0;
+    parse_fails("GET", longp, NULL, NULL, GN_EURI, "entry id is longer than 256");
+    gn_free(big);
+    gn_free(longp);
+}
+
+/* beacon_req_variant_reset releases what the parser allocated (LSan and the torture pass
+ * see a leak otherwise) and leaves "no variant parameter". */
+static void t_variant_reset(void)
+{
+    struct beacon_req r;
+    parse_ok(&r, "GET", "/g_variants",
+             "referenceName=20&start=5&referenceBases=ACGT&alternateBases=A&assemblyId=GRCh37&"
+             "variantType=DEL&variantMinLength=1",
+             NULL);
+    ASSERT_EQ_INT(r.variant.kind, BEACON_REQ_VQ_SEQUENCE);
+    beacon_req_variant_reset(&r.variant);
+    ASSERT_TRUE(r.variant.reference_name == NULL && r.variant.reference_bases == NULL &&
+                r.variant.alternate_bases == NULL && r.variant.assembly_id == NULL &&
+                r.variant.variant_type == NULL);
+    ASSERT_EQ_INT(r.variant.kind, BEACON_REQ_VQ_NONE);
+    ASSERT_EQ_INT(r.variant.n_start, 0);
+    ASSERT_EQ_INT(r.variant.min_length, -1);
+    ASSERT_EQ_INT(r.variant.max_length, -1);
+    beacon_req_variant_reset(&r.variant); /* twice, and NULL: harmless */
+    beacon_req_variant_reset(NULL);
+    beacon_req_free(&r);
 }
 
 /* ---- warnings ----------------------------------------------------------------------- */
@@ -868,6 +943,8 @@ const struct test_case test_beacon_req_cases[] = {
     {"beacon_req_filters", t_filters},
     {"beacon_req_options", t_options},
     {"beacon_req_errors", t_errors},
+    {"beacon_req_http_status", t_http_status},
+    {"beacon_req_variant_reset", t_variant_reset},
     {"beacon_req_warnings", t_warnings},
     {"beacon_req_summary", t_summary},
     {"beacon_req_free", t_free},

@@ -99,8 +99,50 @@ static void t_date(void)
     ASSERT_OK(strparse_date("2030-12-31 and more", 10));
 }
 
-const struct test_case test_strparse_cases[] = {{"strparse_region", t_region},
-                                                {"strparse_variant", t_variant},
-                                                {"strparse_i64", t_i64},
-                                                {"strparse_date", t_date},
-                                                {NULL, NULL}};
+/* User text quoted in a message: cut at a character boundary, stray bytes as '?', so the
+ * result is always UTF-8 (JSON encoders refuse anything else). */
+static void t_utf8_cut(void)
+{
+    static const struct {
+        const char *in;
+        size_t cap;
+        const char *out;
+    } c[] = {
+        {"", 8, ""},
+        {"abc", 4, "abc"},          /* fits exactly: not cut */
+        {"abcd", 4, "..."},         /* one byte too many */
+        {"abcdefgh", 8, "abcd..."}, /* cut, "..." kept within cap */
+        {"a\xc3\xa9\xc3\xa9\xc3\xa9", 8, "a\xc3\xa9\xc3\xa9\xc3\xa9"}, /* "aééé" fits */
+        {"a\xc3\xa9\xc3\xa9\xc3\xa9", 7, "a\xc3\xa9..."},              /* never inside an "é" */
+        {"a\xc3\xa9\xc3\xa9\xc3\xa9", 6, "a..."},
+        {"\xe2\x82\xac\xe2\x82\xac", 7, "\xe2\x82\xac\xe2\x82\xac"}, /* "€€": fits */
+        {"\xff", 8, "?"},                                            /* not UTF-8 */
+        {"a\xc3", 8, "a?"},                                          /* a character cut short */
+        {"\xc0\xaf\xed\xa0\x80", 8, "?????"},                        /* overlong form, surrogate */
+        {"\xf4\x90\x80\x80", 8, "????"},                             /* past U+10FFFF */
+        {"\xf0\x9f\x98\x80!", 8, "\xf0\x9f\x98\x80!"},               /* four bytes */
+    };
+    char out[16];
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        strparse_utf8_cut(out, c[i].cap, c[i].in, strlen(c[i].in));
+        if (strcmp(out, c[i].out)) TEST_FAIL_("case %zu: \"%s\" != \"%s\"", i, out, c[i].out);
+        ASSERT_TRUE(strlen(out) < c[i].cap);
+        ASSERT_EQ_INT(strparse_utf8_valid(out, strlen(out)), 1);
+    }
+    /* 40 "é" cut at 64 bytes (the old "%.64s"): 30 of them and "...", valid UTF-8 */
+    char in[81], big[72];
+    for (int i = 0; i < 40; i++)
+        memcpy(in + 2 * i, "\xc3\xa9", 2);
+    in[80] = 0;
+    strparse_utf8_cut(big, 65, in, 80);
+    ASSERT_EQ_INT(strlen(big), 63);
+    ASSERT_EQ_INT(strparse_utf8_valid(big, strlen(big)), 1);
+    ASSERT_EQ_INT(strparse_utf8_valid("\xc3\xa9", 2), 1);
+    ASSERT_EQ_INT(strparse_utf8_valid("\xc3", 1), 0);
+    ASSERT_EQ_INT(strparse_utf8_char("\xe2\x82\xac", 3), 3);
+    ASSERT_EQ_INT(strparse_utf8_char("\xe2\x82", 2), 0);
+}
+
+const struct test_case test_strparse_cases[] = {
+    {"strparse_region", t_region}, {"strparse_variant", t_variant},   {"strparse_i64", t_i64},
+    {"strparse_date", t_date},     {"strparse_utf8_cut", t_utf8_cut}, {NULL, NULL}};
