@@ -269,8 +269,14 @@ static int decide_and_report(const struct pgx_data *data, struct catalog *c,
         (void)gn_errf(err, GN_EDENIED, "that patient is not available to this caller");
         return GN_OK;
     }
+    /* The decision allowed an access: its audit entry is written whatever the report does,
+     * with the records read so far; a failed report keeps its own message. */
     rc = report(data, snap, rq, gid, &records, b, err);
-    if (rc >= 0) rc = policy_done(c, key, &d, (int64_t)records, ind, err);
+    {
+        struct gn_err aerr = GN_ERR_INIT;
+        int arc = policy_done(c, key, &d, (int64_t)records, ind, rc < 0 ? &aerr : err);
+        if (rc >= 0) rc = arc;
+    }
     policy_decision_free(&d);
     if (rc < 0) return rc;
     *status = 200;

@@ -13,7 +13,9 @@
  * "errorMessage"}}: 401 without (or with a refused) credential, 403 when policy refuses,
  * 404 for an unknown or withdrawn patient (only a caller policy would let act for a
  * patient learns that: anyone else gets the 403), 400 for an unknown drug, a bad format or
- * a malformed query, 405 for a method other than GET/HEAD, 503 without the pgx data.
+ * a malformed query (an {id} or drug that is not UTF-8 text included), 414 for a path over
+ * PGX_HTTP_MAX_QUERY bytes, 405 for a method other than GET/HEAD, 503 without the pgx data.
+ * An allowed request is audited even when its report then fails (500).
  *
  * The {id} is a sample ID, or failing that a national ID in the node's format (the
  * person's first live sample). Both are percent-decoded; IDs are never logged or audited,

@@ -81,5 +81,23 @@ expect "the audit entry counts the records read" 'grep "pgx report over HTTP" "$
 expect "the researcher's attempt is audited as a denial" 'grep "rex" "$T/audit.all" | grep -q "\"outcome\":\"denied\""'
 expect "no national ID in the audit log" '! grep -q "010185-1001" "$T/audit.all"'
 
+# A report that fails after policy allowed it is still audited: on a GRCh37 store the
+# definitions (GRCh38) cannot be read, 500, and the allowed access is on record all the same.
+G="$T/g37"
+"$GN" init "$G" --build GRCh37 >/dev/null
+"$GN" dataset add "$G" DS1 --terms GRU >/dev/null
+printf 'national_id\tsample_id\tsex\tdataset\tconsent\tyear_of_birth\n030185-1003\tHG00096\tmale\tDS1\tclinical\t1985\n' > "$T/m3.tsv"
+bcftools view -s HG00096 -Oz -o "$T/hg96.vcf.gz" testdata/1kgp_EUR503_chr20_1-4Mb_GRCh37.vcf.gz 2>/dev/null
+"$GN" ingest "$G" --batch a --quiet --manifest "$T/m3.tsv" "$T/hg96.vcf.gz" >/dev/null || ko "setup: GRCh37 ingest"
+"$GN" user add "$G" cleo --role clinician >/dev/null
+TC=$("$GN" token create "$G" --user cleo)
+start_server "$G"
+U="http://127.0.0.1:$P"
+st=$(code -H "Authorization: Bearer $TC" "$U/pgx/HG00096?drug=clopidogrel")
+kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+expect "GRCh37 store: the report fails ($st)" '[ "$st" = 500 ]'
+expect "... and the allowed access is audited all the same (actor cleo, the patient's pseudonym)" \
+  '"$GN" audit show "$G" --person 030185-1003 | grep "\"actor\":\"cleo\"" | grep -q "\"action\":\"pgx\",\"outcome\":\"allowed\""'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
