@@ -1436,8 +1436,8 @@ static int variant_id_query(struct beacon_req *r, struct gn_err *err)
     if (n != 4 || strparse_i64_all(p[1], strlen(p[1]), &pos) < 0 || pos < 1) {
         return gn_errf(err, GN_EINVAL, "variant id must be CHROM:POS:REF:ALT (POS 1-based)");
     }
-    memset(&r->variant, 0, sizeof r->variant);
-    r->variant.min_length = r->variant.max_length = -1;
+    /* the path names the variant: whatever the request's parameters said is released */
+    beacon_req_variant_reset(&r->variant);
     if (!(r->variant.reference_name = dupn(p[0], strlen(p[0]))) ||
         !(r->variant.reference_bases = dupn(p[2], strlen(p[2]))) ||
         !(r->variant.alternate_bases = dupn(p[3], strlen(p[3])))) {

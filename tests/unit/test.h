@@ -54,6 +54,7 @@ extern const struct test_case test_natid_cases[];
 extern const struct test_case test_samplesheet_cases[];
 extern const struct test_case test_passport_cases[];
 extern const struct test_case test_beacon_req_cases[];
+extern const struct test_case test_beacon_cases[];
 extern const struct test_case test_pgx_cases[];
 extern const struct test_case test_hpo_cases[];
 
