@@ -996,12 +996,15 @@ struct hit {
     uint32_t ac, an, het, hom;
 };
 
+/* The page of one dataset's answer: rows skip+1 .. skip+keep of those wanted are kept, the
+ * first skip only counted, so a large skip costs a scan and no memory. */
 struct hits {
     struct hit *h;
     size_t n, cap;
     const struct vq *q;
     int64_t total; /* variants with ac > 0 */
-    size_t keep;   /* rows kept (skip + limit) */
+    int64_t skip;  /* rows counted but not kept, before the page */
+    size_t keep;   /* rows kept: the page's limit */
 };
 
 static char *dupn(const char *s, size_t n)
@@ -1020,7 +1023,7 @@ static int hit_row(void *ctx, const struct query_row *r)
     struct hit *h;
     if (!row_wanted(hs->q, r) || r->ac == 0) return 0;
     hs->total++;
-    if (hs->n >= hs->keep) return 0;
+    if (hs->total <= hs->skip || hs->n >= hs->keep) return 0;
     if (hs->n == hs->cap) {
         size_t nc = hs->cap ? hs->cap * 2 : 16;
         struct hit *n = gn_reallocarray(hs->h, nc, sizeof *n);
@@ -1145,7 +1148,8 @@ static int answer_variants(struct beacon *b, const struct gtsnap *snap, const st
         int cached;
         json_t *results;
         int64_t suppressed = 0;
-        hs.keep = a->g >= GRAN_COUNT ? (size_t)(r->skip + r->limit) : 0;
+        hs.skip = r->skip;
+        hs.keep = a->g >= GRAN_COUNT ? (size_t)r->limit : 0;
         if ((cached = dataset_masks(b, snap, d, k, f, cohort, n_cohort, &masks, err)) < 0) {
             return cached;
         }
@@ -1156,7 +1160,7 @@ static int answer_variants(struct beacon *b, const struct gtsnap *snap, const st
             return rc;
         }
         results = json_array();
-        for (size_t i = (size_t)r->skip; results && i < hs.n; i++) {
+        for (size_t i = 0; results && i < hs.n; i++) {
             json_array_append_new(results,
                                   variant_json(snap, st, d, &d->ds[k], &hs.h[i], &suppressed));
             a->records++;
