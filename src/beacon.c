@@ -1265,11 +1265,23 @@ static int ds_visit(void *ctx, const struct catalog_dataset *x)
                                       json_pack("{s:s, s:s}", "id", t->id, "label", t->label));
             }
         }
-        json_array_append_new(
-            l->arr, json_pack("{s:s, s:s, s:s, s:{s:o}, s:{s:s, s:I}}", "id", x->name, "name",
-                              x->name, "description", x->description, "dataUseConditions",
-                              "duoDataUse", terms, "info", "securityLevel", x->access,
-                              "samplesAvailable", (json_int_t)l->d->ds[k].n_allowed));
+        json_t *info = json_pack("{s:s}", "securityLevel", x->access);
+        if (!info) {
+            json_decref(terms);
+            return GN_ENOMEM;
+        }
+        /* the samples the caller may use, counted as any count: only at count level or above
+         * on this dataset, and never between 1 and the small-count threshold below record */
+        struct policy_decision capped = *l->d;
+        int64_t shown;
+        capped.granularity = l->d->ds[k].cap;
+        if (capped.granularity >= GRAN_COUNT &&
+            !policy_mask_count(&capped, l->d->ds[k].n_allowed, &shown))
+            json_object_set_new(info, "samplesAvailable", json_integer(shown));
+        json_array_append_new(l->arr,
+                              json_pack("{s:s, s:s, s:s, s:{s:o}, s:o}", "id", x->name, "name",
+                                        x->name, "description", x->description, "dataUseConditions",
+                                        "duoDataUse", terms, "info", info));
     }
     return GN_OK;
 }

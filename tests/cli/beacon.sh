@@ -229,6 +229,28 @@ expect "truncated body: 400" '[ "$(get trunc beaconErrorResponse.json -X POST -d
 expect "unknown entry path: 404" '[ "$(curl -s -o /dev/null -w "%{http_code}" "$U/nope/x/y/z")" = 404 ]'
 expect "datasets: the caller's datasets with their DUO terms" \
   '[ "$(get ds auto "$U/datasets")" = 200 ] && grep -q "DUO:0000042" "$T/r/ds.json"'
+# samplesAvailable is a count like any other: at count level (public, threshold 5) the
+# consented DS1 samples less the withdrawn one; hidden below the threshold and at boolean
+nds=$(( $(wc -l < "$T/pub.txt") - 1 ))
+expect "datasets at count level: samplesAvailable = $nds (consented, not withdrawn)" \
+  '[ "$(j ds "d.response.collections[0].id+\" \"+d.response.collections[0].info.samplesAvailable")" = "DS1 $nds" ]'
+"$GN" setting "$N" small_count_threshold 1000 >/dev/null
+get ds_small auto "$U/datasets" >/dev/null
+"$GN" setting "$N" small_count_threshold 5 >/dev/null
+"$GN" setting "$N" public_granularity boolean >/dev/null
+get ds_bool auto "$U/datasets" >/dev/null
+"$GN" setting "$N" public_granularity count >/dev/null
+expect "datasets: no samplesAvailable below the small-count threshold (1000) nor at boolean level" \
+  '! grep -q samplesAvailable "$T/r/ds_small.json" && ! grep -q samplesAvailable "$T/r/ds_bool.json" && grep -q "\"id\":\"DS1\"" "$T/r/ds_bool.json"'
+# user text in messages and the audit: cut at a character boundary, never inside one
+EAC=$(printf '%%C3%%A9%.0s' $(seq 40))
+expect "a referenceName of 40 non-ASCII characters: 400 naming it (before: 503)" \
+  '[ "$(get u8ref beaconErrorResponse.json "$U/g_variants?referenceName=a$EAC&start=1&end=2")" = 400 ] && grep -q "bad referenceName .a\(é\)*\.\.\.." "$T/r/u8ref.json"'
+expect "an assemblyId of 40 non-ASCII characters: 400 naming it" \
+  '[ "$(get u8asm beaconErrorResponse.json "$U/g_variants?assemblyId=a$EAC&referenceName=20&start=1&end=2")" = 400 ] && grep -q "unknown assemblyId" "$T/r/u8asm.json"'
+EAC=$(printf '%%C3%%A9%.0s' $(seq 300))
+expect "a 600-byte non-ASCII referenceName in a refused request (its audit detail is cut): 403" \
+  '[ "$(get u8den beaconErrorResponse.json "$U/g_variants?referenceName=a$EAC&start=1&end=2&datasetIds=DS2")" = 403 ]'
 
 # --- query budget: 3 queries per hour for this node, then 429 (audited)
 "$GN" setting "$N" query_budget 3 >/dev/null
