@@ -35,6 +35,7 @@
 #include "gtrec.h"
 #include "gtstore.h"
 #include "hpo.h"
+#include "log.h"
 #include "query.h"
 #include "strparse.h"
 
@@ -71,6 +72,7 @@ struct people {
     uint32_t n_terms;
     uint32_t *dxs; /* indices into dx_id of distinct live diagnoses */
     uint32_t n_dxs;
+    uint32_t *dx_slot; /* by diagnosis row: its index in dxs; UINT32_MAX for people not live */
 };
 
 struct mask_slot {
@@ -89,12 +91,32 @@ struct settings {
     char id[128], name[128], org[128];
 };
 
+/* Under a project the API names individuals and samples by the project's pseudonyms of the
+ * node's (pseudonym_derive), so that two projects' answers cannot be linked, nor mapped to
+ * the node's own ids (which Matchmaker Exchange hands to peers). An id sent under a project
+ * is looked up among that project's pseudonyms only, in this reverse map: every individual
+ * and sample of the people table, built on the first lookup by id for a project and kept
+ * while the people table and the project stay the same. */
+struct proj_id {
+    char name[PSEUDONYM_LEN + 1];
+    uint8_t kind; /* 'i': an individual (ix: people index); 's': a sample (ix: global id) */
+    uint32_t ix;
+};
+
+struct proj_ids {
+    char project[CATALOG_NAME_MAX + 1];
+    int64_t gen;       /* the people table's generation it was built from; -1: none */
+    struct proj_id *v; /* sorted by kind, then name */
+    uint32_t n;
+};
+
 struct beacon {
     struct policy_cache *pc;
     const struct hpo *hpo; /* borrowed, shared read-only; NULL: none */
     struct settings st;    /* the beacon_* settings, read at catalog generation st_gen */
     int64_t st_gen;
     struct people people;
+    struct proj_ids pid;
     struct mask_slot mask[MASK_SLOTS];
     uint64_t tick;
 };
@@ -106,6 +128,7 @@ int beacon_new(struct beacon **b)
     int rc;
     if (!(*b = gn_calloc(1, sizeof **b))) return GN_ENOMEM;
     (*b)->people.gen = -1;
+    (*b)->pid.gen = -1;
     (*b)->st_gen = -1;
     if ((rc = policy_cache_new(&(*b)->pc)) < 0) {
         gn_free(*b);
@@ -140,6 +163,7 @@ static void people_clear(struct people *p)
     gn_free(p->dx_id);
     gn_free(p->terms);
     gn_free(p->dxs);
+    gn_free(p->dx_slot);
     memset(p, 0, sizeof *p);
     p->gen = -1;
 }
@@ -156,6 +180,7 @@ void beacon_free(struct beacon *b)
     for (int i = 0; i < MASK_SLOTS; i++)
         mask_slot_clear(&b->mask[i]);
     people_clear(&b->people);
+    gn_free(b->pid.v);
     policy_cache_free(b->pc);
     gn_free(b);
 }
@@ -224,6 +249,90 @@ static uint32_t people_find(const struct people *p, const char *name)
         i = (i + 1) & (p->hash_cap - 1);
     }
     return UINT32_MAX;
+}
+
+/* By people index: 1 for the individuals with a sample the decision allows in one of its
+ * datasets, the people the caller may see. Owned (gn_free); NULL when out of memory. */
+static uint8_t *people_visible(const struct people *p, const struct policy_decision *d)
+{
+    uint8_t *vis = gn_calloc(p->n_ind + 1, 1);
+    for (uint32_t k = 0; vis && k < d->n_ds; k++) {
+        for (uint32_t w = 0; w < (d->n_bits + 63) / 64; w++) {
+            uint64_t x = d->ds[k].bits[w];
+            while (x) {
+                uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(x);
+                x &= x - 1;
+                if (id < p->n && p->ind[id] != UINT32_MAX) vis[p->ind[id]] = 1;
+            }
+        }
+    }
+    return vis;
+}
+
+/* ---- project pseudonyms (struct proj_ids) ------------------------------------------- */
+
+static int cmp_proj_id(const void *a, const void *b)
+{
+    const struct proj_id *x = a, *y = b;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Builds m for project from the people table: each individual's and sample's pseudonym in
+ * the project's space, as answer_people names them. */
+static int proj_ids_build(struct proj_ids *m, const struct people *p, const struct pseudonym *key,
+                          const char *project)
+{
+    struct pseudonym pkey;
+    struct pseudonym_batch bi, bs;
+    uint32_t n = 0;
+    gn_free(m->v);
+    m->v = NULL;
+    m->n = 0;
+    m->gen = -1;
+    if (!(m->v = gn_reallocarray(NULL, (size_t)p->n_ind + p->n + 1, sizeof *m->v)))
+        return GN_ENOMEM;
+    pseudonym_derive(key, project, &pkey);
+    pseudonym_batch_init(&pkey, "individual", &bi);
+    pseudonym_batch_init(&pkey, "sample", &bs);
+    pseudonym_wipe(&pkey);
+    for (uint32_t i = 0; i < p->n_ind; i++) {
+        pseudonym_batch_of(&bi, p->iname[i], strlen(p->iname[i]), m->v[n].name);
+        m->v[n].kind = 'i';
+        m->v[n++].ix = i;
+    }
+    for (uint32_t id = 0; id < p->n; id++) {
+        if (!p->sname[id][0]) continue; /* an id the catalog does not use */
+        pseudonym_batch_of(&bs, p->sname[id], strlen(p->sname[id]), m->v[n].name);
+        m->v[n].kind = 's';
+        m->v[n++].ix = id;
+    }
+    pseudonym_batch_wipe(&bi);
+    pseudonym_batch_wipe(&bs);
+    qsort(m->v, n, sizeof *m->v, cmp_proj_id);
+    m->n = n;
+    m->gen = p->gen;
+    (void)snprintf(m->project, sizeof m->project, "%s", project);
+    return GN_OK;
+}
+
+/* What project's pseudonym id names: the people index of an individual (kind 'i') or the
+ * global id of a sample ('s') into *out, UINT32_MAX when it names nothing. Needs the people
+ * table loaded. */
+static int proj_lookup(struct beacon *b, const struct pseudonym *key, const char *project,
+                       uint8_t kind, const char *id, uint32_t *out)
+{
+    struct proj_ids *m = &b->pid;
+    struct proj_id k = {.kind = kind}, *hit;
+    int rc;
+    *out = UINT32_MAX;
+    if (m->gen != b->people.gen || strcmp(m->project, project) != 0) {
+        if ((rc = proj_ids_build(m, &b->people, key, project)) < 0) return rc;
+    }
+    if (strlen(id) > PSEUDONYM_LEN) return GN_OK;
+    memcpy(k.name, id, strlen(id) + 1);
+    if ((hit = bsearch(&k, m->v, m->n, sizeof *m->v, cmp_proj_id))) *out = hit->ix;
+    return GN_OK;
 }
 
 /* ---- phenotype records of the people table ------------------------------------------ */
@@ -314,12 +423,13 @@ static int cmp_u32v(const void *a, const void *b)
 }
 
 /* The distinct current ids of live people's observed terms, and their distinct diagnoses
- * (for /filtering_terms). */
+ * with each diagnosis row's place among them (for /filtering_terms). */
 static int ph_present(struct people *p, const struct hpo *h)
 {
     uint32_t n = 0;
     if (!(p->terms = gn_reallocarray(NULL, p->ph_off[p->n_ph_ind] + 1, sizeof *p->terms)) ||
-        !(p->dxs = gn_reallocarray(NULL, p->n_dx + 1, sizeof *p->dxs)))
+        !(p->dxs = gn_reallocarray(NULL, p->n_dx + 1, sizeof *p->dxs)) ||
+        !(p->dx_slot = gn_reallocarray(NULL, p->n_dx + 1, sizeof *p->dx_slot)))
         return GN_ENOMEM;
     for (uint32_t i = 0; i < p->n_ph_ind; i++) {
         if (!p->ind_live[i]) continue;
@@ -333,10 +443,12 @@ static int ph_present(struct people *p, const struct hpo *h)
             p->terms[p->n_terms++] = p->terms[i];
     for (uint32_t k = 0; k < p->n_dx; k++) {
         uint32_t j = 0;
+        p->dx_slot[k] = UINT32_MAX;
         if (!p->ind_live[p->dx_ind[k]]) continue;
         while (j < p->n_dxs && strcmp(p->dx_id[p->dxs[j]], p->dx_id[k]))
             j++;
         if (j == p->n_dxs) p->dxs[p->n_dxs++] = k;
+        p->dx_slot[k] = j;
     }
     return GN_OK;
 }
@@ -546,30 +658,94 @@ static json_t *term_json(const char *id, const char *label)
                      "scopes", "individuals", "biosamples", "g_variants");
 }
 
-/* The sex terms, then the HPO terms and diagnoses of the people on the node (p may be NULL). */
-static json_t *filtering_terms(const struct people *p, const struct hpo *h)
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* How many of the people vis marks carry each of p->terms (into *hp) and each diagnosis of
+ * p->dxs (into *dx), every person counted once per term. Owned arrays (gn_free). */
+static int term_counts(const struct people *p, const struct hpo *h, const uint8_t *vis,
+                       uint32_t **hp, uint32_t **dx)
+{
+    uint32_t *last = NULL, np = 0;
+    uint64_t *pairs = NULL;
+    int rc = GN_ENOMEM;
+    *hp = gn_calloc(p->n_terms + 1, sizeof **hp);
+    *dx = gn_calloc(p->n_dxs + 1, sizeof **dx);
+    if (!*hp || !*dx || !(last = gn_calloc(p->n_terms + 1, sizeof *last)) ||
+        !(pairs = gn_reallocarray(NULL, p->n_dx + 1, sizeof *pairs)))
+        goto out;
+    for (uint32_t i = 0; i < p->n_ph_ind; i++) {
+        if (!vis[i]) continue;
+        for (uint32_t k = p->ph_off[i]; k < p->ph_off[i + 1]; k++) {
+            uint32_t num = p->ph_term[k] != HPO_NONE ? h->term_id[p->ph_term[k]] : p->ph_num[k];
+            const uint32_t *t = bsearch(&num, p->terms, p->n_terms, sizeof *p->terms, cmp_u32v);
+            if (!t || last[t - p->terms] == i + 1) continue; /* the person counted already */
+            last[t - p->terms] = i + 1;
+            (*hp)[t - p->terms]++;
+        }
+    }
+    /* diagnosis rows are in no order: (diagnosis, person) pairs, each counted once */
+    for (uint32_t k = 0; k < p->n_dx; k++)
+        if (p->dx_slot[k] != UINT32_MAX && vis[p->dx_ind[k]])
+            pairs[np++] = (uint64_t)p->dx_slot[k] << 32 | p->dx_ind[k];
+    if (np) qsort(pairs, np, sizeof *pairs, cmp_u64);
+    for (uint32_t k = 0; k < np; k++)
+        if (k == 0 || pairs[k] != pairs[k - 1]) (*dx)[pairs[k] >> 32]++;
+    rc = GN_OK;
+out:
+    gn_free(last);
+    gn_free(pairs);
+    if (rc < 0) {
+        gn_free(*hp);
+        gn_free(*dx);
+        *hp = *dx = NULL;
+    }
+    return rc;
+}
+
+/* A term is listed when at least this many of the people the caller may see carry it: one
+ * at record level, the small-count threshold below it (a term of fewer people would tell
+ * that they are on the node, as a small count would). */
+static int term_listed(const struct policy_decision *d, enum catalog_granularity g, uint32_t n)
+{
+    return n > 0 && (g >= GRAN_RECORD || (int64_t)n >= d->small_threshold);
+}
+
+/* The sex terms, then the HPO terms and diagnoses of the people the caller may see (hp and
+ * dx: their counts, term_counts) that term_listed lets through; *listed counts the latter. */
+static json_t *filtering_terms(const struct people *p, const struct hpo *h, const uint32_t *hp,
+                               const uint32_t *dx, const struct policy_decision *d,
+                               enum catalog_granularity g, int64_t *listed)
 {
     json_t *a = json_array(), *res;
     char name[16];
-    int omim = 0;
+    int omim = 0, any_hp = 0;
     for (int s = SEX_UNKNOWN; a && s <= SEX_MALE; s++)
         json_array_append_new(a, term_json(sex_id[s], sex_label[s]));
-    for (uint32_t i = 0; p && a && i < p->n_terms; i++) {
+    for (uint32_t i = 0; a && i < p->n_terms; i++) {
+        if (!term_listed(d, g, hp[i])) continue;
         uint32_t t = h ? hpo_term_index(h, p->terms[i]) : HPO_NONE;
         (void)snprintf(name, sizeof name, "HP:%07u", (unsigned)p->terms[i]);
         json_array_append_new(a,
                               term_json(name, t != HPO_NONE ? hpo_str(h, h->term_label[t]) : name));
+        any_hp = 1;
+        (*listed)++;
     }
-    for (uint32_t i = 0; p && a && i < p->n_dxs; i++) {
+    for (uint32_t i = 0; a && i < p->n_dxs; i++) {
+        if (!term_listed(d, g, dx[i])) continue;
         const char *id = p->dx_id[p->dxs[i]];
-        uint32_t d = h ? hpo_disease_index(h, id, strlen(id)) : HPO_NONE;
+        uint32_t k = h ? hpo_disease_index(h, id, strlen(id)) : HPO_NONE;
         omim |= !strncmp(id, "OMIM:", 5);
-        json_array_append_new(a, term_json(id, d != HPO_NONE ? hpo_str(h, h->dis_label[d]) : id));
+        json_array_append_new(a, term_json(id, k != HPO_NONE ? hpo_str(h, h->dis_label[k]) : id));
+        (*listed)++;
     }
     res = json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "id", "ncit", "name", "NCI Thesaurus", "url",
                     "http://purl.obolibrary.org/obo/ncit.owl", "nameSpacePrefix", "NCIT",
                     "iriPrefix", "http://purl.obolibrary.org/obo/NCIT_");
-    if (res && p && p->n_terms) {
+    if (res && any_hp) {
         json_array_append_new(res,
                               json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", "hp", "name",
                                         "Human Phenotype Ontology", "url",
@@ -586,8 +762,9 @@ static json_t *filtering_terms(const struct people *p, const struct hpo *h)
     return json_pack("{s:o, s:o}", "filteringTerms", a, "resources", res);
 }
 
-static void framework(const struct beacon *b, struct resp *rs, const struct settings *st,
-                      const struct beacon_req *r, const struct gtsnap *snap)
+/* The endpoints that describe the service (/filtering_terms is a query: handle_terms). */
+static void framework(struct resp *rs, const struct settings *st, const struct beacon_req *r,
+                      const struct gtsnap *snap)
 {
     json_t *m = info_meta(st), *body = NULL;
     switch (r->endpoint) {
@@ -622,9 +799,6 @@ static void framework(const struct beacon *b, struct resp *rs, const struct sett
         body = json_pack("{s:s, s:o}", "$schema", "beaconMapSchema.json", "endpointSets",
                          endpoint_sets());
         break;
-    case BEACON_REQ_EP_FILTERING_TERMS:
-        body = filtering_terms(b->people.gen >= 0 ? &b->people : NULL, b->hpo);
-        break;
     default:
         break;
     }
@@ -637,10 +811,13 @@ static void framework(const struct beacon *b, struct resp *rs, const struct sett
 /* The filters of one request: sex as a bit set over SEX_* (0: no sex filter); phenotype
  * and diagnosis filters as one byte per individual; unknown filters noted. */
 struct filt {
-    uint32_t sex;    /* allowed sex codes; 0 = any */
-    int none;        /* a filter nobody can match */
-    uint8_t *ind_ok; /* owned; by people index: passes every phenotype and diagnosis filter;
-                      * NULL when the request has none */
+    uint32_t sex;       /* allowed sex codes; 0 = any */
+    int none;           /* a filter nobody can match */
+    uint8_t *ind_ok;    /* owned; by people index: passes every phenotype and diagnosis filter;
+                         * NULL when the request has none */
+    const uint8_t *vis; /* borrowed; by people index: the people the caller may see
+                         * (people_visible), whom alone a diagnosis filter is looked for among
+                         * to tell "not available on this node"; NULL: everyone */
     char warn[8][200];
     int n_warn;
 };
@@ -707,14 +884,16 @@ static int filter_hpo(const struct people *p, const struct hpo *h,
     return 1;
 }
 
-/* A diagnosis filter ("OMIM:614959") into m. Returns 0 when nobody on the node has it. */
-static int filter_dx(const struct people *p, const char *id, uint8_t *m)
+/* A diagnosis filter ("OMIM:614959") into m. Returns 0 when nobody vis marks has it (NULL:
+ * nobody on the node): whether someone the caller may not see has a diagnosis is not for
+ * the caller to learn, so the answer is then the one an absent diagnosis gets. */
+static int filter_dx(const struct people *p, const char *id, const uint8_t *vis, uint8_t *m)
 {
     int any = 0;
     for (uint32_t k = 0; k < p->n_dx; k++) {
         if (strcmp(p->dx_id[k], id)) continue;
         m[p->dx_ind[k]] = 1;
-        any = 1;
+        any |= !vis || vis[p->dx_ind[k]];
     }
     return any;
 }
@@ -737,7 +916,7 @@ static int filter_person(const struct people *p, const struct hpo *h,
     if (!strncmp(x->id, "HP:", 3) && hpo_parse_id(x->id, strlen(x->id), &num, NULL) == GN_OK)
         known = filter_hpo(p, h, x, num, f, m);
     else
-        known = filter_dx(p, x->id, m);
+        known = filter_dx(p, x->id, f->vis, m);
     for (uint32_t i = 0; i < p->n_ph_ind; i++)
         f->ind_ok[i] &= m[i];
     gn_free(m);
@@ -1224,9 +1403,16 @@ static int answer_people(struct beacon *b, const struct beacon_req *r,
                     results, json_pack("{s:s, s:o}", "id", name, "sex",
                                        ontology(sex_id[p->sex[id]], sex_label[p->sex[id]])));
             } else {
+                /* the person too by the project's pseudonym: a node id next to a project's
+                 * sample id would link the project's answers to everyone else's */
+                const char *person = p->ind[id] == UINT32_MAX ? "" : p->iname[p->ind[id]];
+                char shown_person[PSEUDONYM_LEN + 1];
+                if (d->project[0] && *person) {
+                    pseudonym_of(&pkey, "individual", person, strlen(person), shown_person);
+                    person = shown_person;
+                }
                 json_array_append_new(
-                    results, json_pack("{s:s, s:s, s:o, s:o}", "id", name, "individualId",
-                                       p->ind[id] == UINT32_MAX ? "" : p->iname[p->ind[id]],
+                    results, json_pack("{s:s, s:s, s:o, s:o}", "id", name, "individualId", person,
                                        "biosampleStatus", ontology("NCIT:C17998", "Unknown"),
                                        "sampleOriginType", ontology("NCIT:C17998", "Unknown")));
             }
@@ -1440,6 +1626,55 @@ static int cohort_of_individual(struct catalog *c, const char *id, uint32_t **id
     return GN_OK;
 }
 
+/* The audit entry of an allowed decision whose request then failed, with no record given:
+ * every access the decision allowed is on record, whatever happens after it. */
+static void audit_failed(struct catalog *c, const struct pseudonym *key,
+                         const struct policy_decision *d)
+{
+    struct gn_err aerr = GN_ERR_INIT;
+    if (policy_done(c, key, d, 0, NULL, &aerr) < 0)
+        log_warn("an allowed Beacon request that failed could not be audited: %s", aerr.msg);
+}
+
+/* The samples (sorted global ids, owned *ids) of what /individuals/{id} or /biosamples/{id}
+ * names: under a project that exists, the id is one of the project's pseudonyms and nothing
+ * else (a node id must not resolve there: it would map the node's ids to the project's);
+ * without one, a node pseudonym. GN_ENOTFOUND when it names nobody. Under a project that
+ * does not exist the cohort is empty: policy refuses the request (and audits it) as it
+ * would any other under that project. Needs the people table loaded. */
+static int record_cohort(struct beacon *b, struct catalog *c, const struct pseudonym *key,
+                         const char *project, const struct beacon_req *r, uint32_t **ids,
+                         uint32_t *n, struct gn_err *err)
+{
+    struct catalog_project proj;
+    int individual = r->entry == BEACON_REQ_ENTRY_INDIVIDUALS, withdrawn, rc;
+    const char *id = r->entry_id;
+    uint32_t one = UINT32_MAX;
+
+    *ids = NULL;
+    *n = 0;
+    if (project) {
+        struct gn_err perr = GN_ERR_INIT;
+        rc = catalog_project_get(c, project, &proj, &perr);
+        if (rc == GN_ENOTFOUND) {
+            *ids = gn_calloc(1, sizeof **ids);
+            return *ids ? GN_OK : gn_errf(err, GN_ENOMEM, "out of memory");
+        }
+        if (rc < 0) return gn_errf(err, rc, "%s", perr.msg);
+        if ((rc = proj_lookup(b, key, proj.name, individual ? 'i' : 's', id, &one)) < 0)
+            return gn_errf(err, rc, "out of memory");
+        if (one == UINT32_MAX) return GN_ENOTFOUND;
+        if (individual) id = b->people.iname[one]; /* the node's pseudonym of that person */
+    }
+    if (individual) return cohort_of_individual(c, id, ids, n, err);
+    if (one == UINT32_MAX && (rc = catalog_sample_lookup(c, id, &one, &withdrawn, err)) < 0)
+        return rc;
+    if (!(*ids = gn_calloc(1, sizeof **ids))) return gn_errf(err, GN_ENOMEM, "out of memory");
+    (*ids)[0] = one;
+    *n = 1;
+    return GN_OK;
+}
+
 /* One variant id "chrom:pos:ref:alt" (pos 1-based) into a sequence query. */
 static int variant_id_query(struct beacon_req *r, struct gn_err *err)
 {
@@ -1527,9 +1762,10 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     struct filt f = {0};
     const char *only_ds[1];
     uint32_t *cohort = NULL, n_cohort = 0;
+    uint8_t *vis = NULL;
     struct catalog_cohort co;
-    char detail[512];
-    int rc, have_co = 0;
+    char detail[512], refname[132], coname[132];
+    int rc, have_co = 0, decided = 0, done = 0;
 
     if (e == BEACON_REQ_ENTRY_RUNS || e == BEACON_REQ_ENTRY_ANALYSES) {
         return gn_errf(err, GN_EUNSUPPORTED, "entry type '%s' is not served by this node",
@@ -1562,22 +1798,12 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
         if ((rc = catalog_cohort_get(c, r->entry_id, &co, err)) < 0) return rc;
         have_co = 1;
     }
+    if ((rc = people_load(&b->people, c, b->hpo, gen, err)) < 0) goto out;
     if ((r->entry == BEACON_REQ_ENTRY_INDIVIDUALS || r->entry == BEACON_REQ_ENTRY_BIOSAMPLES) &&
         r->entry_id) {
         /* one person's or sample's records: record level */
         rq.need = GRAN_RECORD;
-        if (r->entry == BEACON_REQ_ENTRY_INDIVIDUALS) {
-            rc = cohort_of_individual(c, r->entry_id, &cohort, &n_cohort, err);
-        } else {
-            uint32_t id;
-            int withdrawn;
-            rc = catalog_sample_lookup(c, r->entry_id, &id, &withdrawn, err);
-            if (rc == GN_OK && !(cohort = gn_calloc(1, sizeof *cohort))) rc = GN_ENOMEM;
-            if (rc == GN_OK) {
-                cohort[0] = id;
-                n_cohort = 1;
-            }
-        }
+        rc = record_cohort(b, c, key, call->project, r, &cohort, &n_cohort, err);
         if (rc == GN_ENOTFOUND)
             rc = gn_errf(err, rc, "no such %s", beacon_req_entry_name(r->entry));
         if (rc < 0) goto out;
@@ -1585,18 +1811,26 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
         rq.n_cohort = n_cohort;
         rq.has_cohort = 1;
     }
-    (void)snprintf(detail, sizeof detail, "beacon %s %s %s%s%s%s%.128s", call->method,
-                   beacon_req_entry_name(e), beacon_req_vq_name(r->variant.kind),
-                   r->variant.reference_name ? " " : "",
-                   r->variant.reference_name ? r->variant.reference_name : "",
-                   have_co ? " cohort " : "", have_co ? co.name : "");
+    /* the audit entry's parameters: user text cut at a character boundary, so the entry
+     * stays UTF-8 text (a byte cut could end inside a character) */
+    (void)snprintf(
+        detail, sizeof detail, "beacon %s %s %s%s%s%s%s", call->method, beacon_req_entry_name(e),
+        beacon_req_vq_name(r->variant.kind), r->variant.reference_name ? " " : "",
+        r->variant.reference_name
+            ? strparse_utf8_cut(refname, sizeof refname, r->variant.reference_name,
+                                strlen(r->variant.reference_name))
+            : "",
+        have_co ? " cohort " : "",
+        have_co ? strparse_utf8_cut(coname, sizeof coname, co.name, strlen(co.name)) : "");
     rq.action = "beacon";
     rq.detail = detail;
     rq.discovery = 1;
     rq.project = call->project;
     rq.purpose_terms = call->purpose;
     if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) goto out;
-    if ((rc = people_load(&b->people, c, b->hpo, gen, err)) < 0) goto out;
+    decided = 1;
+    if (!(vis = people_visible(&b->people, &d))) goto nomem;
+    f.vis = vis;
     if ((rc = filters_read(b, r, &f)) < 0) goto nomem;
     if (have_co && e != BEACON_REQ_ENTRY_COHORTS) { /* /cohorts/{id}/individuals */
         if ((rc = cohort_filters(b, co.phenotypes, &f)) < 0 ||
@@ -1696,15 +1930,80 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
     }
 audited:
     if (!rs->doc) goto nomem;
+    done = 1;
     rc = policy_done(c, key, &d, a.records, NULL, err);
     goto out;
 nomem:
     rc = gn_errf(err, GN_ENOMEM, "out of memory");
 out:
+    if (decided && !done) audit_failed(c, key, &d);
     json_decref(a.sets);
     policy_decision_free(&d);
     gn_free(cohort);
+    gn_free(vis);
     filt_free(&f);
+    return rc;
+}
+
+/* /filtering_terms (also under an entry type or a dataset): a query like any other, since
+ * the terms say what the people on the node have. It takes one unit of the budget, asks
+ * policy which people the caller may see (a discovery request, as /individuals does), lists
+ * only the terms enough of them carry (term_listed) and is audited with the number of terms
+ * listed. */
+static int handle_terms(struct beacon *b, struct catalog *c, const struct pseudonym *key,
+                        struct policy_budget *budget, const struct beacon_call *call,
+                        const struct settings *st, int64_t gen, const struct beacon_req *r,
+                        struct resp *rs, struct gn_err *err)
+{
+    struct policy_request rq = {0};
+    struct policy_decision d = {0};
+    enum catalog_granularity g = GRAN_RECORD;
+    const char *only_ds[1];
+    uint8_t *vis = NULL;
+    uint32_t *hp = NULL, *dx = NULL;
+    int64_t listed = 0;
+    json_t *body;
+    char detail[64];
+    int rc, done = 0;
+
+    if ((rc = policy_budget_take(budget, b->pc, c, key, call->who, call->client, "beacon", err)) <
+        0)
+        return rc;
+    if (r->entry == BEACON_REQ_ENTRY_DATASETS && r->entry_id) {
+        only_ds[0] = r->entry_id;
+        rq.datasets = only_ds;
+        rq.n_datasets = 1;
+    } else if (r->n_dataset_ids) {
+        rq.datasets = (const char *const *)r->dataset_ids;
+        rq.n_datasets = r->n_dataset_ids;
+    }
+    (void)snprintf(detail, sizeof detail, "beacon %s filtering_terms", call->method);
+    rq.action = "beacon";
+    rq.detail = detail;
+    rq.need = GRAN_BOOLEAN;
+    rq.discovery = 1;
+    rq.project = call->project;
+    rq.purpose_terms = call->purpose;
+    if ((rc = policy_decide_cached(b->pc, c, key, call->who, &rq, &d, err)) < 0) return rc;
+    if ((rc = people_load(&b->people, c, b->hpo, gen, err)) < 0) goto out;
+    for (uint32_t k = 0; k < d.n_ds; k++)
+        if (d.ds[k].cap < g) g = d.ds[k].cap;
+    rc = GN_ENOMEM;
+    if (!(vis = people_visible(&b->people, &d)) ||
+        term_counts(&b->people, b->hpo, vis, &hp, &dx) < 0 ||
+        !(body = filtering_terms(&b->people, b->hpo, hp, dx, &d, g, &listed)))
+        goto out;
+    if (!(rs->doc = json_pack("{s:o, s:o}", "meta", info_meta(st), "response", body))) goto out;
+    rs->status = 200;
+    done = 1;
+    rc = policy_done(c, key, &d, listed, NULL, err);
+out:
+    if (rc == GN_ENOMEM && !err->msg[0]) rc = gn_errf(err, rc, "out of memory");
+    if (!done) audit_failed(c, key, &d);
+    policy_decision_free(&d);
+    gn_free(vis);
+    gn_free(hp);
+    gn_free(dx);
     return rc;
 }
 
@@ -1738,9 +2037,10 @@ int beacon_handle(struct beacon *b, struct catalog *c, const struct pseudonym *k
         if (r.endpoint == BEACON_REQ_EP_ENTRIES || r.endpoint == BEACON_REQ_EP_ENTRY ||
             r.endpoint == BEACON_REQ_EP_RELATED) {
             rc = handle_query(b, c, key, snap, budget, call, &st, gen, &r, &rs, &err);
-        } else if (r.endpoint != BEACON_REQ_EP_FILTERING_TERMS ||
-                   (rc = people_load(&b->people, c, b->hpo, gen, &err)) == GN_OK) {
-            framework(b, &rs, &st, &r, snap);
+        } else if (r.endpoint == BEACON_REQ_EP_FILTERING_TERMS) {
+            rc = handle_terms(b, c, key, budget, call, &st, gen, &r, &rs, &err);
+        } else {
+            framework(&rs, &st, &r, snap);
         }
     }
     if (rc < 0) {

@@ -21,15 +21,24 @@
  * (beacon_set_hpo; obsolete ids through their replacement, with a warning); diagnoses
  * ("OMIM:614959", exact id) of the imported phenopackets. They apply to /individuals,
  * /biosamples and the counts of /g_variants alike. A filter this node cannot evaluate
- * (unknown terms) matches no one and is reported as a warning in info. /filtering_terms
- * lists the sex terms and the HPO terms and diagnoses of the node's live people.
+ * (unknown terms, or a diagnosis none of the people the caller may see has) matches no one
+ * and is reported as a warning in info. /filtering_terms is a query like the others (budget,
+ * decision, audit): the sex terms, and the HPO terms and diagnoses carried by at least the
+ * small-count threshold of the people the caller may see (at least one at record level).
+ *
+ * Under a project (X-Project) every individual and sample id given or taken is the
+ * project's pseudonym of the node's (pseudonym_derive): /individuals and /biosamples records
+ * (individualId included) name them so, and /individuals/{id} and /biosamples/{id} resolve
+ * the project's ids only, never the node's.
  *
  * Access is never decided here: every query asks policy (discovery request, per-dataset
  * caps; see policy.h) and the returned granularity is the requested one capped by the
  * lowest cap among the datasets answered. Below record level, counts between 1 and the
  * small-count threshold are suppressed (the variant's frequencies are left out) or
- * rounded, as policy says. Each query first takes one unit of the caller's query budget
- * (429 past it) and ends with its audit entry (policy_done).
+ * rounded, as policy says; /datasets gives samplesAvailable by the same rule, and only at
+ * count level or above. Each query first takes one unit of the caller's query budget (429
+ * past it) and ends with its audit entry (policy_done), also when it fails after policy
+ * allowed it.
  *
  * Ownership: a struct beacon is one thread's state (decision cache, mask cache, the
  * people table); the catalog, key, snapshot and budget are borrowed per call. The

@@ -33,6 +33,26 @@ panel_node "$N"
 # the phenopackets' subjects become 11 consented DS1 samples (one person each)
 import_panel_phenopackets "$N"
 ref() { node tests/cli/pheno-ref.js "$T/map.tsv" "$HPO" "$@"; }
+# and two people no anonymous caller may see, each with a diagnosis and a phenotype term
+# nobody else has: a DS1 person whose consent becomes clinical use only (OMIM:143100) and a
+# person of the controlled DS2 (OMIM:219700); both have HP:0000107 (Renal cyst)
+HID=HP:0000107
+ref terms | grep -qx "$HID" && ko "setup: $HID must be a term none of the 11 has"
+read -r h1nid h1 < <(awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" && ++n == 12 { print $1, $2 }' "$T/man.tsv")
+h2=$(awk 'NR > 1 && $4 == "DS2" && $5 == "GRU" { print $2; exit }' "$T/man.tsv")
+"$GN" consent set "$N" --person "$h1nid" --clinical >/dev/null
+mkdir -p "$T/hidden"
+for x in "$h1 OMIM:143100" "$h2 OMIM:219700"; do
+  set -- $x
+  jq --arg s "$1" --arg d "$2" --arg h "$HID" '.subject.id = $s | .diseases = [{"term": {"id": $d, "label": "hidden"}}] |
+      .interpretations = [] | .phenotypicFeatures += [{"type": {"id": $h, "label": "Renal cyst"}}]' \
+    testdata/phenopackets/a/PMID_10756346_Patient_B13.json > "$T/hidden/$1.json"
+done
+"$GN" phenopacket import "$N" "$T/hidden" > /dev/null 2>&1
+expect "two people anonymous callers cannot see imported (clinical consent only; controlled dataset)" \
+  '[ "$(sqlite3 "$N/catalog.db" "select count(*) from diagnoses where disease in (\"OMIM:143100\", \"OMIM:219700\")")" = 2 ]'
+"$GN" user add "$N" steve --role steward >/dev/null
+TS=$("$GN" token create "$N" --user steve)
 
 start_server "$N"
 U="http://127.0.0.1:$P/api"
@@ -120,6 +140,44 @@ node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/ft.json'));
 expect "/filtering_terms lists exactly the node's observed HP terms ($(wc -l < "$T/terms.txt"))" 'diff -q "$T/terms.txt" "$T/ft.txt" >/dev/null'
 expect "/filtering_terms lists the diagnoses with labels and the HPO resource" \
   'grep -q "\"OMIM:614959\",\"label\":\"Developmental and epileptic encephalopathy 14\"" "$T/r/ft.json" && grep -q "\"nameSpacePrefix\":\"HP\"" "$T/r/ft.json"'
+
+# --- /filtering_terms goes through policy: only the terms of people the caller may see
+ftids() { node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/$1.json'));
+  for (const t of d.response.filteringTerms) console.log(t.id)" | sort; }
+ftids ft > "$T/ft_anon.txt"
+get ft_stew beaconFilteringTermsResponse.json -H "Authorization: Bearer $TS" "$U/filtering_terms" >/dev/null
+ftids ft_stew > "$T/ft_stew.txt"
+expect "the steward's /filtering_terms lists the hidden people's terms (they are on the node)" \
+  'grep -qx OMIM:143100 "$T/ft_stew.txt" && grep -qx OMIM:219700 "$T/ft_stew.txt" && grep -qx $HID "$T/ft_stew.txt"'
+expect "anonymous /filtering_terms lists none of them (no research consent; a controlled dataset)" \
+  '! grep -qx -e OMIM:143100 -e OMIM:219700 -e $HID "$T/ft_anon.txt"'
+# a diagnosis only people the caller may not see have: the same answer as an absent one
+for d in OMIM:143100 OMIM:219700 OMIM:999999; do
+  get "dxh_${d#OMIM:}" auto "$U/individuals?requestedGranularity=count&filters=$d" >/dev/null
+  sed "s/$d/ID/g" "$T/r/dxh_${d#OMIM:}.json" > "$T/dxh_${d#OMIM:}.norm"
+done
+expect "filters=OMIM:143100 / OMIM:219700 (hidden people only) answer exactly as an absent OMIM:999999" \
+  'cmp -s "$T/dxh_143100.norm" "$T/dxh_999999.norm" && cmp -s "$T/dxh_219700.norm" "$T/dxh_999999.norm" && grep -q "not available on this node" "$T/dxh_999999.norm"'
+get hidh auto "$U/individuals?requestedGranularity=count&filters=$HID" >/dev/null
+expect "and their HPO term counts nobody for the anonymous caller" '[ "$(cnt hidh)" = 0 ]'
+# the small-count threshold: at count level with threshold 3, only terms at least 3 people
+# the caller may see carry (every term of 3 or more, none of fewer)
+"$GN" setting "$N" small_count_threshold 3 >/dev/null
+"$GN" setting "$N" public_granularity count >/dev/null
+get ft3 beaconFilteringTermsResponse.json "$U/filtering_terms" >/dev/null
+"$GN" setting "$N" public_granularity record >/dev/null
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+ftids ft3 > "$T/ft3.txt"
+bad=0; few=0; n3=0
+while read -r t; do
+  c=$(ref count "$t" exact)
+  if [ "$c" -ge 3 ]; then n3=$((n3+1)); grep -qx "$t" "$T/ft3.txt" || bad=$((bad+1)); else few=$((few+1)); grep -qx "$t" "$T/ft3.txt" && bad=$((bad+1)); fi
+done < "$T/terms.txt"
+for d in $(grep -E '^(OMIM|ORPHA|MONDO)' "$T/ft3.txt"); do [ "$(ref dx "$d")" -ge 3 ] || bad=$((bad+1)); done
+expect "threshold 3 at count level: the $n3 HP terms of 3+ people listed, none of the $few of fewer; diagnoses alike" \
+  '[ $bad = 0 ] && [ $n3 -gt 0 ] && [ $few -gt 0 ] && grep -qx OMIM:614959 "$T/ft3.txt"'
+expect "/filtering_terms is audited like any query" \
+  '"$GN" audit show "$N" | grep -q "\"detail\":\"beacon GET filtering_terms"'
 
 # --- a re-import changes the answer at once (people table per catalog generation)
 # (someone with Seizure now has only "Seizure: excluded")

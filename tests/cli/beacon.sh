@@ -33,9 +33,12 @@ N="$T/n"
 "$GN" user add "$N" quota --role researcher >/dev/null
 "$GN" project add "$N" P1 --purpose HMB --approval ETH-2026-01 --expires 2099-12-31 >/dev/null
 "$GN" project add "$N" OLD --purpose HMB --approval ETH-2019-07 --expires 2020-01-01 >/dev/null
+"$GN" project add "$N" P2 --purpose HMB --approval ETH-2026-02 --expires 2099-12-31 >/dev/null
 "$GN" project join "$N" P1 gary >/dev/null
 "$GN" project join "$N" OLD gary >/dev/null
+"$GN" project join "$N" P2 gary >/dev/null
 "$GN" grant "$N" --dataset DS2 --project P1 --level record >/dev/null
+"$GN" grant "$N" --dataset DS2 --project P2 --level record >/dev/null
 "$GN" grant "$N" --dataset DS2 --project OLD --level record >/dev/null
 TR=$("$GN" token create "$N" --user rita)
 TG=$("$GN" token create "$N" --user gary)
@@ -180,6 +183,35 @@ expect "an HPO term nobody's phenopacket has (none imported here): 0 (tests/cli/
 get ind_rec auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=5" >/dev/null
 expect "record level names individuals by project pseudonyms only" \
   '[ "$(j ind_rec d.response.resultSets[0].results.length)" = 5 ] && ! grep -qE "HG|NA[0-9]" "$T/r/ind_rec.json"'
+# Per-project pseudonyms: under a project every person id the API gives or takes is the
+# project's own, so two projects granted the same dataset (P1, P2) cannot link their answers,
+# and the node's ids (the steward's, those Matchmaker Exchange hands out) do not map to them.
+vals() { node -e "const d=JSON.parse(require('fs').readFileSync('$T/r/$1.json'));
+  for (const s of d.response.resultSets) for (const x of s.results) console.log(x['$2'])" | sort -u; }
+for pj in P1 P2; do
+  get "pi_$pj" auto -H "Authorization: Bearer $TG" -H "X-Project: $pj" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=1000" >/dev/null
+  get "pb_$pj" auto -H "Authorization: Bearer $TG" -H "X-Project: $pj" "$U/biosamples?requestedGranularity=record&datasetIds=DS2&limit=1000" >/dev/null
+  vals "pi_$pj" id > "$T/ind_$pj"; vals "pb_$pj" individualId > "$T/bind_$pj"; vals "pb_$pj" id > "$T/bs_$pj"
+done
+get pi_node auto -H "Authorization: Bearer $TS" "$U/individuals?requestedGranularity=record&datasetIds=DS2&limit=1000" >/dev/null
+get pb_node auto -H "Authorization: Bearer $TS" "$U/biosamples?requestedGranularity=record&datasetIds=DS2&limit=1000" >/dev/null
+vals pi_node id > "$T/ind_node"; vals pb_node id > "$T/bs_node"
+expect "under a project, /biosamples' individualId is the project's person id (as /individuals gives it)" \
+  '[ -s "$T/ind_P1" ] && diff -q "$T/ind_P1" "$T/bind_P1" >/dev/null && diff -q "$T/ind_P2" "$T/bind_P2" >/dev/null'
+expect "two projects' person and sample ids have nothing in common, nor with the node's" \
+  '[ -z "$(cat "$T/ind_P1" "$T/bind_P1" "$T/bs_P1" | sort | comm -12 - <(cat "$T/ind_P2" "$T/bind_P2" "$T/bs_P2" "$T/ind_node" "$T/bs_node" | sort))" ]'
+GI=$(grep -v -x -f "$T/ind_P1" "$T/ind_node" | head -1); PI=$(head -1 "$T/ind_P1"); PB=$(head -1 "$T/bs_P1"); GB=$(head -1 "$T/bs_node")
+st1=$(get pid_g beaconErrorResponse.json -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals/$GI?requestedGranularity=record")
+st2=$(get pid_p auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/individuals/$PI?requestedGranularity=record")
+st3=$(get pid_x beaconErrorResponse.json -H "Authorization: Bearer $TG" -H "X-Project: P2" "$U/individuals/$PI?requestedGranularity=record")
+st4=$(get pbs_p auto -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/biosamples/$PB?requestedGranularity=record")
+st5=$(get pbs_g beaconErrorResponse.json -H "Authorization: Bearer $TG" -H "X-Project: P1" "$U/biosamples/$GB?requestedGranularity=record")
+st6=$(get pid_n auto -H "Authorization: Bearer $TS" "$U/individuals/$GI?requestedGranularity=record")
+expect "under P1: a node person id is 404, P1's own id is found (and named so), P2 does not know it ($st1 $st2 $st3)" \
+  '[ "$st1 $st2 $st3" = "404 200 404" ] && [ "$(j pid_p d.response.resultSets[0].results[0].id)" = "$PI" ]'
+expect "under P1: P1's sample id is found with P1's person id, a node sample id is 404 ($st4 $st5)" \
+  '[ "$st4 $st5" = "200 404" ] && [ "$(j pbs_p d.response.resultSets[0].results[0].id)" = "$PB" ] && grep -qx "$(j pbs_p d.response.resultSets[0].results[0].individualId)" "$T/ind_P1"'
+expect "without a project the node id is found as before ($st6)" '[ "$st6" = 200 ] && [ "$(j pid_n d.response.resultSets[0].results[0].id)" = "$GI" ]'
 # carriers: /g_variants/{id}/individuals lists the people with at least one copy of the ALT
 "$GN" setting "$N" public_granularity record >/dev/null
 cs=$(awk -F'\t' '$2 >= 10 && $2 <= 60' "$T/ref_pub.tsv" | head -1 | cut -f1); IFS=: read -r c p r a <<< "$cs"
@@ -263,6 +295,8 @@ expect "query budget: 3 answered, the 4th refused with 429 ($codes)" '[ "$codes"
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 expect "every Beacon query audited (allowed and denied), chain verifies" \
   '"$GN" audit show "$N" --user quota 2>/dev/null | grep -c beacon | grep -qx 4 && "$GN" audit verify "$N" >/dev/null'
+expect "the audit log is UTF-8 text, the long non-ASCII referenceName cut at a character" \
+  '"$GN" audit show "$N" > "$T/audit.txt" && iconv -f UTF-8 -t UTF-8 "$T/audit.txt" >/dev/null && grep -q "request: beacon GET g_variants range a\(é\)*\.\.\." "$T/audit.txt"'
 
 # --- GA4GH Passport as the bearer credential (testdata/passport: visas grant DS-0001 and
 # DS-0002 at record level, registered access everywhere else; DS-0003's visa has expired)
