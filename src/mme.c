@@ -825,8 +825,8 @@ int mme_handle(const struct hpo *h, struct mme_cache *cache, struct policy_cache
     }
     (void)snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
                    "; %zu matchable; %zu returned", n_ids, n_res);
-    if ((rc = policy_matchmaking_done(c, key, &who.caller, "mme.match", detail, (int64_t)n_res,
-                                      subjects, &err)) < 0) {
+    if ((rc = policy_matchmaking_done(c, key, &who.caller, "mme.match", "allowed", detail,
+                                      (int64_t)n_res, subjects, &err)) < 0) {
         gn_free(*out);
         *out = NULL;
         rc = answer_error(503, "the exchange could not be audited", out, len, status);

@@ -1011,15 +1011,16 @@ int policy_matchmaking_cached(struct policy_cache *pc, struct catalog *c,
 }
 
 int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,
-                            const struct policy_caller *who, const char *action, const char *detail,
-                            int64_t results, const char *subjects, struct gn_err *err)
+                            const struct policy_caller *who, const char *action,
+                            const char *outcome, const char *detail, int64_t results,
+                            const char *subjects, struct gn_err *err)
 {
     struct audit_entry e = {0};
     e.actor = who && who->name ? who->name : "";
     e.role = who && who->role ? who->role : "";
     e.purpose = "matchmaking";
     e.action = action;
-    e.outcome = "allowed";
+    e.outcome = outcome;
     e.records = results;
     e.detail = detail ? detail : "";
     e.subjects = subjects ? subjects : "";

@@ -249,12 +249,14 @@ GN_MUST_CHECK int policy_matchmaking_cached(struct policy_cache *pc, struct cata
                                             const struct policy_caller *who, const char *action,
                                             const char *detail, int64_t **ids, size_t *n,
                                             struct gn_err *err);
-/* Records a matchmaking exchange: results returned (or received) and the pseudonyms of the
- * local people named in it (comma-separated, or ""). */
+/* Records a matchmaking exchange: outcome "allowed" (the exchange, before anything leaves;
+ * or, for an answer built whole before it is sent, the exchange and its results) or "done"
+ * (the outcome of an exchange recorded as allowed before), results returned (or received)
+ * and the pseudonyms of the local people named in it (comma-separated, or ""). */
 GN_MUST_CHECK int policy_matchmaking_done(struct catalog *c, const struct pseudonym *key,
                                           const struct policy_caller *who, const char *action,
-                                          const char *detail, int64_t results, const char *subjects,
-                                          struct gn_err *err);
+                                          const char *outcome, const char *detail, int64_t results,
+                                          const char *subjects, struct gn_err *err);
 
 void policy_decision_free(struct policy_decision *d);
 

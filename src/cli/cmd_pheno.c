@@ -710,6 +710,15 @@ static int mme_search(const char *dir, const struct pheno_opt *o, int heartbeat)
             goto out;
         }
         if ((rc = mme_request_for(cx.cat, ps, &req, &err)) < 0) goto out;
+        /* The patient's record is on record as going out before it does (and before this
+         * node's own matches are printed); the outcome follows as "done". */
+        (void)snprintf(detail, sizeof detail,
+                       "the patient's record goes to %zu peer(s) and this node's matching; "
+                       "answer follows",
+                       n);
+        if ((rc = policy_matchmaking_done(cx.cat, &cx.key, &cx.who.caller, "mme.search", "allowed",
+                                          detail, 0, ps, &err)) < 0)
+            goto out;
         /* this node's own matches, through the same scoring */
         if (hpo_load(hpo_path(o), &h, NULL) == GN_OK &&
             mme_query_parse(req, strlen(req), 0, &q, &err) == GN_OK &&
@@ -736,8 +745,8 @@ static int mme_search(const char *dir, const struct pheno_opt *o, int heartbeat)
     }
     if (!heartbeat) {
         (void)snprintf(detail, sizeof detail, "sent to %zu peer(s), %zu answered", n, ok);
-        rc = policy_matchmaking_done(cx.cat, &cx.key, &cx.who.caller, "mme.search", detail,
-                                     (int64_t)ok, ps, &err);
+        rc = policy_matchmaking_done(cx.cat, &cx.key, &cx.who.caller, "mme.search", "done", detail,
+                                     (int64_t)ok, NULL, &err);
     }
     fprintf(stderr, "%zu of %zu peer(s) answered\n", ok, n);
 out:

@@ -202,6 +202,13 @@ expect "A's search: B's 3 consented KCNT1 patients found" \
   '[ "$(jq "select(.peer == \"nodeB\") | [.results[] | select(.patient.genomicFeatures[0].gene.id == \"KCNT1\")] | length" "$T/sa")" = 3 ]'
 expect "A's search: local matches too (A's other 2 KCNT1 patients, not itself)" \
   '[ "$(jq "select(.peer == \"local\") | .results | length" "$T/sa")" = 2 ] && ! jq -r "select(.peer == \"local\") | .results[].patient.id" "$T/sa" | grep -q "$AP1"'
+expect "A's search: on record before the record leaves, then its outcome (1 peer answered)" \
+  '"$GN" audit show "$T/a" | grep "\"action\":\"mme.search\"" | tail -2 | tr -d "\n" | grep -q "\"outcome\":\"allowed\",\"records\":0,.*\"outcome\":\"done\",\"records\":1,"'
+sqlite3 "$T/a/catalog.db" "CREATE TRIGGER gn_refuse BEFORE INSERT ON audit WHEN NEW.action = 'mme.search' AND NEW.outcome = 'allowed' BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+"$GN" mme search "$T/a" --pseudonym "$AP1" --timeout 3000 > "$T/sa2" 2> "$T/sa2.err"
+expect "a search that cannot be recorded fails and nothing is sent or shown" \
+  '[ $? = 1 ] && [ ! -s "$T/sa2" ] && ! grep -q "answered" "$T/sa2.err"'
+sqlite3 "$T/a/catalog.db" "DROP TRIGGER gn_refuse"
 BP4=$(grep Patient_4 "$T/ib" | cut -f2)
 "$GN" mme search "$T/b" --pseudonym "$BP4" > "$T/sb" 2> "$T/sb.err"
 expect "B searches A: A's 3 KCNT1 patients found, no Marfan patient" \
