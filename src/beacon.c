@@ -1750,6 +1750,21 @@ out:
     return rc < 0 ? rc : GN_OK;
 }
 
+/* The datasets a request names for policy: the path's /datasets/{id}, else its datasetIds
+ * (none: every dataset). only_ds (one slot) holds the path's id while rq is used. */
+static void request_datasets(const struct beacon_req *r, const char **only_ds,
+                             struct policy_request *rq)
+{
+    if (r->entry == BEACON_REQ_ENTRY_DATASETS && r->entry_id) {
+        only_ds[0] = r->entry_id;
+        rq->datasets = only_ds;
+        rq->n_datasets = 1;
+    } else if (r->n_dataset_ids) {
+        rq->datasets = (const char *const *)r->dataset_ids;
+        rq->n_datasets = r->n_dataset_ids;
+    }
+}
+
 static int handle_query(struct beacon *b, struct catalog *c, const struct pseudonym *key,
                         const struct gtsnap *snap, struct policy_budget *budget,
                         const struct beacon_call *call, const struct settings *st, int64_t gen,
@@ -1778,14 +1793,7 @@ static int handle_query(struct beacon *b, struct catalog *c, const struct pseudo
 
     /* what the path names */
     rq.need = GRAN_BOOLEAN;
-    if (r->entry == BEACON_REQ_ENTRY_DATASETS && r->entry_id) {
-        only_ds[0] = r->entry_id;
-        rq.datasets = only_ds;
-        rq.n_datasets = 1;
-    } else if (r->n_dataset_ids) {
-        rq.datasets = (const char *const *)r->dataset_ids;
-        rq.n_datasets = r->n_dataset_ids;
-    }
+    request_datasets(r, only_ds, &rq);
     if (r->entry == BEACON_REQ_ENTRY_G_VARIANTS && r->entry_id) {
         if ((rc = variant_id_query(r, err)) < 0) return rc;
         if (e == BEACON_REQ_ENTRY_INDIVIDUALS || e == BEACON_REQ_ENTRY_BIOSAMPLES) {
@@ -1969,14 +1977,7 @@ static int handle_terms(struct beacon *b, struct catalog *c, const struct pseudo
     if ((rc = policy_budget_take(budget, b->pc, c, key, call->who, call->client, "beacon", err)) <
         0)
         return rc;
-    if (r->entry == BEACON_REQ_ENTRY_DATASETS && r->entry_id) {
-        only_ds[0] = r->entry_id;
-        rq.datasets = only_ds;
-        rq.n_datasets = 1;
-    } else if (r->n_dataset_ids) {
-        rq.datasets = (const char *const *)r->dataset_ids;
-        rq.n_datasets = r->n_dataset_ids;
-    }
+    request_datasets(r, only_ds, &rq);
     (void)snprintf(detail, sizeof detail, "beacon %s filtering_terms", call->method);
     rq.action = "beacon";
     rq.detail = detail;
