@@ -356,26 +356,85 @@ void catalog_rollback(struct catalog *c)
 
 /* ---- batches and samples ---------------------------------------------------------- */
 
+/* The people an uncommitted batch created: each has a sample at or above next_sample, none
+ * below it, a consent event written by that batch ("ingest:NAME") and no other, no
+ * phenotype record and no matchmaking say. A person created by phenopacket import (no
+ * sample, consent by "phenopacket-import") or known from a committed batch is never one. */
+static const char SQL_PURGE_PEOPLE[] =
+    "SELECT DISTINCT s.individual_id FROM samples s WHERE s.id >= ? AND s.individual_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM samples o WHERE o.individual_id = s.individual_id AND o.id < ?)"
+    " AND EXISTS (SELECT 1 FROM consent_events e WHERE e.individual_id = s.individual_id"
+    "  AND e.actor = 'ingest:' || s.batch)"
+    " AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.individual_id = s.individual_id"
+    "  AND e.actor <> 'ingest:' || s.batch)"
+    " AND NOT EXISTS (SELECT 1 FROM phenopackets p WHERE p.individual_id = s.individual_id)"
+    " AND NOT EXISTS (SELECT 1 FROM matchmaking_choices m WHERE m.individual_id = s.individual_id)";
+
+static int purge_people(struct catalog *c, int64_t next, int64_t **ids, size_t *n,
+                        struct gn_err *err)
+{
+    struct db_stmt *st = NULL;
+    const void *a[] = {&next, &next};
+    size_t cap = 0;
+    int rc = prep(c, SQL_PURGE_PEOPLE, "ii", a, &st, err);
+    if (rc < 0) return rc;
+    while ((rc = db_step(st, err)) == 1) {
+        if (*n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            int64_t *p = gn_reallocarray(*ids, ncap, sizeof *p);
+            if (!p) {
+                rc = gn_errf(err, GN_ENOMEM, "out of memory");
+                break;
+            }
+            *ids = p;
+            cap = ncap;
+        }
+        (*ids)[(*n)++] = db_col_i64(st, 0);
+    }
+    db_finalize(st);
+    return rc < 0 ? rc : GN_OK;
+}
+
 int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sample, struct gn_err *err)
 {
-    int64_t n = next_sample;
-    const void *a[] = {&n};
+    int64_t next = next_sample, left = 0, *ids = NULL;
+    const void *a[] = {&next}, *a2[] = {&next, &next};
+    size_t n = 0;
     int rc;
-    if ((rc = run(c, "DELETE FROM samples WHERE id >= ?", "i", a, err)) < 0) return rc;
-    if ((rc = run(c, "DELETE FROM batches WHERE first_sample >= ?", "i", a, err)) < 0) return rc;
-    /* Individuals exist only through their samples: those an uncommitted ingest created
-     * go with it, with their consent history. */
-    if ((rc = run(c,
-                  "DELETE FROM consent_events WHERE individual_id NOT IN"
-                  " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
-                  NULL, NULL, err)) < 0) {
+    struct db_stmt *st = NULL;
+
+    /* Nothing left behind (the usual case): no transaction, no generation change. */
+    if ((rc = prep(c,
+                   "SELECT (SELECT count(*) FROM samples WHERE id >= ?)"
+                   " + (SELECT count(*) FROM batches WHERE first_sample >= ?)",
+                   "ii", a2, &st, err)) < 0)
         return rc;
+    if ((rc = db_step(st, err)) == 1) left = db_col_i64(st, 0);
+    db_finalize(st);
+    if (rc < 0) return rc;
+    if (!left) return GN_OK;
+
+    /* All or nothing: a purge cut short would leave people without their consent. */
+    if ((rc = catalog_begin(c, err)) < 0) return rc;
+    if ((rc = purge_people(c, next, &ids, &n, err)) < 0) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const void *p[] = {&ids[i]};
+        if ((rc = run(c, "DELETE FROM consent_events WHERE individual_id = ?", "i", p, err)) < 0)
+            goto fail;
     }
-    rc = run(c,
-             "DELETE FROM individuals WHERE id NOT IN"
-             " (SELECT individual_id FROM samples WHERE individual_id IS NOT NULL)",
-             NULL, NULL, err);
-    return rc < 0 ? rc : GN_OK;
+    if ((rc = run(c, "DELETE FROM samples WHERE id >= ?", "i", a, err)) < 0) goto fail;
+    if ((rc = run(c, "DELETE FROM batches WHERE first_sample >= ?", "i", a, err)) < 0) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const void *p[] = {&ids[i]};
+        if ((rc = run(c, "DELETE FROM individuals WHERE id = ?", "i", p, err)) < 0) goto fail;
+    }
+    if ((rc = catalog_commit(c, err)) < 0) goto fail;
+    gn_free(ids);
+    return GN_OK;
+fail:
+    catalog_rollback(c);
+    gn_free(ids);
+    return gn_err_prefix(err, rc, "cannot remove what an unfinished ingest left");
 }
 
 int catalog_batch_add(struct catalog *c, const char *name, uint32_t first, uint32_t n,

@@ -55,7 +55,10 @@ void catalog_rollback(struct catalog *c);
 
 /* ---- batches and samples ---------------------------------------------------------- */
 
-/* Deletes sample and batch rows of ingests that never committed (id >= next_sample). */
+/* Deletes sample and batch rows of ingests that never committed (id >= next_sample) and
+ * the people those ingests created (with their consent events), in one transaction.
+ * People with a phenotype record, a matchmaking say, another consent event or a
+ * committed sample stay (phenopacket import creates people without samples). */
 GN_MUST_CHECK int catalog_purge_uncommitted(struct catalog *c, uint32_t next_sample,
                                             struct gn_err *err);
 /* Records a batch; GN_EEXIST when the name is taken. */

@@ -360,5 +360,50 @@ expect "duo match: GRU consent allows an HMB purpose" '"$GN" duo match --consent
 expect "duo match: NPU consent denies a for-profit purpose, with the reason" \
   '! "$GN" duo match --consent HMB,NPU --purpose HMB > "$T/duo.txt" && grep -q "^denied: .*NPU" "$T/duo.txt"'
 
+# --- phenopacket import creates a person without samples; ingest's purge of what an
+# unfinished ingest left removes only that ingest's own people, all or nothing
+printf 'national_id\tsample_id\tsex\tdataset\tconsent\n020285-1999\tNEWSUBJ\tfemale\tDS-0001\tGRU\n' > "$T/new.tsv"
+echo '{"id":"x","subject":{"id":"NEWSUBJ"},"phenotypicFeatures":[{"type":{"id":"HP:0001250","label":"Seizure"}}],"metaData":{"created":"2024-01-01T00:00:00Z","createdBy":"t","phenopacketSchemaVersion":"2.0"}}' > "$T/new.json"
+"$GN" phenopacket import "$M" "$T/new.json" --manifest "$T/new.tsv" >/dev/null 2>&1
+newp="SELECT count(*) FROM consent_events e JOIN phenopackets p ON p.individual_id = e.individual_id"
+expect "import --manifest records a new person with one consent event" '[ "$(sql "$M" "$newp")" = 1 ]'
+bcftools query -l "$T/p100.vcf.gz" | head -3 | sed 's/^/X/' > "$T/x.names"
+bcftools view -s "$(bcftools query -l "$T/p100.vcf.gz" | head -3 | paste -sd,)" "$T/p100.vcf.gz" 2>/dev/null |
+  bcftools reheader -s "$T/x.names" 2>/dev/null | bcftools view -Oz -o "$T/x.vcf.gz" 2>/dev/null
+sed 's/^/Y/' "$T/x.names" > "$T/y.names"
+bcftools reheader -s "$T/y.names" "$T/x.vcf.gz" -o "$T/y.vcf.gz" 2>/dev/null
+sed 's/^/Z/' "$T/x.names" > "$T/z.names"
+bcftools reheader -s "$T/z.names" "$T/x.vcf.gz" -o "$T/z.vcf.gz" 2>/dev/null
+sed 's/^/W/' "$T/x.names" > "$T/w.names"
+bcftools reheader -s "$T/w.names" "$T/x.vcf.gz" -o "$T/w.vcf.gz" 2>/dev/null
+expect "a later ingest succeeds and keeps the imported person's consent" \
+  '"$GN" ingest "$M" --batch after-import --quiet "$T/x.vcf.gz" >/dev/null && [ "$(sql "$M" "$newp")" = 1 ]'
+# an ingest whose catalog rows committed but whose manifest never did (a crash between the
+# two): its people, consent events, samples and batch go at the next ingest, nothing else
+counts() { sql "$M" "SELECT (SELECT count(*) FROM individuals), (SELECT count(*) FROM consent_events), (SELECT count(*) FROM samples), (SELECT count(*) FROM batches)"; }
+before_u=$(counts)
+awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent" }
+     { printf "%02d0386-%04d\t%s\tmale\tDS-0001\tGRU\n", NR, 3000 + NR, $1 }' "$T/y.names" > "$T/y.tsv"
+cp "$M/MANIFEST" "$T/MANIFEST.keep"
+"$GN" ingest "$M" --batch unfinished --quiet --manifest "$T/y.tsv" "$T/y.vcf.gz" >/dev/null
+cp "$T/MANIFEST.keep" "$M/MANIFEST"
+expect "an ingest after an unfinished one removes exactly its 3 people, 3 consent events, 3 samples and its batch" \
+  '[ "$(counts)" != "$before_u" ] && "$GN" ingest "$M" --batch next --quiet "$T/z.vcf.gz" >/dev/null &&
+   [ "$(counts)" = "$(echo "$before_u" | awk -F"|" -v OFS="|" "{ \$3 += 3; \$4 += 1; print }")" ] && [ "$(sql "$M" "$newp")" = 1 ]'
+# all or nothing: a purge that fails changes nothing
+cp "$M/MANIFEST" "$T/MANIFEST.keep"
+"$GN" ingest "$M" --batch unfinished --quiet --manifest "$T/y.tsv" "$T/y.vcf.gz" >/dev/null
+cp "$T/MANIFEST.keep" "$M/MANIFEST"
+before_f=$(counts)
+if [ -n "$PG" ]; then
+  sql "$M" "CREATE FUNCTION gn_keep() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'kept'; END \$\$; CREATE TRIGGER gn_keep BEFORE DELETE ON individuals FOR EACH ROW EXECUTE FUNCTION gn_keep()" >/dev/null
+else
+  sql "$M" "CREATE TRIGGER gn_keep BEFORE DELETE ON individuals BEGIN SELECT RAISE(ABORT, 'kept'); END"
+fi
+"$GN" ingest "$M" --batch next2 --quiet "$T/w.vcf.gz" > /dev/null 2> "$T/keep.err"; krc=$?
+expect "a purge that fails leaves the catalog as it was (consent events too) and ingests nothing" \
+  '[ $krc -ne 0 ] && grep -q kept "$T/keep.err" && [ "$(counts)" = "$before_f" ]'
+if [ -n "$PG" ]; then sql "$M" "DROP TRIGGER gn_keep ON individuals" >/dev/null; else sql "$M" "DROP TRIGGER gn_keep"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
