@@ -69,19 +69,19 @@ int cli_hpo_load(const char *opt, struct hpo **h, struct gn_err *err)
 int cli_access_opt(struct cli_access *a, int c, const char *arg)
 {
     switch (c) {
-    case 'T':
+    case CLI_OPT_TOKEN:
         a->token = arg;
         return 1;
-    case 'P':
+    case CLI_OPT_PROJECT:
         a->project = arg;
         return 1;
-    case 'A':
+    case CLI_OPT_PATIENT:
         a->patient = arg;
         return 1;
-    case 'J':
+    case CLI_OPT_PASSPORT:
         a->passport = arg;
         return 1;
-    case 'U':
+    case CLI_OPT_PURPOSE:
         a->purpose = arg;
         return 1;
     default:

@@ -43,12 +43,23 @@ struct cli_access {
     const char *passport; /* file holding a GA4GH Passport JWT */
     const char *purpose;  /* a Passport caller's purpose, DUO terms */
 };
-/* getopt_long entries for the access options; values 'T', 'P', 'A', 'J', 'U'. */
+/* getopt_long values of the access options: above every character, so that no command's
+ * own options (single characters) can take one of them or be taken by one. */
+enum cli_access_code {
+    CLI_OPT_TOKEN = 0x100,
+    CLI_OPT_PROJECT,
+    CLI_OPT_PATIENT,
+    CLI_OPT_PASSPORT,
+    CLI_OPT_PURPOSE
+};
+/* getopt_long entries for the access options (values enum cli_access_code). */
 #define CLI_ACCESS_OPTIONS                                                                         \
-    {"token", required_argument, 0, 'T'}, {"project", required_argument, 0, 'P'},                  \
-        {"patient", required_argument, 0, 'A'}, {"passport", required_argument, 0, 'J'},           \
+    {"token", required_argument, 0, CLI_OPT_TOKEN},                                                \
+        {"project", required_argument, 0, CLI_OPT_PROJECT},                                        \
+        {"patient", required_argument, 0, CLI_OPT_PATIENT},                                        \
+        {"passport", required_argument, 0, CLI_OPT_PASSPORT},                                      \
     {                                                                                              \
-        "purpose", required_argument, 0, 'U'                                                       \
+        "purpose", required_argument, 0, CLI_OPT_PURPOSE                                           \
     }
 /* The HPO index to use: opt when given, else $GENOMENODE_HPO_INDEX, else
  * data/hpo/hpo.gnhpo (borrowed). */

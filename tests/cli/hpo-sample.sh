@@ -21,7 +21,18 @@ export GENOMENODE_HPO_INDEX=$T/hpo.gnhpo
 N=$T/node
 
 "$GN" hpo build --out "$GENOMENODE_HPO_INDEX" >/dev/null 2>&1 || bad "hpo build"
-"$GN" init "$N" --build GRCh37 >/dev/null && "$GN" ingest "$N" --batch eur --quiet "$EUR" >/dev/null || bad "ingest"
+# the panel's manifest (tests/cli/lib.sh: synthetic national IDs, DS1/DS2, consents)
+manifest503() { # OUT
+    bcftools query -l "$EUR" | awk 'BEGIN { OFS = "\t"; print "national_id", "sample_id", "sex", "dataset", "consent", "year_of_birth" }
+       { i = NR; d = 1 + i % 28; m = 1 + int(i / 28) % 12
+         c = (i % 10 == 0) ? "clinical" : (i % 7 == 0) ? "HMB,NPU" : "GRU"
+         ds = (i % 5 == 0) ? "DS2" : "DS1"
+         printf "%02d%02d85-%04d\t%s\t%s\t%s\t%s\t1985\n", d, m, 1000 + i, $1, (i % 2 ? "female" : "male"), ds, c }' >"$1"
+}
+manifest503 "$T/man.tsv"
+"$GN" init "$N" --build GRCh37 >/dev/null && "$GN" dataset add "$N" DS1 --terms GRU >/dev/null &&
+    "$GN" dataset add "$N" DS2 --terms GRU >/dev/null &&
+    "$GN" ingest "$N" --batch eur --quiet --manifest "$T/man.tsv" "$EUR" >/dev/null || bad "ingest"
 
 # the sample (the 7th of the panel) and its alleles with panel AC/AN
 S=$(bcftools query -l "$EUR" | sed -n 7p)
@@ -78,6 +89,23 @@ check "--sample without DIR: usage" '[ $? -eq 2 ]'
 check "--sample without --gene-regions: usage" '[ $? -eq 2 ]'
 "$GN" rank "$N" --sample "$S" --gene-regions "$T/genes.bed" --max-af 2 --hpo HP:0001250 >/dev/null 2>&1
 check "bad --max-af: usage" '[ $? -eq 2 ]'
+
+# the access options of rank are the usual ones (--project, --patient): a researcher of a
+# project granted the sample's dataset at record level, and a clinician for their patient
+"$GN" user add "$N" rita --role researcher >/dev/null
+"$GN" project add "$N" P1 --purpose HMB,NPU --approval ETH-1 --expires 2099-12-31 >/dev/null
+"$GN" project join "$N" P1 rita >/dev/null
+"$GN" grant "$N" --dataset DS1 --project P1 --level record >/dev/null
+TR=$("$GN" token create "$N" --user rita)
+"$GN" rank "$N" --sample "$S" --gene-regions "$T/genes.bed" --hpo HP:0001250 --top 3 --token "$TR" --project P1 >"$T/jr" 2>"$T/err"
+check "researcher: rank --sample --project P1 ($(head -c 200 "$T/err"))" \
+    '[ $? -eq 0 ] && [ "$(jq -r ".results[0].gene_evidence" "$T/jr")" = "$G" ]'
+"$GN" user add "$N" doc --role clinician >/dev/null
+TDOC=$("$GN" token create "$N" --user doc)
+PID=$(awk -F'\t' -v s="$S" '$2 == s { print $1 }' "$T/man.tsv")
+"$GN" rank "$N" --sample "$S" --gene-regions "$T/genes.bed" --hpo HP:0001250 --top 3 --token "$TDOC" --patient "$PID" >"$T/jc" 2>"$T/err"
+check "clinician: rank --sample --patient ($(head -c 200 "$T/err" | tr -d 0-9))" \
+    '[ $? -eq 0 ] && [ "$(jq -r ".results[0].gene_evidence" "$T/jc")" = "$G" ] && ! grep -q -- "$PID" "$T/err"'
 
 # malformed BED lines: file and line named, nothing read (no new audit entry)
 before=$("$GN" audit show "$N" | grep -c "\"action\":\"rank\"")
