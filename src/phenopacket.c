@@ -297,6 +297,35 @@ static int diagnoses(struct phenopacket *pp, const json_t *root, struct gn_err *
     return GN_OK;
 }
 
+/* What went wrong in a JSON text, never quoting it: jansson's je.text ends with the token
+ * it stopped at ("... near '\"010185-1234\\x'"), which may be the subject's national ID. */
+static const char *json_error_kind(const json_error_t *je)
+{
+    switch (json_error_code(je)) {
+    case json_error_out_of_memory:
+        return "out of memory";
+    case json_error_stack_overflow:
+        return "nested too deeply";
+    case json_error_invalid_utf8:
+        return "not valid UTF-8";
+    case json_error_premature_end_of_input:
+        return "the text ends early (truncated?)";
+    case json_error_end_of_input_expected:
+        return "text after the end of the document";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "a NUL character";
+    case json_error_duplicate_key:
+        return "a key given twice in one object";
+    case json_error_numeric_overflow:
+        return "a number out of range";
+    case json_error_invalid_syntax:
+        return "invalid syntax (a bad token, escape or control character)";
+    default:
+        return "malformed";
+    }
+}
+
 int phenopacket_parse(const char *p, size_t len, struct phenopacket **out, struct gn_err *err)
 {
     struct phenopacket *pp = NULL;
@@ -310,7 +339,7 @@ int phenopacket_parse(const char *p, size_t len, struct phenopacket **out, struc
         return gn_errf(err, GN_ELIMIT, "phenopacket larger than %u bytes", PHENOPACKET_MAX_BYTES);
     if (!(root = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)))
         return gn_errf(err, GN_EPARSE, "not JSON: line %d column %d: %s", je.line, je.column,
-                       je.text);
+                       json_error_kind(&je));
     if (!(pp = gn_calloc(1, sizeof *pp))) {
         json_decref(root);
         return gn_errf(err, GN_ENOMEM, "out of memory");

@@ -20,7 +20,7 @@ static const struct test_case *const suites[] = {
     test_strparse_cases, test_buf_cases,        test_segment_cases, test_gtstore_cases,
     test_misc_cases,     test_duo_cases,        test_natid_cases,   test_samplesheet_cases,
     test_passport_cases, test_beacon_req_cases, test_pgx_cases,     test_hpo_cases,
-    test_beacon_cases};
+    test_beacon_cases,   test_phenopacket_cases};
 
 int main(int argc, char **argv)
 {

@@ -57,6 +57,7 @@ extern const struct test_case test_beacon_req_cases[];
 extern const struct test_case test_beacon_cases[];
 extern const struct test_case test_pgx_cases[];
 extern const struct test_case test_hpo_cases[];
+extern const struct test_case test_phenopacket_cases[];
 
 /* A fresh temporary directory for the current test (created by the runner). */
 const char *test_tmpdir(void);

@@ -1,0 +1,40 @@
+/*
+ * test_phenopacket.c — the Phenopackets v2 reader and writer: errors that never quote the
+ * input.
+ */
+#include <string.h>
+
+#include "phenopacket.h"
+#include "test.h"
+
+#define META "\"metaData\":{\"phenopacketSchemaVersion\":\"2.0\"}"
+
+/* parse text; expect failure with a message holding want and not holding avoid */
+static void parse_fails(const char *text, const char *want, const char *avoid)
+{
+    struct phenopacket *pp = NULL;
+    struct gn_err e = GN_ERR_INIT;
+    int rc = phenopacket_parse(text, strlen(text), &pp, &e);
+    if (rc >= 0) TEST_FAIL_("parsed: %s", text);
+    if (!strstr(e.msg, want)) TEST_FAIL_("message \"%s\" lacks \"%s\"", e.msg, want);
+    if (avoid && strstr(e.msg, avoid)) TEST_FAIL_("message \"%s\" quotes \"%s\"", e.msg, avoid);
+    ASSERT_TRUE(pp == NULL);
+}
+
+static void test_json_errors_quote_nothing(void)
+{
+    parse_fails("{\"subject\": {\"id\": \"010185-1234\\x\"}, " META "}", "line 1 column", "010185");
+    parse_fails("{\"subject\": {\"id\": \"010185-1234\\x\"}, " META "}", "invalid syntax", "1234");
+    parse_fails("{\"subject\": {\"id\": \"010185-1234", "ends early", "010185");
+    parse_fails("{\n\"subject\": {\"id\": \"a\", \"010185-1234\": 1, \"010185-1234\": 2}, " META
+                "}",
+                "line 2 column", "010185");
+    parse_fails("{\"subject\": {\"id\": \"a\", \"010185-1234\": 1, \"010185-1234\": 2}, " META "}",
+                "given twice", "1234");
+    parse_fails("{\"subject\": {\"id\": \"010185-1234\"}} 010185-1234", "after the end", "010185");
+}
+
+const struct test_case test_phenopacket_cases[] = {
+    {"phenopacket_json_errors_quote_nothing", test_json_errors_quote_nothing},
+    {NULL, NULL},
+};
