@@ -261,7 +261,9 @@ static int diagnoses(struct phenopacket *pp, const json_t *root, struct gn_err *
         (void)snprintf(path, sizeof path, "diseases[%zu]", i);
         if (!json_is_object(d)) return gn_errf(err, GN_EPARSE, "%s: expected an object", path);
         ex = json_object_get(d, "excluded");
-        if (ex && json_is_true(ex)) continue;
+        if (ex && !json_is_boolean(ex))
+            return gn_errf(err, GN_EPARSE, "diseases[%zu].excluded: expected true or false", i);
+        if (ex && json_is_true(ex)) continue; /* ruled out: not a diagnosis */
         (void)snprintf(path, sizeof path, "diseases[%zu].onset", i);
         if ((rc = time_element(json_object_get(d, "onset"), path, &onset, err)) < 0) return rc;
         (void)snprintf(path, sizeof path, "diseases[%zu].term", i);

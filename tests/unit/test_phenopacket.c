@@ -1,6 +1,6 @@
 /*
  * test_phenopacket.c — the Phenopackets v2 reader and writer: errors that never quote the
- * input.
+ * input, diseases' excluded flag, interpretation and variant status.
  */
 #include <string.h>
 
@@ -34,7 +34,29 @@ static void test_json_errors_quote_nothing(void)
     parse_fails("{\"subject\": {\"id\": \"010185-1234\"}} 010185-1234", "after the end", "010185");
 }
 
+static void test_disease_excluded(void)
+{
+    struct phenopacket *pp = NULL;
+    struct gn_err e = GN_ERR_INIT;
+    const char *ok = "{\"subject\":{\"id\":\"s\"}," META ",\"diseases\":["
+                     "{\"term\":{\"id\":\"OMIM:999999\",\"label\":\"x\"},\"excluded\":true},"
+                     "{\"term\":{\"id\":\"OMIM:154700\",\"label\":\"y\"},\"excluded\":false}]}";
+    parse_fails("{\"subject\":{\"id\":\"s\"}," META
+                ",\"diseases\":[{\"term\":{\"id\":\"OMIM:999999\"},"
+                "\"excluded\":\"true\"}]}",
+                "diseases[0].excluded: expected true or false", NULL);
+    parse_fails("{\"subject\":{\"id\":\"s\"}," META
+                ",\"diseases\":[{\"term\":{\"id\":\"OMIM:999999\"},"
+                "\"excluded\":1}]}",
+                "diseases[0].excluded: expected true or false", NULL);
+    ASSERT_OK(phenopacket_parse(ok, strlen(ok), &pp, &e));
+    ASSERT_EQ_INT(pp->n_dx, 1);
+    ASSERT_EQ_STR(pp->dx[0].id, "OMIM:154700");
+    phenopacket_free(pp);
+}
+
 const struct test_case test_phenopacket_cases[] = {
     {"phenopacket_json_errors_quote_nothing", test_json_errors_quote_nothing},
+    {"phenopacket_disease_excluded", test_disease_excluded},
     {NULL, NULL},
 };
