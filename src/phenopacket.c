@@ -447,8 +447,9 @@ static json_t *variant_json(const struct phenopacket *pp, const struct phenopack
 }
 
 /* metaData.resources must name every ontology whose terms the document uses: the disease
- * namespaces known here get their registry entries, any other prefix a bioregistry one. */
-static void add_disease_resource(json_t *res, const char *id)
+ * namespaces known here get their registry entries, any other prefix (of any length) a
+ * bioregistry one. 0, or -1 when out of memory. */
+static int add_disease_resource(json_t *res, const char *id)
 {
     static const struct {
         const char *prefix, *id, *name, *url, *iri;
@@ -460,31 +461,37 @@ static void add_disease_resource(json_t *res, const char *id)
                   "http://purl.obolibrary.org/obo/mondo.owl",
                   "http://purl.obolibrary.org/obo/MONDO_"}};
     const char *colon = strchr(id, ':');
-    char prefix[64], lower[64], url[128], iri[128];
     size_t n = colon ? (size_t)(colon - id) : 0, i;
+    char *prefix = NULL, *lower = NULL;
     json_t *r;
-    if (n == 0 || n >= sizeof prefix) return;
+    int rc = -1;
+    if (n == 0) return 0; /* not a CURIE: the reader refuses those */
+    if (!(prefix = gn_malloc(n + 1)) || !(lower = gn_malloc(n + 1))) goto out;
     memcpy(prefix, id, n);
     prefix[n] = '\0';
-    json_array_foreach(res, i, r)
-    {
-        if (!strcmp(json_string_value(json_object_get(r, "namespacePrefix")), prefix)) return;
-    }
-    for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (strcmp(known[i].prefix, prefix)) continue;
-        json_array_append_new(res,
-                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", known[i].id, "name",
-                                        known[i].name, "url", known[i].url, "version", "unknown",
-                                        "namespacePrefix", prefix, "iriPrefix", known[i].iri));
-        return;
-    }
     for (i = 0; i <= n; i++)
         lower[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'Z' ? prefix[i] - 'A' + 'a' : prefix[i]);
-    (void)snprintf(url, sizeof url, "https://bioregistry.io/registry/%s", lower);
-    (void)snprintf(iri, sizeof iri, "https://bioregistry.io/%s:", lower);
-    json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", lower, "name",
-                                         prefix, "url", url, "version", "unknown",
-                                         "namespacePrefix", prefix, "iriPrefix", iri));
+    rc = 0;
+    json_array_foreach(res, i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "namespacePrefix")), prefix)) goto out;
+    }
+    for (i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(known[i].prefix, prefix)) break;
+    if (i < sizeof known / sizeof known[0])
+        r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", known[i].id, "name", known[i].name,
+                      "url", known[i].url, "version", "unknown", "namespacePrefix", prefix,
+                      "iriPrefix", known[i].iri);
+    else
+        r = json_pack("{s:s, s:s, s:o, s:s, s:s, s:o}", "id", lower, "name", prefix, "url",
+                      json_sprintf("https://bioregistry.io/registry/%s", lower), "version",
+                      "unknown", "namespacePrefix", prefix, "iriPrefix",
+                      json_sprintf("https://bioregistry.io/%s:", lower));
+    if (!r || json_array_append_new(res, r) < 0) rc = -1;
+out:
+    gn_free(prefix);
+    gn_free(lower);
+    return rc;
 }
 
 int phenopacket_load(const char *path, struct phenopacket **out, struct gn_err *err)
@@ -576,7 +583,7 @@ int phenopacket_write(const struct phenopacket *pp, const char *created, const c
                                              "unknown", "namespacePrefix", "GENO", "iriPrefix",
                                              "http://purl.obolibrary.org/obo/GENO_"));
     for (size_t i = 0; res && i < pp->n_dx; i++)
-        add_disease_resource(res, pp->dx[i].id);
+        if (add_disease_resource(res, pp->dx[i].id) < 0) ok = 0;
     if (ok)
         json_object_set_new(doc, "metaData",
                             json_pack("{s:s, s:s, s:o, s:s}", "created", created, "createdBy",

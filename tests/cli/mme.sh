@@ -116,6 +116,15 @@ if protoc -I testdata/phenopacket-schema -I /usr/include --python_out="$T/pb" \
   /usr/bin/python3 tests/cli/phenopacket-validate.py "$T/pb" "$T/v1.json" "$T/v2.json" "$T/v3.json" > "$T/ppv_bad" 2>&1
   expect "the validator rejects an unknown field, a missing resource and a wrong type" \
     '[ "$(grep -c "^FAIL" "$T/ppv_bad")" = 3 ] && grep -q "no metaData resource for prefix HP" "$T/ppv_bad"'
+  # a disease namespace of any length gets its resource (a 70-byte prefix had none)
+  LP=$(printf 'X%.0s' $(seq 70))
+  jq --arg d "$LP:1" '.diseases = [{"term": {"id": $d, "label": "x"}}]' "$T/exp.json" > "$T/long.json"
+  "$GN" phenopacket import "$T/a" "$T/long.json" > /dev/null 2>&1
+  "$GN" phenopacket export "$T/a" --pseudonym "$(jq -r .subject.id "$T/exp.json")" > "$T/long-exp.json" 2> /dev/null
+  /usr/bin/python3 tests/cli/phenopacket-validate.py "$T/pb" "$T/long-exp.json" > "$T/ppv_long" 2>&1
+  expect "export: a 70-byte disease prefix has its resource and validates" \
+    '[ $? = 0 ] && grep -q "^ok" "$T/ppv_long" && jq -e --arg p "$LP" "[.metaData.resources[] | select(.namespacePrefix == \$p)] | length == 1" "$T/long-exp.json" > /dev/null'
+  "$GN" phenopacket import "$T/a" "$T/exp.json" > /dev/null 2>&1
 else
   ko "protoc cannot compile the phenopacket schema: $(head -c 300 "$T/protoc.err")"
 fi

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include "alloc.h"
+
 #include "phenopacket.h"
 #include "test.h"
 
@@ -55,8 +57,29 @@ static void test_disease_excluded(void)
     phenopacket_free(pp);
 }
 
+static void test_long_disease_prefix(void)
+{
+    char id[200], want[200];
+    struct phenopacket_disease dx = {id, "a disease", NULL};
+    struct phenopacket pp = {0};
+    struct gn_err e = GN_ERR_INIT;
+    char *out = NULL;
+    size_t len = 0;
+    memset(id, 'X', 150);
+    memcpy(id + 150, ":1", 3);
+    (void)snprintf(want, sizeof want, "\"namespacePrefix\": \"%.150s\"", id);
+    pp.id = pp.subject = "gn0";
+    pp.dx = &dx;
+    pp.n_dx = 1;
+    ASSERT_OK(phenopacket_write(&pp, "2024-01-01T00:00:00Z", NULL, &out, &len, &e));
+    if (!strstr(out, want)) TEST_FAIL_("no resource for the 150-byte prefix");
+    ASSERT_TRUE(strstr(out, "https://bioregistry.io/xxxxxxxxxx") != NULL);
+    gn_free(out);
+}
+
 const struct test_case test_phenopacket_cases[] = {
     {"phenopacket_json_errors_quote_nothing", test_json_errors_quote_nothing},
     {"phenopacket_disease_excluded", test_disease_excluded},
+    {"phenopacket_long_disease_prefix", test_long_disease_prefix},
     {NULL, NULL},
 };
