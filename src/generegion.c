@@ -224,8 +224,10 @@ int generegion_sample_scan(const struct gtsnap *snap, const struct generegion_se
                                  GENEREGION_MAX_VARIANT);
                     goto out;
                 }
-                struct generegion_hit h = {g->gene,          g->chrom, r.pos,  r.ref,
-                                           r.alt[al[k] - 1], gt,       row.ac, row.an};
+                struct generegion_hit h = {
+                    g->gene, g->chrom,         r.pos,
+                    r.ref,   r.alt[al[k] - 1], gt,
+                    row.ac,  row.an,           (uint32_t)(al[0] == al[k]) + (al[1] == al[k])};
                 if ((rc = hit(ctx, &h)) != 0) goto out;
             }
         }

@@ -60,6 +60,7 @@ struct generegion_hit {
     const char *ref, *alt;
     const char *genotype; /* the sample's call, VCF style: "0/1", "1|1", "1" */
     uint32_t ac, an;      /* the node's population counts of the allele */
+    uint32_t own;         /* the sample's own copies of the allele (1 or 2), within ac */
 };
 
 /* Calls hit() for each rare non-reference allele of sample gid (a global id) in every

@@ -573,7 +573,7 @@ struct gene_var {
     char gene[GENEREGION_MAX_SYMBOL + 1];
     char *variant; /* CHROM:POS:REF:ALT, owned */
     char gt[48];
-    uint32_t ac, an;
+    uint32_t ac, an, own;
 };
 
 struct sample_ev {
@@ -581,6 +581,8 @@ struct sample_ev {
     uint32_t n, cap;
     uint32_t regions;
     uint64_t records; /* records read where the sample carries a non-reference allele */
+    int threshold;    /* the node's small-count threshold (policy): other carriers' alleles
+                       * between 1 and threshold - 1 hide the node's counts */
 };
 
 static void sample_ev_free(struct sample_ev *ev)
@@ -620,6 +622,7 @@ static int take_hit(void *ctx, const struct generegion_hit *hit)
     g->variant = v;
     g->ac = hit->ac;
     g->an = hit->an;
+    g->own = hit->own;
     return 0;
 }
 
@@ -649,6 +652,7 @@ static int sample_evidence(const struct rank_opt *o, struct sample_ev *ev, struc
         rc = gn_errf(err, GN_EDENIED, "sample '%s' is not available to this caller", o->sample);
         goto out;
     }
+    ev->threshold = d.small_threshold;
     rc = generegion_sample_scan(cx.snap, gs, gid, o->max_af, take_hit, ev, &ev->records, err);
     if (rc > 0 || rc == GN_ENOMEM) rc = gn_errf(err, GN_ENOMEM, "out of memory");
     if (rc < 0) goto out;
@@ -704,9 +708,16 @@ static json_t *gene_vars_json(const struct sample_ev *ev, const char *sym)
         json_t *o = json_object();
         json_object_set_new(o, "variant", json_string(g->variant));
         json_object_set_new(o, "genotype", json_string(g->gt));
-        json_object_set_new(o, "node_af", json_real(g->an ? (double)g->ac / g->an : 0));
-        json_object_set_new(o, "node_ac", json_integer(g->ac));
-        json_object_set_new(o, "node_an", json_integer(g->an));
+        /* The node's counts are everyone's: the alleles of people other than this sample,
+         * when fewer than the small-count threshold, would count them; then none is given. */
+        uint32_t others = g->ac > g->own ? g->ac - g->own : 0;
+        int hide = others > 0 && others < (uint32_t)(ev->threshold > 0 ? ev->threshold : 0);
+        json_object_set_new(o, "node_af",
+                            hide ? json_null() : json_real(g->an ? (double)g->ac / g->an : 0));
+        json_object_set_new(o, "node_ac", hide ? json_null() : json_integer(g->ac));
+        json_object_set_new(o, "node_an", hide ? json_null() : json_integer(g->an));
+        if (hide)
+            json_object_set_new(o, "node_counts", json_string("below the small-count threshold"));
         json_array_append_new(a, o);
     }
     return a;

@@ -70,6 +70,21 @@ amax=$(awk -v a="$ac" -v n="$an" 'BEGIN { printf "%.17g", a / n }')
 "$GN" rank "$N" --sample "$S" --gene-regions "$T/genes.bed" --max-af "$amax" --hpo HP:0001250 --top 1 >"$T/json3" 2>/dev/null
 check "--max-af at the allele's AF: no evidence" '[ "$(jq ".query.sample.gene_evidence | length" "$T/json3")" = 0 ] && [ "$(jq -r ".results[0].gene_evidence" "$T/json3")" = null ]'
 
+# the node's counts are everyone's: an allele that 1 to 4 other people carry (the default
+# small-count threshold 5) gets no node counts; with the threshold off it gets bcftools' AC/AN
+awk -F'\t' '$3 !~ /,/ && $4 !~ /,/ && $5 / $6 < 0.01 { g = $7; own = gsub(/1/, "1", g); o = $5 - own; if (o >= 1 && o <= 4) { print; exit } }' "$T/alt.tsv" >"$T/few"
+check "an allele of $S that 1 to 4 others carry" '[ -s "$T/few" ]'
+IFS=$'\t' read -r fchr fpos fref falt fac fan fgt <"$T/few"
+printf '%s\t%d\t%d\t%s\n' "$fchr" $((fpos - 5)) $((fpos + 5)) "$G" >"$T/few.bed"
+"$GN" rank "$N" --sample "$S" --gene-regions "$T/few.bed" --hpo HP:0001250 --top 1 >"$T/jf" 2>/dev/null || bad "rank --sample (few carriers)"
+check "few other carriers: node counts hidden" \
+    '[ "$(jq -c --arg v "$fchr:$fpos:$fref:$falt" "[.query.sample.gene_evidence[].variants[] | select(.variant == \$v) | [.node_ac, .node_an, .node_af, .node_counts]]" "$T/jf")" = "[[null,null,null,\"below the small-count threshold\"]]" ]'
+"$GN" setting "$N" small_count_threshold 0 >/dev/null
+"$GN" rank "$N" --sample "$S" --gene-regions "$T/few.bed" --hpo HP:0001250 --top 1 >"$T/jf" 2>/dev/null || bad "rank --sample (threshold off)"
+check "threshold off: the node counts, as bcftools ($fac/$fan)" \
+    '[ "$(jq -c --arg v "$fchr:$fpos:$fref:$falt" "[.query.sample.gene_evidence[].variants[] | select(.variant == \$v) | [.node_ac, .node_an]]" "$T/jf")" = "[[$fac,$fan]]" ]'
+"$GN" setting "$N" small_count_threshold 5 >/dev/null
+
 # the audit: allowed record-level access naming the person's pseudonym, not the sample ID
 "$GN" audit show "$N" >"$T/audit"
 check "the access is audited" 'grep "\"action\":\"rank\"" "$T/audit" | grep -q "\"outcome\":\"allowed\",\"records\":[1-9]"'
