@@ -120,6 +120,13 @@ static int person_from_row(struct importer *im, size_t i, struct catalog_individ
     struct catalog_dataset d;
     int64_t id = 0;
     int rc;
+    /* the sheet names the person's dataset: a --dataset that says otherwise would move the
+     * record in or out of a matchmaking dataset without anyone noticing */
+    if (im->dataset && strcmp(im->dataset, r->dataset))
+        return gn_errf(err, GN_EINVAL,
+                       "--dataset %s disagrees with the manifest's dataset %s for this subject "
+                       "(manifest row %zu)",
+                       im->dataset, r->dataset, i + 1);
     if ((rc = catalog_dataset_get(c, r->dataset, &d, err)) < 0) return rc;
     *ds = d.id;
     if (catalog_individual_get(c, im->person[i], ind, NULL) == GN_OK) return GN_OK;
@@ -167,7 +174,9 @@ static int resolve_subject(struct importer *im, const char *subject, struct cata
             return gn_errf(err, GN_ENOTFOUND,
                            "the subject's sample has no person (ingested without a manifest)");
         if ((rc = catalog_individual_get(c, iname, ind, err)) < 0) return rc;
-        if (!im->dataset && (rc = catalog_sample_dataset(c, gid, ds, err)) < 0) return rc;
+        /* a re-import keeps the record's dataset; a first import takes the sample's */
+        if (!im->dataset && (rc = catalog_phenopacket_dataset(c, ind->id, ds, err)) < 0) return rc;
+        if (!im->dataset && !*ds && (rc = catalog_sample_dataset(c, gid, ds, err)) < 0) return rc;
     }
     /* a re-import keeps the record's dataset */
     if (!*ds && !im->dataset && (rc = catalog_phenopacket_dataset(c, ind->id, ds, err)) < 0)

@@ -190,6 +190,16 @@ get re auto "$U/individuals?requestedGranularity=count&filters=HP:0001250" >/dev
 expect "after a re-import that excludes Seizure: $((before - was)) people" '[ "$(cnt re)" = "$((before - was))" ]'
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 
+# --- a re-import by sample id keeps the record's dataset (here DS2, chosen at the first
+# import), not the sample's (DS1)
+h3=$(awk 'NR > 1 && $4 == "DS1" && $5 == "GRU" && ++n == 13 { print $2 }' "$T/man.tsv")
+jq --arg s "$h3" '.subject.id = $s' testdata/phenopackets/a/PMID_10756346_Patient_B13.json > "$T/h3.json"
+ds2="SELECT count(*) FROM phenopackets p JOIN datasets d ON d.id = p.dataset_id WHERE d.name = 'DS2'"
+n2=$(sqlite3 "$N/catalog.db" "$ds2")
+"$GN" phenopacket import "$N" "$T/h3.json" --dataset DS2 > /dev/null 2>&1
+"$GN" phenopacket import "$N" "$T/h3.json" > /dev/null 2>&1
+expect "a re-import by sample id keeps the record's dataset (DS2), not the sample's" '[ "$(sqlite3 "$N/catalog.db" "$ds2")" = $((n2 + 1)) ]'
+
 # --- schema validation of every response saved above
 validate_json tests/cli/beacon-validate.js "$SCHEMAS" "responses validate against the Beacon v2.1.1 schemas" 51
 echo "$pass passed, $fail failed"

@@ -367,6 +367,9 @@ echo '{"id":"x","subject":{"id":"NEWSUBJ"},"phenotypicFeatures":[{"type":{"id":"
 "$GN" phenopacket import "$M" "$T/new.json" --manifest "$T/new.tsv" >/dev/null 2>&1
 newp="SELECT count(*) FROM consent_events e JOIN phenopackets p ON p.individual_id = e.individual_id"
 expect "import --manifest records a new person with one consent event" '[ "$(sql "$M" "$newp")" = 1 ]'
+"$GN" phenopacket import "$M" "$T/new.json" --manifest "$T/new.tsv" --dataset DS-OTHER >/dev/null 2>"$T/dsx.err"
+expect "import --manifest with a --dataset the sheet contradicts: refused, naming both" \
+  '[ $? -ne 0 ] && grep -q "dataset DS-OTHER disagrees with the manifest.s dataset DS-0001" "$T/dsx.err"'
 bcftools query -l "$T/p100.vcf.gz" | head -3 | sed 's/^/X/' > "$T/x.names"
 bcftools view -s "$(bcftools query -l "$T/p100.vcf.gz" | head -3 | paste -sd,)" "$T/p100.vcf.gz" 2>/dev/null |
   bcftools reheader -s "$T/x.names" 2>/dev/null | bcftools view -Oz -o "$T/x.vcf.gz" 2>/dev/null
