@@ -289,31 +289,54 @@ static int outside_diplotype(const struct pgx_report *r, struct pgx_gene_res *gr
     return GN_OK;
 }
 
+#define DISAGREE "outside call fields disagree"
+
+/* Adds one disagreement between an outside call's fields to gr->why. */
+static void disagree(struct pgx_gene_res *gr, const char *clause)
+{
+    if (strncmp(gr->why, DISAGREE, sizeof DISAGREE - 1))
+        (void)snprintf(gr->why, sizeof gr->why, "%s: %s", DISAGREE, clause);
+    else
+        append(gr->why, sizeof gr->why, "; ", clause);
+}
+
+/*
+ * An outside call (not HLA). PharmCAT's outside-call precedence: the phenotype and activity
+ * score given are what the lookups use; the diplotype gives them only when they are not
+ * given. When given fields contradict each other (a diplotype whose CPIC phenotype or
+ * activity score differs from the one given, a phenotype that is not the given activity
+ * score's), nothing decides which is right: the gene is shown "Indeterminate" with the
+ * disagreement, and every source's lookup (CPIC keys, DPWG functions) is indeterminate.
+ */
 static int apply_outside(const struct pgx_report *r, struct pgx_gene_res *gr, const char *path,
                          struct gn_err *err)
 {
     const struct pgx_outside_call *oc = gr->oc;
-    int scores = pgx_pheno_has_scores(r->ph, oc->gene), rc;
-    char buf[32];
+    int scores = pgx_pheno_has_scores(r->ph, oc->gene), rc, dip = 0;
+    char b1[32], b2[400];
     const char *canon;
+    struct pgx_pheno dp;
     pgx_match_reset(&gr->m);
     memset(&gr->p, 0, sizeof gr->p);
     gr->source = "outside";
     gr->phenotype[0] = gr->why[0] = gr->note[0] = gr->keys[0][0] = 0;
     if (!strncmp(oc->gene, "HLA-", 4)) return outside_hla(r, gr, path, err);
-    if (oc->diplotype[0] && pgx_pheno_has_gene(r->ph, oc->gene) &&
-        (rc = outside_diplotype(r, gr, path, err)) < 0)
-        return rc;
+    if (oc->diplotype[0] && pgx_pheno_has_gene(r->ph, oc->gene)) {
+        if ((rc = outside_diplotype(r, gr, path, err)) < 0) return rc;
+        dip = 1;
+    }
+    dp = gr->p;
     if (oc->has_activity && scores) {
         struct pgx_pheno q;
         (void)pgx_pheno_of_score(r->ph, oc->gene, oc->activity_x100, &q);
-        if (oc->diplotype[0] && (!gr->p.has_activity || gr->p.activity_x100 != oc->activity_x100))
-            (void)snprintf(gr->note, sizeof gr->note,
-                           "the activity score given overrides the diplotype's (%s)",
-                           gr->p.has_activity
-                               ? pgx_report_score(gr->p.activity_x100, buf, sizeof buf)
-                               : "n/a");
-        memcpy(q.function, gr->p.function, sizeof q.function);
+        if (dip && dp.has_activity && dp.activity_x100 != oc->activity_x100) {
+            (void)snprintf(b2, sizeof b2, "diplotype %s has activity score %s, ", oc->diplotype,
+                           pgx_report_score(dp.activity_x100, b1, sizeof b1));
+            append(b2, sizeof b2, NULL, "activity score given ");
+            append(b2, sizeof b2, NULL, pgx_report_score(oc->activity_x100, b1, sizeof b1));
+            disagree(gr, b2);
+        }
+        memcpy(q.function, dp.function, sizeof q.function);
         gr->p = q;
         (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", q.phenotype);
     } else if (oc->has_activity) {
@@ -322,10 +345,19 @@ static int apply_outside(const struct pgx_report *r, struct pgx_gene_res *gr, co
     }
     if (oc->phenotype[0]) {
         if ((rc = check_phenotype(r, oc, path, &canon, err)) < 0) return rc;
-        if (gr->phenotype[0] && strcasecmp(gr->phenotype, canon))
-            (void)snprintf(gr->note, sizeof gr->note, "phenotype given overrides '%s'",
-                           gr->phenotype);
-        if (scores && !oc->has_activity && !oc->diplotype[0]) {
+        if (scores && oc->has_activity) {
+            if (gr->p.phenotype[0] && strcasecmp(gr->p.phenotype, canon)) {
+                (void)snprintf(b2, sizeof b2, "phenotype given %s, activity score given %s is %s",
+                               canon, pgx_report_score(oc->activity_x100, b1, sizeof b1),
+                               gr->p.phenotype);
+                disagree(gr, b2);
+            }
+        } else if (dip && dp.phenotype[0] && strcasecmp(dp.phenotype, canon)) {
+            (void)snprintf(b2, sizeof b2, "phenotype given %s, diplotype %s is %s", canon,
+                           oc->diplotype, dp.phenotype);
+            disagree(gr, b2);
+        }
+        if (scores && !oc->has_activity && !dip) {
             gr->p.has_activity =
                 pgx_pheno_score_of(r->ph, oc->gene, canon, &gr->p.activity_x100) == GN_OK;
             if (!gr->p.has_activity)
@@ -333,8 +365,16 @@ static int apply_outside(const struct pgx_report *r, struct pgx_gene_res *gr, co
                                "phenotype '%s' spans several activity scores; give the score",
                                canon);
         }
-        if (!scores || !oc->has_activity)
-            (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", canon);
+        (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", canon);
+    }
+    if (!strncmp(gr->why, DISAGREE, sizeof DISAGREE - 1)) {
+        /* Which field is right cannot be told: no lookup rests on any of them. */
+        (void)snprintf(gr->phenotype, sizeof gr->phenotype, "Indeterminate");
+        gr->p.has_activity = 0;
+        memset(gr->p.function, 0, sizeof gr->p.function);
+        finish_lookup(r, gr, 1);
+        gr->gg.n_keys = 0; /* not even "n/a": no CPIC row may match */
+        return GN_OK;
     }
     finish_lookup(r, gr, 1);
     return GN_OK;

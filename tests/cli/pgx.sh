@@ -127,6 +127,28 @@ J=$T/ami.json
 check "CYP2C19 PM alone suffices for a change" '.drugs[] | select(.source=="CPIC") | .answer' 'change recommended'
 check "... and the missing CYP2D6 is named" '.drugs[] | select(.source=="CPIC") | .why | test("CYP2D6: no result")' true
 
+# Outside calls whose fields disagree: no source looks anything up (PharmCAT's precedence:
+# the phenotype/score given is used; a contradiction cannot be decided).
+oc_check() { # label outside-line drug jq-filter expected
+    printf "$2\n" > "$T/oc.tsv"
+    "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/oc.tsv" --drug "$3" > "$T/oc.json" || { bad "$1: failed"; return; }
+    J=$T/oc.json check "$1" "$4" "$5"
+}
+oc_check "outside *1/*1 + PM: indeterminate" 'CYP2D6\t*1/*1\tPoor Metabolizer' codeine \
+    '[.genes[] | select(.gene=="CYP2D6") | .phenotype, (.activity_score|tostring)] + [.drugs[].answer] | join("|")' 'Indeterminate|null|indeterminate|indeterminate'
+oc_check "... why names both fields" 'CYP2D6\t*1/*1\tPoor Metabolizer' codeine \
+    '.drugs[0].why | test("phenotype given Poor Metabolizer, diplotype \\*1/\\*1 is Normal Metabolizer")' true
+oc_check "outside PM + score 2.0: indeterminate" 'CYP2D6\t\tPoor Metabolizer\t2.0' codeine \
+    '[.genes[] | select(.gene=="CYP2D6") | .phenotype] + [.drugs[].answer] | join("|")' 'Indeterminate|indeterminate|indeterminate'
+oc_check "outside CYP2C19 *1/*1 + PM: both sources indeterminate" 'CYP2C19\t*1/*1\tPoor Metabolizer' clopidogrel \
+    '[.drugs[].answer] | unique | join("|")' indeterminate
+oc_check "outside *1/*4 + score 2.0: indeterminate" 'CYP2D6\t*1/*4\t\t2.0' codeine \
+    '[.drugs[].answer] | unique | join("|")' indeterminate
+oc_check "outside *1/*4 + score 1.0 agree" 'CYP2D6\t*1/*4\tIntermediate Metabolizer\t1.0' codeine \
+    '[.genes[] | select(.gene=="CYP2D6") | .phenotype, (.activity_score|tostring)] + [.drugs[].answer] | join("|")' 'Intermediate Metabolizer|1|consistent|change recommended'
+oc_check "outside PM alone: CPIC by its score" 'CYP2D6\t\tPoor Metabolizer' codeine \
+    '.drugs[] | select(.source=="CPIC") | .answer' 'change recommended'
+
 # --drug, outside-only genes, formats
 printf 'HLA-B\t*44:02/*58:01\n# a comment\nHLA-A\t\t*31:01 negative\r\n' > "$T/hla.tsv"
 "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/hla.tsv" --drug Allopurinol > "$T/a.json" || bad "--drug allopurinol"
