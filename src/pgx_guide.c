@@ -404,13 +404,16 @@ static int note_unknown(const struct drug *d, const struct pgx_guide_gene *genes
         if (!p || !p->known) {
             (void)snprintf(c, sizeof c, "%s: no result (%s)", d->genes[k],
                            p && p->why ? p->why : "not called and no outside call");
-        } else if (!p->determinate) {
+        } else if (d->by_function && !p->n_functions) {
+            (void)snprintf(c, sizeof c, "%s: %s", d->genes[k],
+                           p->fn_why ? p->fn_why
+                           : !p->determinate && p->why
+                               ? p->why
+                               : "DPWG rows need allele functions; no diplotype");
+        } else if (!p->determinate && !d->by_function) {
             char b[256];
             (void)snprintf(c, sizeof c, "%s: result not determinate (%s)", d->genes[k],
                            p->why ? p->why : result_text(d, p, NULL, d->genes[k], b, sizeof b));
-        } else if (d->by_function && !p->n_functions) {
-            (void)snprintf(c, sizeof c, "%s: DPWG rows need allele functions; no diplotype",
-                           d->genes[k]);
         } else {
             continue;
         }

@@ -56,7 +56,8 @@ struct pgx_guide_gene {
     int activity_x100;
     const char *functions[4]; /* allele-function pairs, most specific first */
     uint32_t n_functions;
-    const char *why; /* reason when unknown or not determinate */
+    const char *why;    /* reason when unknown or not determinate */
+    const char *fn_why; /* reason when known but without allele functions, or NULL */
 };
 
 enum pgx_answer {

@@ -89,28 +89,87 @@ static void pair(char *dst, size_t n, const char *a, const char *b)
     (void)snprintf(dst, n, "%s/%s", swap ? b : a, swap ? a : b);
 }
 
-/* The allele-function pairs DPWG rows are matched on, most specific first: with one
- * diplotype, DPWG's allele-specific terms ("Decreased function (CYP2C9*2)") for both
- * alleles, then for one, then the plain terms. */
-static void function_pairs(struct pgx_gene_res *gr)
+struct term_find {
+    const char *term;
+    int found;
+};
+
+static void term_find_cb(const char *value, void *arg)
 {
-    const char *f0 = function_term(gr->p.function[0]), *f1 = function_term(gr->p.function[1]);
-    const struct pgx_dip *d = gr->m.n_dips == 1 && !gr->m.by_variant ? &gr->m.dips[0] : NULL;
+    struct term_find *t = arg;
+    const char *p = strstr(value, t->term);
+    size_t n = strlen(t->term);
+    if (p && (p[n] == 0 || p[n] == '/')) t->found = 1;
+}
+
+/* Whether a DPWG row of gene names the allele-specific term ("Decreased function (CYP2C9*2)"). */
+static int term_known(const struct pgx_report *r, const char *gene, const char *term)
+{
+    struct term_find t = {term, 0};
+    if (r->guides) (void)pgx_guides_values(r->guides, gene, term_find_cb, &t);
+    return t.found;
+}
+
+/* The allele-function pairs of one diplotype, most specific first: DPWG's allele-specific
+ * terms for both alleles, then for one, then the plain terms. Only the specific terms some
+ * DPWG row uses are listed, so that two diplotypes have the same list exactly when every
+ * DPWG lookup gives them the same answer. Returns how many (0 without both functions). */
+static uint32_t dip_pairs(const struct pgx_report *r, const char *gene, const char *fa,
+                          const char *fb, const char *h0, const char *h1,
+                          char out[4][2 * PGX_REPORT_FN_TEXT + 2])
+{
+    const char *f0 = function_term(fa), *f1 = function_term(fb);
+    char s0[PGX_REPORT_FN_TEXT], s1[PGX_REPORT_FN_TEXT];
+    size_t n = sizeof out[0];
+    uint32_t k = 0;
+    int k0, k1;
+    memset(out, 0, 4 * sizeof out[0]);
+    if (!fa[0] || !fb[0]) return 0;
+    if (h0 && h1 && h0[0] == '*' && h1[0] == '*') {
+        (void)snprintf(s0, sizeof s0, "%s (%s%s)", f0, gene, h0);
+        (void)snprintf(s1, sizeof s1, "%s (%s%s)", f1, gene, h1);
+        k0 = term_known(r, gene, s0);
+        k1 = term_known(r, gene, s1);
+        if (k0 && k1) pair(out[k++], n, s0, s1);
+        if (k0) pair(out[k++], n, s0, f1);
+        if (k1) pair(out[k++], n, f0, s1);
+    }
+    pair(out[k++], n, f0, f1);
+    return k;
+}
+
+/* The allele-function pairs DPWG rows are matched on. With tied diplotypes, only when every
+ * tied diplotype gives the same pairs; otherwise none, and fn_why says why (DPWG is then
+ * indeterminate, as CPIC is when the tied phenotypes differ). */
+static void function_pairs(const struct pgx_report *r, struct pgx_gene_res *gr)
+{
+    const struct pgx_match *m = &gr->m;
+    int tied = m->n_dips > 1 && !m->by_variant;
+    const struct pgx_dip *d = m->n_dips >= 1 && !m->by_variant ? &m->dips[0] : NULL;
     const char *h0 = d ? d->hap[0] : gr->oc ? gr->oc->hap[0] : NULL;
     const char *h1 = d ? d->hap[1] : gr->oc ? gr->oc->hap[1] : NULL;
-    char s0[PGX_REPORT_FN_TEXT], s1[PGX_REPORT_FN_TEXT];
-    size_t n = sizeof gr->functions[0];
-    int k = 0;
+    char other[4][2 * PGX_REPORT_FN_TEXT + 2];
     memset(gr->functions, 0, sizeof gr->functions);
-    if (!gr->p.function[0][0] || !gr->p.function[1][0]) return;
-    if (h0 && h1 && h0[0] == '*' && h1[0] == '*') {
-        (void)snprintf(s0, sizeof s0, "%s (%s%s)", f0, gr->gene, h0);
-        (void)snprintf(s1, sizeof s1, "%s (%s%s)", f1, gr->gene, h1);
-        pair(gr->functions[k++], n, s0, s1);
-        pair(gr->functions[k++], n, s0, f1);
-        pair(gr->functions[k++], n, f0, s1);
+    gr->fn_why[0] = 0;
+    if (!tied) {
+        (void)dip_pairs(r, gr->gene, gr->p.function[0], gr->p.function[1], h0, h1, gr->functions);
+        return;
     }
-    pair(gr->functions[k], n, f0, f1);
+    for (uint32_t i = 0; i < m->n_dips; i++) {
+        struct pgx_pheno q;
+        char(*dst)[2 * PGX_REPORT_FN_TEXT + 2] = i ? other : gr->functions;
+        (void)pgx_pheno_diplotype(r->ph, gr->gene, m->dips[i].hap[0], m->dips[i].hap[1], &q);
+        if (!dip_pairs(r, gr->gene, q.function[0], q.function[1], m->dips[i].hap[0],
+                       m->dips[i].hap[1], dst) ||
+            (i && memcmp(other, gr->functions, sizeof other))) {
+            (void)snprintf(gr->fn_why, sizeof gr->fn_why,
+                           "%u tied diplotypes differ in allele functions (%.64s/%.64s: %.200s)",
+                           m->n_dips, m->dips[i].hap[0], m->dips[i].hap[1],
+                           q.function[0][0] && q.function[1][0] ? dst[0] : "unknown");
+            memset(gr->functions, 0, sizeof gr->functions);
+            return;
+        }
+    }
 }
 
 /* The lookup view of a gene result whose phenotype (and keys, for HLA) are set. */
@@ -140,10 +199,11 @@ static void finish_lookup(const struct pgx_report *r, struct pgx_gene_res *gr, i
     if (gg->determinate) gr->why[0] = 0;
     if (known && scores && !gr->p.has_activity && !gr->why[0])
         (void)snprintf(gr->why, sizeof gr->why, "no activity score for %s", gr->gene);
-    function_pairs(gr);
+    function_pairs(r, gr);
     for (uint32_t k = 0; k < 4 && gr->functions[k][0]; k++)
         gg->functions[gg->n_functions++] = gr->functions[k];
     gg->why = gr->why[0] ? gr->why : NULL;
+    gg->fn_why = gr->fn_why[0] ? gr->fn_why : NULL;
 }
 
 /* A gene called by the matcher (VCF or store). */

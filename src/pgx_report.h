@@ -60,6 +60,7 @@ struct pgx_gene_res {
     char keys[PGX_GUIDE_MAX_KEYS][4 * PGX_PHENO_TEXT + 16]; /* CPIC lookup values */
     char functions[4][2 * PGX_REPORT_FN_TEXT + 2];          /* "f1/f2" pairs, most specific first */
     char why[1024];                                         /* why not known / not determinate */
+    char fn_why[512];         /* why there are no DPWG allele functions (tied diplotypes) */
     char note[1024];          /* mismatch between outside fields, fallback, … */
     struct pgx_guide_gene gg; /* the lookup view (points into the above) */
 };

@@ -149,6 +149,15 @@ oc_check "outside *1/*4 + score 1.0 agree" 'CYP2D6\t*1/*4\tIntermediate Metaboli
 oc_check "outside PM alone: CPIC by its score" 'CYP2D6\t\tPoor Metabolizer' codeine \
     '.drugs[] | select(.source=="CPIC") | .answer' 'change recommended'
 
+# Tied diplotypes whose allele functions differ: DPWG is indeterminate as CPIC is
+# (CYP2B6 *5/*13 IM vs *7/*8 PM; DPWG used to take *5/*13's functions).
+awk -F'\t' 'BEGIN{OFS="\t"} $2=="41004377"{$10="0/1"} $2=="41016810"{$10="0/2"} {print}' "$D/pharmcat.example2.vcf" > "$T/tie.vcf"
+"$GN" pgx --vcf "$T/tie.vcf" --drug efavirenz > "$T/tie.json" 2>/dev/null || bad "tied CYP2B6"
+J=$T/tie.json
+check "tie *5/*13 vs *7/*8" '.genes[] | select(.gene=="CYP2B6") | "\(.diplotypes | join(","))|\(.phenotype)"' '*5/*13,*7/*8|Indeterminate'
+check "... CPIC and DPWG indeterminate" '[.drugs[] | "\(.source) \(.answer)"] | join(",")' 'CPIC indeterminate,DPWG indeterminate'
+check "... DPWG says why" '.drugs[] | select(.source=="DPWG") | .why | test("tied diplotypes differ in allele functions")' true
+
 # --drug, outside-only genes, formats
 printf 'HLA-B\t*44:02/*58:01\n# a comment\nHLA-A\t\t*31:01 negative\r\n' > "$T/hla.tsv"
 "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/hla.tsv" --drug Allopurinol > "$T/a.json" || bad "--drug allopurinol"
