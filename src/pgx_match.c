@@ -101,6 +101,14 @@ static void work_free(struct work *w)
     gn_free(w->conv);
 }
 
+/* Whether a haploid call is possible on chrom: chrX (males), chrY, the mitochondrion. */
+static int haploid_chrom(const char *chrom)
+{
+    if (!strncmp(chrom, "chr", 3)) chrom += 3;
+    return !strcmp(chrom, "X") || !strcmp(chrom, "Y") || !strcmp(chrom, "M") ||
+           !strcmp(chrom, "MT");
+}
+
 static int push_u32(uint32_t **arr, uint32_t *n, uint32_t v)
 {
     uint32_t *na = gn_reallocarray(*arr, (size_t)*n + 1, sizeof **arr);
@@ -180,6 +188,15 @@ static int read_obs(struct work *w, const struct pgx_obs *obs, struct pgx_match 
             rc = gn_errf(err, GN_EINVAL, "%s %lld: call without alleles", g->name,
                          (long long)g->pos[i].pos);
             goto out;
+        }
+        if (!o->al[1] && !haploid_chrom(g->pos[i].chrom)) {
+            /* One allele on an autosome is no genotype: neither a homozygous call nor one
+             * copy of the allele. The position is missing, and listed as haploid. */
+            if ((rc = push_u32(&m->haploid_pos, &m->n_haploid_pos, i)) < 0 ||
+                (rc = push_u32(&m->missing, &m->n_missing, i)) < 0)
+                goto out;
+            if (g->pos[i].required) m->missing_required = 1;
+            continue;
         }
         w->a0[i] = o->al[0];
         w->a1[i] = o->al[1] ? o->al[1] : o->al[0];
@@ -579,5 +596,6 @@ void pgx_match_reset(struct pgx_match *m)
     gn_free(m->mismatch);
     gn_free(m->undocumented);
     gn_free(m->uncallable);
+    gn_free(m->haploid_pos);
     memset(m, 0, sizeof *m);
 }

@@ -97,6 +97,9 @@ struct pgx_match {
     uint32_t n_undocumented;
     uint32_t *uncallable; /* allele indices with every defining position missing */
     uint32_t n_uncallable;
+    uint32_t *haploid_pos; /* position indices with a haploid call on an autosome (also in
+                            * missing: one allele is no genotype there) */
+    uint32_t n_haploid_pos;
     int missing_required; /* a required position is missing: no call */
     int phased;           /* all heterozygous positions in one phase block */
     int fallback;         /* SLCO1B1 called from rs4149056 alone */

@@ -229,6 +229,14 @@ static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
         if (m->n_missing > 4) append(gr->why, sizeof gr->why, NULL, ", …");
     }
     if (m->fallback) (void)snprintf(gr->note, sizeof gr->note, "called from rs4149056 alone");
+    if (m->n_haploid_pos) {
+        (void)snprintf(gr->note, sizeof gr->note,
+                       "haploid calls on an autosome are no genotype; read as missing");
+        for (uint32_t k = 0; k < m->n_haploid_pos && k < 4; k++)
+            append(gr->note, sizeof gr->note, k ? ", " : ": ",
+                   pgx_report_pos_name(m->gene, m->haploid_pos[k], buf, sizeof buf));
+        if (m->n_haploid_pos > 4) append(gr->note, sizeof gr->note, NULL, ", …");
+    }
     if (called && !strcmp(gr->gene, "CYP2D6")) {
         /* As PharmCAT by default: SNVs and indels cannot see CYP2D6 copy number (*5
          * deletion, duplications, hybrids), so the call is shown but not used for drugs. */

@@ -158,6 +158,23 @@ check "tie *5/*13 vs *7/*8" '.genes[] | select(.gene=="CYP2B6") | "\(.diplotypes
 check "... CPIC and DPWG indeterminate" '[.drugs[] | "\(.source) \(.answer)"] | join(",")' 'CPIC indeterminate,DPWG indeterminate'
 check "... DPWG says why" '.drugs[] | select(.source=="DPWG") | .why | test("tied diplotypes differ in allele functions")' true
 
+# Haploid calls on an autosome are no genotype: the position is missing, never homozygous
+# (all-haploid "0" made DPYD an IM; a haploid "1" at *2A read as *2A/*2A). chrX stays haploid.
+awk -F'\t' 'BEGIN{OFS="\t"} /^#/{print;next} $8~/PX=DPYD/{$10="0"} {print}' "$D/pharmcat.example2.vcf" > "$T/hap1.vcf"
+awk -F'\t' 'BEGIN{OFS="\t"} /^#/{print;next} $2=="97450058"{$10="1"} {print}' "$D/pharmcat.example2.vcf" > "$T/hap2.vcf"
+awk -F'\t' 'BEGIN{OFS="\t"} /^#/{print;next} $1=="chrX"{$10=substr($10,1,1)} {print}' "$D/pharmcat.example2.vcf" > "$T/hapx.vcf"
+"$GN" pgx --vcf "$T/hap1.vcf" --drug fluorouracil > "$T/hap1.json" 2>/dev/null || bad "haploid DPYD"
+"$GN" pgx --vcf "$T/hap2.vcf" --drug fluorouracil > "$T/hap2.json" 2>/dev/null || bad "haploid *2A"
+"$GN" pgx --vcf "$T/hapx.vcf" > "$T/hapx.json" 2>/dev/null || bad "haploid chrX"
+J=$T/hap1.json
+check "all-haploid DPYD: no call" '.genes[] | select(.gene=="DPYD") | .phenotype' 'No call'
+check "... no dose reduction" '[.drugs[].answer] | unique | join(",")' indeterminate
+J=$T/hap2.json
+check "haploid *2A: not *2A/*2A, position missing" '.genes[] | select(.gene=="DPYD") | "\(.variants_found | length)|\(.missing_positions | join(","))|\(.note | test("haploid"))"' '0|chr1:97450058 rs3918290|true'
+check "... no avoid" '[.drugs[] | select(.recommendation // "" | test("Avoid"))] | length' 0
+J=$T/hapx.json
+check "haploid chrX G6PD is called" '.genes[] | select(.gene=="G6PD") | "\(.diplotypes | length)|\(.missing_positions | length)"' '1|0'
+
 # --drug, outside-only genes, formats
 printf 'HLA-B\t*44:02/*58:01\n# a comment\nHLA-A\t\t*31:01 negative\r\n' > "$T/hla.tsv"
 "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/hla.tsv" --drug Allopurinol > "$T/a.json" || bad "--drug allopurinol"
