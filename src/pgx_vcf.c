@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "log.h"
+#include "strparse.h"
 
 struct pgx_vcf {
     const struct pgx_defs *defs;
@@ -19,6 +21,7 @@ struct pgx_vcf {
     char **strings;       /* every copied allele, freed with the result */
     size_t n_strings, cap_strings;
     char *sample;
+    uint32_t ps_unread; /* phased calls whose PS could not be read: taken as unphased */
 };
 
 void pgx_vcf_free(struct pgx_vcf *v)
@@ -81,7 +84,38 @@ static int check_build(const bcf_hdr_t *h, struct gn_err *err)
 struct reader {
     int32_t *gt, *ps;
     int gt_cap, ps_cap;
+    char **pss; /* FORMAT/PS read as strings (undeclared, or declared String) */
+    int pss_cap;
 };
+
+/*
+ * The phase set of a phased call of sample s: *ps, or 0 (the chromosome-wide default) when
+ * the record has no PS. PS is Integer in the VCF spec; when it is undeclared (htslib then
+ * declares it String) or declared with another type, the values are read as strings and
+ * must be integers. Returns 1 when the call keeps its phase, 0 when its PS cannot be read
+ * (the call is then unphased: never one chromosome-wide set for every such call).
+ */
+static int phase_set(const bcf_hdr_t *h, bcf1_t *rec, int s, struct reader *rd, int64_t *ps)
+{
+    int n = bcf_get_format_int32(h, rec, "PS", &rd->ps, &rd->ps_cap);
+    int64_t v;
+    *ps = 0;
+    if (n == -3) return 1; /* declared, not in this record */
+    if (n > s) {
+        if (rd->ps[s] != bcf_int32_missing && rd->ps[s] != bcf_int32_vector_end) *ps = rd->ps[s];
+        return 1;
+    }
+    if (n != -1 && n != -2) return 0;
+    n = bcf_get_format_string(h, rec, "PS", &rd->pss, &rd->pss_cap);
+    if (n == -3) return 1;
+    if (n <= 0 || !rd->pss) return 0;
+    const char *str = rd->pss[s];
+    size_t len = strlen(str);
+    if (len == 1 && str[0] == '.') return 1;
+    if (strparse_i64_all(str, len, &v) < 0 || v < 0) return 0;
+    *ps = v;
+    return 1;
+}
 
 /* Stores the call of sample s in rec at position i of gene g. */
 static int store_call(struct pgx_vcf *v, uint32_t g, uint32_t i, const bcf_hdr_t *h, bcf1_t *rec,
@@ -105,9 +139,11 @@ static int store_call(struct pgx_vcf *v, uint32_t g, uint32_t i, const bcf_hdr_t
             nw.ref = keep(v, rec->d.allele[0]);
             if (!nw.al[0] || (!haploid && !nw.al[1]) || !nw.ref) return GN_ENOMEM;
             nw.phased = !haploid && bcf_gt_is_phased(gt[1]);
-            if (nw.phased && bcf_get_format_int32(h, rec, "PS", &rd->ps, &rd->ps_cap) > s &&
-                rd->ps[s] != bcf_int32_missing)
-                nw.ps = rd->ps[s];
+            if (nw.phased && !phase_set(h, rec, s, rd, &nw.ps)) {
+                nw.phased = 0;
+                nw.ps = 0;
+                v->ps_unread++;
+            }
         }
     }
     /* a duplicate position: a non-reference call wins over a reference or missing one, and
@@ -127,7 +163,7 @@ static int read_records(struct pgx_vcf *v, htsFile *fp, bcf_hdr_t *h, int s, con
                         struct gn_err *err)
 {
     bcf1_t *rec = bcf_init();
-    struct reader rd = {NULL, NULL, 0, 0};
+    struct reader rd = {NULL, NULL, 0, 0, NULL, 0};
     int rc = GN_OK, r;
     long line = 0;
     if (!rec) return gn_errf(err, GN_ENOMEM, "out of memory");
@@ -156,9 +192,15 @@ static int read_records(struct pgx_vcf *v, htsFile *fp, bcf_hdr_t *h, int s, con
     }
     if (rc == GN_OK && r < -1)
         rc = gn_errf(err, GN_EPARSE, "%s: unreadable after record %ld", path, line);
+    if (rc == GN_OK && v->ps_unread)
+        log_warn("%s: %u phased calls at definition positions have a PS that is not an integer; "
+                 "read as unphased",
+                 path, v->ps_unread);
 out:
     gn_free(rd.gt); /* htslib-allocated (realloc) buffers; gn_free is free */
     gn_free(rd.ps);
+    if (rd.pss) gn_free(rd.pss[0]);
+    gn_free(rd.pss);
     bcf_destroy(rec);
     return rc;
 }

@@ -175,6 +175,19 @@ check "... no avoid" '[.drugs[] | select(.recommendation // "" | test("Avoid"))]
 J=$T/hapx.json
 check "haploid chrX G6PD is called" '.genes[] | select(.gene=="G6PD") | "\(.diplotypes | length)|\(.missing_positions | length)"' '1|0'
 
+# Phase sets whatever PS's declaration: TPMT rs1800460 1|0 PS=100, rs1142345 0|1 PS=200 are
+# in different sets (*1/*3A), also with PS undeclared or declared String (was *3B/*3C PM).
+psvcf() { awk -F'\t' -v hdr="$1" 'BEGIN{OFS="\t"} /^##FORMAT=<ID=GT/{print; if(hdr!="") print hdr; next} /^#/{print;next} $2=="18138997"{$9="GT:PS";$10="1|0:"ps1} $2=="18130687"{$9="GT:PS";$10="0|1:"ps2} {print}' ps1="$2" ps2="$3" "$D/pharmcat.example2.vcf"; }
+psvcf '##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">' 100 200 > "$T/ps1.vcf"
+psvcf '' 100 200 > "$T/ps2.vcf"
+psvcf '##FORMAT=<ID=PS,Number=1,Type=String,Description="Phase set">' 100 200 > "$T/ps3.vcf"
+psvcf '##FORMAT=<ID=PS,Number=1,Type=String,Description="Phase set">' a b > "$T/ps4.vcf"
+for k in 1 2 3 4; do
+    "$GN" pgx --vcf "$T/ps$k.vcf" > "$T/ps.json" 2>"$T/ps.err" || bad "PS case $k"
+    J=$T/ps.json check "PS case $k: TPMT" '.genes[] | select(.gene=="TPMT") | .diplotypes | join(",")' '*1/*3A'
+done
+grep -q 'PS that is not an integer; read as unphased' "$T/ps.err" && ok || bad "PS 'a': not reported"
+
 # --drug, outside-only genes, formats
 printf 'HLA-B\t*44:02/*58:01\n# a comment\nHLA-A\t\t*31:01 negative\r\n' > "$T/hla.tsv"
 "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/hla.tsv" --drug Allopurinol > "$T/a.json" || bad "--drug allopurinol"
