@@ -9,6 +9,7 @@
 #include "pgx_vcf.h"
 
 #include <htslib/vcf.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -65,18 +66,63 @@ static const char *strip_chr(const char *c)
     return strncmp(c, "chr", 3) == 0 ? c + 3 : c;
 }
 
-/* Refuses a header that declares a GRCh37 reference. */
+/* GRCh37 lengths of the chromosomes (every one differs from GRCh38's). */
+static const struct {
+    const char *name;
+    long long len;
+} grch37_len[] = {
+    {"1", 249250621},  {"2", 243199373},  {"3", 198022430},  {"4", 191154276},  {"5", 180915260},
+    {"6", 171115067},  {"7", 159138663},  {"8", 146364022},  {"9", 141213431},  {"10", 135534747},
+    {"11", 135006516}, {"12", 133851895}, {"13", 115169878}, {"14", 107349540}, {"15", 102531392},
+    {"16", 90354753},  {"17", 81195210},  {"18", 78077248},  {"19", 59128983},  {"20", 63025520},
+    {"21", 48129895},  {"22", 51304566},  {"X", 155270560},  {"Y", 59373566},
+};
+
+/* Whether text names GRCh37 (GRCh37, hg19, b37, hs37d5, human_g1k_v37, …). */
+static int names_grch37(const char *v)
+{
+    static const char *const marks[] = {"GRCh37", "grch37", "hg19",    "HG19",   "b37",
+                                        "B37",    "hs37",   "g1k_v37", "NCBI37", "ncbi37"};
+    for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+        if (strstr(v, marks[k])) return 1;
+    }
+    return 0;
+}
+
+/*
+ * Refuses a header that says GRCh37: ##reference or ##assembly naming it, a ##contig whose
+ * assembly names it, or a ##contig of a chromosome with its GRCh37 length. A header that
+ * says nothing of the build is read (the definitions' REF alleles are checked per position).
+ */
 static int check_build(const bcf_hdr_t *h, struct gn_err *err)
 {
     for (int i = 0; i < h->nhrec; i++) {
         const bcf_hrec_t *r = h->hrec[i];
-        const char *val = r->value;
-        if (!r->key || !val) continue;
-        if (strcmp(r->key, "reference") && strcmp(r->key, "assembly")) continue;
-        if (strstr(val, "GRCh37") || strstr(val, "hg19") || strstr(val, "b37") ||
-            strstr(val, "hs37"))
+        if (!r->key) continue;
+        if (r->value && (!strcmp(r->key, "reference") || !strcmp(r->key, "assembly")) &&
+            names_grch37(r->value))
             return gn_errf(err, GN_EUNSUPPORTED,
-                           "the VCF's ##%s is %s: PharmCAT definitions are GRCh38", r->key, val);
+                           "the VCF's ##%s is %s (GRCh37): PharmCAT definitions are GRCh38", r->key,
+                           r->value);
+        if (strcmp(r->key, "contig")) continue;
+        const char *id = NULL, *len = NULL;
+        for (int k = 0; k < r->nkeys; k++) {
+            if (!strcmp(r->keys[k], "ID")) id = r->vals[k];
+            if (!strcmp(r->keys[k], "length")) len = r->vals[k];
+            if (!strcmp(r->keys[k], "assembly") && names_grch37(r->vals[k]))
+                return gn_errf(err, GN_EUNSUPPORTED,
+                               "the VCF's ##contig assembly is %s (GRCh37): PharmCAT "
+                               "definitions are GRCh38",
+                               r->vals[k]);
+        }
+        if (!id || !len) continue;
+        for (size_t k = 0; k < sizeof grch37_len / sizeof grch37_len[0]; k++) {
+            if (!strcmp(strip_chr(id), grch37_len[k].name) && atoll(len) == grch37_len[k].len)
+                return gn_errf(err, GN_EUNSUPPORTED,
+                               "the VCF's ##contig %s has length %s, GRCh37's: PharmCAT "
+                               "definitions are GRCh38",
+                               id, len);
+        }
     }
     return GN_OK;
 }

@@ -236,6 +236,13 @@ err "outside: no file" 'nothere.tsv' "$GN" pgx --vcf "$D/pharmcat.example.vcf" -
 sed 's/^##fileformat=VCFv4.2$/##fileformat=VCFv4.2\n##reference=GRCh37/' "$D/pharmcat.example.vcf" > "$T/b37.vcf"
 grep -q '##reference=GRCh37' "$T/b37.vcf" || bad "test setup: GRCh37 header"
 err "wrong build" 'GRCh37' "$GN" pgx --vcf "$T/b37.vcf"
+err "GRCh37: CEUTrio (contig assembly=b37)" 'GRCh37' "$GN" pgx --vcf testdata/CEUTrio.20.21.gatk3.4.g.vcf.gz
+sed 's|^##fileformat=VCFv4.2$|##fileformat=VCFv4.2\n##reference=file:///refs/human_g1k_v37.fasta|' "$D/pharmcat.example.vcf" > "$T/b37r.vcf"
+err "GRCh37: reference human_g1k_v37" 'GRCh37' "$GN" pgx --vcf "$T/b37r.vcf"
+sed 's|^##fileformat=VCFv4.2$|##fileformat=VCFv4.2\n##contig=<ID=chr1,length=249250621>|' "$D/pharmcat.example.vcf" > "$T/b37c.vcf"
+err "GRCh37: chr1 length" 'length 249250621' "$GN" pgx --vcf "$T/b37c.vcf"
+sed 's|^##fileformat=VCFv4.2$|##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>|' "$D/pharmcat.example.vcf" > "$T/b38c.vcf"
+"$GN" pgx --vcf "$T/b38c.vcf" >/dev/null 2>&1 && ok || bad "GRCh38 chr1 length refused"
 err "sample not in VCF" 'NOSUCH' "$GN" pgx --vcf "$D/pharmcat.example.vcf" --sample NOSUCH
 err "bad format" 'json, html or tsv' "$GN" pgx --vcf "$D/pharmcat.example.vcf" --format xml
 
