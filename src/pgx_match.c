@@ -574,9 +574,18 @@ int pgx_match_gene(const struct pgx_gene *g, const struct pgx_obs *obs, struct p
     else
         rc = match_pairs(&w, out);
     if (rc == GN_OK && !out->n_dips && !strcmp(g->name, "SLCO1B1")) rc = slco1b1_fallback(&w, out);
-    if (rc == GN_ELIMIT)
-        rc = gn_errf(err, rc, "%s: more than %u tied diplotypes", g->name, PGX_MATCH_MAX_DIPS);
-    else if (rc < 0)
+    if (rc == GN_ELIMIT) { /* this gene cannot be called; the other genes still are */
+        for (uint32_t d = 0; d < out->n_dips; d++) {
+            gn_free(out->dips[d].name);
+            gn_free(out->dips[d].hap[0]);
+            gn_free(out->dips[d].hap[1]);
+        }
+        gn_free(out->dips);
+        out->dips = NULL;
+        out->n_dips = 0;
+        out->too_many = 1;
+        rc = GN_OK;
+    } else if (rc < 0)
         rc = gn_errf(err, rc, "%s: out of memory", g->name);
 out:
     work_free(&w);

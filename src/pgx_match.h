@@ -44,7 +44,7 @@
 #include "err.h"
 #include "pgx_def.h"
 
-#define PGX_MATCH_MAX_DIPS 256u /* tied diplotypes reported; beyond this, an error */
+#define PGX_MATCH_MAX_DIPS 256u /* tied diplotypes reported; beyond this, no call */
 
 /* One sample's call at one definition position. All pointers are borrowed. */
 struct pgx_obs {
@@ -104,14 +104,15 @@ struct pgx_match {
     int phased;           /* all heterozygous positions in one phase block */
     int fallback;         /* SLCO1B1 called from rs4149056 alone */
     int haploid;          /* every present call was haploid */
+    int too_many;         /* more than PGX_MATCH_MAX_DIPS diplotypes fit equally: no call */
 };
 
 /*
  * Matches gene g against obs (g->n_pos entries, borrowed). Fills *out, which the caller
  * releases with pgx_match_reset() (also after an error). No call is not an error: it
- * leaves n_dips == 0 and by_variant == 0. Errors: GN_ENOMEM, GN_ELIMIT (more than
- * PGX_MATCH_MAX_DIPS tied diplotypes), GN_EINVAL (an obs with a NULL first allele that is
- * not marked missing).
+ * leaves n_dips == 0 and by_variant == 0 (too_many when more than PGX_MATCH_MAX_DIPS
+ * diplotypes fit equally: sparse data cannot tell them apart). Errors: GN_ENOMEM, GN_EINVAL
+ * (an obs with a NULL first allele that is not marked missing).
  */
 GN_MUST_CHECK int pgx_match_gene(const struct pgx_gene *g, const struct pgx_obs *obs,
                                  struct pgx_match *out, struct gn_err *err);

@@ -215,7 +215,11 @@ static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
     pgx_report_phenotype(r->ph, m, &gr->p, gr->why, sizeof gr->why);
     (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", called ? gr->p.phenotype : "No call");
     if (!called) {
-        if (m->missing_required)
+        if (m->too_many)
+            (void)snprintf(gr->why, sizeof gr->why,
+                           "not called; more than %u diplotypes fit the genotypes equally",
+                           PGX_MATCH_MAX_DIPS);
+        else if (m->missing_required)
             (void)snprintf(gr->why, sizeof gr->why, "a required position is missing");
         else if (m->n_missing)
             (void)snprintf(gr->why, sizeof gr->why, "not called; %u definition positions missing",

@@ -310,6 +310,17 @@ ps_export "phase sets" 1,2,5-14
 ps_same "phase sets after compaction"
 ps_export "phase sets after compaction" 1-12
 
+# ---- sparse data: two CYP2D6 positions, both heterozygous, fit more than 256 diplotypes
+# equally; that gene is not called (and says why), every other gene still is
+awk -F'\t' 'BEGIN { OFS = "\t" } /^#/ { print; next }
+    $8 ~ /PX=CYP2D6/ && $3 != "rs1135840" && $3 != "rs1058164" { next }
+    $3 == "rs1135840" || $3 == "rs1058164" { $10 = "0/1" } { print }' \
+    testdata/pgx/pharmcat.example2.vcf >"$T/sparse2d6.vcf"
+"$GN" pgx --vcf "$T/sparse2d6.vcf" >"$T/sparse2d6.json" 2>/dev/null || bad "sparse CYP2D6: pgx failed"
+J=$T/sparse2d6.json
+check "sparse CYP2D6: no call, saying why" '.genes[] | select(.gene=="CYP2D6") | "\(.phenotype) \(.why | test("more than 256 diplotypes"))"' 'No call true'
+check "sparse CYP2D6: the other genes are still called" '[.genes[] | select(.gene=="CYP2C19" or .gene=="CYP2C9") | .phenotype != "No call"] | all' true
+
 # ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
 J=testdata/pgx/java_rows
 if command -v python3 >/dev/null; then
