@@ -1,7 +1,7 @@
 /*
  * pgx_store.c — one gene's definition positions for some samples, from the store.
  *
- * Layout: per definition position up to PGX_STORE_RECS record slots (the allele strings
+ * Layout: per definition position up to PGX_STORE_RECS (16) record slots (the allele strings
  * of each record read there, copied), and a cell per (position, sample): which slot, the
  * two allele indices and the phase flag. A cell left unset means no record: the sample's
  * callability decides between reference and missing when obs are built. A phased call's
@@ -17,7 +17,9 @@
 #include "gtrec.h"
 #include "segment.h"
 
-#define PGX_STORE_RECS 4u /* records kept per position (split multi-allelics) */
+#define PGX_STORE_RECS                                                                             \
+    16u /* records kept per position (split multi-allelics); past it, a                            \
+         * sample carrying an ALT of one of the rest is missing there */
 
 struct slot {
     char **al; /* n_al strings: REF then ALTs (owned) */
@@ -118,7 +120,17 @@ static int take_record(struct pgx_store_gene *sg, uint32_t i, const struct gtrec
     int rc;
     for (s = 0; s < PGX_STORE_RECS && slots[s].n_al; s++) {
     }
-    if (s == PGX_STORE_RECS) return GN_OK; /* more split records than kept: ignore the rest */
+    if (s == PGX_STORE_RECS) {
+        /* more split records than kept: a sample that carries an ALT of one of the rest (or
+         * has no call there) cannot be called at this position, never as if the record
+         * were absent; a sample with the reference there loses nothing */
+        for (uint32_t k = 0; k < sg->n; k++) {
+            int16_t a0 = r->al[(size_t)2 * k], a1 = r->al[(size_t)2 * k + 1];
+            if (a0 != 0 || (a1 != 0 && a1 != GTREC_NONE))
+                sg->cells[(size_t)i * sg->n + k].conflict = 1;
+        }
+        return GN_OK;
+    }
     if ((rc = keep_slot(&slots[s], r)) < 0) return rc;
     sg->records++;
     for (uint32_t k = 0; k < sg->n; k++) {

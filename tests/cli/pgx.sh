@@ -321,6 +321,20 @@ J=$T/sparse2d6.json
 check "sparse CYP2D6: no call, saying why" '.genes[] | select(.gene=="CYP2D6") | "\(.phenotype) \(.why | test("more than 256 diplotypes"))"' 'No call true'
 check "sparse CYP2D6: the other genes are still called" '[.genes[] | select(.gene=="CYP2C19" or .gene=="CYP2C9") | .phenotype != "No call"] | all' true
 
+# ---- five split records at one position (UGT1A1's TA repeat), the fifth carrying the
+# call: the store keeps every one of them, as the VCF reader does, and both agree
+awk -F'\t' 'BEGIN { OFS = "\t" } /^#/ { print; next }
+    $2 == 233760233 && $1 == "chr2" { n = split("C CATATAT CA CATATATAT CATAT", alt, " ")
+        for (j = 1; j <= n; j++) { $3 = "."; $5 = alt[j]; $10 = (j == n ? "1/1" : "0/0"); print }
+        next } { print }' testdata/pgx/pharmcat.example2.vcf >"$T/split5.vcf"
+"$GN" pgx --vcf "$T/split5.vcf" >"$T/split5v.json" 2>/dev/null || bad "five split records: pgx --vcf failed"
+"$GN" init "$T/s5" --build GRCh38 >/dev/null && "$GN" ingest "$T/s5" --batch s5 --quiet "$T/split5.vcf" >/dev/null || bad "five split records: ingest"
+"$GN" pgx "$T/s5" --sample "$(bcftools query -l "$T/split5.vcf")" >"$T/split5s.json" 2>/dev/null || bad "five split records: pgx from the store failed"
+J=$T/split5v.json
+check "five split records, VCF: UGT1A1 *28/*28" '.genes[] | select(.gene=="UGT1A1") | .diplotypes | join(",")' '*28/*28'
+J=$T/split5s.json
+check "five split records, store: UGT1A1 *28/*28 as from the VCF" '.genes[] | select(.gene=="UGT1A1") | .diplotypes | join(",")' '*28/*28'
+
 # ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
 J=testdata/pgx/java_rows
 if command -v python3 >/dev/null; then
