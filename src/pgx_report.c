@@ -258,12 +258,45 @@ struct hla_ctx {
     uint32_t n;
 };
 
-/* "*57:01" carried by allele a ("*57:01", "*57:01:01", "HLA-B*57:01")? */
-static int hla_carries(const char *a, const char *want)
+/* Whether allele a of gene carries want ("*57:01"): 1 when its fields start with want's
+ * ("*57:01", "*57:01:02", "HLA-B*57:01"), 0 when they differ, -1 when a cannot tell: fewer
+ * fields that agree ("*57", a low-resolution typing), a field that is not digits (with at
+ * most one letter after the last: "*57:01N"), or another locus ("HLA-A*57:01" for HLA-B). */
+static int hla_carries(const char *a, const char *gene, const char *want)
 {
-    const char *star = strchr(a, '*');
-    size_t n = strlen(want);
-    return star && !strncmp(star, want, n) && (star[n] == 0 || star[n] == ':');
+    const char *star = strchr(a, '*'), *p, *w = want + 1;
+    int shorter = 0;
+    if (!star || want[0] != '*') return -1;
+    if (star != a && ((size_t)(star - a) != strlen(gene) || strncmp(a, gene, strlen(gene))))
+        return -1;
+    for (p = star + 1;;) { /* the allele's own form, field by field */
+        size_t d = strspn(p, "0123456789");
+        if (!d) return -1;
+        p += d;
+        if (*p == ':') {
+            p++;
+            continue;
+        }
+        if (*p && ((*p < 'A' || *p > 'Z') || p[1])) return -1;
+        break;
+    }
+    for (p = star + 1; *w;) { /* want's fields against the allele's */
+        size_t dw = strcspn(w, ":"), dp = strspn(p, "0123456789");
+        if (!dp) {
+            shorter = 1;
+            break;
+        }
+        if (dw != dp || strncmp(w, p, dw)) return 0;
+        w += dw + (w[dw] == ':');
+        p += dp;
+        if (*p == ':')
+            p++;
+        else if (*w) {
+            shorter = 1;
+            break;
+        }
+    }
+    return shorter ? -1 : 1;
 }
 
 static void hla_status(const char *value, void *arg)
@@ -275,11 +308,12 @@ static void hla_status(const char *value, void *arg)
     if (n < 10 || n > 60 || strcmp(value + n - 9, " positive") || h->n >= PGX_GUIDE_MAX_KEYS)
         return;
     (void)snprintf(allele, sizeof allele, "%.*s", (int)(n - 9), value);
+    int c0 = hla_carries(oc->hap[0], h->gr->gene, allele),
+        c1 = oc->hap[1][0] ? hla_carries(oc->hap[1], h->gr->gene, allele) : 0;
     (void)snprintf(h->gr->keys[h->n], sizeof h->gr->keys[0], "%s %s", allele,
-                   hla_carries(oc->hap[0], allele) ||
-                           (oc->hap[1][0] && hla_carries(oc->hap[1], allele))
-                       ? "positive"
-                       : "negative");
+                   c0 == 1 || c1 == 1 ? "positive"
+                   : c0 < 0 || c1 < 0 ? "indeterminate"
+                                      : "negative");
     append(h->gr->phenotype, sizeof h->gr->phenotype, ", ", h->gr->keys[h->n]);
     h->n++;
 }

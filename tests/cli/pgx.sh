@@ -134,6 +134,13 @@ oc_check() { # label outside-line drug jq-filter expected
     "$GN" pgx --vcf "$D/pharmcat.example2.vcf" --outside "$T/oc.tsv" --drug "$3" > "$T/oc.json" || { bad "$1: failed"; return; }
     J=$T/oc.json check "$1" "$4" "$5"
 }
+# HLA alleles that cannot rule *57:01 out: one field, a typing code, another locus
+oc_check "HLA-B *57 (one field): *57:01 indeterminate, abacavir indeterminate" 'HLA-B\t*57/*44' abacavir \
+    '[(.genes[] | select(.gene=="HLA-B") | .phenotype), .drugs[0].answer] | join("|")' '*57:01 indeterminate, *58:01 negative, *15:02 negative|indeterminate'
+oc_check "HLA-B *57:XX (a code): indeterminate" 'HLA-B\t*57:XX/*44:02' abacavir '.drugs[0].answer' indeterminate
+oc_check "HLA-A*57:01 on an HLA-B line: indeterminate" 'HLA-B\tHLA-A*57:01/*44:02' abacavir '.drugs[0].answer' indeterminate
+oc_check "HLA-B*57:01:02 (more fields): positive" 'HLA-B\tHLA-B*57:01:02/*44:02' abacavir '.drugs[0].answer' 'change recommended'
+oc_check "HLA-B *44:02/*44:03: negative" 'HLA-B\t*44:02/*44:03' abacavir '.drugs[0].answer' consistent
 oc_check "outside *1/*1 + PM: indeterminate" 'CYP2D6\t*1/*1\tPoor Metabolizer' codeine \
     '[.genes[] | select(.gene=="CYP2D6") | .phenotype, (.activity_score|tostring)] + [.drugs[].answer] | join("|")' 'Indeterminate|null|indeterminate|indeterminate'
 oc_check "... why names both fields" 'CYP2D6\t*1/*1\tPoor Metabolizer' codeine \
