@@ -157,7 +157,12 @@ int cmd_pgx(int argc, char **argv)
         r.input = "store";
         in.obs = pgx_cli_store_obs;
         in.src = &st;
-        if ((rc = pgx_report_build(&r, &in, &err)) >= 0) rc = pgx_cli_store_done(&st, &err);
+        /* the sample's records were read: the access is on record whatever the report
+         * does next (a failed report keeps its own message) */
+        struct gn_err e2 = GN_ERR_INIT;
+        rc = pgx_report_build(&r, &in, &err);
+        int rc2 = pgx_cli_store_done(&st, rc < 0 ? &e2 : &err);
+        if (rc >= 0) rc = rc2;
     }
     if (rc < 0) goto done;
     if ((rc = pgx_report_write(&r, fmt, &b)) < 0) {

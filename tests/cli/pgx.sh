@@ -264,6 +264,10 @@ grep -q $'^CYP2C19\t\*2/\*2\tPoor Metabolizer\t\t0\tstore$' "$T/st.tsv" && ok ||
 grep -q $'^CYP2C19\tPoor Metabolizer\t1\t1.0000$' "$T/all.tsv" && ok || bad "--all: CYP2C19 row"
 grep -q 'pgx population: 1 individuals' "$T/e" && ok || bad "--all: timing line"
 err "sample not in the store" "sample 'NOSUCH' is not in the store" "$GN" pgx "$T/node" --sample NOSUCH
+printf 'CYP2C19\t*1/*999\n' >"$T/bad-oc.tsv"
+n_pgx=$("$GN" audit show "$T/node" | grep -c '"action":"pgx"')
+"$GN" pgx "$T/node" --sample Sample_2 --outside "$T/bad-oc.tsv" >/dev/null 2>&1
+[ "$("$GN" audit show "$T/node" | grep -c '"action":"pgx"')" = $((n_pgx + 1)) ] && ok || bad "a store read whose report fails is still audited"
 "$GN" init "$T/n37" --build GRCh37 >/dev/null
 err "GRCh37 store" "GRCh37" "$GN" pgx "$T/n37" --all
 err "store: --sample or --all" "give --sample ID or --all" "$GN" pgx "$T/node"
