@@ -158,6 +158,7 @@ static void function_pairs(const struct pgx_report *r, struct pgx_gene_res *gr)
     for (uint32_t i = 0; i < m->n_dips; i++) {
         struct pgx_pheno q;
         char(*dst)[2 * PGX_REPORT_FN_TEXT + 2] = i ? other : gr->functions;
+        if (i) memset(other, 0, sizeof other); /* compared whole with gr->functions below */
         (void)pgx_pheno_diplotype(r->ph, gr->gene, m->dips[i].hap[0], m->dips[i].hap[1], &q);
         if (!dip_pairs(r, gr->gene, q.function[0], q.function[1], m->dips[i].hap[0],
                        m->dips[i].hap[1], dst) ||
