@@ -57,6 +57,8 @@ struct pgx_obs {
                         * (split multi-allelic records, e.g. the UGT1A1 TA repeat written
                         * as C>CAT and CAT>C); NULL: ref */
     int conflict;      /* calls of split records that cannot be one genotype (missing too) */
+    int nocall;        /* a record at this position had no call: only a homozygous
+                        * non-reference call of another record still decides it */
 };
 
 /*

@@ -32,6 +32,7 @@ struct cell {
     uint8_t slot1; /* of a[1] when merged from another record; 0: slot */
     uint8_t phased;
     uint8_t conflict; /* non-reference calls of split records that are not one genotype */
+    uint8_t nocall;   /* a record here had no call: only a homozygous ALT call decides */
 };
 
 struct pgx_store_gene {
@@ -141,7 +142,26 @@ static int take_record(struct pgx_store_gene *sg, uint32_t i, const struct gtrec
         nc.slot1 = 0;
         nc.phased = r->phased[k];
         nc.conflict = 0;
+        nc.nocall = 0;
         if (c->conflict) continue;
+        /* a record without a call hides what its ALT would have said (as in pgx_vcf.c):
+         * only a homozygous ALT call of another record decides the position, in any order */
+        if (nc.a[0] == GTREC_MISSING || nc.a[1] == GTREC_MISSING || c->nocall) {
+            int nc_miss = nc.a[0] == GTREC_MISSING || nc.a[1] == GTREC_MISSING;
+            int nc_hom = !nc_miss && nc.a[0] > 0 && (nc.a[1] == GTREC_NONE || nc.a[1] == nc.a[0]);
+            int c_hom = c->slot && !c->slot1 && c->a[0] > 0 &&
+                        (c->a[1] == GTREC_NONE || c->a[1] == c->a[0]);
+            int c_miss = !c->slot || c->a[0] == GTREC_MISSING || c->a[1] == GTREC_MISSING;
+            if (nc_miss) {
+                if (!c_hom) *c = nc;
+            } else if (nc_hom && c_miss) {
+                *c = nc;
+            } else if (nc_hom) {
+                merge_cell(c, &nc);
+            }
+            c->nocall = 1;
+            continue;
+        }
         if (!c->slot || (!nonref(c) && nonref(&nc))) {
             *c = nc;
         } else if (nonref(c) && nonref(&nc)) {

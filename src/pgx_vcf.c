@@ -192,9 +192,31 @@ static int store_call(struct pgx_vcf *v, uint32_t g, uint32_t i, const bcf_hdr_t
             }
         }
     }
+    /* A record without a call hides what its ALT would have said: the position is then
+     * known only from a homozygous non-reference call of another record (both copies
+     * named), whatever the order of the records. */
+    if (o->conflict) return GN_OK;
+    if (nw.missing || o->nocall) {
+        int hom =
+            !nw.missing && strcmp(nw.al[0], nw.ref) && (!nw.al[1] || !strcmp(nw.al[0], nw.al[1]));
+        int o_hom =
+            !o->missing && strcmp(o->al[0], o->ref) && (!o->al[1] || !strcmp(o->al[0], o->al[1]));
+        if (nw.missing) {
+            if (!o_hom) {
+                memset(o, 0, sizeof *o);
+                o->missing = 1;
+            }
+        } else if (hom && o->missing) {
+            *o = nw;
+        } else if (hom) {
+            pgx_obs_merge(o, &nw);
+        }
+        o->nocall = 1;
+        return GN_OK;
+    }
     /* a duplicate position: a non-reference call wins over a reference or missing one, and
      * two non-reference calls (split records) are merged or, when they cannot be, unknown */
-    if (o->conflict || (!o->missing && nw.missing)) return GN_OK;
+    if (!o->missing && nw.missing) return GN_OK;
     if (!o->missing && !strcmp(nw.al[0], nw.ref) && (!nw.al[1] || !strcmp(nw.al[1], nw.ref)))
         return GN_OK;
     if (!o->missing && (strcmp(o->al[0], o->ref) || (o->al[1] && strcmp(o->al[1], o->ref)))) {

@@ -346,6 +346,22 @@ check "five split records, VCF: UGT1A1 *28/*28" '.genes[] | select(.gene=="UGT1A
 J=$T/split5s.json
 check "five split records, store: UGT1A1 *28/*28 as from the VCF" '.genes[] | select(.gene=="UGT1A1") | .diplotypes | join(",")' '*28/*28'
 
+# ---- a no-call on one record at a position (UGT1A1's CAT>CATAT ./.) and a reference call on
+# another (C>T 0/0): the position is missing, in either order, from the VCF and from the store
+for o in a b; do
+  awk -F'\t' -v ord=$o 'BEGIN { OFS = "\t" } /^#/ { print; next }
+      $2 == 233760233 && $1 == "chr2" { $3 = "."; $4 = "CAT"; $5 = "CATAT"; $10 = "./."; x = $0
+          $4 = "C"; $5 = "T"; $10 = "0/0"; y = $0; if (ord == "a") print x "\n" y; else print y "\n" x; next }
+      { print }' testdata/pgx/pharmcat.example2.vcf >"$T/nc$o.vcf"
+  "$GN" pgx --vcf "$T/nc$o.vcf" >"$T/nc$o.json" 2>/dev/null || bad "no-call $o: pgx --vcf failed"
+  J=$T/nc$o.json check "no-call and reference call ($o), VCF: the position is missing" \
+      '.genes[] | select(.gene=="UGT1A1") | .missing_positions | join(",")' 'chr2:233760233 rs3064744'
+  "$GN" init "$T/nc$o" --build GRCh38 >/dev/null && "$GN" ingest "$T/nc$o" --batch nc --quiet "$T/nc$o.vcf" >/dev/null || bad "no-call $o: ingest"
+  "$GN" pgx "$T/nc$o" --sample "$(bcftools query -l "$T/nc$o.vcf")" >"$T/nc$o.s.json" 2>/dev/null || bad "no-call $o: pgx from the store failed"
+  J=$T/nc$o.s.json check "no-call and reference call ($o), store: the position is missing" \
+      '.genes[] | select(.gene=="UGT1A1") | .missing_positions | join(",")' 'chr2:233760233 rs3064744'
+done
+
 # ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
 J=testdata/pgx/java_rows
 if command -v python3 >/dev/null; then
