@@ -108,6 +108,7 @@ check-extended: deps
 
 check: deps
 	$(MAKE) BUILD=asan all
+	$(MAKE) BUILD=release build/release/genomenode  # make demo's build: -O3 warnings are errors too
 	@scripts/run-tests build/asan
 
 check-valgrind: all

@@ -460,8 +460,10 @@ static int apply_outside(const struct pgx_report *r, struct pgx_gene_res *gr, co
                 disagree(gr, b2);
             }
         } else if (dip && dp.phenotype[0] && strcasecmp(dp.phenotype, canon)) {
-            (void)snprintf(b2, sizeof b2, "phenotype given %s, diplotype %s is %s", canon,
-                           oc->diplotype, dp.phenotype);
+            (void)snprintf(b2, sizeof b2, "phenotype given %s, diplotype ", canon);
+            append(b2, sizeof b2, NULL, oc->diplotype); /* cut when long, never overrun */
+            append(b2, sizeof b2, NULL, " is ");
+            append(b2, sizeof b2, NULL, dp.phenotype);
             disagree(gr, b2);
         }
         if (scores && !oc->has_activity && !dip) {
