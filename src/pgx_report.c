@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "strparse.h"
 #include "version.h"
 
 const char *pgx_report_score(int x100, char *buf, size_t n)
@@ -788,11 +789,15 @@ static void out_json(struct wr *w, const struct pgx_report *r)
 {
     json_t *out = json_object(), *genes = json_array(), *drugs = json_array(), *ver = json_object();
     const char *v[4][2];
-    char *s;
+    char *s, sample[1024];
     versions(r, v);
     for (int k = 0; k < 4; k++)
         json_object_set_new(ver, v[k][0], json_string(v[k][1]));
-    json_object_set_new(out, "sample", json_string(r->sample));
+    /* a VCF's sample name is any bytes: as UTF-8, or json_string() drops it */
+    json_object_set_new(out, "sample",
+                        json_string(r->sample ? strparse_utf8_cut(sample, sizeof sample, r->sample,
+                                                                  strlen(r->sample))
+                                              : ""));
     json_object_set_new(out, "input", json_string(r->input));
     json_object_set_new(out, "definition_version", json_string(v[0][1]));
     json_object_set_new(out, "phenotype_version", json_string(v[1][1]));

@@ -362,6 +362,12 @@ for o in a b; do
       '.genes[] | select(.gene=="UGT1A1") | .missing_positions | join(",")' 'chr2:233760233 rs3064744'
 done
 
+# ---- a sample name that is not UTF-8 stays in the JSON report, its stray byte as '?'
+printf 'S\377X' >"$T/badname.txt"
+bcftools reheader -s "$T/badname.txt" testdata/pgx/pharmcat.example2.vcf -o "$T/badname.vcf" 2>/dev/null
+"$GN" pgx --vcf "$T/badname.vcf" >"$T/badname.json" 2>/dev/null || bad "a non-UTF-8 sample name: pgx failed"
+J=$T/badname.json check "a non-UTF-8 sample name: given, as UTF-8" '.sample' 'S?X'
+
 # ---- 6. PharmCAT's Java-test rows (committed subset; the full file: tests/extended/pgx_java_rows.sh)
 J=testdata/pgx/java_rows
 if command -v python3 >/dev/null; then
