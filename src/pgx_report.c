@@ -208,12 +208,21 @@ static void finish_lookup(const struct pgx_report *r, struct pgx_gene_res *gr, i
     gg->fn_why = gr->fn_why[0] ? gr->fn_why : NULL;
 }
 
+/* Appends ": pos, pos, …" naming the first four of the n definition positions idx. */
+static void append_positions(char *dst, size_t cap, const struct pgx_gene *g, const uint32_t *idx,
+                             uint32_t n)
+{
+    char buf[256];
+    for (uint32_t k = 0; k < n && k < 4; k++)
+        append(dst, cap, k ? ", " : ": ", pgx_report_pos_name(g, idx[k], buf, sizeof buf));
+    if (n > 4) append(dst, cap, NULL, ", …");
+}
+
 /* A gene called by the matcher (VCF or store). */
 static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
 {
     const struct pgx_match *m = &gr->m;
     int called = m->n_dips > 0 || m->by_variant;
-    char buf[256];
     pgx_report_phenotype(r->ph, m, &gr->p, gr->why, sizeof gr->why);
     (void)snprintf(gr->phenotype, sizeof gr->phenotype, "%s", called ? gr->p.phenotype : "No call");
     if (!called) {
@@ -229,19 +238,13 @@ static void fill_from_match(const struct pgx_report *r, struct pgx_gene_res *gr)
         else
             (void)snprintf(gr->why, sizeof gr->why,
                            "not called; the genotypes fit no named allele");
-        for (uint32_t k = 0; k < m->n_missing && k < 4; k++)
-            append(gr->why, sizeof gr->why, k ? ", " : ": ",
-                   pgx_report_pos_name(m->gene, m->missing[k], buf, sizeof buf));
-        if (m->n_missing > 4) append(gr->why, sizeof gr->why, NULL, ", …");
+        append_positions(gr->why, sizeof gr->why, m->gene, m->missing, m->n_missing);
     }
     if (m->fallback) (void)snprintf(gr->note, sizeof gr->note, "called from rs4149056 alone");
     if (m->n_haploid_pos) {
         (void)snprintf(gr->note, sizeof gr->note,
                        "haploid calls on an autosome are no genotype; read as missing");
-        for (uint32_t k = 0; k < m->n_haploid_pos && k < 4; k++)
-            append(gr->note, sizeof gr->note, k ? ", " : ": ",
-                   pgx_report_pos_name(m->gene, m->haploid_pos[k], buf, sizeof buf));
-        if (m->n_haploid_pos > 4) append(gr->note, sizeof gr->note, NULL, ", …");
+        append_positions(gr->note, sizeof gr->note, m->gene, m->haploid_pos, m->n_haploid_pos);
     }
     if (called && !strcmp(gr->gene, "CYP2D6")) {
         /* As PharmCAT by default: SNVs and indels cannot see CYP2D6 copy number (*5

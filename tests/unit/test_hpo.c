@@ -99,6 +99,23 @@ static struct hpo *toy_from(const char *annotations, struct hpo_src_stats *st)
     return h;
 }
 
+/* The toy ontology with its own gene links, mim2gene rows and annotations. */
+static struct hpo *toy_genes(const char *genes, const char *mim2gene, const char *ann)
+{
+    struct hpo_src *s = NULL;
+    struct hpo *h = NULL;
+    struct gn_err err = GN_ERR_INIT;
+    ASSERT_OK(hpo_src_new(&s, &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes, strlen(genes), "g", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_MIM2GENE, mim2gene, strlen(mim2gene), "m", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, ann, strlen(ann), "a", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
+    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
+    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
+    hpo_src_free(s);
+    return h;
+}
+
 static struct hpo *toy(struct hpo_src_stats *st)
 {
     return toy_from(hpoa, st);
@@ -387,17 +404,8 @@ static void test_rank_gene_twins(void)
     static const char *const want[][2] = {
         {"OMIM:30", "ORPHA:30"}, {"OMIM:31", NULL}, {"OMIM:32", NULL}, {"OMIM:33", NULL},
         {"OMIM:34", NULL},       {"OMIM:36", NULL}, {"OMIM:37", NULL}};
-    struct hpo_src *s = NULL;
-    struct hpo *h = NULL;
+    struct hpo *h = toy_genes(genes, mim2gene, ann);
     struct gn_err err = GN_ERR_INIT;
-    ASSERT_OK(hpo_src_new(&s, &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes, strlen(genes), "g", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_MIM2GENE, mim2gene, strlen(mim2gene), "m", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, ann, strlen(ann), "a", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
-    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
-    hpo_src_free(s);
     for (int tw = 2; tw <= 3; tw++) {
         struct hpo_rank_params p;
         struct hpo_ranker *r = NULL;
@@ -466,17 +474,7 @@ static void test_rank_profile_twins(void)
     static const char *const want[][2] = {
         {"OMIM:40", "ORPHA:40"}, {"OMIM:41", NULL}, {"OMIM:42", NULL}, {"OMIM:43", NULL},
         {"OMIM:44", NULL},       {"OMIM:45", NULL}, {"OMIM:46", NULL}};
-    struct hpo_src *s = NULL;
-    struct hpo *h = NULL;
-    struct gn_err err = GN_ERR_INIT;
-    ASSERT_OK(hpo_src_new(&s, &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_GENE_TSV, genes, strlen(genes), "g", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_MIM2GENE, mim2gene, strlen(mim2gene), "m", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_HPOA, ann, strlen(ann), "a", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_TERMS_TSV, terms_tsv, strlen(terms_tsv), "t", &err));
-    ASSERT_OK(hpo_src_add(s, HPO_SRC_IS_A_TSV, is_a_tsv, strlen(is_a_tsv), "i", &err));
-    ASSERT_OK(hpo_src_build(s, &h, NULL, &err));
-    hpo_src_free(s);
+    struct hpo *h = toy_genes(genes, mim2gene, ann);
     for (int tw = 3; tw <= 4; tw++) {
         struct hpo_twins t;
         ASSERT_OK(hpo_twins_find(h, tw, &t));
